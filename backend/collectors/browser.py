@@ -1,0 +1,93 @@
+"""Start Chromium for a run: Debian's chromium + chromedriver by default, never a download."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from backend.collectors.model import BrowserConfig
+
+# Selenium Manager must never fetch a browser or driver; we always pass the driver path too.
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
+BASE_FLAGS = [
+    "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--window-size=1280,900", "--lang=fr-FR",
+]
+
+
+def chrome_binary(config: BrowserConfig) -> str:
+    return config.chrome_binary or os.environ.get("CHROME_BIN") or shutil.which("chromium") \
+        or "/usr/bin/chromium"
+
+
+def chromedriver_path(config: BrowserConfig) -> str:
+    return config.chromedriver or os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") \
+        or "/usr/bin/chromedriver"
+
+
+def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path) -> webdriver.ChromeOptions:
+    opts = webdriver.ChromeOptions()
+    if not config.remote_url:
+        opts.binary_location = chrome_binary(config)
+    for flag in BASE_FLAGS + list(config.extra_args):
+        opts.add_argument(flag)
+    if not config.headed:
+        opts.add_argument("--headless=new")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
+    if not config.remote_url:
+        opts.add_argument(f"--user-data-dir={profile_dir}")
+    opts.add_experimental_option("prefs", {
+        "download.default_directory": str(download_dir),
+        "download.prompt_for_download": False,
+        "download.directory_upgrade": True,
+        "plugins.always_open_pdf_externally": True,  # inline PDFs download instead of opening
+        "credentials_enable_service": False,
+        "profile.password_manager_enabled": False,
+    })
+    opts.page_load_strategy = "normal"
+    return opts
+
+
+class Browser:
+    """One Chromium for one run; closed (and its temporary profile removed) on exit."""
+
+    def __init__(self, config: BrowserConfig, download_dir: Path):
+        self.config = config
+        self.download_dir = download_dir
+        self._temp_profile: str | None = None
+        if config.profile_dir:
+            profile = Path(config.profile_dir)
+            profile.mkdir(parents=True, exist_ok=True)
+        else:
+            self._temp_profile = tempfile.mkdtemp(prefix="ic-profile-")
+            profile = Path(self._temp_profile)
+        opts = chrome_options(config, download_dir, profile)
+        if config.remote_url:
+            self.driver = webdriver.Remote(command_executor=config.remote_url, options=opts)
+        else:
+            service = Service(executable_path=chromedriver_path(config))
+            self.driver = webdriver.Chrome(service=service, options=opts)
+        self.driver.set_page_load_timeout(config.page_load_timeout)
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            if self._temp_profile:
+                shutil.rmtree(self._temp_profile, ignore_errors=True)
+
+    def __enter__(self) -> "Browser":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

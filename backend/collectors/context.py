@@ -1,0 +1,163 @@
+"""What a running recipe sees: the browser, its variables, its secrets, its invoices."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from backend.collectors.model import CollectionError, Invoice, Progress, RunRequest
+
+MASK = "••••••"
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
+LOCATOR_PREFIXES = {
+    "css": By.CSS_SELECTOR, "xpath": By.XPATH, "id": By.ID, "name": By.NAME,
+    "link": By.LINK_TEXT, "partial_link": By.PARTIAL_LINK_TEXT,
+}
+
+
+def parse_locator(locator: str) -> tuple[str, str]:
+    """'xpath=//a' → (By.XPATH, '//a'); 'text=Payer' → an XPath on visible text; default CSS."""
+    prefix, sep, rest = locator.partition("=")
+    if sep and prefix in LOCATOR_PREFIXES:
+        return LOCATOR_PREFIXES[prefix], rest
+    if sep and prefix == "text":
+        literal = "concat('" + rest.replace("'", "', \"'\", '") + "', '')"
+        return By.XPATH, f"//*[contains(normalize-space(.), {literal}) and not(.//*[contains(normalize-space(.), {literal})])]"
+    return By.CSS_SELECTOR, locator
+
+
+@dataclass
+class StepLog:
+    lines: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, text: str) -> None:
+        self.lines.append(f"[{time.monotonic() - self.started:7.2f}s] {text}")
+
+
+class Context:
+    def __init__(self, request: RunRequest, driver: WebDriver, download_dir):
+        self.request = request
+        self.provider = request.provider
+        self.driver = driver
+        self.download_dir = download_dir
+        self.vars: dict[str, Any] = {}
+        self.item: dict[str, Any] | None = None  # the current item inside a loop
+        self.secrets: set[str] = {v for f in request.provider.credentials
+                                  if f.secret and (v := request.credentials.get(f.name))}
+        self.log = StepLog()
+        self.invoices: list[Invoice] = []
+        self.listed = 0
+        self.lists_read = 0  # `invoices` steps completed
+        self.known = 0
+        self.step_index = 0
+        self.step_name = ""
+        self.step_line: int | None = None
+        self.deadline = time.monotonic() + request.run_timeout
+        self.main_window = None
+        self._http = None
+
+    # ---- secrets -------------------------------------------------------------------------
+    def add_secret(self, value: str) -> None:
+        if value:
+            self.secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if len(secret) >= 1:
+                text = text.replace(secret, MASK)
+                quoted = urllib.parse.quote(secret, safe="")
+                if quoted != secret:
+                    text = text.replace(quoted, MASK)
+        return text
+
+    def note(self, text: str) -> None:
+        self.log.add(self.redact(text))
+
+    # ---- templates -----------------------------------------------------------------------
+    def namespace(self) -> dict[str, Any]:
+        creds = dict(self.request.credentials)
+        options = {o.name: o.default for o in self.provider.options if o.default is not None}
+        options.update(self.request.options)
+        urls = dict(self.provider.urls) | dict(self.request.url_overrides)
+        names: dict[str, Any] = {}
+        names.update(self.vars)
+        names.update(creds)
+        names.update({"credentials": creds, "options": options, "urls": urls, "vars": self.vars})
+        if self.item is not None:
+            names["item"] = self.item
+        return names
+
+    def render(self, value: Any) -> Any:
+        """Fill {{ name }} / {{ a.b }} / {{ x | url }} placeholders; leaves non-strings alone."""
+        if not isinstance(value, str) or "{{" not in value:
+            return value
+        names = self.namespace()
+
+        def lookup(match: re.Match[str]) -> str:
+            path, filt = match.group(1), match.group(2)
+            current: Any = names
+            for part in path.split("."):
+                if isinstance(current, dict) and part in current:
+                    current = current[part]
+                elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+                    current = current[int(part)]
+                else:
+                    raise CollectionError("RECIPE_BROKEN", f"template value '{path}' is not defined")
+            text = "" if current is None else str(current)
+            if filt == "url":
+                return urllib.parse.quote(text, safe="")
+            if filt == "json":
+                import json
+                return json.dumps(current)
+            if filt:
+                raise CollectionError("RECIPE_BROKEN", f"unknown template filter '{filt}'")
+            return text
+
+        return TEMPLATE.sub(lookup, value)
+
+    # ---- time ----------------------------------------------------------------------------
+    def timeout(self, value: float | None) -> float:
+        wanted = self.request.default_step_timeout if value is None else float(value)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise CollectionError("TIMEOUT", "the collection took longer than its time limit")
+        return max(0.1, min(wanted, left))
+
+    def wait_until(self, condition: Callable[[WebDriver], Any], timeout: float | None,
+                   what: str, code: str = "RECIPE_BROKEN") -> Any:
+        """Poll until condition(driver) is truthy; a miss raises `code` naming what was awaited."""
+        try:
+            return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1).until(condition)
+        except TimeoutException:
+            if time.monotonic() >= self.deadline:
+                raise CollectionError("TIMEOUT", f"time limit reached while waiting for {what}") from None
+            raise CollectionError(code, f"gave up waiting for {what}") from None
+
+    # ---- elements ------------------------------------------------------------------------
+    def find_all(self, locator: str, root: Any = None) -> list[WebElement]:
+        by, value = parse_locator(self.render(locator))
+        return (root or self.driver).find_elements(by, value)
+
+    def find(self, locator: str, timeout: float | None = None, visible: bool = False) -> WebElement:
+        def present(driver: WebDriver) -> WebElement | bool:
+            for element in self.find_all(locator):
+                if not visible or element.is_displayed():
+                    return element
+            return False
+        state = "visible" if visible else "present"
+        return self.wait_until(present, timeout, f"element '{locator}' to be {state}")
+
+    def progress(self, message: str = "") -> None:
+        if self.request.on_progress:
+            self.request.on_progress(Progress(self.step_index, self.step_name, self.step_line,
+                                              self.listed, len(self.invoices), message))

@@ -1,0 +1,109 @@
+"""Fetch an invoice's PDF, through the session (fast) or the browser's download folder."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import time
+from pathlib import Path
+
+import requests
+
+from backend.collectors.context import Context
+from backend.collectors.http import session
+from backend.collectors.model import CollectionError, Invoice
+
+MAX_PDF_BYTES = 50_000_000
+
+
+def is_pdf(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf\r\n\t ")[:5] == b"%PDF-"
+
+
+def safe_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._")[:120] or "invoice"
+
+
+def _store(ctx: Context, invoice: Invoice, data: bytes, source: str) -> None:
+    if not is_pdf(data[:1024]):
+        kind = "an HTML page" if b"<html" in data[:2048].lower() or b"<!doctype" in data[:2048].lower() else "not a PDF"
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: {source} returned {kind}, not a PDF")
+    digest = hashlib.sha256(data).hexdigest()
+    out = Path(ctx.request.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{safe_name(invoice.key)}-{digest[:12]}.pdf"
+    partial = target.with_suffix(".part")
+    with open(partial, "wb") as handle:  # write then rename: a crash never leaves half a PDF
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    invoice.pdf_path, invoice.sha256, invoice.size = target, digest, len(data)
+
+
+def via_session(ctx: Context, invoice: Invoice, url: str) -> None:
+    http = session(ctx)
+    try:
+        response = http.get(url, timeout=ctx.timeout(None) * 3, stream=True,
+                            headers={"Referer": ctx.driver.current_url, "Accept": "application/pdf,*/*"})
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > MAX_PDF_BYTES:
+                raise CollectionError("DOWNLOAD_FAILED",
+                                      f"invoice {invoice.key}: file larger than {MAX_PDF_BYTES // 1_000_000} MB")
+            chunks.append(chunk)
+    except requests.Timeout:
+        raise CollectionError("TIMEOUT", f"invoice {invoice.key}: the download did not finish in time") from None
+    except requests.ConnectionError:
+        raise CollectionError("PROVIDER_DOWN", f"invoice {invoice.key}: cannot reach {url}") from None
+    if response.status_code >= 400:
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: HTTP {response.status_code}")
+    _store(ctx, invoice, b"".join(chunks), "the link")
+
+
+def via_browser(ctx: Context, invoice: Invoice, url: str) -> None:
+    """Let Chromium download the file (portals that bind downloads to browser state)."""
+    folder = Path(ctx.download_dir)
+    before = set(os.listdir(folder))
+    # A link with `download` keeps the current page (the list) where it is.
+    ctx.driver.execute_script("const a = document.createElement('a'); a.href = arguments[0];"
+                              "a.download = ''; document.body.appendChild(a); a.click(); a.remove();", url)
+
+    def finished(driver: object) -> Path | bool:
+        for name in set(os.listdir(folder)) - before:
+            if not name.endswith((".crdownload", ".tmp")) and not name.startswith("."):
+                path = folder / name
+                if path.stat().st_size > 0:
+                    return path
+        return False
+    path = ctx.wait_until(finished, ctx.timeout(None) * 3, f"the download of invoice {invoice.key}",
+                          code="DOWNLOAD_FAILED")
+    if path.stat().st_size > MAX_PDF_BYTES:
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: file too large")
+    data = path.read_bytes()
+    path.unlink()
+    _store(ctx, invoice, data, "the browser download")
+
+
+def from_base64(ctx: Context, invoice: Invoice, content: str) -> None:
+    try:
+        data = base64.b64decode(content, validate=False)
+    except (ValueError, TypeError):
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: file content is not base64") from None
+    _store(ctx, invoice, data, "the API")
+
+
+def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content: str | None) -> None:
+    started = time.monotonic()
+    if content is not None:
+        from_base64(ctx, invoice, content)
+    elif not url:
+        raise CollectionError("RECIPE_BROKEN", f"invoice {invoice.key} has no pdf link")
+    elif how == "browser":
+        via_browser(ctx, invoice, url)
+    else:
+        via_session(ctx, invoice, url)
+    ctx.note(f"saved {invoice.key} ({invoice.size} bytes, {time.monotonic() - started:.2f}s)")

@@ -1,0 +1,261 @@
+"""The `invoices` step: list invoices from HTML rows or a JSON answer, then fetch their PDFs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from backend.collectors import download
+from backend.collectors.context import Context
+from backend.collectors.filters import FILTERS, FilterError, apply_filters, clean_text, parse_amount, \
+    parse_currency, parse_date
+from backend.collectors.model import CollectionError, Invoice
+from backend.collectors.steps.registry import FieldSpecs, Locator, StepList
+
+STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
+
+# One round trip per page: read every field of every row in the browser.
+READ_ROWS_JS = """
+const [itemsBy, itemsSel, fields] = arguments;
+function all(by, sel, root) {
+  if (by === 'xpath') {
+    const r = document.evaluate(sel, root, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+    const out = []; for (let i = 0; i < r.snapshotLength; i++) out.push(r.snapshotItem(i)); return out;
+  }
+  return Array.from(root.querySelectorAll(sel));
+}
+function read(el, attr) {
+  if (!el) return null;
+  if (!attr) return el.textContent;
+  if ((attr === 'href' || attr === 'src' || attr === 'action') && el[attr]) return String(el[attr]);
+  return el.getAttribute(attr);
+}
+return all(itemsBy, itemsSel, document).map(row => {
+  const out = {};
+  for (const [name, f] of Object.entries(fields)) {
+    if (f.by === 'self') { out[name] = read(row, f.attr); continue; }
+    const found = all(f.by, f.sel, f.scope === 'page' ? document : row);
+    out[name] = found.length ? read(found[0], f.attr) : null;
+  }
+  return out;
+});
+"""
+
+
+def json_path(data: Any, path: str) -> Any:
+    """'bills' / 'data.items' / 'contracts.0.id' in nested JSON (a first part may be a variable)."""
+    current = data
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    return current
+
+
+def _locator_parts(locator: str) -> tuple[str, str]:
+    if locator.startswith("xpath="):
+        return "xpath", locator[len("xpath="):]
+    if locator.startswith("css="):
+        return "css", locator[len("css="):]
+    return "css", locator
+
+
+def _html_plan(fields: dict) -> dict:
+    plan = {}
+    for name, spec in fields.items():
+        if "css" in spec:
+            plan[name] = {"by": "css", "sel": spec["css"], "attr": spec.get("attr"), "scope": spec.get("scope")}
+        elif "xpath" in spec:
+            plan[name] = {"by": "xpath", "sel": spec["xpath"], "attr": spec.get("attr"), "scope": spec.get("scope")}
+        elif "value" not in spec:
+            plan[name] = {"by": "self", "attr": spec.get("attr")}
+    return plan
+
+
+def _finish(ctx: Context, raw: dict, fields: dict, where: str) -> dict:
+    """Apply each field's filters, in recipe order; templates (`value`) see earlier fields."""
+    values: dict[str, Any] = {}
+    base = {"base_url": ctx.driver.current_url}
+    for name, spec in fields.items():
+        value = raw.get(name)
+        if "value" in spec:
+            outer = ctx.item
+            ctx.item = {**(outer or {}), **values}
+            try:
+                value = ctx.render(spec["value"])
+            finally:
+                ctx.item = outer
+        if isinstance(value, str) and not any(k in spec for k in ("regex", "replace", "map")):
+            value = clean_text(value)
+        if value in (None, "") and "default" in spec:
+            value = spec["default"]
+        if value in (None, ""):
+            if name == "id" and not spec.get("optional"):
+                raise CollectionError("RECIPE_BROKEN", f"{where}: field 'id' is empty")
+            values[name] = None
+            continue
+        try:
+            values[name] = apply_filters(value, spec, base)
+        except FilterError as exc:
+            if spec.get("optional"):
+                values[name] = None
+                continue
+            raise CollectionError("RECIPE_BROKEN", f"{where}: field '{name}': {exc}") from None
+    return values
+
+
+def _to_invoice(values: dict, where: str) -> Invoice:
+    try:
+        date = parse_date(values["date"]) if values.get("date") is not None else None
+        due = parse_date(values["due_date"]) if values.get("due_date") is not None else None
+        amount = parse_amount(values["amount"]) if values.get("amount") is not None else None
+        currency = values.get("currency")
+        if currency is None and values.get("amount") is not None and isinstance(values["amount"], str):
+            try:
+                currency = parse_currency(values["amount"])
+            except FilterError:
+                currency = None
+    except FilterError as exc:
+        raise CollectionError("RECIPE_BROKEN", f"{where}: {exc}") from None
+    extra = {k: str(v) for k, v in values.items() if k not in STANDARD_FIELDS and v is not None}
+    return Invoice(key=str(values["id"]), number=str(values["number"]) if values.get("number") else None,
+                   date=date, due_date=due, amount=amount, currency=currency or ("EUR" if amount is not None else None),
+                   url=values.get("pdf") or values.get("detail"), extra=extra)
+
+
+def invoices(ctx: Context, *,
+             fields: Annotated[FieldSpecs, "field name -> how to read it. `id` is required (the portal's own "
+                               "invoice id); then number, date, due_date, amount, currency, pdf (the PDF link), "
+                               "pdf_base64, detail (link to a detail page) and any extra field"],
+             items: Annotated[Locator | None, "HTML: one element per invoice (a table row, a card…)"] = None,
+             from_: Annotated[str | None, "JSON: a variable (from fetch_json) and path to the list, e.g. bills.items"] = None,
+             next_page: Annotated[Locator | None, "a 'next page' link or button, followed until it is gone"] = None,
+             max_pages: Annotated[int, "stop after this many pages"] = 50,
+             detail: Annotated[dict | None, "for portals where the PDF (or a field) is only on each invoice's "
+                               "page: {fields: {...}, steps: [...]} run on the `detail` link of every new invoice"] = None,
+             download: Annotated[Literal["session", "browser"], "session: fetch PDFs with the browser's cookies "
+                                 "(fast); browser: let Chromium download them"] = "session",
+             allow_empty: Annotated[bool, "an empty list is normal (else it is RECIPE_BROKEN)"] = False,
+             empty_marker: Annotated[Locator | None, "an element shown when the account truly has no invoice"] = None,
+             timeout: Annotated[float | None, "how long the first item may take to appear"] = None) -> None:
+    """List invoices, skip those already known, and save the PDF of each new one."""
+    if bool(items) == bool(from_):
+        raise CollectionError("RECIPE_BROKEN", "invoices needs exactly one of `items` (HTML) or `from` (JSON)")
+    if "id" not in fields:
+        raise CollectionError("RECIPE_BROKEN", "invoices needs an `id` field")
+    rows: list[dict] = []
+    if from_:
+        data = json_path(ctx.vars, from_)
+        if not isinstance(data, list):
+            raise CollectionError("RECIPE_BROKEN", f"'{from_}' is not a JSON list")
+        ctx.listed += len(data)
+        for n, element in enumerate(data):
+            element = element if isinstance(element, dict) else {"value": element}
+            raw = {name: json_path(element, spec["path"]) if "path" in spec else None for name, spec in fields.items()}
+            rows.append(_finish(ctx, raw, fields, f"{from_}[{n}]"))
+    else:
+        rows = _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout)
+    if not rows and not allow_empty and not (empty_marker and ctx.find_all(empty_marker)):
+        raise CollectionError("RECIPE_BROKEN", "the invoice list is empty: the portal's layout may have changed")
+    ctx.lists_read += 1
+    _collect(ctx, rows, detail, download)
+
+
+def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout) -> list[dict]:
+    by, sel = _locator_parts(ctx.render(items))
+    plan = _html_plan(fields)
+    rows: list[dict] = []
+    for page in range(1, max_pages + 1):
+        def ready(driver: object) -> bool:
+            return bool(ctx.find_all(items)) or bool(empty_marker and ctx.find_all(empty_marker))
+        if page == 1 and (allow_empty or empty_marker):
+            try:
+                ctx.wait_until(ready, timeout, f"invoice items '{items}'")
+            except CollectionError as exc:
+                if exc.code == "TIMEOUT" or not allow_empty:
+                    raise
+        elif page == 1:
+            ctx.wait_until(ready, timeout, f"invoice items '{items}'")
+        raw_rows = ctx.driver.execute_script(READ_ROWS_JS, by, sel, plan)
+        for n, raw in enumerate(raw_rows, 1):
+            rows.append(_finish(ctx, raw, fields, f"page {page}, item {n}"))
+        ctx.listed += len(raw_rows)
+        ctx.progress(f"page {page}: {len(raw_rows)} invoices")
+        if not next_page:
+            break
+        links = [e for e in ctx.find_all(next_page) if e.is_displayed() and e.is_enabled()
+                 and e.get_attribute("aria-disabled") != "true" and "disabled" not in (e.get_attribute("class") or "")]
+        if not links:
+            break
+        marker = ctx.driver.find_element("css selector", "html")
+        first = ctx.find_all(items)[0] if raw_rows else None
+        links[0].click()
+        # The next page is there when the old document (or the old first row) is gone.
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def turned(driver: object) -> bool:
+            try:
+                marker.is_enabled()
+                if first is not None:
+                    first.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return bool(ctx.find_all(items))
+        ctx.wait_until(turned, timeout, f"page {page + 1} of the invoice list")
+    else:
+        ctx.note(f"stopped after {max_pages} pages")
+    return rows
+
+
+def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str) -> None:
+    seen_in_run: set[str] = {i.key for i in ctx.invoices}
+    for values in rows:
+        invoice = _to_invoice(values, f"invoice {values.get('id')}")
+        if invoice.key in ctx.request.known_keys:
+            ctx.known += 1
+            continue
+        if invoice.key in seen_in_run:  # listed twice (provisional + final, two pages…)
+            continue
+        seen_in_run.add(invoice.key)
+        want = ctx.request.want_pdf(invoice) if ctx.request.want_pdf else True
+        if detail and (want or any(f not in ("pdf", "pdf_base64") for f in detail.get("fields", {}))):
+            extra = _visit(ctx, values, detail, f"detail of invoice {invoice.key}")
+            values = {**values, **{k: v for k, v in extra.items() if v is not None}}
+            invoice = _to_invoice(values, f"invoice {invoice.key}")
+        if want:
+            download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"))
+        ctx.invoices.append(invoice)
+        if ctx.request.on_invoice:
+            ctx.request.on_invoice(invoice)
+        ctx.progress(f"invoice {invoice.key}")
+
+
+def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
+    """Open an invoice's detail page (if it has a `detail` link), run its steps, read its fields."""
+    from backend.collectors.runner import run_steps
+    from backend.collectors.steps.navigation import load
+    outer = ctx.item
+    ctx.item = {**(outer or {}), **{k: v for k, v in values.items() if v is not None}}
+    try:
+        if values.get("detail"):
+            load(ctx, values["detail"])
+        run_steps(ctx, detail.get("steps") or [])
+        fields = detail.get("fields") or {}
+        raw: dict[str, Any] = {}
+        for name, spec in fields.items():
+            if "path" in spec:
+                raw[name] = json_path(ctx.vars, spec["path"])
+            elif "css" in spec or "xpath" in spec:
+                locator = spec["css"] if "css" in spec else "xpath=" + spec["xpath"]
+                if not spec.get("optional") and "default" not in spec:
+                    ctx.find(locator, None)
+                found = ctx.find_all(locator)
+                if found:
+                    attr = spec.get("attr")
+                    raw[name] = (found[0].get_property(attr) if attr in ("href", "src") else
+                                 found[0].get_attribute(attr)) if attr else found[0].get_attribute("textContent")
+        return _finish(ctx, raw, fields, where)
+    finally:
+        ctx.item = outer

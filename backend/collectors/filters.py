@@ -1,0 +1,210 @@
+"""Filters applied to extracted values, in the order written in the recipe.
+
+Like the steps, each filter is a small function registered in one table (FILTERS), which
+also feeds the JSON Schema and docs/recipes.md. French formats are first-class:
+"05/06/2024", "5 juin 2024", "1er juin 2024", "44,20 €", "1 234,56 €" (narrow no-break space).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+FR_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "fev": 2,
+    "mars": 3, "mar": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
+    "août": 8, "aout": 8, "aoû": 8, "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "décembre": 12, "decembre": 12, "déc": 12, "dec": 12,
+}
+EN_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"]) if m} | {
+    m.lower(): i for i, m in enumerate(["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                         "Sep", "Oct", "Nov", "Dec"]) if m}
+CURRENCY_SIGNS = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
+                  "£": "GBP", "gbp": "GBP", "chf": "CHF"}
+SPACES = "\u00a0\u202f\u2009\u2007 "
+
+
+class FilterError(ValueError):
+    """A value that a filter could not read; the message names the value."""
+
+
+def clean_text(value: Any) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
+                    .replace("\u202f", " ").split())
+
+
+def parse_amount(value: Any, style: str = "auto") -> Decimal:
+    """'44,20 €' → 44.20; '1 234,56 €' → 1234.56; '1,234.56' (en) → 1234.56; '-12,00' → -12.00."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = str(value)
+    for ch in SPACES:
+        text = text.replace(ch, "")
+    text = re.sub(r"(?i)(eur(os?)?|€|\$|£|chf|usd|gbp|ttc|ht)", "", text)
+    negative = text.strip().startswith("-") or text.strip().startswith("−") or \
+        (text.strip().startswith("(") and text.strip().endswith(")"))
+    digits = re.sub(r"[^0-9,.']", "", text)
+    if not re.search(r"\d", digits):
+        raise FilterError(f"no amount in '{value}'")
+    if style == "auto":
+        last_comma, last_dot = digits.rfind(","), digits.rfind(".")
+        if last_comma > last_dot:
+            style = "fr"
+        elif last_dot > last_comma and (last_comma >= 0 or len(digits) - last_dot - 1 != 3):
+            style = "en"
+        else:
+            style = "fr" if last_dot < 0 else "en"
+    if style == "fr":
+        digits = digits.replace(".", "").replace("'", "").replace(",", ".")
+    else:
+        digits = digits.replace(",", "").replace("'", "")
+    try:
+        amount = Decimal(digits)
+    except InvalidOperation:
+        raise FilterError(f"cannot read '{value}' as an amount") from None
+    return -amount if negative else amount
+
+
+def parse_date(value: Any, fmt: str = "auto") -> dt.date:
+    """'05/06/2024', '5 juin 2024', '1er juin 2024', 'juin 2024', '2024-06-05', ISO datetimes."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # epoch, s or ms
+        seconds = value / 1000 if value > 1e11 else value
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
+    text = clean_text(value)
+    if fmt != "auto":
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            raise FilterError(f"'{value}' does not match the date format '{fmt}'") from None
+    match = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        return dt.date(*map(int, match.groups()))
+    match = re.search(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b", text)
+    if match:  # day first, as in France
+        day, month, year = map(int, match.groups())
+        year += 2000 if year < 100 else 0
+        return _date(year, month, day, value)
+    lowered = text.lower()
+    match = re.search(r"\b(\d{1,2})(?:er)?\s+([a-zéèûô]+)\.?\s+(\d{4})\b", lowered)
+    if match:
+        day, name, year = match.groups()
+        month = FR_MONTHS.get(name) or EN_MONTHS.get(name)
+        if month:
+            return _date(int(year), month, int(day), value)
+    match = re.search(r"\b([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})\b", lowered)
+    if match and match.group(1) in EN_MONTHS:
+        return _date(int(match.group(3)), EN_MONTHS[match.group(1)], int(match.group(2)), value)
+    match = re.search(r"\b([a-zéèûô]+)\.?\s+(\d{4})\b", lowered)
+    if match:
+        month = FR_MONTHS.get(match.group(1)) or EN_MONTHS.get(match.group(1))
+        if month:
+            return dt.date(int(match.group(2)), month, 1)
+    raise FilterError(f"cannot read '{value}' as a date")
+
+
+def _date(year: int, month: int, day: int, original: Any) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise FilterError(f"'{original}' is not a real date") from None
+
+
+def parse_currency(value: Any) -> str:
+    text = clean_text(value).lower()
+    for sign, code in CURRENCY_SIGNS.items():
+        if sign in text.split() or sign in text:
+            return code
+    if re.fullmatch(r"[a-z]{3}", text):
+        return text.upper()
+    raise FilterError(f"no currency in '{value}'")
+
+
+# ---- the filter table ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilterSpec:
+    name: str
+    func: Callable[[Any, Any, dict], Any]  # (value, argument, context) -> value
+    arg_schema: dict[str, Any]
+    doc: str
+    example: str
+
+
+def _regex(value: Any, pattern: str, ctx: dict) -> str:
+    match = re.search(pattern, clean_text(value))
+    if not match:
+        raise FilterError(f"'{pattern}' does not match '{clean_text(value)}'")
+    return match.group(1) if match.groups() else match.group(0)
+
+
+def _replace(value: Any, pairs: dict, ctx: dict) -> str:
+    text = str(value)
+    for pattern, replacement in pairs.items():
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _absolute(value: Any, _: Any, ctx: dict) -> str:
+    from urllib.parse import urljoin
+    return urljoin(ctx.get("base_url", ""), str(value).strip())
+
+
+def _map(value: Any, table: dict, ctx: dict) -> Any:
+    key = clean_text(value)
+    if key not in table:
+        raise FilterError(f"'{key}' is not one of {', '.join(map(str, table))}")
+    return table[key]
+
+
+FILTERS: dict[str, FilterSpec] = {f.name: f for f in (
+    FilterSpec("text", lambda v, a, c: clean_text(v), {"const": True},
+               "Collapse whitespace (including no-break spaces) and trim.", "text: true"),
+    FilterSpec("regex", _regex, {"type": "string"},
+               "Keep the first group of a regular expression (or the whole match).", r'regex: "N°\s*(\S+)"'),
+    FilterSpec("replace", _replace, {"type": "object", "additionalProperties": {"type": "string"}},
+               "Replace each regular expression by its replacement, in order.", 'replace: {"^FAC-": ""}'),
+    FilterSpec("date", lambda v, a, c: parse_date(v, "auto" if a in (True, "auto") else a),
+               {"anyOf": [{"type": "string"}, {"const": True}]},
+               "Read a date: 'auto' knows French and ISO forms, or give a strptime format.",
+               'date: "%d/%m/%Y"'),
+    FilterSpec("amount", lambda v, a, c: parse_amount(v, "auto" if a is True else a),
+               {"enum": ["auto", "fr", "en", True]},
+               "Read an amount: 'fr' for 1 234,56 €, 'en' for 1,234.56, 'auto' guesses.", "amount: fr"),
+    FilterSpec("currency", lambda v, a, c: parse_currency(v) if a is True else a,
+               {"anyOf": [{"type": "string"}, {"const": True}]},
+               "Read a currency from a symbol or code (true), or set a fixed one ('EUR').", "currency: EUR"),
+    FilterSpec("absolute_url", _absolute, {"const": True},
+               "Make a relative link absolute against the page's URL.", "absolute_url: true"),
+    FilterSpec("map", _map, {"type": "object"},
+               "Replace a value by the one the table gives for it.", 'map: {"Payée": paid}'),
+    FilterSpec("lower", lambda v, a, c: str(v).lower(), {"const": True}, "Lower-case the text.", "lower: true"),
+)}
+
+SOURCE_KEYS = {
+    "css": "Read from the element matching this CSS selector inside the item (or the page).",
+    "xpath": "Read from the element matching this XPath inside the item (or the page).",
+    "path": "Read from a JSON item by a dotted path, e.g. billDate or amount.value.",
+    "value": "A fixed value or a template, e.g. '{{ item.contract }}_{{ date }}' (fields read so far).",
+}
+MODIFIER_KEYS = {
+    "attr": "Read this attribute (href, src, data-id…) instead of the text; href and src come back absolute.",
+    "optional": "A missing value is not an error: the field stays empty.",
+    "default": "The value to use when the source is missing or empty.",
+}
+
+
+def apply_filters(value: Any, spec: dict, context: dict) -> Any:
+    for key, argument in spec.items():
+        if key in FILTERS:
+            value = FILTERS[key].func(value, argument, context)
+    return value

@@ -1,0 +1,203 @@
+"""The engine's public data: providers read from recipes, run requests, invoices, outcomes.
+
+The engine knows nothing of Flask, SQLite or Libeo. A caller (the server, the CLI, a test)
+builds a RunRequest, calls run_collection() and gets a RunResult; it may also receive each
+invoice as soon as its PDF is saved (on_invoice), so that a crash mid-run loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from backend.errors import CODES
+
+SECRET_FIELD_TYPES = ("password", "totp_secret")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a value came from in a recipe file (1-based line and column)."""
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label_fr: str
+    label_en: str
+    type: str = "text"  # text | email | password | totp_secret
+    required: bool = True
+    help_fr: str = ""
+    help_en: str = ""
+
+    @property
+    def secret(self) -> bool:
+        return self.type in SECRET_FIELD_TYPES
+
+
+@dataclass(frozen=True)
+class OptionField:
+    name: str
+    label_fr: str
+    label_en: str
+    required: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Terms:
+    version: str
+    url: str | None = None
+    text: str | None = None
+
+
+@dataclass
+class Provider:
+    id: str
+    name: str
+    homepage: str
+    category: str
+    terms: Terms
+    credentials: list[CredentialField]
+    steps: list[Any]  # validated step mappings, with positions (see yamlpos)
+    options: list[OptionField] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)  # named base URLs, {{ urls.NAME }}
+    interval_hours: float = 24.0
+    status: str = "stable"  # stable | beta
+    status_note: str | None = None  # shown in the panel, e.g. for beta recipes
+    logo: str | None = None
+    description: str | None = None
+    expect_invoices: bool = True  # zero invoices listed = RECIPE_BROKEN
+    source: Position | None = None  # where the provider is defined
+
+    def public(self) -> dict[str, Any]:
+        """What the panel may show: everything but the steps."""
+        return {
+            "id": self.id, "name": self.name, "homepage": self.homepage,
+            "category": self.category, "status": self.status, "status_note": self.status_note,
+            "logo": self.logo, "description": self.description,
+            "interval_hours": self.interval_hours,
+            "terms": {"version": self.terms.version, "url": self.terms.url, "text": self.terms.text},
+            "credentials": [vars(f) | {"secret": f.secret} for f in self.credentials],
+            "options": [vars(o) for o in self.options],
+        }
+
+
+@dataclass
+class Invoice:
+    """One invoice listed by a portal. pdf_path is set once its PDF has been saved."""
+    key: str  # the provider's invoice id: dedup key within an account
+    number: str | None = None
+    date: dt.date | None = None
+    due_date: dt.date | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    url: str | None = None
+    pdf_path: Path | None = None
+    sha256: str | None = None
+    size: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "number": self.number,
+            "date": self.date.isoformat() if self.date else None,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "currency": self.currency, "url": self.url,
+            "pdf_path": str(self.pdf_path) if self.pdf_path else None,
+            "sha256": self.sha256, "size": self.size, "extra": self.extra,
+        }
+
+
+@dataclass
+class Progress:
+    step_index: int
+    step_name: str
+    line: int | None
+    listed: int = 0  # invoices seen on the portal so far
+    downloaded: int = 0
+    message: str = ""
+
+
+@dataclass
+class BrowserConfig:
+    chrome_binary: str | None = None  # default: $CHROME_BIN or /usr/bin/chromium
+    chromedriver: str | None = None  # default: $CHROMEDRIVER or /usr/bin/chromedriver
+    headed: bool = False
+    remote_url: str | None = None  # a Selenium Grid / remote WebDriver
+    profile_dir: Path | None = None  # persistent profile for this account (fewer 2FA prompts)
+    extra_args: list[str] = field(default_factory=list)
+    page_load_timeout: float = 30.0
+
+
+AskCode = Callable[[str, str], "str | None"]
+"""ask_code(prompt, kind) -> the code typed by the user, or None if none came in time."""
+
+
+@dataclass
+class RunRequest:
+    provider: Provider
+    credentials: dict[str, str]
+    out_dir: Path  # PDFs are written here
+    options: dict[str, str] = field(default_factory=dict)
+    known_keys: set[str] = field(default_factory=set)  # never downloaded again
+    want_pdf: Callable[[Invoice], bool] | None = None  # None = every new invoice
+    url_overrides: dict[str, str] = field(default_factory=dict)  # replaces provider.urls[name]
+    trace_dir: Path | None = None  # a failure leaves a trace folder under it
+    ask_code: AskCode | None = None
+    on_progress: Callable[[Progress], None] | None = None
+    on_invoice: Callable[[Invoice], None] | None = None
+    browser: BrowserConfig = field(default_factory=BrowserConfig)
+    run_timeout: float = 600.0
+    default_step_timeout: float = 10.0
+
+
+@dataclass
+class RunResult:
+    outcome: str  # "OK" or one of backend.errors.CODES
+    message: str = ""
+    invoices: list[Invoice] = field(default_factory=list)  # new (not known) invoices
+    listed: int = 0
+    known: int = 0
+    trace_path: Path | None = None
+    failed_step: int | None = None
+    failed_line: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "OK"
+
+
+class CollectionError(Exception):
+    """Raised inside the engine; turned into a RunResult outcome by the runner."""
+
+    def __init__(self, code: str, message: str = "", detail: str = ""):
+        if code not in CODES:
+            raise ValueError(f"unknown outcome code {code}")
+        super().__init__(message or CODES[code].en)
+        self.code = code
+        self.message = message or CODES[code].en
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class RecipeError:
+    """A problem found in a recipe file, reported as FILE:LINE:COL: message."""
+    file: str
+    line: int
+    column: int
+    message: str
+    provider: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"

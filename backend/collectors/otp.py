@@ -1,0 +1,45 @@
+"""One-time codes: ask the user through the caller, or compute them from a TOTP secret."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import pyotp
+
+from backend.collectors.context import Context
+from backend.collectors.model import CollectionError
+from backend.collectors.steps.inputs import _click
+from backend.collectors.steps.navigation import Timeout
+from backend.collectors.steps.registry import Locator
+
+
+def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where the code goes"],
+                  prompt: Annotated[str, "what the user is told, e.g. 'Code received by SMS'"] = "",
+                  kind: Annotated[Literal["sms", "email", "app", "totp"], "how the user gets the code"] = "sms",
+                  totp_secret: Annotated[str | None, "a template giving a TOTP secret, e.g. {{ totp_secret }}: "
+                                         "the code is computed, nobody is asked"] = None,
+                  submit: Annotated[Locator | None, "a button to click once the code is typed"] = None,
+                  timeout: Timeout = None) -> None:
+    """Enter a one-time code: computed from a TOTP secret when the account has one, else asked."""
+    field = ctx.find(locator, timeout, visible=True)
+    secret = ctx.render(totp_secret) if totp_secret else ""
+    if secret:
+        try:
+            code = pyotp.TOTP(secret.replace(" ", "").upper()).now()
+        except (ValueError, TypeError):
+            raise CollectionError("OTP_WRONG", "the saved TOTP secret is not a valid base32 key") from None
+        ctx.note("one-time code computed from the TOTP secret")
+    else:
+        if ctx.request.ask_code is None:
+            raise CollectionError("OTP_REQUIRED", "the portal asks for a one-time code and nobody can type it")
+        ctx.progress("waiting for a one-time code")
+        code = ctx.request.ask_code(ctx.render(prompt) or "One-time code", kind)
+        if not code:
+            raise CollectionError("OTP_REQUIRED", "no one-time code was entered in time")
+        code = code.strip()
+        ctx.note("one-time code received")
+    ctx.add_secret(code)
+    field.clear()
+    field.send_keys(code)
+    if submit:
+        _click(ctx, ctx.find(submit, timeout, visible=True), submit, timeout)

@@ -1,0 +1,102 @@
+"""Run a provider's steps in Chromium and turn whatever happens into a RunResult."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, \
+    TimeoutException, WebDriverException
+
+from backend.collectors.browser import Browser
+from backend.collectors.context import Context
+from backend.collectors.model import CollectionError, RunRequest, RunResult
+from backend.collectors.trace import write_trace
+from backend.errors import CODES
+
+log = logging.getLogger("invoice_collector.engine")
+
+
+def step_call(step: Any) -> tuple[str, dict[str, Any]]:
+    """Split `- click: "#go"` / `- fill: {locator: …, value: …}` into (name, kwargs)."""
+    from backend.collectors.steps import STEPS
+    (name, args), = step.items()
+    spec = STEPS[name]
+    if args is None:
+        return name, {}
+    if isinstance(args, dict):
+        return name, dict(args)
+    if spec.shorthand:
+        return name, {spec.shorthand: args}
+    raise CollectionError("RECIPE_BROKEN", f"step '{name}' needs a mapping of arguments")
+
+
+def run_steps(ctx: Context, steps: list[Any]) -> None:
+    from backend.collectors.steps import STEPS
+    for step in steps:
+        name, args = step_call(step)
+        spec = STEPS[name]
+        ctx.step_index += 1
+        ctx.step_name = name
+        ctx.step_line = getattr(step, "pos", None).line if hasattr(step, "pos") else None
+        kwargs = {}
+        for key, value in args.items():
+            arg = spec.args[key]
+            kwargs[arg.param] = ctx.render(value) if arg.kind in ("value", "locator") and isinstance(value, str) \
+                else value
+        ctx.note(f"step {ctx.step_index} {name} (line {ctx.step_line})")
+        ctx.progress()
+        spec.func(ctx, **kwargs)
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, CollectionError):
+        return exc.code, exc.message
+    if isinstance(exc, (NoSuchElementException, StaleElementReferenceException)):
+        return "RECIPE_BROKEN", f"the page no longer matches the recipe ({type(exc).__name__})"
+    if isinstance(exc, TimeoutException):
+        return "TIMEOUT", "the portal did not answer in time"
+    if isinstance(exc, WebDriverException):
+        text = str(exc)
+        if "net::ERR_" in text:
+            return "PROVIDER_DOWN", "the portal cannot be reached"
+        return "INTERNAL", f"browser error: {exc.msg or type(exc).__name__}"
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return "INTERNAL", "no space left on disk while saving an invoice"
+    return "INTERNAL", f"{type(exc).__name__}: {exc}"
+
+
+def run_collection(request: RunRequest) -> RunResult:
+    """Run one recipe once. Never raises for portal trouble: the outcome says what happened."""
+    download_dir = Path(tempfile.mkdtemp(prefix="ic-downloads-"))
+    ctx: Context | None = None
+    try:
+        try:
+            browser = Browser(request.browser, download_dir)
+        except WebDriverException as exc:
+            return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
+        with browser:
+            ctx = Context(request, browser.driver, download_dir)
+            try:
+                run_steps(ctx, request.provider.steps)
+                if request.provider.expect_invoices and not ctx.lists_read:
+                    raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
+            except BaseException as exc:  # noqa: BLE001 — every failure becomes an outcome
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                code, message = classify(exc)
+                message = ctx.redact(message)
+                if code == "INTERNAL":
+                    log.exception("engine error in %s", request.provider.id)
+                trace = write_trace(ctx, request.trace_dir, code, message) if request.trace_dir else None
+                return RunResult(code, message, ctx.invoices, ctx.listed, ctx.known, trace,
+                                 ctx.step_index, ctx.step_line)
+            return RunResult("OK", "", ctx.invoices, max(ctx.listed, len(ctx.invoices) + ctx.known), ctx.known)
+    finally:
+        shutil.rmtree(download_dir, ignore_errors=True)
+
+
+assert set(CODES)  # the runner only produces codes the panel knows

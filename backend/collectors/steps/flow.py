@@ -1,0 +1,178 @@
+"""Waiting and deciding: wait for a page state, branch on it, fail with an outcome code."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Annotated, Any, Literal
+
+from backend.collectors.context import Context
+from backend.collectors.model import CollectionError
+from backend.errors import CODES
+from backend.collectors.steps.navigation import Timeout
+from backend.collectors.steps.registry import Locator, StepList
+
+Present = Annotated[Locator | None, "true when this element is in the page"]
+Visible = Annotated[Locator | None, "true when this element is visible"]
+Absent = Annotated[Locator | None, "true when no such element is in the page"]
+UrlMatch = Annotated[str | None, "true when the current URL matches this regular expression"]
+TextMatch = Annotated[str | None, "true when the page's visible text contains this (case-insensitive)"]
+OutcomeCode = Literal[tuple(c for c in CODES)]  # type: ignore[valid-type]
+
+CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
+
+
+def holds(ctx: Context, present: str | None = None, visible: str | None = None, absent: str | None = None,
+          url: str | None = None, text: str | None = None) -> bool:
+    """Every condition given must hold (an AND); at least one must be given."""
+    if present and not ctx.find_all(present):
+        return False
+    if visible and not any(e.is_displayed() for e in ctx.find_all(visible)):
+        return False
+    if absent and ctx.find_all(absent):
+        return False
+    if url and not re.search(ctx.render(url), ctx.driver.current_url):
+        return False
+    if text:
+        body = ctx.driver.execute_script("return document.body ? document.body.innerText : ''") or ""
+        if ctx.render(text).lower() not in body.lower():
+            return False
+    return True
+
+
+def _describe(**conditions: Any) -> str:
+    return " and ".join(f"{k} '{v}'" for k, v in conditions.items() if v)
+
+
+def _conditions(present, visible, absent, url, text) -> dict[str, Any]:
+    given = dict(present=present, visible=visible, absent=absent, url=url, text=text)
+    if not any(given.values()):
+        raise CollectionError("RECIPE_BROKEN", "a condition needs one of: " + ", ".join(CONDITION_KEYS))
+    return given
+
+
+def wait_for(ctx: Context, *, present: Present = None, visible: Visible = None, absent: Absent = None,
+             url: UrlMatch = None, text: TextMatch = None, timeout: Timeout = None) -> None:
+    """Wait until the page is in a state: an element present/visible/gone, a URL, a text."""
+    given = _conditions(present, visible, absent, url, text)
+    ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
+
+
+def pause(ctx: Context, *, seconds: Annotated[float, "how long; at most 10 seconds"],
+          reason: Annotated[str, "why the portal needs it (shown in the step log)"]) -> None:
+    """Wait a fixed time. Only for portals that truly need it: prefer wait_for."""
+    if not 0 < seconds <= 10:
+        raise CollectionError("RECIPE_BROKEN", "pause must be between 0 and 10 seconds")
+    ctx.note(f"pause {seconds}s: {reason}")
+    time.sleep(min(seconds, max(0.0, ctx.deadline - time.monotonic())))
+
+
+def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition holds"],
+        else_: Annotated[StepList | None, "steps run otherwise"] = None,
+        present: Present = None, visible: Visible = None, absent: Absent = None, url: UrlMatch = None,
+        text: TextMatch = None,
+        timeout: Annotated[float, "how long the condition may take to become true"] = 0.0) -> None:
+    """Run steps depending on the page's state."""
+    from backend.collectors.runner import run_steps
+    given = _conditions(present, visible, absent, url, text)
+    result = holds(ctx, **given)
+    if not result and timeout > 0:
+        try:
+            ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
+            result = True
+        except CollectionError as exc:
+            if exc.code == "TIMEOUT":
+                raise
+    ctx.note(f"if {_describe(**given)}: {result}")
+    run_steps(ctx, then if result else (else_ or []))
+
+
+def _message_from(ctx: Context, locator: str | None, fallback: str) -> str:
+    if locator:
+        found = ctx.find_all(locator)
+        if found:
+            text = " ".join((found[0].text or found[0].get_attribute("textContent") or "").split())
+            if text:
+                return ctx.redact(text)
+    return fallback
+
+
+def fail_if(ctx: Context, *, code: Annotated[OutcomeCode, "the outcome code to end the run with"],
+            message: Annotated[str | None, "what to tell the user"] = None,
+            message_from: Annotated[Locator | None, "read the message from this element (the portal's own words)"] = None,
+            present: Present = None, visible: Visible = None, absent: Absent = None, url: UrlMatch = None,
+            text: TextMatch = None) -> None:
+    """End the run with an outcome code when the page is in a given state (wrong password, maintenance…)."""
+    given = _conditions(present, visible, absent, url, text)
+    if holds(ctx, **given):
+        raise CollectionError(code, _message_from(ctx, message_from, message or CODES[code].en))
+
+
+def wait_for_any(ctx: Context, *, cases: Annotated[list[dict], "a list of states; each has its condition keys "
+                 "(present, visible, absent, url, text) and either `fail` (an outcome code, with optional "
+                 "message / message_from) or `then` (steps) or nothing (just go on)"],
+                 timeout: Timeout = None) -> None:
+    """Wait until one of several states shows, then act on the first that holds.
+
+    The usual end of a login: the account page (go on), an error banner (LOGIN_FAILED),
+    a code page (enter a one-time code) or a maintenance page (PROVIDER_DOWN)."""
+    from backend.collectors.runner import run_steps
+
+    def first(driver: object) -> dict | bool:
+        for case in cases:
+            given = {k: case.get(k) for k in CONDITION_KEYS}
+            if holds(ctx, **given):
+                return case
+        return False
+    what = " or ".join(_describe(**{k: c.get(k) for k in CONDITION_KEYS}) for c in cases)
+    case = ctx.wait_until(first, timeout, what)
+    ctx.note(f"state: {_describe(**{k: case.get(k) for k in CONDITION_KEYS})}")
+    if case.get("fail"):
+        code = case["fail"]
+        raise CollectionError(code, _message_from(ctx, case.get("message_from"),
+                                                  case.get("message") or CODES[code].en))
+    run_steps(ctx, case.get("then") or [])
+
+
+def store_text(ctx: Context, *, locator: Locator, save_as: Annotated[str, "variable name, then {{ NAME }}"],
+               attribute: Annotated[str | None, "read this attribute instead of the text"] = None,
+               regex: Annotated[str | None, "keep the first group (or the whole match) of this expression"] = None,
+               timeout: Timeout = None) -> None:
+    """Read an element's text (or attribute) into a variable."""
+    element = ctx.find(locator, timeout)
+    value = element.get_attribute(attribute) if attribute else (element.text or element.get_attribute("textContent"))
+    value = " ".join((value or "").split())
+    if regex:
+        match = re.search(regex, value)
+        if not match:
+            raise CollectionError("RECIPE_BROKEN", f"'{regex}' does not match the text of '{locator}'")
+        value = match.group(1) if match.groups() else match.group(0)
+    ctx.vars[save_as] = value
+
+
+def set_(ctx: Context, *, name: Annotated[str, "variable name"], value: Annotated[str, "value; templates allowed"]) -> None:
+    """Set a variable."""
+    ctx.vars[name] = ctx.render(value)
+
+
+def log(ctx: Context, *, message: Annotated[str, "text for the step log; templates allowed (secrets stay masked)"]) -> None:
+    """Write a line to the step log (kept in traces)."""
+    ctx.note(message)
+
+
+def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON list, with an optional path: bills or account.contracts"],
+             steps: Annotated[StepList, "steps run for each element, which is {{ item }} / {{ item.FIELD }}"],
+             limit: Annotated[int, "at most this many elements"] = 100) -> None:
+    """Repeat steps for each element of a list read from JSON (contracts, lines, sub-accounts)."""
+    from backend.collectors.runner import run_steps
+    from backend.collectors.extract import json_path
+    items = json_path(ctx.vars, in_)
+    if not isinstance(items, list):
+        raise CollectionError("RECIPE_BROKEN", f"'{in_}' is not a list")
+    outer = ctx.item
+    try:
+        for element in items[:limit]:
+            ctx.item = element if isinstance(element, dict) else {"value": element}
+            run_steps(ctx, steps)
+    finally:
+        ctx.item = outer

@@ -1,0 +1,101 @@
+"""Input: fill fields, choose options, click, submit, press keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException, \
+    StaleElementReferenceException
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from backend.collectors.context import Context
+from backend.collectors.model import CollectionError
+from backend.collectors.steps.navigation import Timeout
+from backend.collectors.steps.registry import Locator
+
+Target = Annotated[Locator, "the element: CSS by default, or xpath=…, id=…, name=…, link=…, text=…"]
+
+
+def fill(ctx: Context, *, locator: Target,
+         value: Annotated[str, "text to type; templates such as {{ login }} or {{ password }} (masked in logs)"],
+         clear: Annotated[bool, "empty the field first"] = True, timeout: Timeout = None) -> None:
+    """Type a value into a field once it is visible."""
+    element = ctx.find(locator, timeout, visible=True)
+    if clear:
+        element.clear()
+    element.send_keys(value)
+    ctx.note(f"fill {locator} with {ctx.redact(value)}")
+
+
+def select(ctx: Context, *, locator: Target,
+           option: Annotated[str, "the visible text of the option (or value=… for its value)"],
+           timeout: Timeout = None) -> None:
+    """Choose an option in a <select>."""
+    chooser = Select(ctx.find(locator, timeout, visible=True))
+    if option.startswith("value="):
+        chooser.select_by_value(option[len("value="):])
+    else:
+        chooser.select_by_visible_text(option)
+
+
+def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state wanted"] = True,
+          timeout: Timeout = None) -> None:
+    """Tick (or untick) a checkbox; nothing happens if it is already in that state."""
+    element = ctx.find(locator, timeout)
+    if element.is_selected() != checked:
+        _click(ctx, element, locator, timeout)
+
+
+def _click(ctx: Context, element, locator: str, timeout: float | None) -> None:
+    def clicked(driver: object) -> bool:
+        try:
+            element.click()
+            return True
+        except (ElementClickInterceptedException, ElementNotInteractableException):
+            return False  # an overlay (often a cookie banner) is still fading out
+        except StaleElementReferenceException:
+            raise CollectionError("RECIPE_BROKEN", f"'{locator}' vanished before it could be clicked") from None
+    ctx.wait_until(clicked, timeout, f"'{locator}' to be clickable")
+
+
+def click(ctx: Context, *, locator: Target, timeout: Timeout = None) -> None:
+    """Click an element once it is visible and clickable."""
+    ctx.note(f"click {locator}")
+    _click(ctx, ctx.find(locator, timeout, visible=True), locator, timeout)
+
+
+def click_if_present(ctx: Context, *, locator: Target,
+                     timeout: Annotated[float, "how long the element may take to appear"] = 2.0) -> None:
+    """Click an element if it shows up within the timeout (cookie banners, pop-ins); else go on."""
+    try:
+        element = ctx.find(locator, timeout, visible=True)
+    except CollectionError as exc:
+        if exc.code == "TIMEOUT":
+            raise
+        ctx.note(f"{locator} not present, skipped")
+        return
+    ctx.note(f"click {locator}")
+    _click(ctx, element, locator, timeout)
+
+
+def submit(ctx: Context, *, locator: Annotated[Locator, "the form, or any field inside it"], timeout: Timeout = None) -> None:
+    """Submit a form as pressing Enter would."""
+    element = ctx.find(locator, timeout)
+    ctx.driver.execute_script(
+        "const f = arguments[0].form || arguments[0].closest('form') || arguments[0];"
+        "if (f.requestSubmit) f.requestSubmit(); else f.submit();", element)
+
+
+KEYS = {"enter": Keys.ENTER, "tab": Keys.TAB, "escape": Keys.ESCAPE, "space": Keys.SPACE,
+        "backspace": Keys.BACKSPACE, "down": Keys.ARROW_DOWN, "up": Keys.ARROW_UP}
+
+
+def press_key(ctx: Context, *, key: Annotated[str, "enter, tab, escape, space, backspace, down or up"],
+              locator: Annotated[Locator | None, "the element to send it to (default: the focused one)"] = None,
+              timeout: Timeout = None) -> None:
+    """Press a key in an element or in whatever has the focus."""
+    if key.lower() not in KEYS:
+        raise CollectionError("RECIPE_BROKEN", f"unknown key '{key}' (known: {', '.join(KEYS)})")
+    target = ctx.find(locator, timeout) if locator else ctx.driver.switch_to.active_element
+    target.send_keys(KEYS[key.lower()])

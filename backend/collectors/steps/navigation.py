@@ -1,0 +1,110 @@
+"""Navigation: open a URL, follow a link, frames and tabs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from selenium.common.exceptions import NoSuchFrameException, WebDriverException
+
+from backend.collectors.context import Context
+from backend.collectors.model import CollectionError
+from backend.collectors.steps.registry import Locator
+
+Timeout = Annotated[float | None, "seconds to wait before giving up (default: the run's step timeout)"]
+
+NETWORK_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_RESET",
+                  "ERR_CONNECTION_CLOSED", "ERR_ADDRESS_UNREACHABLE", "ERR_INTERNET_DISCONNECTED",
+                  "ERR_EMPTY_RESPONSE", "ERR_CONNECTION_TIMED_OUT")
+
+
+def load(ctx: Context, url: str) -> None:
+    """driver.get with network failures mapped to PROVIDER_DOWN and slow loads to TIMEOUT."""
+    try:
+        ctx.driver.get(url)
+    except WebDriverException as exc:
+        text = str(exc)
+        if "timeout" in type(exc).__name__.lower() or "Timed out receiving message" in text:
+            raise CollectionError("TIMEOUT", f"the page {url} did not finish loading") from None
+        if any(code in text for code in NETWORK_ERRORS):
+            raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
+        raise
+
+
+def open_url(ctx: Context, *, url: Annotated[str, "address to open; templates allowed, e.g. {{ urls.portal }}/login"]) -> None:
+    """Open a URL in the current tab and wait for the page to load."""
+    ctx.note(f"open {url}")
+    load(ctx, url)
+
+
+def follow(ctx: Context, *, locator: Annotated[Locator, "the link to follow"], timeout: Timeout = None) -> None:
+    """Follow a link: open its href in the current tab (no click, so no new tab or popup)."""
+    element = ctx.find(locator, timeout)
+    href = element.get_attribute("href")
+    if not href:
+        raise CollectionError("RECIPE_BROKEN", f"'{locator}' has no href to follow")
+    ctx.note(f"follow {href}")
+    load(ctx, href)
+
+
+def back(ctx: Context) -> None:
+    """Go back one page in history."""
+    ctx.driver.back()
+
+
+def reload(ctx: Context) -> None:
+    """Reload the current page."""
+    ctx.driver.refresh()
+
+
+def switch_frame(ctx: Context, *, frame: Annotated[str, "an iframe locator, or 'parent' / 'top' to leave frames"],
+                 timeout: Timeout = None) -> None:
+    """Switch into an iframe (waiting for it), or back out to its parent or the top page."""
+    if frame == "top":
+        ctx.driver.switch_to.default_content()
+        return
+    if frame == "parent":
+        ctx.driver.switch_to.parent_frame()
+        return
+    element = ctx.find(frame, timeout)
+
+    def entered(driver: object) -> bool:
+        try:
+            ctx.driver.switch_to.frame(element)
+            return True
+        except NoSuchFrameException:
+            return False
+    ctx.wait_until(entered, timeout, f"frame '{frame}'")
+
+
+def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab), 'main', or a regular expression the tab's URL must match"],
+               timeout: Timeout = None) -> None:
+    """Switch to another tab or window, waiting for it to open."""
+    import re
+    driver = ctx.driver
+    if ctx.main_window is None:
+        ctx.main_window = driver.window_handles[0]
+    if to == "main":
+        driver.switch_to.window(ctx.main_window)
+        return
+    if to == "new":
+        current = driver.current_window_handle
+        handle = ctx.wait_until(lambda d: next((h for h in reversed(d.window_handles) if h != current), False),
+                                timeout, "a new tab")
+        driver.switch_to.window(handle)
+        return
+    pattern = re.compile(to)
+
+    def matching(d: object) -> bool:
+        for handle in driver.window_handles:
+            driver.switch_to.window(handle)
+            if pattern.search(driver.current_url):
+                return True
+        return False
+    ctx.wait_until(matching, timeout, f"a tab whose URL matches '{to}'")
+
+
+def close_tab(ctx: Context, *, then: Annotated[Literal["main", "new"], "the tab to switch to afterwards"] = "main") -> None:
+    """Close the current tab and switch back to the main one."""
+    ctx.driver.close()
+    handles = ctx.driver.window_handles
+    ctx.driver.switch_to.window(ctx.main_window if then == "main" and ctx.main_window in handles else handles[-1])

@@ -1,0 +1,39 @@
+"""A failed run leaves a trace folder: the step and its YAML line, a screenshot, the page
+HTML with secrets masked, and the step log. Everything is redacted before it touches disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from backend.collectors.context import MASK, Context
+
+# Values the browser keeps in the DOM for typed fields: mask every password input's value.
+PASSWORD_VALUE = re.compile(r'(<input[^>]*type=["\']?password["\']?[^>]*value=["\'])([^"\']*)', re.I)
+
+
+def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    folder = Path(root) / f"{ctx.provider.id}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = {"provider": ctx.provider.id, "outcome": code, "message": ctx.redact(message),
+            "step_index": ctx.step_index, "step": ctx.step_name, "line": ctx.step_line,
+            "recipe": ctx.provider.source.file if ctx.provider.source else None, "url": None}
+    try:
+        info["url"] = ctx.redact(ctx.driver.current_url)
+        html = ctx.driver.execute_script(
+            "const c = document.documentElement.cloneNode(true);"
+            "for (const i of c.querySelectorAll('input')) {"
+            "  const live = i.type === 'password' ? '' : null; if (live !== null) i.setAttribute('value', '');"
+            "}"
+            "return '<!DOCTYPE html>' + c.outerHTML;")
+        html = PASSWORD_VALUE.sub(lambda m: m.group(1) + MASK, ctx.redact(html or ""))
+        (folder / "page.html").write_text(html, encoding="utf-8")
+        ctx.driver.save_screenshot(str(folder / "screenshot.png"))
+    except Exception as exc:  # the browser may be the thing that died; keep what we have
+        info["capture_error"] = ctx.redact(f"{type(exc).__name__}: {exc}")[:500]
+    (folder / "step.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / "log.txt").write_text("\n".join(ctx.redact(line) for line in ctx.log.lines) + "\n", encoding="utf-8")
+    return folder
