@@ -1,0 +1,41 @@
+"""Small helpers shared by the tests: free ports, threaded fixture servers, test PDFs."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from werkzeug.serving import make_server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app, port: int | None = None) -> Iterator[str]:
+    """Serve a WSGI app on 127.0.0.1 in a thread (threaded: Chromium keeps connections open)."""
+    server = make_server("127.0.0.1", port or 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def make_pdf(text: str = "invoice") -> bytes:
+    """A real, parseable PDF whose bytes differ with `text`."""
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
