@@ -12,6 +12,8 @@ from backend import __version__
 # Each module has register(subparsers): it adds its commands and sets `func` on them.
 COMMAND_MODULES = [
     "backend.collectors.cli",
+    "backend.autostart",
+    "backend.doctor",
 ]
 
 

@@ -1,0 +1,44 @@
+"""Does the local server answer? One GET /api/health on 127.0.0.1, short timeout."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+
+@dataclass
+class Health:
+    url: str
+    answering: bool
+    detail: str  # what answered ("invoice-collector 0.1.0") or why nothing did
+    data: dict = field(default_factory=dict)
+
+
+def probe(port: int, timeout: float = 2.0) -> Health:
+    url = f"http://127.0.0.1:{port}/api/health"
+    try:
+        response = requests.get(url, timeout=timeout)
+    except requests.ConnectionError:
+        return Health(url, False, "nothing listens on that port")
+    except requests.RequestException as exc:
+        return Health(url, False, f"no answer ({exc.__class__.__name__})")
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.status_code != 200 or not isinstance(data, dict):
+        return Health(url, False, f"another program answers on port {port} (HTTP {response.status_code})")
+    version = data.get("version")
+    return Health(url, True, "invoice-collector" + (f" {version}" if version else ""), data)
+
+
+def wait_for(port: int, deadline_s: float, step_s: float = 0.2) -> Health:
+    """Poll until the server answers or the deadline passes (a server takes a moment to bind)."""
+    end = time.monotonic() + deadline_s
+    while True:
+        health = probe(port, timeout=min(2.0, deadline_s))
+        if health.answering or time.monotonic() >= end:
+            return health
+        time.sleep(step_s)
