@@ -1,30 +1,32 @@
 """Load the provider catalog: bundled providers.yaml plus the user's providers.d/*.yaml.
 
-Every file is validated before anything runs: the JSON Schema (built from the step table),
-then per-step argument checks and semantic checks. All errors are reported at once as
-FILE:LINE:COL: message, and one broken provider never stops the others from loading.
-A user file's provider replaces a bundled one with the same id."""
+Every file is validated before anything runs: the provider header against the JSON Schema
+(schema.py), each step (stepcheck.py), then templates and names (semantics.py). All errors
+are reported at once as FILE:LINE:COL: message, and one broken provider never stops the
+others from loading. A user file's provider replaces a bundled one with the same id.
+"""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
-
-import jsonschema
+from typing import Any
 
 from backend import paths
 from backend.collectors import yamlpos
 from backend.collectors.model import CredentialField, OptionField, Position, Provider, RecipeError, Terms
 from backend.collectors.schema import build_schema
+from backend.collectors.schemaerrors import SchemaReporter, key_position, locate
 from backend.collectors.semantics import check_provider
-from backend.collectors.steps import STEPS
+from backend.collectors.stepcheck import check_steps
 
-_SCHEMA = build_schema()
-_PROVIDER_SCHEMA = dict(_SCHEMA["$defs"]["provider"])
-_PROVIDER_SCHEMA["properties"] = dict(_PROVIDER_SCHEMA["properties"]) | {"steps": {"type": "array"}}
-_FIELD_DEFS = {"$defs": _SCHEMA["$defs"]}
+_DEFS = build_schema()["$defs"]
+_HEADER_SCHEMA = dict(_DEFS["provider"])
+_HEADER_SCHEMA["properties"] = dict(_HEADER_SCHEMA["properties"]) | {"steps": {}}  # steps: stepcheck.py
+_HEADER = SchemaReporter(_HEADER_SCHEMA, _DEFS)
+TOP_LEVEL_KEYS = ("version", "providers")
+
+__all__ = ["Catalog", "load_catalog", "load_file", "locate"]
 
 
 @dataclass
@@ -32,93 +34,18 @@ class Catalog:
     providers: dict[str, Provider] = field(default_factory=dict)
     errors: list[RecipeError] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    overridden: dict[str, Position] = field(default_factory=dict)  # id -> the bundled definition replaced
 
     def get(self, provider_id: str) -> Provider | None:
         return self.providers.get(provider_id)
 
-
-def locate(root: Any, path: Iterable[Any], key_error: str | None = None) -> Position | None:
-    """Position of the value at `path` (or of key `key_error` inside it) in a positioned tree."""
-    node, best = root, getattr(root, "pos", None)
-    for part in path:
-        try:
-            child = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and hasattr(node, "key_pos") and part in node.key_pos:
-            best = node.key_pos[part] if not hasattr(child, "pos") else child.pos
-        node = child
-        best = getattr(node, "pos", best)
-    if key_error and isinstance(node, dict) and hasattr(node, "key_pos") and key_error in node.key_pos:
-        return node.key_pos[key_error]
-    return best
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
-def _schema_errors(validator: jsonschema.Draft202012Validator, data: Any, file: str, base: Position,
-                   prefix: str = "") -> list[RecipeError]:
-    errors = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        key = None
-        message = error.message
-        if error.validator == "additionalProperties":
-            extras = [k for k in error.instance if k not in error.schema.get("properties", {})]
-            key = extras[0] if extras else None
-            known = list(error.schema.get("properties", {}))
-            hint = difflib.get_close_matches(key or "", known, n=1)
-            message = f"unknown key '{key}'" + (f" (did you mean '{hint[0]}'?)" if hint else
-                                                f"; expected one of: {', '.join(known)}")
-        elif error.validator == "required":
-            message = error.message.replace("is a required property", "is required")
-        where = ".".join(map(str, error.absolute_path))
-        pos = locate(data, error.absolute_path, key) or base
-        text = f"{prefix}{where + ': ' if where and not key else ''}{message}"
-        errors.append(RecipeError(pos.file if pos else file, pos.line, pos.column, text))
-    return errors
-
-
-def check_steps(steps: Any, file: str, parent: Position) -> list[RecipeError]:
-    """Each step: one known name, arguments valid for that step; nested steps recursively."""
-    errors: list[RecipeError] = []
-    if not isinstance(steps, list):
-        pos = getattr(steps, "pos", parent)
-        return [RecipeError(file, pos.line, pos.column, "steps must be a list")]
-    for step in steps:
-        pos = getattr(step, "pos", parent)
-        if not isinstance(step, dict) or len(step) != 1:
-            errors.append(RecipeError(file, pos.line, pos.column,
-                                      "a step is a mapping with exactly one step name, e.g. `- click: \"#login\"`"))
-            continue
-        (name, args), = step.items()
-        if name not in STEPS:
-            hint = difflib.get_close_matches(name, list(STEPS), n=1)
-            errors.append(RecipeError(file, pos.line, pos.column, f"unknown step '{name}'" +
-                                      (f" (did you mean '{hint[0]}'?)" if hint else "")))
-            continue
-        spec = STEPS[name]
-        validator = jsonschema.Draft202012Validator(spec.schema() | _FIELD_DEFS)
-        wrapper = {name: args}
-        for error in _schema_errors(validator, args, file, pos, prefix=f"{name}: "):
-            errors.append(error)
-        if isinstance(args, dict):
-            for arg in spec.args.values():
-                if arg.kind == "steps" and arg.name in args and args[arg.name] is not None:
-                    errors.extend(check_steps(args[arg.name], file, getattr(args[arg.name], "pos", pos)))
-            if name == "wait_for_any" and isinstance(args.get("cases"), list):
-                errors.extend(_check_cases(args["cases"], file, pos))
-            if name == "invoices" and isinstance(args.get("detail"), dict) and "steps" in args["detail"]:
-                errors.extend(check_steps(args["detail"]["steps"], file, pos))
-        elif name == "wait_for_any" and isinstance(args, list):
-            errors.extend(_check_cases(args, file, pos))
-        del wrapper
-    return errors
-
-
-def _check_cases(cases: list, file: str, pos: Position) -> list[RecipeError]:
-    errors = []
-    for case in cases:
-        if isinstance(case, dict) and isinstance(case.get("then"), list):
-            errors.extend(check_steps(case["then"], file, getattr(case, "pos", pos)))
-    return errors
+def _error(pos: Position, message: str) -> RecipeError:
+    return RecipeError(pos.file, pos.line, pos.column, message)
 
 
 def _build(data: dict, file: str) -> Provider:
@@ -139,64 +66,116 @@ def _build(data: dict, file: str) -> Provider:
         expect_invoices=bool(data.get("expect_invoices", True)), source=pos)
 
 
+def _read(path: Path) -> str:
+    """The file's text; a UnicodeDecodeError or OSError says what is wrong with it."""
+    with open(path, "rb") as handle:
+        data = handle.read(yamlpos.MAX_BYTES + 1)
+    if len(data) > yamlpos.MAX_BYTES:
+        return data.decode("utf-8", "replace")  # yamlpos refuses it with a clear message
+    return data.decode("utf-8")
+
+
+def _entries(data: Any, file: str) -> tuple[list[tuple[Any, Position]], list[RecipeError]]:
+    """The provider mappings of a file: `providers: [...]`, or a single provider (user files)."""
+    top = getattr(data, "pos", Position(file, 1, 1))
+    if data is None:
+        return [], [_error(top, "the file is empty: expected `providers:` followed by a list of providers")]
+    if isinstance(data, dict) and "providers" not in data and "id" in data:
+        return [(data, top)], []
+    if not isinstance(data, dict) or "providers" not in data:
+        what = "a mapping without `providers:`" if isinstance(data, dict) else f"{_kind(data)}"
+        return [], [_error(top, f"expected `providers:` followed by a list of providers (or a single provider "
+                                f"with id:, name:…), not {what}")]
+    errors = []
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            errors.append(_error(key_position(data, key, top), f"unknown top-level key '{key}'; "
+                                                               f"a file holds `providers:` (and `version: 1`)"))
+    if "version" in data and data["version"] != 1:
+        errors.append(_error(locate(data, ["version"]) or top, "version must be 1"))
+    entries = data["providers"]
+    if not isinstance(entries, list):
+        errors.append(_error(locate(data, ["providers"]) or top,
+                             f"`providers:` must be a list (each provider starts with '- '), not {_kind(entries)}"))
+        return [], errors
+    return list(zip(entries, getattr(entries, "item_pos", [top] * len(entries)))), errors
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a text"}.get(
+        next((t for t in (dict, list, str) if isinstance(value, t)), None), f"the value {value!r}")
+
+
 def load_file(path: Path) -> tuple[list[Provider], list[RecipeError]]:
+    """Every valid provider of one file, and every error found in it (sorted by position)."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [RecipeError(file, 1, 1, f"cannot read the file: {exc}")]
+        text = _read(Path(path))
+    except OSError as exc:
+        return [], [RecipeError(file, 1, 1, f"cannot read the file: {exc.strerror or exc}")]
+    except UnicodeDecodeError as exc:
+        line, col = _byte_position(Path(path), exc.start)
+        return [], [RecipeError(file, line, col, "the file is not UTF-8 text; save it as UTF-8")]
     try:
         data = yamlpos.load(text, file)
     except yamlpos.YamlLoadError as exc:
         return [], [exc.error]
-    top = getattr(data, "pos", Position(file, 1, 1))
-    if isinstance(data, dict) and "id" in data and "providers" not in data:
-        entries = [data]  # a user file may hold a single provider
-    elif isinstance(data, dict) and isinstance(data.get("providers"), list):
-        entries = data["providers"]
-        extra = [k for k in data if k not in ("providers", "version")]
-        if extra:
-            p = data.key_pos[extra[0]]
-            return [], [RecipeError(file, p.line, p.column, f"unknown top-level key '{extra[0]}'")]
-    else:
-        return [], [RecipeError(file, top.line, top.column,
-                                "expected `providers:` followed by a list of providers (or a single provider)")]
-    providers, errors = [], []
-    validator = jsonschema.Draft202012Validator(_PROVIDER_SCHEMA)
+    pairs, errors = _entries(data, file)
+    providers: list[Provider] = []
     seen: dict[str, Position] = {}
-    for entry in entries:
-        epos = getattr(entry, "pos", top)
+    for entry, epos in pairs:
         if not isinstance(entry, dict):
-            errors.append(RecipeError(file, epos.line, epos.column, "a provider must be a mapping"))
+            errors.append(_error(epos, f"a provider must be a mapping (id:, name:, steps:…), not {_kind(entry)}"))
             continue
-        found = _schema_errors(validator, entry, file, epos)
-        if "steps" in entry:
-            found += check_steps(entry["steps"], file, epos)
+        found = _HEADER.errors(entry, file, epos)
+        found += check_steps(entry.get("steps"), file, key_position(entry, "steps", epos)) if "steps" in entry else []
+        found += check_provider(entry, file)
         pid = entry.get("id")
         if isinstance(pid, str) and pid in seen:
-            found.append(RecipeError(file, epos.line, epos.column,
-                                     f"provider '{pid}' is defined twice (first at line {seen[pid].line})"))
-        if not found:
-            found += check_provider(entry, file)
+            at = getattr(pid, "pos", epos)
+            found.append(_error(at, f"provider '{pid}' is defined twice in this file (first at line {seen[pid].line})"))
+        elif isinstance(pid, str):
+            seen[pid] = getattr(pid, "pos", epos)
         if found:
-            errors.extend(RecipeError(e.file, e.line, e.column, e.message, pid if isinstance(pid, str) else None)
-                          for e in found)
+            name = str(pid) if isinstance(pid, str) else None
+            errors.extend(RecipeError(e.file, e.line, e.column, e.message, name) for e in found)
             continue
-        seen[pid] = epos
         providers.append(_build(entry, file))
-    return providers, errors
+    return providers, sorted(set(errors), key=lambda e: (e.line, e.column, e.message))
 
 
-def load_catalog(files: list[Path] | None = None, user_dir: Path | None = None) -> Catalog:
-    """Bundled catalog then user files (sorted by name); later definitions override by id."""
+def _byte_position(path: Path, offset: int) -> tuple[int, int]:
+    data = path.read_bytes()[:offset]
+    return data.count(b"\n") + 1, offset - (data.rfind(b"\n") + 1) + 1
+
+
+def user_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_catalog(files: list[Path] | None = None, user_dir: Path | None = None,
+                 bundled: Path | None = None) -> Catalog:
+    """Bundled catalog then user files (sorted by name): a later file overrides a provider of the
+    first file (the base catalog) by id. Two later files defining the same id is an error (which
+    one should win?): the first is kept."""
     if files is None:
-        files = [paths.bundled_catalog()]
         folder = user_dir if user_dir is not None else paths.user_recipes_dir()
-        files += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-    catalog = Catalog(files=list(files))
-    for path in files:
-        providers, errors = load_file(Path(path))
+        files = [bundled or paths.bundled_catalog()] + user_files(folder)
+    catalog = Catalog(files=[Path(f) for f in files])
+    origin: dict[str, Position] = {}
+    for n, path in enumerate(catalog.files):
+        providers, errors = load_file(path)
         catalog.errors.extend(errors)
         for provider in providers:
+            earlier = origin.get(provider.id)
+            if earlier is not None and n > 0 and earlier.file != str(catalog.files[0]):
+                pos = provider.source or Position(str(path), 1, 1)
+                catalog.errors.append(RecipeError(pos.file, pos.line, pos.column,
+                                                  f"provider '{provider.id}' is already defined in {earlier}; "
+                                                  f"keep one of the two", provider.id))
+                continue
+            if earlier is not None:
+                catalog.overridden[provider.id] = earlier
+            origin[provider.id] = provider.source or Position(str(path), 1, 1)
             catalog.providers[provider.id] = provider
     return catalog

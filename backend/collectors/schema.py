@@ -1,7 +1,11 @@
 """The JSON Schema of recipe files, built from the step and filter tables.
 
-`invoice-collector recipe schema` writes it to backend/collectors/recipe.schema.json, which
-editors use to complete providers.yaml; a test fails when the shipped file is stale."""
+`invoice-collector recipe schema --write` writes it to backend/collectors/recipe.schema.json,
+which editors use to complete and check providers.yaml (add the line
+`# yaml-language-server: $schema=backend/collectors/recipe.schema.json` at the top of a file).
+A test fails when the shipped file is stale. The validator uses the same pieces, so what an
+editor accepts and what `recipe check` accepts cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -11,71 +15,189 @@ from typing import Any
 
 from backend.collectors.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.registry import Arg, StepSpec
+from backend.errors import CODES
 
 SCHEMA_FILE = Path(__file__).with_name("recipe.schema.json")
+SCHEMA_ID = "https://invoice-collector.local/recipe.schema.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
+CASE_ACTION_KEYS = ("fail", "message", "message_from", "then")
+STEPS_REF = {"$ref": "#/$defs/steps"}
+OUTCOME_REF = {"$ref": "#/$defs/outcome"}
+
+# Arguments whose Python type says less than the recipe language means.
+ARG_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
+    ("wait_for_any", "cases"): {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/case"}},
+    ("invoices", "fields"): {"$ref": "#/$defs/fields", "required": ["id"]},
+    ("invoices", "detail"): {"$ref": "#/$defs/detail"},
+    ("invoices", "max_pages"): {"type": "integer", "minimum": 1, "maximum": 1000},
+    ("for_each", "limit"): {"type": "integer", "minimum": 1, "maximum": 10_000},
+    ("fetch_json", "fail_on"): {"type": "object", "propertyNames": {"pattern": "^[1-5][0-9][0-9]$",
+                                                                     "patternErrorMessage": "an HTTP status such as 401"},
+                                "additionalProperties": OUTCOME_REF},
+    ("pause", "seconds"): {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
+    ("press_key", "key"): {"enum": ["enter", "tab", "escape", "space", "backspace", "down", "up"]},
+}
+TIMEOUT_LIMITS = {"minimum": 0, "maximum": 600}
+
+
+def arg_schema(step: str, arg: Arg) -> dict[str, Any]:
+    """The schema of one argument's value (nested steps are a $ref to the step list)."""
+    if (step, arg.name) in ARG_OVERRIDES:
+        schema = dict(ARG_OVERRIDES[(step, arg.name)])
+    elif arg.kind == "steps":
+        schema = dict(STEPS_REF)
+    else:
+        schema = dict(arg.schema)
+    if arg.name == "timeout" and schema.get("type") in (["number"], "number"):
+        schema |= TIMEOUT_LIMITS
+    if arg.name in ("code", "fail") and "enum" in schema:
+        schema = dict(OUTCOME_REF)
+    return schema
+
+
+def condition_step(spec: StepSpec) -> bool:
+    """Steps that test the page (wait_for, if, fail_if…) take the condition keys."""
+    return all(k in spec.args for k in CONDITION_KEYS)
+
+
+def step_args_schema(spec: StepSpec) -> dict[str, Any]:
+    """The value under a step name: a mapping of its arguments, its shorthand scalar, or nothing."""
+    props = {a.name: arg_schema(spec.name, a) | {"description": _arg_doc(a)} for a in spec.args.values()}
+    obj: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    required = [a.name for a in spec.args.values() if a.required]
+    if required:
+        obj["required"] = required
+    if condition_step(spec):
+        obj["anyOf"] = [{"required": [k]} for k in CONDITION_KEYS]
+    variants = [obj]
+    if spec.shorthand:
+        variants.insert(0, arg_schema(spec.name, spec.args[spec.shorthand]))
+    if not required:
+        variants.append({"type": "null"})
+    if len(variants) == 1:
+        return {"description": spec.doc} | obj
+    return {"description": spec.doc, "anyOf": variants}
+
+
+def _arg_doc(arg: Arg) -> str:
+    suffix = "" if arg.required or arg.default is None else f" (default: {json.dumps(arg.default)})"
+    return (arg.doc or arg.name) + suffix
 
 
 def field_spec_schema() -> dict[str, Any]:
-    props: dict[str, Any] = {k: {"type": "string", "description": d} for k, d in SOURCE_KEYS.items()}
-    props["attr"] = {"type": "string", "description": MODIFIER_KEYS["attr"]}
+    props: dict[str, Any] = {k: {"type": "string", "minLength": 1, "description": d} for k, d in SOURCE_KEYS.items()}
+    props["attr"] = {"type": "string", "minLength": 1, "description": MODIFIER_KEYS["attr"]}
     props["optional"] = {"type": "boolean", "description": MODIFIER_KEYS["optional"]}
     props["default"] = {"description": MODIFIER_KEYS["default"]}
     props["scope"] = {"enum": ["item", "page"], "description": "Look inside the item (default) or the whole page."}
     for name, spec in FILTERS.items():
         props[name] = spec.arg_schema | {"description": spec.doc}
-    return {"type": "object", "properties": props, "additionalProperties": False}
+    sources = list(SOURCE_KEYS)
+    pairs = [[a, b] for i, a in enumerate(sources) for b in sources[i + 1:]]
+    return {"type": "object", "properties": props, "additionalProperties": False,
+            "not": {"anyOf": [{"required": pair} for pair in pairs]},
+            "description": "One source (css, xpath, path or value; none reads the item itself), "
+                           "then modifiers and filters applied in the order written."}
 
 
-def build_schema() -> dict[str, Any]:
-    step_variants = [{"type": "object", "properties": {name: spec.schema()}, "required": [name],
-                      "additionalProperties": False} for name, spec in STEPS.items()]
+def case_schema() -> dict[str, Any]:
+    locator = {"type": "string", "minLength": 1}
+    props = {
+        "present": locator | {"description": "this element is in the page"},
+        "visible": locator | {"description": "this element is visible"},
+        "absent": locator | {"description": "no such element is in the page"},
+        "url": {"type": "string", "description": "the current URL matches this regular expression"},
+        "text": {"type": "string", "description": "the page's visible text contains this (case-insensitive)"},
+        "fail": OUTCOME_REF | {"description": "end the run with this outcome code"},
+        "message": {"type": "string", "description": "what to tell the user (with fail)"},
+        "message_from": locator | {"description": "read the message from this element (with fail)"},
+        "then": STEPS_REF | {"description": "steps to run when this state shows"},
+    }
+    return {"type": "object", "properties": props, "additionalProperties": False,
+            "anyOf": [{"required": [k]} for k in CONDITION_KEYS],
+            "description": "A page state (all its conditions hold) and what to do then."}
+
+
+def provider_schema() -> dict[str, Any]:
     label = {"type": "string", "minLength": 1}
+    name = {"type": "string", "pattern": NAME_PATTERN,
+            "patternErrorMessage": "lower case letters, digits and _, starting with a letter"}
+    http_url = {"type": "string", "pattern": "^https?://", "patternErrorMessage": "an http:// or https:// address"}
     credential = {
         "type": "object", "additionalProperties": False, "required": ["name", "label_fr", "label_en"],
         "properties": {
-            "name": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}, "label_fr": label, "label_en": label,
-            "type": {"enum": ["text", "email", "password", "totp_secret"], "default": "text"},
+            "name": name | {"description": "Used in templates: {{ NAME }}. Call them login and password."},
+            "label_fr": label, "label_en": label,
+            "type": {"enum": ["text", "email", "password", "totp_secret"], "default": "text",
+                     "description": "password and totp_secret values are secret: masked everywhere."},
             "required": {"type": "boolean", "default": True},
             "help_fr": {"type": "string"}, "help_en": {"type": "string"}}}
     option = {
         "type": "object", "additionalProperties": False, "required": ["name", "label_fr", "label_en"],
-        "properties": {"name": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}, "label_fr": label,
-                       "label_en": label, "required": {"type": "boolean"}, "default": {"type": "string"}}}
-    provider = {
+        "properties": {"name": name | {"description": "Used in templates: {{ options.NAME }}."},
+                       "label_fr": label, "label_en": label, "required": {"type": "boolean"},
+                       "default": {"type": "string"}}}
+    terms = {"type": "object", "additionalProperties": False, "required": ["version"],
+             "anyOf": [{"required": ["url"]}, {"required": ["text"]}],
+             "description": "Terms of use the user accepts before the first collection (url and/or text).",
+             "properties": {"version": label | {"description": "Change it to ask users to accept again."},
+                            "url": http_url, "text": {"type": "string"}}}
+    return {
         "type": "object", "additionalProperties": False,
         "required": ["id", "name", "homepage", "category", "terms", "credentials", "steps"],
         "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN, "description": "Stable identifier (lower case)."},
-            "name": label, "homepage": {"type": "string", "pattern": "^https?://"},
-            "category": {"type": "string", "description": "énergie, télécom, hébergement, eau, logiciel, autre…"},
+            "id": {"type": "string", "pattern": ID_PATTERN, "description": "Stable identifier; a user file "
+                   "with the same id replaces the bundled provider.",
+                   "patternErrorMessage": "2 to 63 lower case letters, digits, - and _"},
+            "name": label | {"description": "Display name."},
+            "homepage": http_url,
+            "category": {"type": "string", "minLength": 1,
+                         "description": "énergie, télécom, hébergement, eau, logiciel, autre…"},
             "logo": {"type": "string", "description": "A file name under backend/logos/ (bundled, never remote)."},
             "description": {"type": "string"},
-            "terms": {"type": "object", "additionalProperties": False, "required": ["version"],
-                      "anyOf": [{"required": ["url"]}, {"required": ["text"]}],
-                      "properties": {"version": {"type": "string", "minLength": 1},
-                                     "url": {"type": "string", "pattern": "^https?://"}, "text": {"type": "string"}}},
+            "terms": terms,
             "credentials": {"type": "array", "items": credential, "minItems": 1},
-            "options": {"type": "array", "items": option},
-            "urls": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^https?://"},
+            "options": {"type": "array", "items": option,
+                        "description": "Per-account settings such as a customer number."},
+            "urls": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                     "additionalProperties": http_url,
                      "description": "Named base URLs used as {{ urls.NAME }}; tests and demos may override them."},
-            "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31},
+            "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31,
+                               "description": "Default time between two collections."},
             "status": {"enum": ["stable", "beta"]},
             "status_note": {"type": "string"},
-            "expect_invoices": {"type": "boolean"},
-            "steps": {"$ref": "#/$defs/steps"}}}
+            "expect_invoices": {"type": "boolean", "description": "false: a run that lists no invoice is fine."},
+            "steps": STEPS_REF}}
+
+
+def build_schema() -> dict[str, Any]:
+    steps = {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+             "properties": {name: step_args_schema(spec) for name, spec in STEPS.items()},
+             "description": "One step: its name, then its arguments."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://invoice-collector.local/recipe.schema.json",
+        "$id": SCHEMA_ID,
         "title": "invoice-collector recipe file",
-        "type": "object", "additionalProperties": False, "required": ["providers"],
-        "properties": {"version": {"const": 1}, "providers": {"type": "array", "items": {"$ref": "#/$defs/provider"}}},
+        "description": "providers: followed by a list of providers, or a single provider (user files).",
+        "anyOf": [{"type": "object", "additionalProperties": False, "required": ["providers"],
+                   "properties": {"version": {"const": 1},
+                                  "providers": {"type": "array", "items": {"$ref": "#/$defs/provider"}}}},
+                  {"$ref": "#/$defs/provider"}],
         "$defs": {
-            "provider": provider,
+            "provider": provider_schema(),
             "steps": {"type": "array", "items": {"$ref": "#/$defs/step"}},
-            "step": {"oneOf": step_variants},
-            "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
+            "step": steps,
+            "fields": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                       "additionalProperties": {"$ref": "#/$defs/field"}},
             "field": field_spec_schema(),
+            "case": case_schema(),
+            "detail": {"type": "object", "additionalProperties": False,
+                       "properties": {"fields": {"$ref": "#/$defs/fields"}, "steps": STEPS_REF},
+                       "description": "Steps and fields for each invoice's own page."},
+            "outcome": {"enum": list(CODES), "description": "An outcome code (see docs/recipes.md)."},
         },
     }
 

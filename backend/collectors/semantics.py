@@ -1,81 +1,140 @@
-"""Checks the schema cannot express: templates name known values, regexes compile,
-credential names are unique, outcome codes exist."""
+"""Provider-wide checks the schema cannot express: names are unique, and every template
+names something that exists where it is used.
+
+Templates ({{ login }}, {{ options.contract }}, {{ urls.portal }}, {{ item.id }}, {{ bills | json }})
+are checked in step order: a variable must be set (save_as, set) by an earlier step, `item`
+exists only inside for_each steps and invoices fields/detail, and the only filters are url and json.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, Iterator
 
 from backend.collectors.context import TEMPLATE
 from backend.collectors.model import Position, RecipeError
+from backend.collectors.schemaerrors import did_you_mean, key_position
+from backend.collectors.steps import STEPS
+
+TEMPLATE_FILTERS = ("url", "json")
+NAMESPACES = ("credentials", "options", "urls", "vars", "item")
 
 
-def _walk(value: Any):
-    if isinstance(value, dict):
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
         for v in value.values():
-            yield from _walk(v)
+            yield from _strings(v)
     elif isinstance(value, list):
         for v in value:
-            yield from _walk(v)
-    else:
-        yield value
+            yield from _strings(v)
+
+
+class TemplateChecker:
+    def __init__(self, entry: dict, file: str):
+        self.file = file
+        self.errors: list[RecipeError] = []
+        self.credentials = [c["name"] for c in entry.get("credentials") or [] if isinstance(c, dict) and "name" in c]
+        self.options = [o["name"] for o in entry.get("options") or [] if isinstance(o, dict) and "name" in o]
+        self.urls = list(entry.get("urls") or {}) if isinstance(entry.get("urls"), dict) else []
+        self.variables: dict[str, int] = {}  # name -> line of the step that sets it
+
+    def check_text(self, text: str, in_item: bool, default: Position) -> None:
+        for match in TEMPLATE.finditer(text):
+            problem = self._problem(match.group(1).split("."), match.group(2), in_item)
+            if problem:
+                pos = text.pos_at(match.start()) if hasattr(text, "pos_at") else getattr(text, "pos", default)
+                self.errors.append(RecipeError(self.file, pos.line, pos.column, f"template '{match.group(0)}': {problem}"))
+
+    def _problem(self, path: list[str], filt: str | None, in_item: bool) -> str | None:
+        if filt and filt not in TEMPLATE_FILTERS:
+            return f"unknown filter '{filt}' (use url or json){did_you_mean(filt, TEMPLATE_FILTERS)}"
+        root, rest = path[0], path[1:]
+        tables = {"credentials": ("credential field", self.credentials), "options": ("option", self.options),
+                  "urls": ("url under `urls:`", self.urls), "vars": ("variable", list(self.variables))}
+        if root in tables:
+            what, names = tables[root]
+            if not rest:
+                return f"name one {what}, e.g. {{{{ {root}.{names[0] if names else 'NAME'} }}}}"
+            if rest[0] not in names:
+                known = f"; known: {', '.join(names)}" if names else ""
+                return f"no {what} '{rest[0]}'{did_you_mean(rest[0], names) or known}"
+            return None
+        if root == "item":
+            return None if in_item else "`item` only exists inside for_each steps and invoices fields or detail"
+        if root in self.credentials or root in self.variables:
+            return None
+        names = self.credentials + list(self.variables)
+        return (f"'{root}' is not a credential field or a variable set by an earlier step (save_as, set)"
+                f"{did_you_mean(root, names + list(NAMESPACES))}")
+
+    def steps(self, steps: Any, in_item: bool) -> None:
+        if not isinstance(steps, list):
+            return
+        for step in steps:
+            if isinstance(step, dict) and len(step) == 1:
+                self.step(*next(iter(step.items())), in_item=in_item, pos=getattr(step, "pos", None))
+
+    def step(self, name: str, args: Any, in_item: bool, pos: Position | None) -> None:
+        spec = STEPS.get(name)
+        if spec is None:
+            return
+        default = pos or Position(self.file, 1, 1)
+        if not isinstance(args, dict):
+            for text in _strings(args):
+                self.check_text(text, in_item, default)
+            return
+        nested: list[tuple[Any, bool]] = []
+        for key, value in args.items():
+            arg = spec.args.get(key)
+            if arg is not None and arg.kind == "steps":
+                nested.append((value, in_item or name == "for_each"))
+            elif name == "wait_for_any" and key == "cases" and isinstance(value, list):
+                for case in value:
+                    if isinstance(case, dict):
+                        for text in _strings({k: v for k, v in case.items() if k != "then"}):
+                            self.check_text(text, in_item, default)
+                        nested.append((case.get("then"), in_item))
+            elif name == "invoices" and key in ("fields", "detail"):
+                detail = value if key == "detail" and isinstance(value, dict) else {}
+                for text in _strings(value if key == "fields" else detail.get("fields")):
+                    self.check_text(text, True, default)
+                nested.append((detail.get("steps"), True))
+            elif key in ("in", "from") and isinstance(value, str):
+                self._list_source(name, key, value, args, default)
+            elif key != "save_as" and not (name == "set" and key == "name"):
+                for text in _strings(value):
+                    self.check_text(text, in_item, default)
+        for inner, inner_item in nested:
+            self.steps(inner, inner_item)
+        for key in ("save_as",) + (("name",) if name == "set" else ()):
+            if isinstance(args.get(key), str):
+                self.variables.setdefault(str(args[key]), default.line)
+
+    def _list_source(self, step: str, key: str, value: str, args: dict, default: Position) -> None:
+        root = value.split(".")[0]
+        if root not in self.variables:
+            pos = getattr(value, "pos", key_position(args, key, default))
+            hint = did_you_mean(root, self.variables) or (f"; variables so far: {', '.join(self.variables)}"
+                                                          if self.variables else "")
+            self.errors.append(RecipeError(self.file, pos.line, pos.column,
+                                           f"{step}: {key} '{value}': no variable '{root}' set by an earlier step "
+                                           f"(fetch_json save_as, store_text save_as, set){hint}"))
 
 
 def check_provider(entry: dict, file: str) -> list[RecipeError]:
+    """Unique credential/option names, and templates that name what exists."""
     errors: list[RecipeError] = []
     base = getattr(entry, "pos", Position(file, 1, 1))
-
-    def err(node: Any, message: str) -> None:
-        pos = getattr(node, "pos", base)
-        errors.append(RecipeError(file, pos.line, pos.column, message))
-
-    names = [c["name"] for c in entry.get("credentials", [])]
-    for c in entry.get("credentials", []):
-        if names.count(c["name"]) > 1:
-            err(c, f"credential field '{c['name']}' is listed twice")
-    options = {o["name"] for o in entry.get("options", [])}
-    urls = set((entry.get("urls") or {}))
-    known_roots = set(names) | {"credentials", "options", "urls", "vars", "item"}
-    stored = {str(v) for v in _stored_names(entry.get("steps", []))}
-    for value in _walk(entry.get("steps", [])):
-        if not isinstance(value, str):
-            continue
-        for match in TEMPLATE.finditer(value):
-            path = match.group(1).split(".")
-            root = path[0]
-            if root == "credentials" and len(path) > 1 and path[1] not in names:
-                err(value, f"template '{match.group(0)}': no credential field '{path[1]}'")
-            elif root == "options" and len(path) > 1 and path[1] not in options:
-                err(value, f"template '{match.group(0)}': no option '{path[1]}'")
-            elif root == "urls" and len(path) > 1 and path[1] not in urls:
-                err(value, f"template '{match.group(0)}': no url named '{path[1]}' under `urls:`")
-            elif root not in known_roots and root not in stored:
-                err(value, f"template '{match.group(0)}': '{root}' is not a credential field, option, url or "
-                           f"variable set by an earlier step")
-            if match.group(2) and match.group(2) not in ("url", "json"):
-                err(value, f"template '{match.group(0)}': unknown filter '{match.group(2)}' (url, json)")
-    for key, value in _pairs(entry.get("steps", [])):
-        if key in ("regex", "url", "text") and isinstance(value, str) and key == "regex" or key == "url_regex":
-            try:
-                re.compile(value)
-            except re.error as exc:
-                err(value, f"invalid regular expression: {exc}")
-    return errors
-
-
-def _pairs(value: Any):
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield k, v
-            yield from _pairs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _pairs(v)
-
-
-def _stored_names(steps: Any):
-    for key, value in _pairs(steps):
-        if key in ("save_as", "name") and isinstance(value, str):
-            yield value
-        if key == "set" and isinstance(value, dict) and "name" in value:
-            yield value["name"]
+    for table in ("credentials", "options"):
+        seen: dict[str, int] = {}
+        for item in entry.get(table) or []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                name, pos = item["name"], getattr(item["name"], "pos", base)
+                if name in seen:
+                    errors.append(RecipeError(file, pos.line, pos.column,
+                                              f"{table}: '{name}' is listed twice (first at line {seen[name]})"))
+                seen.setdefault(name, pos.line)
+    checker = TemplateChecker(entry, file)
+    checker.steps(entry.get("steps"), in_item=False)
+    return errors + checker.errors

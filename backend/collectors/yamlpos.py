@@ -1,8 +1,16 @@
 """Load YAML while remembering where every value came from.
 
 Mappings, lists and strings come back as PosDict / PosList / PosStr carrying `.pos`
-(1-based line, column); a PosDict also knows where each of its keys is, so an error about
-a key or a value can name FILE:LINE:COL. Hostile input is bounded: size, alias count and depth.
+(1-based line, column). A PosDict also knows where each key and each value is (`key_pos`,
+`value_pos`) and a PosList where each item is (`item_pos`), so an error about a number or a
+boolean can still name FILE:LINE:COL.
+
+Mapping keys are always text, as written (`401:` is "401", `on:` is "on"): YAML 1.1 would
+turn them into numbers and booleans, which no recipe ever means.
+
+Hostile input is bounded while composing, before anything is expanded: the file size, the
+nesting depth and the number of values once aliases are expanded (a "billion laughs" file
+is refused at the alias that crosses the limit, in time proportional to the file's size).
 """
 
 from __future__ import annotations
@@ -14,25 +22,31 @@ import yaml
 from backend.collectors.model import Position, RecipeError
 
 MAX_BYTES = 2_000_000
-MAX_ALIASES = 100
+MAX_VALUES = 200_000  # values after expanding aliases
 MAX_DEPTH = 64
 
 
 class PosDict(dict):
     pos: Position
     key_pos: dict[str, Position]
+    value_pos: dict[str, Position]
 
 
 class PosList(list):
     pos: Position
+    item_pos: list[Position]
 
 
 class PosStr(str):
     pos: Position
+    raw_offset: int | None  # where the text starts inside its source token, when columns map 1:1
 
-
-class _Scalar:
-    """Non-string scalars (int, bool, None…) can't carry attributes; positions live in parents."""
+    def pos_at(self, offset: int) -> Position:
+        """Position of the character at `offset` in the value (its start when escapes get in the way)."""
+        shift = getattr(self, "raw_offset", None)
+        if shift is None or not 0 <= offset <= len(self):
+            return self.pos
+        return Position(self.pos.file, self.pos.line, self.pos.column + shift + offset)
 
 
 def position_of(value: Any, default: Position) -> Position:
@@ -45,75 +59,178 @@ class YamlLoadError(Exception):
         self.error = error
 
 
-def _pos(file: str, node: yaml.Node) -> Position:
-    return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+class _Limit(Exception):
+    def __init__(self, mark: yaml.Mark, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def _pos(file: str, mark: yaml.Mark) -> Position:
+    return Position(file, mark.line + 1, mark.column + 1)
+
+
+try:  # libyaml parses ~10x faster; composing stays in Python so that it can be bounded
+    from yaml._yaml import CParser as _Parser
+
+    def _init_parser(loader: Any, text: str) -> None:
+        _Parser.__init__(loader, text)
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        pass
+
+    def _init_parser(loader: Any, text: str) -> None:
+        yaml.reader.Reader.__init__(loader, text)
+        yaml.scanner.Scanner.__init__(loader)
+        yaml.parser.Parser.__init__(loader)
+
+
+class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver, _Parser):
+    """A safe loader whose composer measures every node (expanded size and depth) as it goes."""
+
+    def __init__(self, text: str):
+        _init_parser(self, text)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        self.depth = 0
+        self.spent = 0
+        self.size: dict[int, int] = {}  # id(node) -> values once expanded
+        self.height: dict[int, int] = {}  # id(node) -> nesting levels once expanded
+
+    def _spend(self, amount: int, mark: Any, alias: str | None = None) -> None:
+        self.spent += amount
+        if self.spent > MAX_VALUES and alias:
+            raise _Limit(mark, f"alias *{alias} expands the file beyond {MAX_VALUES:,} values "
+                               f"(refusing a possible alias bomb)")
+        if self.spent > MAX_VALUES:
+            raise _Limit(mark, f"the file holds more than {MAX_VALUES:,} values")
+
+    def compose_node(self, parent: Any, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                if id(node) not in self.size:
+                    raise _Limit(event.start_mark, f"alias *{event.anchor} refers to a value that contains it")
+                if self.depth + self.height[id(node)] > MAX_DEPTH:
+                    raise _Limit(event.start_mark, f"alias *{event.anchor} nests values deeper than "
+                                                   f"{MAX_DEPTH} levels")
+                self._spend(self.size[id(node)], event.start_mark, event.anchor)
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Limit(event.start_mark, f"values nested deeper than {MAX_DEPTH} levels")
+        self._spend(1, event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        self.size[id(node)] = 1 + sum(self.size.get(id(c), 1) for c in children)
+        self.height[id(node)] = 1 + max((self.height.get(id(c), 1) for c in children), default=0)
+        return node
 
 
 class _Builder:
-    def __init__(self, file: str):
+    def __init__(self, file: str, text: str):
         self.file = file
-        self.aliases = 0
-        self.seen: dict[int, int] = {}
-        self.scalar_loader = yaml.SafeLoader("")
+        self.lines = text.split("\n")
+        self.built = 0
+        self.constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            raise self._error(node, f"nesting deeper than {MAX_DEPTH} levels")
-        if id(node) in self.seen:  # an alias: count it, refuse alias bombs
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise self._error(node, f"more than {MAX_ALIASES} aliases (refusing a possible alias bomb)")
-        self.seen[id(node)] = 1
+        self.built += 1
+        if depth > MAX_DEPTH or self.built > MAX_VALUES:  # the composer's limits make this a safety net
+            raise _Limit(node.start_mark, "the file is too large or too deeply nested")
         if isinstance(node, yaml.MappingNode):
-            result = PosDict()
-            result.pos = _pos(self.file, node)
-            result.key_pos = {}
-            self.scalar_loader.flatten_mapping(node)
-            for key_node, value_node in node.value:
-                key = self.build(key_node, depth + 1)
-                if not isinstance(key, str):
-                    raise self._error(key_node, "keys must be text")
-                if key in result:
-                    raise self._error(key_node, f"duplicate key '{key}'")
-                result[PosStr(key)] = self.build(value_node, depth + 1)
-                result.key_pos[key] = _pos(self.file, key_node)
-            return result
+            return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
-            result = PosList(self.build(child, depth + 1) for child in node.value)
-            result.pos = _pos(self.file, node)
+            result = PosList()
+            result.pos = _pos(self.file, node.start_mark)
+            result.item_pos = []
+            for child in node.value:
+                result.append(self.build(child, depth + 1))
+                result.item_pos.append(_pos(self.file, child.start_mark))
             return result
-        value = self.scalar_loader.construct_object(node, deep=True)
-        if isinstance(value, str):
-            text = PosStr(value)
-            text.pos = _pos(self.file, node)
-            return text
-        return value
+        value = self.constructor.construct_object(node, deep=True)
+        return self._text(value, node) if isinstance(value, str) else value
 
-    def _error(self, node: yaml.Node, message: str) -> YamlLoadError:
-        mark = node.start_mark
-        return YamlLoadError(RecipeError(self.file, mark.line + 1, mark.column + 1, message))
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> PosDict:
+        result = PosDict()
+        result.pos = _pos(self.file, node.start_mark)
+        result.key_pos, result.value_pos = {}, {}
+        self.constructor.flatten_mapping(node)  # `<<: *defaults` merge keys
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Limit(key_node.start_mark, "a key must be a plain text, not a list or a mapping")
+            key = self._text(str(key_node.value), key_node)
+            if key in result:
+                first = result.key_pos[key]
+                raise _Limit(key_node.start_mark, f"duplicate key '{key}' (first at line {first.line})")
+            result[key] = self.build(value_node, depth + 1)
+            result.key_pos[key] = key.pos
+            result.value_pos[key] = _pos(self.file, value_node.start_mark)
+        return result
+
+    def _text(self, value: str, node: yaml.Node) -> PosStr:
+        text = PosStr(value)
+        text.pos = _pos(self.file, node.start_mark)
+        start, end = node.start_mark, node.end_mark
+        raw = self.lines[start.line][start.column:end.column] if start.line == end.line else None
+        text.raw_offset = 0 if raw == value else 1 if raw[1:-1] == value and raw[:1] in "'\"" else None
+        return text
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
 def load(text: str, file: str) -> Any:
     """Parse one YAML document; raise YamlLoadError naming FILE:LINE:COL on any problem."""
-    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
-        raise YamlLoadError(RecipeError(file, 1, 1, f"file larger than {MAX_BYTES // 1_000_000} MB"))
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        raise YamlLoadError(RecipeError(file, 1, 1, f"the file is larger than {MAX_BYTES // 1_000_000} MB"))
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _Builder(file, text).build(node)
+    except _Limit as exc:
+        line, col = exc.mark.line + 1, exc.mark.column + 1
+        raise YamlLoadError(RecipeError(file, line, col, exc.message)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            where = f"line {exc.context_mark.line + 1}" if exc.context_mark else "earlier"
+            if "duplicate anchor" in exc.context:
+                problem = exc.context.split(";")[0].replace("found ", "") + f" (first at {where})"
+            elif exc.context.startswith("while"):
+                problem = f"{problem} ({exc.context})"
+            else:
+                problem = f"{exc.context} ({where}), {problem}"
+        if "mapping values are not allowed" in problem:
+            problem += "; put the value in quotes when it contains ': ' (as in \"Erreur : …\")"
+        source_lines = text.split("\n")
+        if mark and mark.line < len(source_lines) and source_lines[mark.line][mark.column:mark.column + 1] == "\t":
+            problem += "; indent with spaces, not tabs"
         raise YamlLoadError(RecipeError(file, line, col, f"YAML syntax: {problem}")) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+        raise YamlLoadError(RecipeError(file, line, col, f"unacceptable {what}: {exc.reason}")) from None
     except yaml.YAMLError as exc:
         raise YamlLoadError(RecipeError(file, 1, 1, f"YAML error: {exc}")) from None
-    if node is None:
-        return None
-    try:
-        return _Builder(file).build(node)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        raise YamlLoadError(RecipeError(file, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
-                                        f"YAML value: {exc.problem}")) from None
-    except RecursionError:
-        raise YamlLoadError(RecipeError(file, 1, 1, "YAML nested too deeply")) from None
+    except RecursionError:  # the limits above should make this unreachable
+        raise YamlLoadError(RecipeError(file, 1, 1, "values nested too deeply")) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
