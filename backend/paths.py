@@ -65,4 +65,8 @@ def bundled_catalog() -> Path:
 
 
 def extension_dir() -> Path:
+    """extension/: at the repository root in a checkout, inside the package once installed."""
+    for candidate in (REPO_ROOT / "extension", PACKAGE_DIR / "extension"):
+        if (candidate / "manifest.json").is_file():
+            return candidate
     return REPO_ROOT / "extension"
