@@ -159,6 +159,25 @@ def _absolute(value: Any, _: Any, ctx: dict) -> str:
     return urljoin(ctx.get("base_url", ""), str(value).strip())
 
 
+def _divide(value: Any, by: Any, ctx: dict) -> Decimal:
+    return parse_amount(value) / Decimal(str(by))
+
+
+def _local_date(value: Any, zone: str, ctx: dict) -> dt.date:
+    """A UTC instant (ISO text with Z/offset, or epoch s/ms) -> the calendar date in `zone`."""
+    from zoneinfo import ZoneInfo
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        instant = dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.timezone.utc)
+    else:
+        try:
+            instant = dt.datetime.fromisoformat(clean_text(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise FilterError(f"cannot read '{value}' as a date and time") from None
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=dt.timezone.utc)
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
 def _map(value: Any, table: dict, ctx: dict) -> Any:
     key = clean_text(value)
     if key not in table:
@@ -188,6 +207,11 @@ FILTERS: dict[str, FilterSpec] = {f.name: f for f in (
     FilterSpec("map", _map, {"type": "object"},
                "Replace a value by the one the table gives for it.", 'map: {"Payée": paid}'),
     FilterSpec("lower", lambda v, a, c: str(v).lower(), {"const": True}, "Lower-case the text.", "lower: true"),
+    FilterSpec("divide", _divide, {"type": "number", "exclusiveMinimum": 0},
+               "Divide a number, for amounts given in cents.", "divide: 100"),
+    FilterSpec("local_date", _local_date, {"type": "string"},
+               "The date, in this time zone, of a UTC time (ISO text or epoch seconds/milliseconds).",
+               "local_date: Europe/Paris"),
 )}
 
 SOURCE_KEYS = {

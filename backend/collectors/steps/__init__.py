@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.collectors import extract, http, otp
-from backend.collectors.steps import flow, inputs, navigation
+from backend.collectors.steps import api, flow, inputs, navigation
 from backend.collectors.steps.registry import StepSpec, describe
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (
@@ -37,5 +37,10 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
     # one-time codes, HTTP, invoices
     describe("one_time_code", otp.one_time_code, "one-time codes"),
     describe("fetch_json", http.fetch_json, "http"),
+    describe("fetch_api", api.fetch_api, "http"),
+    describe("store_url", api.store_url, "variables"),
+    describe("jwt_claims", api.jwt_claims, "variables"),
+    describe("flatten", api.flatten, "variables"),
+    describe("load_more", api.load_more, "input", shorthand="locator"),
     describe("invoices", extract.invoices, "invoices"),
 )}
