@@ -1,0 +1,153 @@
+"""The outbox: rows of the `deliveries` table and how their status moves.
+
+pending -> sending -> sent                   (the server accepted the message)
+pending -> retrying -> ... -> sent | failed  (4xx, timeouts, dropped connections; bounded backoff)
+pending -> failed                            (5xx: permanent; a manual retry puts it back to pending)
+
+"sending" is committed just before SMTP DATA. A row still "sending" at start-up was cut off
+between DATA and the recorded answer: it is the only kind that may be sent twice (see
+docs/delivery.md), and it is resent with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from backend.server.store import Store
+
+DESTINATIONS = ("libeo", "folder")
+ACTIVE = ("pending", "retrying")
+INTERRUPTED_NOTE = ("interrupted while sending (the program stopped): sent again with the same "
+                    "Message-ID; if it shows twice in Libeo, delete one")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """1 min, 2, 4… capped at 6 h; after max_attempts failures the delivery is marked failed."""
+    first: float = 60.0
+    cap: float = 6 * 3600.0
+    max_attempts: int = 10
+
+    def delay(self, attempts: int) -> float:
+        return min(self.first * 2 ** max(attempts - 1, 0), self.cap)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row  # whatever row factory the caller's connection uses
+    return list(cursor.execute(sql, tuple(params)))
+
+
+def queue(conn: sqlite3.Connection, invoice_id: int, destinations: Iterable[str]) -> None:
+    """Insert pending rows (no-op for ones that exist). The server does this itself when it stores
+    an invoice, in the same transaction; this is for callers outside that path (tests, tools)."""
+    for destination in destinations:
+        conn.execute("INSERT OR IGNORE INTO deliveries(invoice_id, destination, status, created_at) "
+                     "VALUES (?, ?, 'pending', ?)", (invoice_id, destination, iso(now())))
+
+
+def due(store: Store, destinations: Iterable[str], at: dt.datetime) -> list[sqlite3.Row]:
+    destinations = tuple(destinations)
+    marks = ",".join("?" for _ in destinations) or "NULL"
+    return store.query(f"SELECT * FROM deliveries WHERE status IN ('pending', 'retrying') "
+                 f"AND destination IN ({marks}) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+                 "ORDER BY id", (*destinations, iso(at)))
+
+
+def next_due(store: Store, destinations: Iterable[str]) -> dt.datetime | None:
+    destinations = tuple(destinations)
+    marks = ",".join("?" for _ in destinations) or "NULL"
+    row = store.query_one(
+        f"SELECT MIN(COALESCE(next_attempt_at, '')) FROM deliveries WHERE status IN ('pending', 'retrying') "
+        f"AND destination IN ({marks})", destinations)
+    if row is None or row[0] is None:
+        return None
+    return parse_iso(row[0]) if row[0] else now()
+
+
+def recover_interrupted(store: Store) -> int:
+    """At start-up: rows left 'sending' go back to pending (resent with the same Message-ID)."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, last_error = ? "
+                            "WHERE status = 'sending'", (INTERRUPTED_NOTE,)).rowcount
+
+
+def mark_sending(store: Store, delivery_id: int, attempt: int, message_id: str | None) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE deliveries SET status = 'sending', attempts = ?, message_id = ? WHERE id = ?",
+                     (attempt, message_id, delivery_id))
+
+
+def mark_sent(store: Store, delivery_id: int, attempt: int, message_id: str | None) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE deliveries SET status = 'sent', attempts = ?, sent_at = ?, message_id = ?, "
+                     "last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+                     (attempt, iso(now()), message_id, delivery_id))
+
+
+def mark_failed_attempt(store: Store, delivery_id: int, attempt: int, error: str,
+                        permanent: bool, backoff: Backoff) -> str:
+    """Record a failed attempt: 'retrying' with the next time, or 'failed'. Returns the new status."""
+    if not permanent and attempt >= backoff.max_attempts:
+        error = f"gave up after {attempt} attempts: {error}"
+        permanent = True
+    status = "failed" if permanent else "retrying"
+    next_at = None if permanent else iso(now() + dt.timedelta(seconds=backoff.delay(attempt)))
+    with store.transaction() as conn:
+        conn.execute("UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
+                     "WHERE id = ?", (status, attempt, error, next_at, delivery_id))
+    return status
+
+
+def hold(store: Store, destination: str, reason: str) -> None:
+    """The destination cannot send now (not configured, login refused): say so on its waiting rows."""
+    with store.transaction() as conn:
+        conn.execute("UPDATE deliveries SET last_error = ? WHERE destination = ? AND status = 'pending' "
+                     "AND last_error IS NOT ?", (reason, destination, reason))
+
+
+def requeue(store: Store, invoice_id: int) -> int:
+    """Manual retry: failed or waiting deliveries of this invoice go now, with a fresh attempt count."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, "
+                            "last_error = NULL WHERE invoice_id = ? AND status IN ('failed', 'retrying', "
+                            "'pending')", (invoice_id,)).rowcount
+
+
+def _view(row: sqlite3.Row) -> dict[str, Any]:
+    # "sending" is internal: for the panel it is still on its way
+    status = "pending" if row["status"] == "sending" else row["status"]
+    return {"status": status, "attempts": row["attempts"], "next_attempt_at": row["next_attempt_at"],
+            "last_error": row["last_error"], "sent_at": row["sent_at"]}
+
+
+def views(conn: sqlite3.Connection, invoice_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Invoice.delivery for each id: {"libeo": {...} | None, "folder": {...} | None}."""
+    ids = list(invoice_ids)
+    result: dict[int, dict[str, Any]] = {i: {d: None for d in DESTINATIONS} for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = _rows(conn, f"SELECT * FROM deliveries WHERE invoice_id IN ({','.join('?' * len(chunk))})",
+                     chunk)
+        for row in rows:
+            result[row["invoice_id"]][row["destination"]] = _view(row)
+    return result
+
+
+def view(conn: sqlite3.Connection, invoice_id: int) -> dict[str, Any]:
+    return views(conn, [invoice_id])[invoice_id]

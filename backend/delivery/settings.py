@@ -1,0 +1,266 @@
+"""Destination settings: the Libeo inbox (mail through the user's SMTP server) and a local folder.
+
+Non-secret values are JSON rows of the SQLite `settings` table (keys "libeo" and "folder");
+the SMTP password lives only in the OS keyring and is never stored, logged or returned.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+
+from backend.server import keyring_store
+from backend.server.keyring_store import KeyringUnavailable
+from backend.server.store import Store
+
+KEYRING_SERVICE = keyring_store.SERVICE  # "invoice-collector"
+KEYRING_PASSWORD_USER = "smtp-password"
+SECURITY_MODES = ("starttls", "tls", "plain")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "plain": 25}
+LIBEO_DOMAIN = "box.libeo.io"
+PAUSE_KEY = "libeo_paused"  # why sending is paused (login refused, TLS broken): cleared by a settings change
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_LIBEO_INBOX = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?@box\.libeo\.io$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+class InvalidSettings(ValueError):
+    """Bad input: `fields` maps each wrong field to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str], message: str = "Invalid settings"):
+        super().__init__(message + ": " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+        self.message = message
+
+
+@dataclass
+class LibeoSettings:
+    enabled: bool = False
+    inbox: str = ""
+    allow_other_inbox: bool = False
+    sender: str = ""  # the user's Libeo login: Libeo only accepts mail from company members
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+
+    @property
+    def port(self) -> int:
+        return self.smtp_port or DEFAULT_PORTS[self.smtp_security]
+
+    def missing(self) -> dict[str, str]:
+        """Fields a send needs that are still empty."""
+        needed = {"inbox": self.inbox, "sender": self.sender, "smtp_host": self.smtp_host}
+        return {name: "required to send to Libeo" for name, value in needed.items() if not value}
+
+
+@dataclass
+class FolderSettings:
+    enabled: bool = False
+    path: str = ""
+
+
+# ---------------------------------------------------------------- validation
+
+def is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return bool(_HOSTNAME.match(host))
+
+
+def _typed(data: dict[str, Any], name: str, kind: type, errors: dict[str, str]) -> Any:
+    value = data[name]
+    if kind is bool and not isinstance(value, bool):
+        errors[name] = "must be true or false"
+    elif kind is str and not isinstance(value, str):
+        errors[name] = "must be a string"
+    elif kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        errors[name] = "must be a whole number"
+    else:
+        return value.strip() if isinstance(value, str) else value
+    return None
+
+
+def merge_libeo(current: LibeoSettings, changes: dict[str, Any], has_password: bool = True) -> LibeoSettings:
+    """Apply a partial update and validate the result. Raises InvalidSettings naming each field.
+
+    has_password: whether an SMTP password is (or is about to be) in the keyring."""
+    known = {f.name for f in fields(LibeoSettings)}
+    errors = {name: "unknown field" for name in changes if name not in known | {"smtp_password"}}
+    merged = asdict(current)
+    for name, kind in (("enabled", bool), ("allow_other_inbox", bool), ("inbox", str), ("sender", str),
+                       ("smtp_host", str), ("smtp_security", str), ("smtp_username", str)):
+        if name in changes:
+            merged[name] = _typed(changes, name, kind, errors)
+    if "smtp_port" in changes:
+        merged["smtp_port"] = None if changes["smtp_port"] is None else _typed(changes, "smtp_port", int, errors)
+    if errors:
+        raise InvalidSettings(errors)
+    result = LibeoSettings(**merged)
+    result.inbox = result.inbox.lower()
+    _check_libeo(result, errors)
+    if result.enabled and result.smtp_username and not has_password and "smtp_password" not in errors:
+        errors["smtp_password"] = "required: the password (or app password) of the SMTP account"
+    if errors:
+        raise InvalidSettings(errors)
+    return result
+
+
+def _check_libeo(s: LibeoSettings, errors: dict[str, str]) -> None:
+    if s.inbox:
+        if not _EMAIL.match(s.inbox):
+            errors["inbox"] = "not an e-mail address (expected <your-company>@box.libeo.io)"
+        elif not s.allow_other_inbox and not _LIBEO_INBOX.match(s.inbox):
+            errors["inbox"] = ("must be your Libeo inbox, <your-company>@box.libeo.io (shown in Libeo); "
+                               "set allow_other_inbox to true to send elsewhere")
+    if s.sender and not _EMAIL.match(s.sender):
+        errors["sender"] = "not an e-mail address: use the address you log in to Libeo with"
+    if s.smtp_security not in SECURITY_MODES:
+        errors["smtp_security"] = "must be one of starttls, tls, plain"
+    if s.smtp_host and not _valid_host(s.smtp_host):
+        errors["smtp_host"] = "not a host name or IP address (e.g. smtp.example.com)"
+    elif s.smtp_security == "plain" and s.smtp_host and not is_loopback(s.smtp_host):
+        errors["smtp_security"] = ("plain (unencrypted) SMTP is only allowed to this computer "
+                                   "(localhost); use starttls or tls")
+    if s.smtp_port is not None and not 1 <= s.smtp_port <= 65535:
+        errors["smtp_port"] = "must be between 1 and 65535"
+    if s.enabled:
+        errors.update({k: v for k, v in s.missing().items() if k not in errors})
+
+
+def merge_folder(current: FolderSettings, changes: dict[str, Any]) -> FolderSettings:
+    errors = {name: "unknown field" for name in changes if name not in ("enabled", "path")}
+    merged = asdict(current)
+    for name, kind in (("enabled", bool), ("path", str)):
+        if name in changes:
+            merged[name] = _typed(changes, name, kind, errors)
+    if errors:
+        raise InvalidSettings(errors)
+    result = FolderSettings(**merged)
+    if result.path:
+        expanded = Path(result.path).expanduser()
+        if not expanded.is_absolute():
+            errors["path"] = "must be an absolute path (e.g. /home/me/Factures)"
+        else:
+            result.path = str(expanded)
+            problem = _folder_problem(expanded)
+            if problem:
+                errors["path"] = problem
+    elif result.enabled:
+        errors["path"] = "required: the folder where invoices are copied"
+    if errors:
+        raise InvalidSettings(errors)
+    return result
+
+
+def _folder_problem(path: Path) -> str | None:
+    if path.exists() and not path.is_dir():
+        return "exists and is not a folder"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot be created: {exc.strerror or exc}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "is not writable by this user"
+    return None
+
+
+# ---------------------------------------------------------------- storage (settings table, keyring)
+
+def load_libeo(store: Store) -> LibeoSettings:
+    data = store.get_setting("libeo") or {}
+    known = {f.name for f in fields(LibeoSettings)}
+    return LibeoSettings(**{k: v for k, v in data.items() if k in known})
+
+
+def load_folder(store: Store) -> FolderSettings:
+    data = store.get_setting("folder") or {}
+    return FolderSettings(enabled=bool(data.get("enabled")), path=data.get("path") or "")
+
+
+def save_libeo(store: Store, settings: LibeoSettings) -> None:
+    """Saving clears a pause: the user changed something, sending may resume."""
+    with store.transaction():
+        store.put_setting("libeo", asdict(settings))
+        resume_libeo(store)
+
+
+def save_folder(store: Store, settings: FolderSettings) -> None:
+    store.put_setting("folder", asdict(settings))
+
+
+def paused_reason(store: Store) -> str | None:
+    return store.get_setting(PAUSE_KEY)
+
+
+def pause_libeo(store: Store, reason: str) -> None:
+    """Stop sending until the user acts: retrying a refused login could lock the mail account."""
+    store.put_setting(PAUSE_KEY, reason)
+
+
+def resume_libeo(store: Store) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM settings WHERE key = ?", (PAUSE_KEY,))
+
+
+def _keyring_call(what: str, func, *args):
+    keyring_store.check_backend()  # refuses the fail / plaintext backends, says how to fix it
+    try:
+        return func(*args)
+    except keyring.errors.PasswordDeleteError:
+        return None
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to {what}: {exc}. {keyring_store.FIX}") from None
+
+
+def get_password() -> str | None:
+    return _keyring_call("read the SMTP password", keyring.get_password, KEYRING_SERVICE, KEYRING_PASSWORD_USER)
+
+
+def set_password(password: str | None) -> None:
+    """Store the SMTP password in the keyring; None or "" deletes it."""
+    if password:
+        _keyring_call("save the SMTP password", keyring.set_password, KEYRING_SERVICE,
+                      KEYRING_PASSWORD_USER, password)
+    else:
+        _keyring_call("delete the SMTP password", keyring.delete_password, KEYRING_SERVICE,
+                      KEYRING_PASSWORD_USER)
+
+
+def password_set() -> bool:
+    try:
+        return bool(get_password())
+    except KeyringUnavailable:
+        return False
+
+
+def libeo_public(store: Store) -> dict[str, Any]:
+    """The GET /api/settings/libeo answer: everything but the password."""
+    settings = load_libeo(store)
+    return asdict(settings) | {"smtp_port": settings.port, "password_set": password_set(),
+                               "paused_reason": paused_reason(store)}
+
+
+def folder_public(store: Store) -> dict[str, Any]:
+    return asdict(load_folder(store))

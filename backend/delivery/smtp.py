@@ -1,0 +1,174 @@
+"""Talking to the user's SMTP server: connect, secure, log in, send one message, classify failures.
+
+"Delivered" means the server answered 250 to DATA. 4xx answers, timeouts and dropped
+connections are temporary; 5xx answers are permanent and carry the server's own text.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import Callable
+
+from backend.delivery.settings import LibeoSettings
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class SmtpFailure(Exception):
+    """Why a send or a login check failed, in words the user can act on."""
+    text: str  # includes the server's own reply when there is one
+    permanent: bool  # False: retry later (4xx, timeout, dropped connection)
+    stage: str = "message"  # "connect" (nothing about this message: same for every message) | "message"
+    auth: bool = False  # the server refused the login: never retried automatically
+    field: str | None = None  # the setting most likely wrong
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    body = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(body.split())}".strip()
+
+
+def classify(exc: BaseException, stage: str) -> SmtpFailure:
+    """Turn an smtplib/ssl/socket error into a SmtpFailure."""
+    if isinstance(exc, SmtpFailure):
+        return exc
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return SmtpFailure(f"the SMTP server refused the login: {_reply(exc.smtp_code, exc.smtp_error)}",
+                           permanent=exc.smtp_code >= 500, stage="connect", auth=exc.smtp_code >= 500,
+                           field="smtp_password")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return SmtpFailure(f"the SMTP server refused the inbox address: {_reply(code, text)}",
+                           permanent=code >= 500, stage=stage, field="inbox")
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return SmtpFailure(f"the SMTP server refused the sender address: {_reply(exc.smtp_code, exc.smtp_error)}",
+                           permanent=exc.smtp_code >= 500, stage=stage, field="sender")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return SmtpFailure(f"the SMTP server closed the connection ({exc or 'no reason given'})",
+                           permanent=False, stage=stage)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return SmtpFailure(f"the SMTP server answered: {_reply(exc.smtp_code, exc.smtp_error)}",
+                           permanent=exc.smtp_code >= 500, stage=stage)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return SmtpFailure(f"the SMTP server does not support this: {exc}", permanent=True,
+                           stage="connect", field="smtp_security")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return SmtpFailure(f"the SMTP server's certificate is not trusted: {exc.verify_message or exc}",
+                           permanent=True, stage="connect", field="smtp_host")
+    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return SmtpFailure(f"the secure connection was cut: {exc}", permanent=False, stage=stage)
+    if isinstance(exc, ssl.SSLError):
+        return SmtpFailure(f"secure connection failed ({exc.reason or exc}): check the port and "
+                           "security mode (tls is usually port 465, starttls port 587)",
+                           permanent=True, stage="connect", field="smtp_security")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return SmtpFailure("the SMTP server did not answer in time", permanent=False, stage=stage)
+    if isinstance(exc, socket.gaierror):
+        return SmtpFailure(f"the SMTP server name could not be resolved ({exc.strerror or exc})",
+                           permanent=False, stage="connect", field="smtp_host")
+    if isinstance(exc, ConnectionRefusedError):
+        return SmtpFailure("the SMTP server refused the connection (is the host and port right, "
+                           "is the server up?)", permanent=False, stage="connect", field="smtp_port")
+    if isinstance(exc, OSError):
+        return SmtpFailure(f"network error talking to the SMTP server: {exc.strerror or exc}",
+                           permanent=False, stage=stage)
+    raise exc
+
+
+def _tls_context() -> ssl.SSLContext:
+    # Default verification (system CAs; SSL_CERT_FILE is honoured by OpenSSL).
+    return ssl.create_default_context()
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """One AUTH with the best mechanism offered. (smtplib.login() tries every mechanism in turn:
+    one wrong password would count as two or three failed logins on the server.)"""
+    if not smtp.has_extn("auth"):
+        raise SmtpFailure("the SMTP server offers no login (AUTH) here: check the port and security "
+                          "mode, or clear the username", permanent=True, stage="connect", field="smtp_username")
+    offered = smtp.esmtp_features["auth"].upper().split()
+    mechanism = next((m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in offered), None)
+    if mechanism is None:
+        raise SmtpFailure(f"the SMTP server offers no login method this program knows ({' '.join(offered)})",
+                          permanent=True, stage="connect", field="smtp_username")
+    smtp.user, smtp.password = username, password
+    method = getattr(smtp, "auth_" + mechanism.lower().replace("-", "_"))
+    code, text = smtp.auth(mechanism, method, initial_response_ok=True)
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, text)
+
+
+def connect(settings: LibeoSettings, password: str | None,
+            timeout: float = DEFAULT_TIMEOUT) -> smtplib.SMTP:
+    """EHLO, STARTTLS or implicit TLS, AUTH. Raises SmtpFailure(stage="connect")."""
+    smtp: smtplib.SMTP | None = None
+    try:
+        if settings.smtp_security == "tls":
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.port, timeout=timeout, context=_tls_context())
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.port, timeout=timeout)
+        smtp.ehlo()
+        if settings.smtp_security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise SmtpFailure("the SMTP server does not offer STARTTLS on this port: use tls "
+                                  "(usually port 465) or check the port", permanent=True,
+                                  stage="connect", field="smtp_security")
+            smtp.starttls(context=_tls_context())
+            smtp.ehlo()
+        if settings.smtp_username:
+            if not password:
+                raise SmtpFailure("no SMTP password saved: set it in the Libeo settings", permanent=True,
+                                  stage="connect", auth=True, field="smtp_password")
+            _login(smtp, settings.smtp_username, password)
+        return smtp
+    except BaseException as exc:
+        if smtp is not None:
+            smtp.close()
+        if isinstance(exc, (OSError, smtplib.SMTPException, SmtpFailure)):
+            raise classify(exc, "connect") from None
+        raise
+
+
+def check_login(settings: LibeoSettings, password: str | None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Log in and QUIT without sending anything. Raises SmtpFailure with the server's text."""
+    smtp = connect(settings, password, timeout)
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def send(smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes,
+         before_data: Callable[[], None]) -> str:
+    """MAIL, RCPT, then `before_data()` (records "sending"), then DATA. Returns the server's reply.
+
+    Only a 250 after DATA counts as delivered. Raises SmtpFailure(stage="message"); the caller
+    then drops the connection and opens a fresh one for the next message."""
+    try:
+        code, text = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+        code, text = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, text)})
+        before_data()
+        code, text = smtp.data(message)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
+        return _reply(code, text)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise classify(exc, "message") from None
+
+
+def close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
