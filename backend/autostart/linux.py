@@ -13,14 +13,19 @@ from backend.autostart.common import MARKER, Install, Runner, checked_text
 
 UNIT_NAME = "invoice-collector.service"
 DESKTOP_NAME = "invoice-collector.desktop"
+SYSTEMD_RUNTIME_DIR = Path("/run/systemd/system")  # exists only when systemd booted the machine
 _SAFE = re.compile(r"^[\w@+=:,./-]+$")
 # Desktop Entry spec: an argument holding one of these must be quoted.
 _DESKTOP_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`%")
 
 
-def systemd_quote(arg: str) -> str:
-    """One ExecStart= word: C-style quoting, `%` specifiers and `$` expansion neutralised."""
-    text = checked_text(arg).replace("%", "%%").replace("$", "$$")
+def systemd_quote(arg: str, program: bool = False) -> str:
+    """One ExecStart= word: C-style quoting, `%` specifiers and `$` expansion neutralised.
+
+    systemd expands `$VAR` in arguments but not in the program path, where `$$` would stay `$$`."""
+    text = checked_text(arg).replace("%", "%%")
+    if not program:
+        text = text.replace("$", "$$")
     if _SAFE.match(arg):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -43,7 +48,7 @@ def systemd_unit(argv: Sequence[str], env: Mapping[str, str]) -> str:
         "",
         "[Service]",
         "Type=simple",
-        "ExecStart=" + " ".join(systemd_quote(a) for a in argv),
+        "ExecStart=" + " ".join(systemd_quote(a, program=i == 0) for i, a in enumerate(argv)),
         *(f"Environment={systemd_environment(k, v)}" for k, v in sorted(env.items())),
         "Restart=on-failure",
         "RestartSec=10",
@@ -85,12 +90,12 @@ def desktop_entry(argv: Sequence[str]) -> str:
 class Linux:
     """Chooses systemd or XDG autostart; `enable` switches from one to the other cleanly."""
 
-    def __init__(self, config_home: Path, run: Runner, systemd_dir: Path = Path("/run/systemd/system"),
+    def __init__(self, config_home: Path, run: Runner, systemd_dir: Path | None = None,
                  spawn: Callable[[Sequence[str]], str] | None = None):
         self.unit_file = config_home / "systemd" / "user" / UNIT_NAME
         self.desktop_file = config_home / "autostart" / DESKTOP_NAME
         self.run = run
-        self.systemd_dir = systemd_dir
+        self.systemd_dir = systemd_dir or SYSTEMD_RUNTIME_DIR
         self.spawn = spawn  # XDG mode: starts the server now, returns a note (systemd starts it itself)
 
     def systemd_available(self) -> bool:
@@ -153,7 +158,8 @@ class Linux:
         """(label, text) rows: what is installed, whether it matches this install, systemd's view."""
         rows = []
         if self.unit_file.exists():
-            current = self.unit_file.read_text(encoding="utf-8") == systemd_unit(install.serve_argv(), install.env())
+            expected = systemd_unit(install.serve_argv(), install.env())
+            current = self.unit_file.read_text(encoding="utf-8") == expected
             rows.append(("systemd user unit", f"{self.unit_file}" + ("" if current else _STALE)))
             if self.systemd_available():
                 enabled = self._systemctl("is-enabled", UNIT_NAME, check=False).stdout.strip() or "unknown"
