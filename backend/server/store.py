@@ -1,0 +1,148 @@
+"""The SQLite store (WAL, versioned migrations) and the PDF files kept by content hash.
+
+Used by the server and by the delivery worker:
+
+    store = Store()                      # data/invoice-collector.sqlite3 under the data dir
+    with store.transaction() as conn:    # BEGIN IMMEDIATE … COMMIT (ROLLBACK on error)
+        conn.execute(...)
+    store.get_setting("libeo", {})       # JSON values in the `settings` table
+    store.put_setting("libeo", {...})
+    store.pdf_path(sha256)               # data/pdf/ab/abcdef….pdf
+
+Every call opens its own short-lived connection, so any thread may use the store; a
+transaction() inside another one (same thread) joins the outer one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from backend import paths
+from backend.server.migrations import migrate
+
+DB_NAME = "invoice-collector.sqlite3"
+
+
+class Store:
+    def __init__(self, path: Path | None = None, pdf_root: Path | None = None):
+        self.path = Path(path) if path else paths.data_dir() / DB_NAME
+        self.pdf_root = Path(pdf_root) if pdf_root else paths.pdf_dir()
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self.connect()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            self.version = migrate(conn)
+        finally:
+            conn.close()
+        os.chmod(self.path, 0o600)
+
+    # ---- connections ---------------------------------------------------------------------
+    def connect(self) -> sqlite3.Connection:
+        """A new connection: autocommit mode (we issue BEGIN ourselves), rows as sqlite3.Row."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable with WAL at each checkpoint; fast commits
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        outer = getattr(self._local, "conn", None)
+        if outer is not None:
+            yield outer
+            return
+        conn = self.connect()
+        self._local.conn = conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._local.conn = None
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs (a deferred transaction, never a write lock)."""
+        outer = getattr(self._local, "conn", None)
+        if outer is not None:
+            yield outer
+            return
+        conn = self.connect()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self.read() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        with self.read() as conn:
+            return conn.execute(sql, params).fetchone()
+
+    # ---- settings (JSON values) ----------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.query_one("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(row["value"]) if row else default
+
+    def put_setting(self, key: str, value: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, json.dumps(value)))
+
+    def enabled_destinations(self, conn: sqlite3.Connection | None = None) -> list[str]:
+        """Destinations whose settings say {"enabled": true}: each new invoice gets one delivery row."""
+        found = []
+        for name in ("libeo", "folder"):
+            if conn is not None:
+                row = conn.execute("SELECT value FROM settings WHERE key = ?", (name,)).fetchone()
+                value = json.loads(row["value"]) if row else None
+            else:
+                value = self.get_setting(name)
+            if isinstance(value, dict) and value.get("enabled") is True:
+                found.append(name)
+        return found
+
+    # ---- PDFs by content hash ------------------------------------------------------------
+    def pdf_path(self, sha256: str) -> Path:
+        return self.pdf_root / sha256[:2] / f"{sha256}.pdf"
+
+    def keep_pdf(self, source: Path, sha256: str) -> Path:
+        """Move a downloaded PDF into data/pdf/ under its hash (once: the same file is kept once)."""
+        target = self.pdf_path(sha256)
+        if target.exists():
+            Path(source).unlink(missing_ok=True)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = target.with_suffix(".part")
+        shutil.copyfile(source, partial)
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)  # rename: a crash never leaves half a PDF under a real name
+        os.chmod(target, 0o600)
+        Path(source).unlink(missing_ok=True)
+        return target
+
+    def forget_pdf(self, sha256: str) -> None:
+        """Delete a PDF file unless an invoice still refers to it."""
+        if self.query_one("SELECT 1 FROM invoices WHERE sha256 = ? LIMIT 1", (sha256,)):
+            return
+        self.pdf_path(sha256).unlink(missing_ok=True)
