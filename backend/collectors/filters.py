@@ -189,7 +189,7 @@ FILTERS: dict[str, FilterSpec] = {f.name: f for f in (
     FilterSpec("text", lambda v, a, c: clean_text(v), {"const": True},
                "Collapse whitespace (including no-break spaces) and trim.", "text: true"),
     FilterSpec("regex", _regex, {"type": "string"},
-               "Keep the first group of a regular expression (or the whole match).", r'regex: "N°\s*(\S+)"'),
+               "Keep the first group of a regular expression (or the whole match).", r"regex: 'N°\s*(\S+)'"),
     FilterSpec("replace", _replace, {"type": "object", "additionalProperties": {"type": "string"}},
                "Replace each regular expression by its replacement, in order.", 'replace: {"^FAC-": ""}'),
     FilterSpec("date", lambda v, a, c: parse_date(v, "auto" if a in (True, "auto") else a),
