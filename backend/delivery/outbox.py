@@ -47,12 +47,6 @@ def parse_iso(value: str) -> dt.datetime:
     return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row  # whatever row factory the caller's connection uses
-    return list(cursor.execute(sql, tuple(params)))
-
-
 def queue(conn: sqlite3.Connection, invoice_id: int, destinations: Iterable[str]) -> None:
     """Insert pending rows (no-op for ones that exist). The server does this itself when it stores
     an invoice, in the same transaction; this is for callers outside that path (tests, tools)."""
@@ -127,27 +121,3 @@ def requeue(store: Store, invoice_id: int) -> int:
         return conn.execute("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, "
                             "last_error = NULL WHERE invoice_id = ? AND status IN ('failed', 'retrying', "
                             "'pending')", (invoice_id,)).rowcount
-
-
-def _view(row: sqlite3.Row) -> dict[str, Any]:
-    # "sending" is internal: for the panel it is still on its way
-    status = "pending" if row["status"] == "sending" else row["status"]
-    return {"status": status, "attempts": row["attempts"], "next_attempt_at": row["next_attempt_at"],
-            "last_error": row["last_error"], "sent_at": row["sent_at"]}
-
-
-def views(conn: sqlite3.Connection, invoice_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Invoice.delivery for each id: {"libeo": {...} | None, "folder": {...} | None}."""
-    ids = list(invoice_ids)
-    result: dict[int, dict[str, Any]] = {i: {d: None for d in DESTINATIONS} for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows = _rows(conn, f"SELECT * FROM deliveries WHERE invoice_id IN ({','.join('?' * len(chunk))})",
-                     chunk)
-        for row in rows:
-            result[row["invoice_id"]][row["destination"]] = _view(row)
-    return result
-
-
-def view(conn: sqlite3.Connection, invoice_id: int) -> dict[str, Any]:
-    return views(conn, [invoice_id])[invoice_id]

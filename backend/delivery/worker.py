@@ -152,3 +152,24 @@ class DeliveryWorker:
         finally:
             batch.close()
         return sent
+
+
+# ---- the server's hooks ------------------------------------------------------------------------
+def start(services) -> DeliveryWorker:
+    """Called by the server's Services.start(): one worker per server, reachable as services.delivery."""
+    worker = DeliveryWorker(services.store, provider_name=services.provider_name).start()
+    services.delivery = worker
+    return worker
+
+
+def notify(services) -> None:
+    """Something was queued or changed: wake the worker if this process runs one."""
+    worker = getattr(services, "delivery", None)
+    if worker is not None:
+        worker.notify()
+
+
+def retry_requested(services) -> None:
+    """The user asked for a retry: lift a pause (refused login…) and look now."""
+    settings.resume_libeo(services.store)
+    notify(services)
