@@ -102,8 +102,8 @@ def _entries(data: Any, file: str) -> tuple[list[tuple[Any, Position]], list[Rec
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a text"}.get(
-        next((t for t in (dict, list, str) if isinstance(value, t)), None), f"the value {value!r}")
+    from backend.collectors.schemaerrors import describe_value
+    return "a text" if isinstance(value, str) else describe_value(value)
 
 
 def load_file(path: Path) -> tuple[list[Provider], list[RecipeError]]:
@@ -117,17 +117,22 @@ def load_file(path: Path) -> tuple[list[Provider], list[RecipeError]]:
         line, col = _byte_position(Path(path), exc.start)
         return [], [RecipeError(file, line, col, "the file is not UTF-8 text; save it as UTF-8")]
     try:
-        data = yamlpos.load(text, file)
+        data, problems = yamlpos.load_tolerant(text, file)
     except yamlpos.YamlLoadError as exc:
         return [], [exc.error]
     pairs, errors = _entries(data, file)
+    starts = [pos.line for _, pos in pairs]
+    for problem in problems:  # a duplicate key spoils only the provider holding it
+        if _owner(starts, problem.line) is None:
+            errors.append(problem)
     providers: list[Provider] = []
     seen: dict[str, Position] = {}
-    for entry, epos in pairs:
+    for n, (entry, epos) in enumerate(pairs):
         if not isinstance(entry, dict):
             errors.append(_error(epos, f"a provider must be a mapping (id:, name:, steps:…), not {_kind(entry)}"))
             continue
         found = _HEADER.errors(entry, file, epos)
+        found += [p for p in problems if _owner(starts, p.line) == n]
         found += check_steps(entry.get("steps"), file, key_position(entry, "steps", epos)) if "steps" in entry else []
         found += check_provider(entry, file)
         pid = entry.get("id")
@@ -142,6 +147,11 @@ def load_file(path: Path) -> tuple[list[Provider], list[RecipeError]]:
             continue
         providers.append(_build(entry, file))
     return providers, sorted(set(errors), key=lambda e: (e.line, e.column, e.message))
+
+
+def _owner(starts: list[int], line: int) -> int | None:
+    """Which provider (by index) a line belongs to, given the line where each one starts."""
+    return max((n for n, start in enumerate(starts) if start <= line), default=None)
 
 
 def _byte_position(path: Path, offset: int) -> tuple[int, int]:

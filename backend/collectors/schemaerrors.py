@@ -26,8 +26,10 @@ REF_WORDS = {"steps": "a list of steps", "fields": "a mapping of field name to f
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """' (did you mean 'click'?)' for the closest choice (case-insensitive), or ''."""
+    by_lower = {str(c).lower(): str(c) for c in choices}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean '{by_lower[close[0]]}'?)" if close else ""
 
 
 def locate(root: Any, path: Iterable[Any], key: str | None = None) -> Position | None:
@@ -137,13 +139,14 @@ class SchemaReporter:
                path_prefix: tuple = ()) -> list[RecipeError]:
         found: list[RecipeError] = []
         for error in sorted(self.validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-            for pos, message in self._explain(error, data, base):
+            for pos, message in self._explain(error, data, base, path_prefix):
                 found.append(RecipeError(file, pos.line, pos.column, prefix + message))
         return list(dict.fromkeys(found))
 
-    def _explain(self, error: ValidationError, data: Any, base: Position) -> list[tuple[Position, str]]:
+    def _explain(self, error: ValidationError, data: Any, base: Position,
+                 path_prefix: tuple = ()) -> list[tuple[Position, str]]:
         path = list(error.absolute_path)
-        where = _text_path(path)
+        where = _text_path(list(path_prefix) + path)
         lead = f"{where}: " if where else ""
         at = locate(data, path) or base
         schema, instance, kind = error.schema, error.instance, error.validator
@@ -156,7 +159,7 @@ class SchemaReporter:
             return out
         if kind == "required":
             missing = [k for k in error.validator_value if k not in instance]
-            return [(at, f"{lead}missing '{k}'") for k in missing]
+            return [(at, f"{lead}missing {', '.join(missing)}")]
         if kind in ("anyOf", "oneOf"):
             branches = error.validator_value
             if all(isinstance(b, dict) and list(b) == ["required"] for b in branches):
@@ -167,7 +170,7 @@ class SchemaReporter:
                 inner = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] in fitting]
                 if inner:
                     best = min(inner, key=lambda e: (-len(e.absolute_path), e.validator in ("type", "anyOf")))
-                    return self._explain(best, data, base)
+                    return self._explain(best, data, base, path_prefix)
             return [(at, f"{lead}must be {describe_schema(schema)}, not {describe_value(instance)}"
                          f"{_quote_hint(instance, {'type': ['string']}) if 'a text' in describe_schema(schema) else ''}")]
         if kind == "not":

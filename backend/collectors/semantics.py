@@ -16,6 +16,7 @@ from backend.collectors.schemaerrors import did_you_mean, key_position
 from backend.collectors.steps import STEPS
 
 TEMPLATE_FILTERS = ("url", "json")
+LIST_SOURCES = {("for_each", "in"), ("invoices", "from"), ("flatten", "path")}  # a variable, then a path
 NAMESPACES = ("credentials", "options", "urls", "vars", "item")
 
 
@@ -38,6 +39,9 @@ class TemplateChecker:
         self.options = [o["name"] for o in entry.get("options") or [] if isinstance(o, dict) and "name" in o]
         self.urls = list(entry.get("urls") or {}) if isinstance(entry.get("urls"), dict) else []
         self.variables: dict[str, int] = {}  # name -> line of the step that sets it
+        self.all_variables = {}  # every variable the steps set, wherever they are
+        for name, line in _defined(entry.get("steps")):
+            self.all_variables.setdefault(name, line)
 
     def check_text(self, text: str, in_item: bool, default: Position) -> None:
         for match in TEMPLATE.finditer(text):
@@ -50,23 +54,29 @@ class TemplateChecker:
         if filt and filt not in TEMPLATE_FILTERS:
             return f"unknown filter '{filt}' (use url or json){did_you_mean(filt, TEMPLATE_FILTERS)}"
         root, rest = path[0], path[1:]
-        tables = {"credentials": ("credential field", self.credentials), "options": ("option", self.options),
-                  "urls": ("url under `urls:`", self.urls), "vars": ("variable", list(self.variables))}
+        tables = {"credentials": ("credential field", self.credentials, ""), "options": ("option", self.options, ""),
+                  "urls": ("url", self.urls, " under `urls:`"), "vars": ("variable", list(self.variables), "")}
         if root in tables:
-            what, names = tables[root]
+            what, names, where = tables[root]
             if not rest:
                 return f"name one {what}, e.g. {{{{ {root}.{names[0] if names else 'NAME'} }}}}"
             if rest[0] not in names:
                 known = f"; known: {', '.join(names)}" if names else ""
-                return f"no {what} '{rest[0]}'{did_you_mean(rest[0], names) or known}"
+                return f"no {what} '{rest[0]}'{where}{did_you_mean(rest[0], names) or known}{self._later(rest[0])}"
             return None
         if root == "item":
             return None if in_item else "`item` only exists inside for_each steps and invoices fields or detail"
         if root in self.credentials or root in self.variables:
             return None
+        if root in self.all_variables:
+            return self._later(root).strip()[1:-1]
         names = self.credentials + list(self.variables)
         return (f"'{root}' is not a credential field or a variable set by an earlier step (save_as, set)"
                 f"{did_you_mean(root, names + list(NAMESPACES))}")
+
+    def _later(self, name: str) -> str:
+        line = self.all_variables.get(name)
+        return f" ('{name}' is set later, at line {line}: move that step before this one)" if line else ""
 
     def steps(self, steps: Any, in_item: bool) -> None:
         if not isinstance(steps, list):
@@ -100,16 +110,15 @@ class TemplateChecker:
                 for text in _strings(value if key == "fields" else detail.get("fields")):
                     self.check_text(text, True, default)
                 nested.append((detail.get("steps"), True))
-            elif key in ("in", "from") and isinstance(value, str):
+            elif (name, key) in LIST_SOURCES and isinstance(value, str):
                 self._list_source(name, key, value, args, default)
             elif key != "save_as" and not (name == "set" and key == "name"):
                 for text in _strings(value):
                     self.check_text(text, in_item, default)
         for inner, inner_item in nested:
             self.steps(inner, inner_item)
-        for key in ("save_as",) + (("name",) if name == "set" else ()):
-            if isinstance(args.get(key), str):
-                self.variables.setdefault(str(args[key]), default.line)
+        for variable in _step_defines(name, args):
+            self.variables.setdefault(variable, default.line)
 
     def _list_source(self, step: str, key: str, value: str, args: dict, default: Position) -> None:
         root = value.split(".")[0]
@@ -120,6 +129,34 @@ class TemplateChecker:
             self.errors.append(RecipeError(self.file, pos.line, pos.column,
                                            f"{step}: {key} '{value}': no variable '{root}' set by an earlier step "
                                            f"(fetch_json save_as, store_text save_as, set){hint}"))
+
+
+def _step_defines(name: str, args: Any) -> list[str]:
+    """The variables a step sets: its save_as (and the name of a `set`)."""
+    if not isinstance(args, dict):
+        return []
+    keys = ("save_as", "name") if name == "set" else ("save_as",)
+    return [str(args[k]) for k in keys if isinstance(args.get(k), str)]
+
+
+def _defined(steps: Any) -> Iterator[tuple[str, int]]:
+    """Every (variable, line) set anywhere in a step tree, nested steps included."""
+    if not isinstance(steps, list):
+        return
+    for step in steps:
+        if not (isinstance(step, dict) and len(step) == 1):
+            continue
+        name, args = next(iter(step.items()))
+        line = getattr(step, "pos", Position("", 0, 0)).line
+        for variable in _step_defines(name, args):
+            yield variable, line
+        if isinstance(args, dict):
+            for value in args.values():
+                candidates = [value] + ([c.get("then") for c in value if isinstance(c, dict)]
+                                        if isinstance(value, list) else []) + \
+                    ([value.get("steps")] if isinstance(value, dict) else [])
+                for inner in candidates:
+                    yield from _defined(inner)
 
 
 def check_provider(entry: dict, file: str) -> list[RecipeError]:

@@ -111,10 +111,9 @@ class StepChecker:
                 self.add(value_pos, f"{name}: write its arguments as a mapping: {_signature(spec)}")
                 return None
             wrapper = {spec.shorthand: args}
-            found = _reporter(spec, spec.shorthand).errors(args, self.file, value_pos, prefix=f"{name}: ")
+            found = _reporter(spec, spec.shorthand).errors(args, self.file, value_pos, prefix=f"{name}: ",
+                                                           path_prefix=(spec.shorthand,) if isinstance(args, list) else ())
             self.errors.extend(found)
-            if found:
-                return None
             missing = [r for r in required if r != spec.shorthand]
             if missing:
                 self.add(name_pos, f"{name}: missing argument {', '.join(missing)}; write a mapping: "
@@ -130,7 +129,7 @@ class StepChecker:
         for key, value in args.items():
             if key in spec.args:
                 self.errors.extend(_reporter(spec, key).errors(value, self.file, value_position(args, key, value_pos),
-                                                               prefix=f"{name}: {key}: "))
+                                                               prefix=f"{name}: ", path_prefix=(key,)))
         for arg in spec.args.values():  # nested steps are checked even when something else is wrong
             if arg.kind == "steps" and isinstance(args.get(arg.name), list):
                 self.steps(args[arg.name], key_position(args, arg.name, value_pos))
@@ -158,11 +157,11 @@ class StepChecker:
     def _case(self, case: dict, n: int, default: Position) -> None:
         pos = getattr(case, "pos", default)
         if case.get("fail") and "then" in case:
-            self.add(key_position(case, "then", pos), f"wait_for_any: case {n + 1}: use either fail or then, not both")
+            self.add(key_position(case, "then", pos), f"wait_for_any: cases[{n}]: use either fail or then, not both")
         for key in ("message", "message_from"):
             if key in case and not case.get("fail"):
-                self.add(key_position(case, key, pos), f"wait_for_any: case {n + 1}: {key} only goes with fail")
-        self.errors.extend(check_regex(case.get("url"), self.file, pos, f"wait_for_any: case {n + 1}: url"))
+                self.add(key_position(case, key, pos), f"wait_for_any: cases[{n}]: {key} only goes with fail")
+        self.errors.extend(check_regex(case.get("url"), self.file, pos, f"wait_for_any: cases[{n}].url"))
         if isinstance(case.get("then"), list):
             self.steps(case["then"], key_position(case, "then", pos))
 
@@ -200,7 +199,7 @@ class StepChecker:
             if not sources and "default" not in spec and mode in ("json", "detail"):
                 self.add(at, f"{where}: field '{field}' needs a source: "
                              f"{'path or value' if mode == 'json' else 'css, xpath, path or value'}")
-            if any(k in spec for k in ("attr", "scope")) and any(k in spec for k in ("path", "value")):
+            if mode != "json" and any(k in spec for k in ("attr", "scope")) and any(k in spec for k in ("path", "value")):
                 self.add(at, f"{where}: field '{field}': attr and scope go with css or xpath, not path or value")
             self.errors.extend(check_regex(spec.get("regex"), self.file, at, f"{where}: field '{field}': regex"))
             if isinstance(spec.get("replace"), dict):

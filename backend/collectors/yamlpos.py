@@ -139,6 +139,7 @@ class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, y
 class _Builder:
     def __init__(self, file: str, text: str):
         self.file = file
+        self.problems: list[RecipeError] = []  # mistakes that don't stop the rest of the file from loading
         self.lines = text.split("\n")
         self.built = 0
         self.constructor = yaml.SafeLoader("")
@@ -167,15 +168,20 @@ class _Builder:
         self.constructor.flatten_mapping(node)  # `<<: *defaults` merge keys
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Limit(key_node.start_mark, "a key must be a plain text, not a list or a mapping")
+                self._problem(key_node, "a key must be a plain text, not a list or a mapping")
+                continue
             key = self._text(str(key_node.value), key_node)
             if key in result:
                 first = result.key_pos[key]
-                raise _Limit(key_node.start_mark, f"duplicate key '{key}' (first at line {first.line})")
+                self._problem(key_node, f"duplicate key '{key}' (first at line {first.line}); the first one is used")
+                continue
             result[key] = self.build(value_node, depth + 1)
             result.key_pos[key] = key.pos
             result.value_pos[key] = _pos(self.file, value_node.start_mark)
         return result
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(RecipeError(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message))
 
     def _text(self, value: str, node: yaml.Node) -> PosStr:
         text = PosStr(value)
@@ -193,6 +199,15 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 def load(text: str, file: str) -> Any:
     """Parse one YAML document; raise YamlLoadError naming FILE:LINE:COL on any problem."""
+    data, problems = load_tolerant(text, file)
+    if problems:
+        raise YamlLoadError(problems[0])
+    return data
+
+
+def load_tolerant(text: str, file: str) -> tuple[Any, list[RecipeError]]:
+    """Parse one YAML document. Duplicate and non-text keys are skipped and returned as problems
+    (so that the caller can blame only the provider holding them); anything else raises YamlLoadError."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise YamlLoadError(RecipeError(file, 1, 1, f"the file is larger than {MAX_BYTES // 1_000_000} MB"))
     loader = None
@@ -200,8 +215,9 @@ def load(text: str, file: str) -> Any:
         loader = _BoundedLoader(text)
         node = loader.get_single_node()
         if node is None:
-            return None
-        return _Builder(file, text).build(node)
+            return None, []
+        builder = _Builder(file, text)
+        return builder.build(node), builder.problems
     except _Limit as exc:
         line, col = exc.mark.line + 1, exc.mark.column + 1
         raise YamlLoadError(RecipeError(file, line, col, exc.message)) from None
@@ -213,11 +229,15 @@ def load(text: str, file: str) -> Any:
             where = f"line {exc.context_mark.line + 1}" if exc.context_mark else "earlier"
             if "duplicate anchor" in exc.context:
                 problem = exc.context.split(";")[0].replace("found ", "") + f" (first at {where})"
+            elif exc.context.startswith("while parsing") and exc.context_mark:
+                start = exc.context_mark
+                problem = f"{problem} ({exc.context} that starts at line {start.line + 1}, column {start.column + 1})"
             elif exc.context.startswith("while"):
                 problem = f"{problem} ({exc.context})"
             else:
                 problem = f"{exc.context} ({where}), {problem}"
-        if "mapping values are not allowed" in problem:
+        source_line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+        if "mapping values are not allowed" in problem or " : " in source_line:
             problem += "; put the value in quotes when it contains ': ' (as in \"Erreur : …\")"
         source_lines = text.split("\n")
         if mark and mark.line < len(source_lines) and source_lines[mark.line][mark.column:mark.column + 1] == "\t":
