@@ -42,9 +42,10 @@ def message_id(facts: InvoiceFacts) -> str:
 
 
 def _slug(text: str, limit: int) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9.-]+", "-", ascii_text).strip(".-")
-    return re.sub(r"-{2,}", "-", cleaned)[:limit].strip(".-")
+    """Accents dropped (é -> e), anything else but letters, digits and single dots becomes '-'."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^A-Za-z0-9.]+|\.{2,}", "-", letters)
+    return re.sub(r"-{2,}", "-", cleaned).strip(".-")[:limit].strip(".-")
 
 
 def file_name(facts: InvoiceFacts) -> str:
