@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import time
 import urllib.parse
@@ -35,6 +37,17 @@ def parse_locator(locator: str) -> tuple[str, str]:
     return By.CSS_SELECTOR, locator
 
 
+def secret_variants(secret: str) -> list[str]:
+    """The ways a secret can show up in HTML, URLs and JSON, longest first."""
+    amp = secret.replace("&", "&amp;")
+    variants = {secret, html.escape(secret, quote=True), html.escape(secret, quote=False),
+                amp.replace('"', "&quot;"),  # how a browser serializes an attribute value
+                amp.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;"),
+                urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
+                json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return sorted((v for v in variants if v), key=len, reverse=True)
+
+
 @dataclass
 class StepLog:
     lines: list[str] = field(default_factory=list)
@@ -56,9 +69,11 @@ class Context:
                                   if f.secret and (v := request.credentials.get(f.name))}
         self.log = StepLog()
         self.invoices: list[Invoice] = []
-        self.listed = 0
+        self.listed_keys: set[str] = set()  # distinct invoices seen on the portal
         self.lists_read = 0  # `invoices` steps completed
         self.known = 0
+        # (invoice key, message, step index, YAML line): a bad PDF does not stop the others
+        self.failed_downloads: list[tuple[str, str, int, int | None]] = []
         self.step_index = 0
         self.step_name = ""
         self.step_line: int | None = None
@@ -71,13 +86,15 @@ class Context:
         if value:
             self.secrets.add(value)
 
+    @property
+    def listed(self) -> int:
+        return len(self.listed_keys)
+
     def redact(self, text: str) -> str:
+        """Mask every secret, also as a page or a URL would spell it (&amp;, %26, \\u0026…)."""
         for secret in sorted(self.secrets, key=len, reverse=True):
-            if len(secret) >= 1:
-                text = text.replace(secret, MASK)
-                quoted = urllib.parse.quote(secret, safe="")
-                if quoted != secret:
-                    text = text.replace(quoted, MASK)
+            for variant in secret_variants(secret):
+                text = text.replace(variant, MASK)
         return text
 
     def note(self, text: str) -> None:
@@ -85,8 +102,9 @@ class Context:
 
     # ---- templates -----------------------------------------------------------------------
     def namespace(self) -> dict[str, Any]:
-        creds = dict(self.request.credentials)
-        options = {o.name: o.default for o in self.provider.options if o.default is not None}
+        # Declared fields the caller left out (an optional TOTP key…) read as empty, not as an error.
+        creds = {f.name: "" for f in self.provider.credentials} | dict(self.request.credentials)
+        options = {o.name: o.default or "" for o in self.provider.options}
         options.update(self.request.options)
         urls = dict(self.provider.urls) | dict(self.request.url_overrides)
         names: dict[str, Any] = {}
@@ -117,7 +135,6 @@ class Context:
             if filt == "url":
                 return urllib.parse.quote(text, safe="")
             if filt == "json":
-                import json
                 return json.dumps(current)
             if filt:
                 raise CollectionError("RECIPE_BROKEN", f"unknown template filter '{filt}'")

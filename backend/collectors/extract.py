@@ -74,10 +74,10 @@ def _html_plan(fields: dict) -> dict:
     return plan
 
 
-def _finish(ctx: Context, raw: dict, fields: dict, where: str) -> dict:
+def _finish(ctx: Context, raw: dict, fields: dict, where: str, base_url: str) -> dict:
     """Apply each field's filters, in recipe order; templates (`value`) see earlier fields."""
     values: dict[str, Any] = {}
-    base = {"base_url": ctx.driver.current_url}
+    base = {"base_url": base_url}
     for name, spec in fields.items():
         value = raw.get(name)
         if "value" in spec:
@@ -150,11 +150,11 @@ def invoices(ctx: Context, *,
         data = json_path(ctx.vars, from_)
         if not isinstance(data, list):
             raise CollectionError("RECIPE_BROKEN", f"'{from_}' is not a JSON list")
-        ctx.listed += len(data)
+        base_url = ctx.driver.current_url
         for n, element in enumerate(data):
             element = element if isinstance(element, dict) else {"value": element}
             raw = {name: json_path(element, spec["path"]) if "path" in spec else None for name, spec in fields.items()}
-            rows.append(_finish(ctx, raw, fields, f"{from_}[{n}]"))
+            rows.append(_finish(ctx, raw, fields, f"{from_}[{n}]", base_url))
     else:
         rows = _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout)
     if not rows and not allow_empty and not (empty_marker and ctx.find_all(empty_marker)):
@@ -179,9 +179,9 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
         elif page == 1:
             ctx.wait_until(ready, timeout, f"invoice items '{items}'")
         raw_rows = ctx.driver.execute_script(READ_ROWS_JS, by, sel, plan)
+        base_url = ctx.driver.current_url
         for n, raw in enumerate(raw_rows, 1):
-            rows.append(_finish(ctx, raw, fields, f"page {page}, item {n}"))
-        ctx.listed += len(raw_rows)
+            rows.append(_finish(ctx, raw, fields, f"page {page}, item {n}", base_url))
         ctx.progress(f"page {page}: {len(raw_rows)} invoices")
         if not next_page:
             break
@@ -210,22 +210,32 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
 
 
 def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str) -> None:
-    seen_in_run: set[str] = {i.key for i in ctx.invoices}
+    moved = True  # the browser changed page since the last PDF: re-read its cookies and URL first
     for values in rows:
         invoice = _to_invoice(values, f"invoice {values.get('id')}")
+        if invoice.key in ctx.listed_keys:  # listed twice (provisional + final, two pages…)
+            continue
+        ctx.listed_keys.add(invoice.key)
         if invoice.key in ctx.request.known_keys:
             ctx.known += 1
             continue
-        if invoice.key in seen_in_run:  # listed twice (provisional + final, two pages…)
-            continue
-        seen_in_run.add(invoice.key)
         want = ctx.request.want_pdf(invoice) if ctx.request.want_pdf else True
         if detail and (want or any(f not in ("pdf", "pdf_base64") for f in detail.get("fields", {}))):
             extra = _visit(ctx, values, detail, f"detail of invoice {invoice.key}")
             values = {**values, **{k: v for k, v in extra.items() if v is not None}}
             invoice = _to_invoice(values, f"invoice {invoice.key}")
+            moved = True
         if want:
-            download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"))
+            try:
+                download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"), sync=moved)
+                moved = False
+            except CollectionError as exc:
+                if exc.code != "DOWNLOAD_FAILED":
+                    raise
+                # Never an invoice without its PDF; the others still come, the run ends DOWNLOAD_FAILED.
+                ctx.failed_downloads.append((invoice.key, exc.message, ctx.step_index, ctx.step_line))
+                ctx.note(f"download failed: {exc.message}")
+                continue
         ctx.invoices.append(invoice)
         if ctx.request.on_invoice:
             ctx.request.on_invoice(invoice)
@@ -256,6 +266,6 @@ def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
                     attr = spec.get("attr")
                     raw[name] = (found[0].get_property(attr) if attr in ("href", "src") else
                                  found[0].get_attribute(attr)) if attr else found[0].get_attribute("textContent")
-        return _finish(ctx, raw, fields, where)
+        return _finish(ctx, raw, fields, where, ctx.driver.current_url)
     finally:
         ctx.item = outer

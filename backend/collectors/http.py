@@ -41,7 +41,7 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
                method: Annotated[Literal["GET", "POST", "PUT"], "HTTP method"] = "GET",
                body: Annotated[dict | None, "a JSON body; string values may be templates"] = None,
                headers: Annotated[dict | None, "extra headers; values may be templates"] = None,
-               fail_on: Annotated[dict | None, "HTTP status -> outcome code, e.g. {401: LOGIN_FAILED}"] = None,
+               fail_on: Annotated[dict | None, "HTTP status -> outcome code, e.g. {'401': LOGIN_FAILED} (quote the status)"] = None,
                timeout: Timeout = None) -> None:
     """Call a JSON endpoint with the browser's cookies and keep the answer in a variable."""
     http = session(ctx)

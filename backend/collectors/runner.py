@@ -52,6 +52,14 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
         spec.func(ctx, **kwargs)
 
 
+def raise_failed_downloads(ctx: Context) -> None:
+    """End the run DOWNLOAD_FAILED, pointing the trace at the step of the first failure."""
+    key, message, ctx.step_index, ctx.step_line = ctx.failed_downloads[0]
+    ctx.step_name = "invoices"
+    more = len(ctx.failed_downloads) - 1
+    raise CollectionError("DOWNLOAD_FAILED", message + (f" (and {more} more)" if more else ""))
+
+
 def classify(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, CollectionError):
         return exc.code, exc.message
@@ -84,6 +92,8 @@ def run_collection(request: RunRequest) -> RunResult:
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:
                     raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
+                if ctx.failed_downloads:
+                    raise_failed_downloads(ctx)
             except BaseException as exc:  # noqa: BLE001 — every failure becomes an outcome
                 if isinstance(exc, KeyboardInterrupt):
                     raise
@@ -94,7 +104,7 @@ def run_collection(request: RunRequest) -> RunResult:
                 trace = write_trace(ctx, request.trace_dir, code, message) if request.trace_dir else None
                 return RunResult(code, message, ctx.invoices, ctx.listed, ctx.known, trace,
                                  ctx.step_index, ctx.step_line)
-            return RunResult("OK", "", ctx.invoices, max(ctx.listed, len(ctx.invoices) + ctx.known), ctx.known)
+            return RunResult("OK", "", ctx.invoices, ctx.listed, ctx.known)
     finally:
         shutil.rmtree(download_dir, ignore_errors=True)
 

@@ -1,0 +1,76 @@
+"""Shared pieces for the fixture portals: recipe loading, one-call runs, portal counters."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from backend.collectors.catalog import load_file
+from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
+from backend.collectors.runner import run_collection
+
+RECIPES = Path(__file__).resolve().parent / "recipes"
+
+
+def load_recipe(name: str, provider_id: str | None = None) -> Provider:
+    """A provider from tests/portals/recipes/NAME.yaml; the file must validate cleanly."""
+    providers, errors = load_file(RECIPES / f"{name}.yaml")
+    assert not errors, "\n".join(map(str, errors))
+    if provider_id is None:
+        assert len(providers) == 1
+        return providers[0]
+    return next(p for p in providers if p.id == provider_id)
+
+
+def run(provider: Provider, portal_url: str, tmp_path: Path, browser: BrowserConfig,
+        credentials: dict[str, str], **options: Any) -> RunResult:
+    """Run a recipe once against a local portal, PDFs under tmp_path/pdf."""
+    options.setdefault("out_dir", tmp_path / "pdf")
+    options.setdefault("default_step_timeout", 5.0)
+    request = RunRequest(provider=provider, credentials=credentials, browser=browser,
+                         url_overrides={"portal": portal_url}, **options)
+    return run_collection(request)
+
+
+def summary(invoices: list[Invoice]) -> list[tuple]:
+    """What a user sees of each invoice: key, number, date, due date, amount, currency."""
+    return [(i.key, i.number, i.date.isoformat() if i.date else None,
+             i.due_date.isoformat() if i.due_date else None,
+             str(i.amount) if i.amount is not None else None, i.currency) for i in invoices]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Hits:
+    """Thread-safe request counters a portal keeps (PDF downloads, logins…)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self.counts[name] += 1
+
+    def __getitem__(self, name: str) -> int:
+        with self._lock:
+            return self.counts[name]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+
+def files_containing(folder: Path, needles: list[str]) -> list[str]:
+    """Every file under folder whose bytes contain one of the needles (to hunt leaked secrets)."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path.name}: {n!r}" for n in needles if n.encode() in data]
+    return found

@@ -1,0 +1,114 @@
+"""Portal 3: a single-page app. The login posts JSON to an API; the invoice list is rendered
+by JavaScript from a JSON endpoint, with French amounts and dates as strings and numbers."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, make_response, request, session
+
+from tests.helpers import make_pdf
+from tests.portals.common import Hits
+
+LOGIN = "marie@example.com"
+PASSWORD = "Sp4-Api-pw%2F&x"
+
+# What the API answers: French strings and plain numbers mixed, as real APIs do.
+BILLS = [
+    {"billId": "E-2024-03", "reference": "FA 2024 03", "issued": "15/03/2024", "total": "1 234,56 €",
+     "due": "2024-03-30", "links": {"pdf": "/api/bills/E-2024-03/pdf"}},
+    {"billId": "E-2024-02", "reference": "FA 2024 02", "issued": "15 février 2024", "total": 87.5,
+     "due": "2024-02-29T00:00:00+01:00", "links": {"pdf": "/api/bills/E-2024-02/pdf"}},
+    {"billId": "E-2024-01", "reference": "FA 2024 01", "issued": "2024-01-15", "total": "-20,00\u00a0€",
+     "due": None, "links": {"pdf": "/api/bills/E-2024-01/pdf"}},
+]
+PDFS = {b["billId"]: make_pdf(f"spa {b['billId']}") for b in BILLS}
+
+
+@dataclass
+class State:
+    hits: Hits = field(default_factory=Hits)
+
+
+SHELL = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Espace client</title></head>
+<body><div id="app">Chargement…</div>
+<script>
+const app = document.getElementById('app');
+function loginView(error) {
+  app.innerHTML = '<form id="login"><input id="email" type="email"><input id="password" type="password">' +
+    '<button id="go" type="submit">Connexion</button><p id="error"></p></form>';
+  if (error) document.getElementById('error').textContent = error;
+  document.getElementById('login').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const answer = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({email: document.getElementById('email').value,
+                            password: document.getElementById('password').value})});
+    if (answer.ok) { history.pushState({}, '', '/app/factures'); billsView(); }
+    else loginView((await answer.json()).message);
+  });
+}
+async function billsView() {
+  app.innerHTML = '<p class="loading">Chargement de vos factures…</p>';
+  const answer = await fetch('/api/bills');
+  if (!answer.ok) return loginView();
+  const data = await answer.json();
+  app.innerHTML = '<h1>Mes factures</h1><table id="bills"></table>';
+  for (const bill of data.items) {
+    const row = document.createElement('tr');
+    row.textContent = bill.reference + ' — ' + bill.issued + ' — ' + bill.total;
+    document.getElementById('bills').appendChild(row);
+  }
+}
+fetch('/api/me').then(r => r.ok ? billsView() : loginView());
+</script></body></html>"""
+
+
+def create_app(state: State) -> Flask:
+    app = Flask(__name__)
+    app.secret_key = secrets.token_hex(16)
+
+    @app.get("/")
+    @app.get("/app/factures")
+    def shell():
+        return SHELL
+
+    @app.post("/api/login")
+    def login():
+        body = request.get_json(silent=True) or {}
+        if body.get("email") != LOGIN or body.get("password") != PASSWORD:
+            return jsonify(message="Adresse e-mail ou mot de passe invalide."), 401
+        state.hits.add("login")
+        session["user"] = LOGIN
+        return jsonify(ok=True)
+
+    @app.get("/api/me")
+    def me():
+        return (jsonify(user=LOGIN), 200) if session.get("user") == LOGIN else (jsonify(message="401"), 401)
+
+    @app.get("/api/bills")
+    def bills():
+        if session.get("user") != LOGIN:
+            return jsonify(message="not signed in"), 401
+        state.hits.add("api:bills")
+        return jsonify(count=len(BILLS), items=BILLS)
+
+    @app.get("/api/bills/<bill>/pdf")
+    def pdf(bill: str):
+        if session.get("user") != LOGIN or bill not in PDFS:
+            return jsonify(message="forbidden"), 403
+        state.hits.add(f"pdf:{bill}")
+        response = make_response(PDFS[bill])
+        response.headers["Content-Type"] = "application/pdf"
+        return response
+
+    @app.get("/api/bills/<bill>/content")
+    def content(bill: str):
+        """Some APIs hand the PDF over as base64 inside JSON."""
+        if session.get("user") != LOGIN or bill not in PDFS:
+            return jsonify(message="forbidden"), 403
+        state.hits.add(f"content:{bill}")
+        return jsonify(fileName=f"{bill}.pdf", fileContent=base64.b64encode(PDFS[bill]).decode())
+
+    return app
