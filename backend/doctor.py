@@ -123,7 +123,7 @@ def check_pairing() -> Check:
     if paired:
         return Check("pairing", OK, "the extension is paired (its token is in the keyring)")
     return Check("pairing", WARN, "the extension is not paired yet",
-                 "run `invoice-collector pair` and type the code it shows in the extension's side panel")
+                 "run `invoice-collector pair` and type the code it prints in the extension's options")
 
 
 def check_delivery(libeo=None, password: Callable[[], str | None] | None = None) -> Check:

@@ -145,8 +145,7 @@ def test_launch_agent_plist_runs_at_load_keeps_alive_and_logs():
     assert agent["ProgramArguments"] == [ODD_PYTHON, "-m", "backend", "serve"]
     assert agent["RunAtLoad"] is True and agent["KeepAlive"]
     assert agent["EnvironmentVariables"] == {"INVOICE_COLLECTOR_HOME": ODD_HOME}
-    assert agent["StandardOutPath"] == install().log_dir + "/server.out.log"
-    assert agent["StandardErrorPath"] == install().log_dir + "/server.err.log"
+    assert agent["StandardOutPath"] == agent["StandardErrorPath"] == install().log_dir + "/server-output.log"
 
 
 def test_windows_run_value_uses_pythonw_with_windows_quoting():

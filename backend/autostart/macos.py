@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Mapping, Sequence
 
 from backend.autostart.common import Install, Runner, checked_text
+from backend.autostart.launch import OUTPUT_LOG
 
 LABEL = "local.invoice-collector.server"
 
@@ -24,8 +25,8 @@ def launch_agent(argv: Sequence[str], env: Mapping[str, str], log_dir: str, labe
         "KeepAlive": {"SuccessfulExit": False},
         "ThrottleInterval": 10,
         "ProcessType": "Background",
-        "StandardOutPath": str(logs / "server.out.log"),
-        "StandardErrorPath": str(logs / "server.err.log"),
+        "StandardOutPath": str(logs / OUTPUT_LOG),
+        "StandardErrorPath": str(logs / OUTPUT_LOG),
     }
     if env:
         agent["EnvironmentVariables"] = dict(env)

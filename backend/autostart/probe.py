@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from backend import APP_NAME
+
 
 @dataclass
 class Health:
@@ -28,10 +30,9 @@ def probe(port: int, timeout: float = 2.0) -> Health:
         data = response.json()
     except ValueError:
         data = None
-    if response.status_code != 200 or not isinstance(data, dict):
+    if response.status_code != 200 or not isinstance(data, dict) or data.get("app") != APP_NAME:
         return Health(url, False, f"another program answers on port {port} (HTTP {response.status_code})")
-    version = data.get("version")
-    return Health(url, True, "invoice-collector" + (f" {version}" if version else ""), data)
+    return Health(url, True, f"{APP_NAME} {data.get('version', '')}".strip(), data)
 
 
 def wait_for(port: int, deadline_s: float, step_s: float = 0.2) -> Health:

@@ -1,0 +1,343 @@
+"""`invoice-collector doctor`: each check failing and passing, then the real command in a fresh home."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import namedtuple
+from pathlib import Path
+
+import keyring
+import pytest
+from flask import Flask
+from jaraco.classes import properties
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from keyring.errors import KeyringLocked
+
+from backend import config, doctor, paths
+from backend.autostart.probe import probe, wait_for
+from backend.collectors import load_catalog
+from backend.delivery import settings as delivery
+from backend.server import keyring_store
+from backend.server.store import DB_NAME
+from tests.helpers import free_port, serve
+from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp, trust_test_cert
+
+__all__ = ["trust_test_cert"]
+CHROME = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
+DRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+RECIPES = Path(__file__).resolve().parent / "portals" / "recipes"
+BAD_RECIPE = """providers:
+  - id: typo
+    name: Typo
+    homepage: https://typo.example
+    category: energie
+    terms: {version: "1", text: "Conditions."}
+    credentials: [{name: login, label_fr: Identifiant, label_en: Login}]
+    steps:
+      - open: "https://typo.example/login"
+      - clik: "#go"
+"""
+
+
+def script(folder: Path, name: str, output: str) -> str:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\nprintf '%s\\n' '{output}'\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+# ---------------------------------------------------------------- browser and driver
+
+def test_browser_and_driver_of_the_same_version_pass():
+    result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=DRIVER))
+    assert result.status == doctor.OK, result
+    versions = re.findall(r"(\d+)\.\d+\.\d+\.\d+", result.summary)
+    assert len(versions) == 2 and versions[0] == versions[1]
+
+
+def test_missing_chromedriver_fails_with_the_path_and_a_fix(tmp_path):
+    missing = tmp_path / "nowhere" / "chromedriver"
+    result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=str(missing)))
+    assert (result.status, result.summary) == (doctor.FAIL, f"chromedriver not found at {missing}")
+    assert "chromium-driver" in result.fix and "config.json" in result.fix
+
+
+def test_missing_browser_fails(tmp_path):
+    result = doctor.check_browser(config.Settings(chrome_binary=str(tmp_path / "chrome"), chromedriver=DRIVER))
+    assert result.status == doctor.FAIL and result.summary.startswith("Chromium/Chrome not found")
+
+
+def test_driver_of_another_major_version_fails(tmp_path):
+    driver = script(tmp_path, "chromedriver", "ChromeDriver 120.0.6099.109 (3419140ab665596f21b385ce136419fde0924272)")
+    result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=driver))
+    assert result.status == doctor.FAIL and result.summary.startswith("versions differ")
+    assert "chromedriver 120.0.6099.109" in result.summary
+    browser_major = re.search(r"browser (\d+)\.", result.summary).group(1)
+    assert f"major version {browser_major}" in result.fix
+
+
+def test_driver_that_prints_no_version_fails(tmp_path):
+    driver = script(tmp_path, "chromedriver", "segmentation fault")
+    result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=driver))
+    assert result.status == doctor.FAIL and "does not report a version" in result.summary
+
+
+# ---------------------------------------------------------------- keyring and pairing
+
+class MemoryKeyring(KeyringBackend):
+    """Every KeyringBackend subclass joins keyring's automatic choice unless it is not viable:
+    a priority that raises keeps these test backends out of the real keyring chain."""
+
+    @properties.classproperty
+    def priority(cls):
+        raise RuntimeError("test backend: only used through keyring.set_keyring()")
+
+    def __init__(self):
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.items.pop((service, username), None)
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Shaped like keyrings.alt's file backend: secrets written as they are."""
+
+
+class LockedKeyring(MemoryKeyring):
+    def get_password(self, service, username):
+        raise KeyringLocked("Failed to unlock the collection!")
+
+    set_password = delete_password = get_password
+
+
+@pytest.fixture
+def use_backend():
+    original = keyring.get_keyring()
+    yield keyring.set_keyring
+    keyring.set_keyring(original)
+
+
+@pytest.mark.parametrize("backend, words", [
+    (fail.Keyring(), "no keyring backend is available"),
+    (PlaintextKeyring(), "PlaintextKeyring stores secrets in a file"),
+    (LockedKeyring(), "cannot be used: Failed to unlock"),
+])
+def test_unusable_keyrings_fail(use_backend, backend, words):
+    use_backend(backend)
+    result = doctor.check_keyring()
+    assert result.status == doctor.FAIL and words in result.summary, result.summary
+    assert "gnome-keyring" in result.fix
+
+
+def test_a_working_keyring_passes_and_keeps_no_probe_entry(use_backend):
+    backend = MemoryKeyring()
+    use_backend(backend)
+    result = doctor.check_keyring()
+    assert result.status == doctor.OK and "MemoryKeyring" in result.summary
+    assert backend.items == {}
+
+
+@pytest.mark.keyring
+def test_the_real_secret_service_keyring_passes():
+    result = doctor.check_keyring()
+    assert result.status == doctor.OK and "SecretService" in result.summary, result
+
+
+def test_pairing_is_reported_from_the_token_in_the_keyring(use_backend):
+    use_backend(MemoryKeyring())
+    result = doctor.check_pairing()
+    assert result.status == doctor.WARN and "`invoice-collector pair`" in result.fix
+    keyring_store.save_token("a-token")
+    assert doctor.check_pairing().status == doctor.OK
+
+
+def test_pairing_check_without_keyring_points_at_the_keyring(use_backend):
+    use_backend(fail.Keyring())
+    result = doctor.check_pairing()
+    assert result.status == doctor.WARN and "keyring" in result.fix
+
+
+# ---------------------------------------------------------------- server
+
+def test_server_down_is_a_warning_with_the_command_to_start_it():
+    result = doctor.check_server(free_port())
+    assert result.status == doctor.WARN and "nothing listens" in result.summary
+    assert "invoice-collector serve" in result.fix and "invoice-collector autostart enable" in result.fix
+
+
+def test_another_program_on_the_port_is_named():
+    app = Flask("squatter")
+    app.get("/api/health")(lambda: {"status": "ok"})
+    with serve(app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        result = doctor.check_server(port)
+    assert result.status == doctor.WARN and f"another program answers on port {port}" in result.summary
+    assert "port" in result.fix and "config.json" in result.fix
+
+
+@pytest.fixture
+def real_server(home):
+    """`invoice-collector serve` in the test home, on a free port."""
+    port = free_port()
+    config.save(config.Settings(port=port))
+    process = subprocess.Popen([sys.executable, "-m", "backend", "serve"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        health = wait_for(port, deadline_s=30)
+        assert health.answering, f"the server did not start: {health.detail}"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.keyring
+def test_real_server_running_and_extension_paired(real_server):
+    result = doctor.check_server(real_server)
+    assert result.status == doctor.OK and f"http://127.0.0.1:{real_server}/api/health" in result.summary
+    pair = subprocess.run([sys.executable, "-m", "backend", "pair"], capture_output=True, text=True, timeout=60)
+    code = re.search(r"Pairing code: (\d{3}[ -]?\d{3})", pair.stdout).group(1)
+    try:
+        import requests
+        answer = requests.post(f"http://127.0.0.1:{real_server}/api/pair", json={"code": code}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        report = json.loads(subprocess.run([sys.executable, "-m", "backend", "doctor", "--json"],
+                                           capture_output=True, text=True, timeout=120).stdout)
+        checks = {c["name"]: c for c in report["checks"]}
+        assert checks["server"]["status"] == "OK" and checks["pairing"]["status"] == "OK"
+    finally:
+        subprocess.run([sys.executable, "-m", "backend", "pair", "--revoke"], capture_output=True, timeout=60)
+
+
+# ---------------------------------------------------------------- Libeo delivery
+
+def libeo(port: int, **changes) -> delivery.LibeoSettings:
+    values = dict(enabled=True, inbox="acme-sarl@box.libeo.io", sender="jeanne@acme.fr", smtp_host="localhost",
+                  smtp_port=port, smtp_security="starttls", smtp_username=SMTP_USER) | changes
+    return delivery.LibeoSettings(**values)
+
+
+def test_libeo_not_configured_is_a_warning_and_creates_nothing(home):
+    result = doctor.check_delivery()
+    assert result.status == doctor.WARN and "not configured" in result.summary
+    assert "@box.libeo.io" in result.fix
+    assert not (paths.data_dir() / DB_NAME).exists()
+
+
+def test_libeo_half_configured_fails_naming_the_missing_fields():
+    result = doctor.check_delivery(delivery.LibeoSettings(inbox="acme-sarl@box.libeo.io"), lambda: None)
+    assert result.status == doctor.FAIL and result.summary.endswith("missing: sender, smtp_host")
+
+
+def test_libeo_smtp_login_checked_against_a_real_server(tmp_path, trust_test_cert):
+    with start_smtp(tmp_path / "inbox") as server:
+        good = doctor.check_delivery(libeo(server.port), lambda: SMTP_PASSWORD)
+        wrong = doctor.check_delivery(libeo(server.port), lambda: "not-the-password")
+        off = doctor.check_delivery(libeo(server.port, enabled=False), lambda: SMTP_PASSWORD)
+    assert good.status == doctor.OK and "acme-sarl@box.libeo.io" in good.summary and "login works" in good.summary
+    assert wrong.status == doctor.FAIL and "refused the login" in wrong.summary and "smtp_password" in wrong.fix
+    assert off.status == doctor.WARN and "switched off" in off.summary
+    assert server.handler.parsed() == []  # a login check sends nothing
+
+
+def test_libeo_smtp_server_down_fails(tmp_path):
+    result = doctor.check_delivery(libeo(free_port(), smtp_security="plain"), lambda: SMTP_PASSWORD)
+    assert result.status == doctor.FAIL and "refused the connection" in result.summary
+
+
+@pytest.mark.keyring
+def test_libeo_settings_read_from_the_store_and_the_real_keyring(home, tmp_path, trust_test_cert):
+    from backend.server.store import Store
+    with start_smtp(tmp_path / "inbox") as server:
+        delivery.save_libeo(Store(), libeo(server.port))
+        delivery.set_password(SMTP_PASSWORD)
+        try:
+            result = doctor.check_delivery()
+        finally:
+            delivery.set_password(None)
+    assert result.status == doctor.OK, result
+
+
+# ---------------------------------------------------------------- recipes and disk
+
+def test_recipes_valid_broken_and_all_broken(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_RECIPE)
+    good = RECIPES / "classic.yaml"
+    assert doctor.check_recipes(lambda: load_catalog(files=[good])).status == doctor.OK
+    mixed = doctor.check_recipes(lambda: load_catalog(files=[good, bad]))
+    assert mixed.status == doctor.WARN and mixed.details
+    assert re.match(rf"{re.escape(str(bad))}:10:9: unknown step 'clik'", mixed.details[0]), mixed.details
+    broken = doctor.check_recipes(lambda: load_catalog(files=[bad]))
+    assert broken.status == doctor.FAIL and "no usable provider recipe" in broken.summary
+
+
+def test_bad_recipe_in_the_user_folder_is_reported_with_its_position(home):
+    bad = paths.user_recipes_dir() / "mine.yaml"
+    bad.write_text(BAD_RECIPE)
+    result = doctor.check_recipes()
+    assert result.status == doctor.WARN, result  # the bundled providers still load
+    assert any(d.startswith(f"{bad}:10:9: unknown step 'clik'") for d in result.details), result.details
+    assert str(paths.user_recipes_dir()) in result.fix
+
+
+Usage = namedtuple("Usage", "total used free")
+
+
+@pytest.mark.parametrize("free_mb, status", [(10, "FAIL"), (49, "FAIL"), (200, "WARN"), (499, "WARN"),
+                                             (501, "OK"), (80_000, "OK")])
+def test_disk_space_thresholds(tmp_path, free_mb, status):
+    result = doctor.check_disk(tmp_path, usage=lambda path: Usage(10 ** 12, 0, free_mb * 1024 ** 2))
+    assert result.status == status and f"{free_mb:,} MB free" in result.summary
+    assert (result.fix != "") == (status != "OK")
+
+
+def test_the_real_disk_is_measured(tmp_path):
+    assert doctor.check_disk(tmp_path).status in (doctor.OK, doctor.WARN, doctor.FAIL)
+    assert "MB free for PDFs in" in doctor.check_disk(tmp_path).summary
+
+
+# ---------------------------------------------------------------- the command
+
+def test_a_check_that_crashes_is_a_failure_not_a_crash():
+    def check_boom():
+        raise OSError("disk on fire")
+    results = doctor.run_checks([check_boom, lambda: doctor.Check("disk", doctor.OK, "fine")])
+    assert [(r.name, r.status) for r in results] == [("boom", "FAIL"), ("disk", "OK")]
+    assert "OSError: disk on fire" in results[0].summary
+
+
+@pytest.mark.keyring
+def test_doctor_in_a_fresh_home(home):
+    config.save(config.Settings(port=free_port()))
+    text = subprocess.run([sys.executable, "-m", "backend", "doctor"], capture_output=True, text=True, timeout=120)
+    report = subprocess.run([sys.executable, "-m", "backend", "doctor", "--json"], capture_output=True, text=True,
+                            timeout=120)
+    checks = {c["name"]: c["status"] for c in json.loads(report.stdout)["checks"]}
+    assert checks == {"browser": "OK", "keyring": "OK", "server": "WARN", "pairing": "WARN", "libeo": "WARN",
+                      "recipes": "OK", "disk": "OK"}, report.stdout
+    assert text.returncode == report.returncode == 0, text.stdout + text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].split()[:2] == ["OK", "browser"]
+    assert "fix: run `invoice-collector serve`, or `invoice-collector autostart enable`" in text.stdout
+    assert lines[-1] == "Nothing blocks collection."
+
+
+def test_doctor_exits_non_zero_when_collection_is_blocked(home, tmp_path):
+    config.save(config.Settings(port=free_port(), chromedriver=str(tmp_path / "missing-driver")))
+    result = subprocess.run([sys.executable, "-m", "backend", "doctor"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert re.search(r"^FAIL  browser   chromedriver not found at .*missing-driver$", result.stdout, re.M)
+    assert "problem(s) block collection or delivery: browser" in result.stdout
