@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import configparser
+import os
 import plistlib
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,7 @@ import pytest
 from backend import autostart, config
 from backend.autostart import linux, macos, windows
 from backend.autostart.common import Install
+from backend.autostart.probe import probe
 from backend.cli import main
 from tests.helpers import free_port
 
@@ -367,3 +372,36 @@ def test_windows_round_trip():
     assert "=" in dict(manager.status(this))["Run key"] and "another install" not in dict(manager.status(this))["Run key"]
     manager.disable()
     assert registry == {} and manager.status(this) == []
+
+
+@pytest.mark.keyring
+def test_xdg_enable_starts_the_real_server_now_and_status_sees_it(xdg_cli, home, capsys):
+    """The end-to-end path on this machine: the entry's command really starts `serve`."""
+    port = config.load().port
+    assert main(["autostart", "enable"]) == 0
+    out = capsys.readouterr().out
+    match = re.search(r"started the server now \(pid (\d+)\)", out)
+    assert match, out
+    pid = int(match.group(1))
+    try:
+        assert f"server: answering on http://127.0.0.1:{port}/api/health (invoice-collector" in out
+        assert main(["autostart", "enable"]) == 0  # idempotent: the running server is left alone
+        assert "the server already answers" in capsys.readouterr().out
+        output_log = home / "logs" / "server-output.log"
+        assert f"listening on http://127.0.0.1:{port}" in output_log.read_text()
+        assert main(["autostart", "status"]) == 0
+        assert "server: answering" in capsys.readouterr().out
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for_down(port), "the server did not stop on SIGTERM"
+    assert main(["autostart", "disable"]) == 0
+    assert not xdg_cli.exists()
+
+
+def wait_for_down(port: int, deadline_s: float = 30) -> bool:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if not probe(port, timeout=1).answering:
+            return True
+        time.sleep(0.2)
+    return False
