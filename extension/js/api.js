@@ -1,0 +1,249 @@
+// The only module that talks to the local server (API v1, see the server's /api/openapi.json).
+// It adds the token, sets timeouts and turns every failure into one of three typed errors:
+// ServerOfflineError (nothing answers), UnauthorizedError (pair again), ApiError (the server's
+// own message and field errors, to show to the user).
+
+import { currentLang, t } from './i18n.js';
+import { clearToken, readSettings, readToken } from './storage.js';
+
+const DEFAULT_TIMEOUT_MS = 10000;
+const APP_NAME = 'invoice-collector';
+const API_VERSION = 1;
+
+/** Nothing answers on the port (connection refused) or the server did not answer in time. */
+export class ServerOfflineError extends Error {
+  constructor(port, reason) {
+    super(`server offline on port ${port}: ${reason}`);
+    this.name = 'ServerOfflineError';
+    this.port = port;
+    this.reason = reason; // "refused" | "timeout"
+  }
+}
+
+/** The token is missing, expired or revoked: the user must pair again. */
+export class UnauthorizedError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** Some other program answers on the port, or an incompatible version of ours. */
+export class WrongServerError extends Error {
+  constructor(port) {
+    super(`port ${port} is not an invoice-collector API v${API_VERSION}`);
+    this.name = 'WrongServerError';
+    this.port = port;
+  }
+}
+
+/** The server refused the request: {"error": {"code", "message", "fields"}}. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields, body) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+    this.body = body || null;
+  }
+}
+
+// The app shell listens here to switch to the offline or pairing screen, whatever view failed.
+export const apiEvents = new EventTarget();
+
+async function baseUrl() {
+  const { port } = await readSettings();
+  return { port, base: `http://127.0.0.1:${port}` };
+}
+
+async function send(method, path, { body, timeout = DEFAULT_TIMEOUT_MS, auth = true } = {}) {
+  const { port, base } = await baseUrl();
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLang() };
+  if (auth) {
+    const token = await readToken();
+    if (!token) throw unauthorized();
+    headers.Authorization = `Bearer ${token}`;
+  }
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout);
+  try {
+    const response = await fetch(base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    if (response.status === 401 && auth) {
+      await clearToken();
+      throw unauthorized(await errorFrom(response));
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof UnauthorizedError) throw error;
+    // fetch() rejects with a TypeError when the connection is refused, an AbortError on timeout.
+    const offline = new ServerOfflineError(port, error.name === 'AbortError' ? 'timeout' : 'refused');
+    apiEvents.dispatchEvent(new CustomEvent('offline', { detail: offline }));
+    throw offline;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function unauthorized(apiError) {
+  const error = new UnauthorizedError(apiError ? apiError.message : t('errorNotPaired'));
+  apiEvents.dispatchEvent(new CustomEvent('unauthorized', { detail: error }));
+  return error;
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: some other program, or a proxy page
+  }
+  const detail = body && body.error;
+  if (detail && typeof detail.message === 'string') {
+    return new ApiError(response.status, detail.code, detail.message, detail.fields, body);
+  }
+  return new ApiError(response.status, 'UNEXPECTED', t('errorUnexpected', response.status), {}, body);
+}
+
+async function json(method, path, options) {
+  const response = await send(method, path, options);
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+function query(params) {
+  const entries = Object.entries(params).filter(([, value]) => value !== undefined && value !== null && value !== '');
+  return entries.length ? `?${new URLSearchParams(entries)}` : '';
+}
+
+// --- connection ---
+
+/** Checks that our server answers; returns its health document. */
+export async function health() {
+  const { port } = await baseUrl();
+  let body;
+  try {
+    body = await json('GET', '/api/health', { auth: false, timeout: 4000 });
+  } catch (error) {
+    if (error instanceof ApiError) throw new WrongServerError(port);
+    throw error;
+  }
+  if (!body || body.app !== APP_NAME || body.api_version !== API_VERSION) throw new WrongServerError(port);
+  return body;
+}
+
+/** Exchanges the code printed by `invoice-collector pair` for a token. */
+export async function pair(code) {
+  const body = await json('POST', '/api/pair', { auth: false, body: { code } });
+  return body.token;
+}
+
+// --- providers ---
+
+export async function listProviders(search = '') {
+  return (await json('GET', `/api/providers${query({ q: search.trim() })}`)).providers;
+}
+
+const logoCache = new Map();
+
+/** A blob: URL of the provider's bundled logo (the route needs the token, so no plain <img src>). */
+export function providerLogo(providerId) {
+  if (!logoCache.has(providerId)) {
+    const promise = send('GET', `/api/providers/${encodeURIComponent(providerId)}/logo`)
+      .then(async (response) => URL.createObjectURL(await response.blob()))
+      .catch((error) => {
+        logoCache.delete(providerId);
+        throw error;
+      });
+    logoCache.set(providerId, promise);
+  }
+  return logoCache.get(providerId);
+}
+
+// --- accounts and jobs ---
+
+export async function listAccounts() {
+  return (await json('GET', '/api/accounts')).accounts;
+}
+
+export async function createAccount(payload) {
+  return json('POST', '/api/accounts', { body: payload, timeout: 20000 });
+}
+
+export async function updateCredentials(accountId, credentials) {
+  return (await json('PUT', `/api/accounts/${accountId}/credentials`, { body: { credentials }, timeout: 20000 })).account;
+}
+
+export async function updateAccount(accountId, changes) {
+  return (await json('PATCH', `/api/accounts/${accountId}`, { body: changes })).account;
+}
+
+export async function deleteAccount(accountId) {
+  await json('DELETE', `/api/accounts/${accountId}`, { timeout: 20000 });
+}
+
+/** Starts a collection; when one already runs (409) that job is returned instead. */
+export async function syncAccount(accountId) {
+  try {
+    return (await json('POST', `/api/accounts/${accountId}/sync`, { body: {} })).job;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409 && error.body && error.body.job) return error.body.job;
+    throw error;
+  }
+}
+
+export async function getJob(jobId) {
+  return (await json('GET', `/api/jobs/${jobId}`)).job;
+}
+
+export async function sendCode(jobId, code) {
+  return (await json('POST', `/api/jobs/${jobId}/code`, { body: { code } })).job;
+}
+
+// --- invoices ---
+
+export async function listInvoices({ account, status, page = 1, perPage = 20 } = {}) {
+  return json('GET', `/api/invoices${query({ account, status, page, per_page: perPage })}`);
+}
+
+/** The invoice's PDF as a Blob (the route needs the token). */
+export async function invoicePdf(invoiceId) {
+  const response = await send('GET', `/api/invoices/${invoiceId}/pdf`, { timeout: 30000 });
+  return response.blob();
+}
+
+export async function retryInvoice(invoiceId) {
+  return (await json('POST', `/api/invoices/${invoiceId}/retry`, { body: {} })).invoice;
+}
+
+// --- destinations ---
+
+export async function getLibeoSettings() {
+  return (await json('GET', '/api/settings/libeo')).libeo;
+}
+
+export async function saveLibeoSettings(settings) {
+  return (await json('PUT', '/api/settings/libeo', { body: settings })).libeo;
+}
+
+/** Logs in to the SMTP server without sending anything. */
+export async function testLibeo() {
+  return json('POST', '/api/settings/libeo/test', { body: {}, timeout: 45000 });
+}
+
+export async function getFolderSettings() {
+  return (await json('GET', '/api/settings/folder')).folder;
+}
+
+export async function saveFolderSettings(settings) {
+  return (await json('PUT', '/api/settings/folder', { body: settings })).folder;
+}

@@ -1,0 +1,162 @@
+// The side panel's shell: connects to the server, then shows the offline screen, the pairing
+// screen or the tabs (Accounts, Invoices, Settings), and switches when the connection changes.
+
+import { apiEvents, health } from './api.js';
+import { h } from './dom.js';
+import { applyI18n, initI18n, t } from './i18n.js';
+import { onStorageChanged, readSettings, readToken } from './storage.js';
+import * as state from './store.js';
+import { mountAccounts } from './views/accounts.js';
+import { mountAddAccount } from './views/add-account.js';
+import { mountCodePrompts } from './views/code-prompt.js';
+import { mountEditCredentials } from './views/credentials.js';
+import { mountInvoices } from './views/invoices.js';
+import { renderOffline } from './views/offline.js';
+import { renderPairing } from './views/pairing.js';
+import { mountSettings } from './views/settings.js';
+
+const OFFLINE_RETRY_MS = 2000;
+const VIEWS = {
+  accounts: { tab: 'accounts', mount: mountAccounts },
+  'add-account': { tab: 'accounts', mount: mountAddAccount },
+  'edit-credentials': { tab: 'accounts', mount: mountEditCredentials },
+  invoices: { tab: 'invoices', mount: mountInvoices },
+  settings: { tab: 'settings', mount: mountSettings },
+};
+
+const connectScreen = document.getElementById('screen-connect');
+const mainScreen = document.getElementById('screen-main');
+const viewElement = document.getElementById('view');
+const notice = document.getElementById('notice');
+const connectionDot = document.getElementById('connection-state');
+
+let screen = null; // 'offline' | 'pairing' | 'main'
+let retryTimer = null;
+let unmountView = null;
+let connecting = null;
+
+function show(name) {
+  screen = name;
+  const main = name === 'main';
+  mainScreen.hidden = !main;
+  connectScreen.hidden = main;
+  connectionDot.hidden = false;
+  connectionDot.className = `connection-dot connection-${main ? 'online' : name}`;
+  connectionDot.setAttribute('aria-label', main ? t('connectionOnline') : t('connectionOffline'));
+  connectionDot.title = connectionDot.getAttribute('aria-label');
+  if (!main) {
+    state.stopMonitor();
+    if (unmountView) unmountView();
+    unmountView = null;
+  }
+}
+
+/** Decides which screen to show; safe to call at any time (calls are not run twice at once). */
+function connect() {
+  if (!connecting) connecting = doConnect().finally(() => { connecting = null; });
+  return connecting;
+}
+
+async function doConnect() {
+  clearTimeout(retryTimer);
+  const { port } = await readSettings();
+  try {
+    await health();
+  } catch (error) {
+    showOffline(port, error);
+    return;
+  }
+  if (!(await readToken())) {
+    showPairing(false);
+    return;
+  }
+  try {
+    await state.refreshAccounts();
+  } catch {
+    return; // offline or unauthorized: the api events switch the screen
+  }
+  if (screen !== 'main') {
+    show('main');
+    state.startMonitor();
+    navigate('accounts');
+  }
+}
+
+function showOffline(port, error) {
+  const kind = `${error.name}:${port}`;
+  if (screen !== 'offline' || connectScreen.dataset.kind !== kind) {
+    show('offline');
+    connectScreen.dataset.kind = kind;
+    renderOffline(connectScreen, { port, error, onRetry: () => connect() });
+  }
+  retryTimer = setTimeout(connect, OFFLINE_RETRY_MS);
+}
+
+function showPairing(expired) {
+  if (screen === 'pairing') return;
+  show('pairing');
+  connectScreen.dataset.kind = 'pairing';
+  renderPairing(connectScreen, { expired, onPaired: () => connect() });
+}
+
+/** Shows a view of the main screen. `params` go to its mount function. */
+function navigate(name, params = {}) {
+  const view = VIEWS[name];
+  if (unmountView) unmountView();
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const selected = tab.dataset.view === view.tab;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+  }
+  viewElement.setAttribute('aria-labelledby', `tab-${view.tab}`);
+  viewElement.replaceChildren();
+  viewElement.dataset.view = name;
+  unmountView = view.mount(viewElement, { navigate, notify, ...params }) || null;
+  if (params.notice) notify(params.notice, params.noticeKind);
+  else notify('');
+}
+
+/** A short message above the view (announced by screen readers). */
+function notify(text, kind = 'success') {
+  notice.hidden = !text;
+  notice.className = `notice notice-${kind}`;
+  notice.replaceChildren(text ? h('span', {}, text) : '');
+}
+
+function setUpTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => navigate(tab.dataset.view));
+    tab.addEventListener('keydown', (event) => {
+      const moves = { ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      const index = tabs.indexOf(tab);
+      const step = moves[event.key];
+      const next = Number.isFinite(step) ? (index + step + tabs.length) % tabs.length : (step < 0 ? 0 : tabs.length - 1);
+      tabs[next].focus();
+      navigate(tabs[next].dataset.view);
+    });
+  }
+}
+
+async function start() {
+  await initI18n();
+  applyI18n();
+  setUpTabs();
+  mountCodePrompts(document.getElementById('code-prompts'), { notify });
+  apiEvents.addEventListener('offline', () => {
+    if (screen !== 'offline') connect();
+  });
+  apiEvents.addEventListener('unauthorized', () => showPairing(true));
+  onStorageChanged((changes) => {
+    if (changes.language) location.reload();
+    else if (changes.port || (changes.token && changes.token.newValue && screen === 'pairing')) {
+      screen = screen === 'main' ? 'main' : null;
+      connect();
+    }
+  });
+  await connect();
+}
+
+start();

@@ -1,0 +1,35 @@
+// Extension settings and the pairing token, kept in chrome.storage.local (never sync:
+// the token must not leave this machine).
+
+export const DEFAULT_PORT = 47311;
+const DEFAULTS = { port: DEFAULT_PORT, language: 'auto' };
+export const LANGUAGES = ['auto', 'fr', 'en'];
+
+export async function readSettings() {
+  const stored = await chrome.storage.local.get(Object.keys(DEFAULTS));
+  return { ...DEFAULTS, ...stored };
+}
+
+export async function writeSettings(partial) {
+  await chrome.storage.local.set(partial);
+}
+
+export async function readToken() {
+  const { token } = await chrome.storage.local.get('token');
+  return token || null;
+}
+
+export async function writeToken(token) {
+  await chrome.storage.local.set({ token });
+}
+
+export async function clearToken() {
+  await chrome.storage.local.remove('token');
+}
+
+/** Calls `listener(changes)` when the port, language or token change (e.g. from the options page). */
+export function onStorageChanged(listener) {
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local') listener(changes);
+  });
+}

@@ -1,0 +1,99 @@
+// One account in « Gérer les comptes existants »: provider, state, live progress, facts.
+
+import { providerLogo } from '../api.js';
+import { h } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { currentLang, t, tp } from '../i18n.js';
+import { icon } from '../icons.js';
+import { ACTIVE_JOB_STATES, finishedJob } from '../store.js';
+
+/** The provider's logo, or its initial while the logo loads (or if there is none). */
+export function providerBadge(providerId, name, hasLogo = true) {
+  const badge = h('span', { class: 'provider-logo', 'aria-hidden': 'true' }, (name || '?').trim().charAt(0).toUpperCase());
+  if (hasLogo) {
+    providerLogo(providerId).then((url) => {
+      badge.replaceChildren(h('img', { src: url, alt: '' }));
+      badge.classList.add('has-image');
+    }).catch(() => {}); // keep the initial
+  }
+  return badge;
+}
+
+/** The outcome message in the panel's language. */
+export function outcomeText(outcome) {
+  if (!outcome) return '';
+  return (currentLang() === 'fr' ? outcome.message_fr : outcome.message_en) || outcome.message || outcome.code;
+}
+
+/** What the account is doing now: {kind, label, detail, progress, action}. */
+export function describeState(account) {
+  const job = account.job && ACTIVE_JOB_STATES.has(account.job.state) ? account.job : null;
+  if (job && job.state === 'waiting_for_code') {
+    return { kind: 'warning', icon: 'key', label: t('stateWaitingForCode'), detail: t('stateWaitingForCodeDetail') };
+  }
+  if (job) {
+    return { kind: 'busy', icon: 'sync', label: t('stateSyncing'), progress: job };
+  }
+  if (!account.enabled) return { kind: 'muted', icon: 'pause', label: t('statePaused') };
+  if (account.blocked || account.state === 'blocked') {
+    const loginFailed = account.last_outcome && account.last_outcome.code === 'LOGIN_FAILED';
+    return {
+      kind: 'error', icon: 'alert', label: t('stateBlocked'), detail: outcomeText(account.last_outcome),
+      action: loginFailed ? 'edit' : 'sync',
+    };
+  }
+  if (account.state === 'error') {
+    return { kind: 'error', icon: 'alert', label: t('stateError'), detail: outcomeText(account.last_outcome), action: 'sync' };
+  }
+  if (account.state === 'new') return { kind: 'muted', icon: 'clock', label: t('stateNew') };
+  return { kind: 'ok', icon: 'check', label: t('stateOk') };
+}
+
+function progressBlock(job) {
+  const progress = job.progress || {};
+  const lines = [];
+  if (job.state === 'queued') lines.push(t('progressQueued'));
+  else if (progress.message) lines.push(progress.message);
+  else if (progress.step_name) lines.push(t('progressStep', progress.step_name));
+  lines.push(t('progressCounts', progress.listed || 0, progress.downloaded || 0));
+  return h('div', { class: 'progress' },
+    h('div', { class: 'progress-bar', role: 'progressbar', 'aria-label': t('stateSyncing') }, h('span')),
+    lines.map((line) => h('p', { class: 'progress-line' }, line)));
+}
+
+/** "Collection done: 2 new invoices…" after a job that finished while the panel was open. */
+function summaryOf(job) {
+  if (!job || job.state !== 'succeeded') return null;
+  const parts = [tp('summaryNew', job.new_invoices || 0)];
+  if (job.baseline) parts.push(tp('summaryBaseline', job.baseline));
+  return h('p', { class: 'summary' }, t('summaryDone'), ' ', parts.join(' · '));
+}
+
+function fact(label, value) {
+  return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', {}, value));
+}
+
+/** The part of a card that changes while a job runs (re-rendered on every poll). */
+export function renderStatus(container, account, { onEdit, onSync }) {
+  const stateInfo = describeState(account);
+  const items = [
+    h('span', { class: ['state', `state-${stateInfo.kind}`] }, icon(stateInfo.icon, 'icon icon-small'), stateInfo.label),
+  ];
+  if (stateInfo.detail) items.push(h('p', { class: 'state-detail' }, stateInfo.detail));
+  if (stateInfo.progress) items.push(progressBlock(stateInfo.progress));
+  if (!stateInfo.progress && stateInfo.kind === 'ok') items.push(summaryOf(finishedJob(account.id)));
+  if (stateInfo.action === 'edit') {
+    items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'], onClick: onEdit }, t('menuEditCredentials')));
+  } else if (stateInfo.action === 'sync') {
+    items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost'], onClick: onSync }, t('menuSyncNow')));
+  }
+  const nextRun = account.next_run_at ? formatDateTime(account.next_run_at)
+    : (account.blocked ? t('nextRunBlocked') : t('never'));
+  container.replaceChildren(
+    h('div', { class: 'account-state' }, items),
+    h('dl', { class: 'facts' },
+      fact(t('factLastSync'), account.last_sync_at ? formatDateTime(account.last_sync_at) : t('never')),
+      fact(t('factCollected'), String(account.invoices_collected ?? 0)),
+      fact(t('factSent'), String(account.invoices_sent ?? 0)),
+      fact(t('factNextRun'), nextRun)));
+}

@@ -1,0 +1,125 @@
+// « Gérer les comptes existants »: the account cards, their gear menu, and the add button.
+
+import * as api from '../api.js';
+import { errorMessage, h } from '../dom.js';
+import { confirmDialog } from '../dialog.js';
+import { t } from '../i18n.js';
+import { icon } from '../icons.js';
+import * as state from '../store.js';
+import { providerBadge, renderStatus } from './account-card.js';
+import { menuButton } from './menu.js';
+
+export function mountAccounts(container, { navigate, notify }) {
+  const list = h('ul', { class: 'account-list', 'aria-labelledby': 'accounts-title' });
+  const empty = h('div', { class: ['card', 'empty'], hidden: true },
+    h('p', { class: 'empty-title' }, t('accountsEmptyTitle')),
+    h('p', { class: 'muted' }, t('accountsEmptyText')));
+  const addButton = h('button', {
+    type: 'button', class: ['btn', 'btn-primary', 'btn-block'], id: 'add-account',
+    onClick: () => navigate('add-account'),
+  }, icon('plus'), t('addAccount'));
+  container.append(
+    h('div', { class: 'view-head' }, h('h2', { id: 'accounts-title' }, t('accountsTitle'))),
+    addButton, empty, list);
+
+  const cards = new Map(); // account id -> {item, status}
+
+  async function syncNow(account) {
+    try {
+      const job = await api.syncAccount(account.id);
+      state.watchJob(job);
+      notify(t('syncStarted', account.provider_name));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
+  async function remove(account) {
+    const confirmed = await confirmDialog({
+      title: t('deleteTitle', account.provider_name),
+      message: t('deleteText'),
+      confirmLabel: t('menuDelete'),
+      danger: true,
+    });
+    if (!confirmed) return;
+    try {
+      await api.deleteAccount(account.id);
+      state.removeAccount(account.id);
+      notify(t('deleteDone', account.provider_name));
+      addButton.focus();
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
+  function actionsFor(account) {
+    return {
+      onEdit: () => navigate('edit-credentials', { accountId: account.id }),
+      onSync: () => syncNow(account),
+    };
+  }
+
+  function createCard(account) {
+    const status = h('div', { class: 'account-status', 'aria-live': 'polite' });
+    const menu = menuButton(t('menuLabel', account.provider_name), [
+      { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(state.getAccount(account.id) || account) },
+      { label: t('menuEditCredentials'), icon: 'edit', onSelect: () => actionsFor(account).onEdit() },
+      { label: t('menuDelete'), icon: 'trash', danger: true, onSelect: () => remove(state.getAccount(account.id) || account) },
+    ]);
+    const item = h('li', { class: ['card', 'account'], dataset: { accountId: String(account.id), provider: account.provider } },
+      h('div', { class: 'account-head' },
+        providerBadge(account.provider, account.provider_name),
+        h('div', { class: 'account-title' },
+          h('h3', {}, account.provider_name),
+          account.login ? h('p', { class: 'account-login' }, account.login) : null),
+        menu),
+      status);
+    return { item, status };
+  }
+
+  // Re-render only what changed, so screen readers announce each change once.
+  function update(card, account) {
+    const signature = JSON.stringify([account, state.finishedJob(account.id)]);
+    if (card.signature === signature) return;
+    card.signature = signature;
+    card.item.dataset.state = account.state;
+    renderStatus(card.status, account, actionsFor(account));
+  }
+
+  function render() {
+    const accounts = state.getAccounts();
+    empty.hidden = accounts.length > 0;
+    const seen = new Set();
+    for (const account of accounts) {
+      seen.add(account.id);
+      let card = cards.get(account.id);
+      if (!card) {
+        card = createCard(account);
+        cards.set(account.id, card);
+      }
+      list.append(card.item); // keeps the server's order
+      update(card, account);
+    }
+    for (const [id, card] of cards) {
+      if (!seen.has(id)) {
+        card.item.remove();
+        cards.delete(id);
+      }
+    }
+  }
+
+  function onJob(event) {
+    const card = cards.get(event.detail.accountId);
+    const account = state.getAccount(event.detail.accountId);
+    if (card && account) update(card, account);
+  }
+
+  state.store.addEventListener('accounts', render);
+  state.store.addEventListener('job', onJob);
+  render();
+  state.refreshAccounts().catch(() => {}); // fresh facts each time the tab opens
+  return () => {
+    state.store.removeEventListener('accounts', render);
+    state.store.removeEventListener('job', onJob);
+  };
+}
