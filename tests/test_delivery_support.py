@@ -3,6 +3,7 @@ loopback with AUTH + STARTTLS whose answers a test can script, and stored invoic
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -59,22 +60,29 @@ def server_tls_context() -> ssl.SSLContext:
 
 
 class ScriptedInbox(MaildirHandler):
-    """Writes accepted messages to a folder; `replies` (a list of SMTP answers) are used first, one
-    per DATA, e.g. ["451 4.3.0 try later"]; `on_data` runs before answering (e.g. to block)."""
+    """Writes accepted messages to a folder. `replies` (SMTP answers) are used first, one per DATA,
+    e.g. ["451 4.3.0 try later"]. Hooks run in a thread, so they may block without stalling the
+    server: `on_data` before the message is looked at, `after_store` once it is written (accepted)
+    but before the 250 goes back to the client."""
 
     def __init__(self, directory: Path):
         super().__init__(directory)
         self.replies: list[str] = []
         self.on_data: Callable[[], None] | None = None
+        self.after_store: Callable[[], None] | None = None
         self.data_count = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.data_count += 1
+        loop = asyncio.get_running_loop()
         if self.on_data:
-            self.on_data()
+            await loop.run_in_executor(None, self.on_data)
         if self.replies:
             return self.replies.pop(0)
-        return await super().handle_DATA(server, session, envelope)
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.after_store:
+            await loop.run_in_executor(None, self.after_store)
+        return answer
 
     def parsed(self) -> list[email.message.EmailMessage]:
         return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in self.messages()]
