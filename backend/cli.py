@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "backend.collectors.cli",
     "backend.autostart",
     "backend.doctor",
+    "backend.server.cli",
 ]
 
 

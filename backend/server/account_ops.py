@@ -1,0 +1,178 @@
+"""What can be done to an account, for the routes and for in-process callers (the demo).
+
+Secrets go to the keyring only; the database keeps the provider, the login shown to the user
+(the first non-secret credential field), options, dates and the names of the stored fields."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from backend import paths
+from backend.errors import CODES
+from backend.server import keyring_store, validation
+from backend.server.clock import iso, parse
+from backend.server.errors import ApiError, bad_request, not_found, reject_unknown
+from backend.server.records import account_json, load_accounts, outcome_json
+
+if TYPE_CHECKING:  # the engine is imported only when a collection runs (fast start-up)
+    from backend.collectors.model import Provider
+    from backend.server.app import Services
+
+log = logging.getLogger("invoice_collector.accounts")
+CREATE_FIELDS = ("provider", "terms_accepted", "credentials", "options", "since", "interval_hours")
+
+
+def login_of(provider: Provider, values: dict[str, str]) -> str | None:
+    for spec in provider.credentials:
+        if not spec.secret:
+            return values.get(spec.name)
+    return None
+
+
+def _row(services: "Services", account_id: int):
+    row = services.store.query_one("SELECT * FROM accounts WHERE id = ?", (account_id,))
+    if row is None:
+        raise not_found(f"account {account_id}")
+    return row
+
+
+def _provider_of(services: "Services", row) -> Provider:
+    provider = services.catalog.get(row["provider"])
+    if provider is None:
+        raise ApiError(409, f"the provider '{row['provider']}' is no longer in the catalog: restore its recipe "
+                            "or delete this account")
+    return provider
+
+
+def get(services: "Services", account_id: int) -> dict[str, Any]:
+    with services.store.read() as conn:
+        rows = load_accounts(conn, account_id)
+        if not rows:
+            raise not_found(f"account {account_id}")
+        return account_json(conn, rows[0], services.provider_name, services.default_interval)
+
+
+def list_all(services: "Services") -> list[dict[str, Any]]:
+    with services.store.read() as conn:
+        return [account_json(conn, row, services.provider_name, services.default_interval)
+                for row in load_accounts(conn)]
+
+
+def create(services: "Services", data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    reject_unknown(data, CREATE_FIELDS)
+    provider_id = data.get("provider")
+    if not isinstance(provider_id, str) or not provider_id:
+        raise bad_request({"provider": "required: the id of a provider from GET /api/providers"})
+    provider = services.catalog.get(provider_id)
+    if provider is None:
+        raise bad_request({"provider": f"unknown provider '{provider_id}' (see GET /api/providers)"})
+    if data.get("terms_accepted") is not True:
+        raise bad_request({"terms_accepted": f"must be true: the user must accept {provider.name}'s terms "
+                                             f"(version {provider.terms.version}) before an account is added"})
+    credentials = validation.credentials(provider, data.get("credentials"))
+    options = validation.options(provider, data.get("options"))
+    since = validation.since(data.get("since"), services.clock().date())
+    interval = validation.interval_hours(data.get("interval_hours"))
+    login = login_of(provider, credentials) or ""
+    now = iso(services.clock())
+    with services.store.transaction() as conn:
+        if login and conn.execute("SELECT 1 FROM accounts WHERE provider = ? AND login = ?",
+                                  (provider.id, login)).fetchone():
+            raise ApiError(409, f"an account for {login} at {provider.name} already exists")
+        account_id = conn.execute(
+            "INSERT INTO accounts(provider, login, credential_fields, options, interval_hours, since, "
+            "terms_version, terms_accepted_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (provider.id, login, json.dumps(sorted(credentials)), json.dumps(options), interval, since,
+             provider.terms.version, now, now)).lastrowid
+    try:
+        keyring_store.set_credentials(account_id, credentials)
+    except keyring_store.KeyringUnavailable:
+        with services.store.transaction() as conn:
+            conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+        keyring_store.delete_credentials(account_id, credentials)
+        raise
+    job, _ = services.jobs.submit(account_id, "create")
+    log.info("account %s created for provider %s", account_id, provider.id)
+    return get(services, account_id), job
+
+
+def update_credentials(services: "Services", account_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Replace some or all credential fields; this is what unblocks an account after LOGIN_FAILED."""
+    reject_unknown(data, ("credentials",))
+    row = _row(services, account_id)
+    provider = _provider_of(services, row)
+    stored = set(json.loads(row["credential_fields"]))
+    values = validation.credentials(provider, data.get("credentials"), existing=stored)
+    if not values:
+        raise bad_request({"credentials": "give at least one credential field to change"})
+    keyring_store.set_credentials(account_id, values)
+    login = login_of(provider, values)
+    with services.store.transaction() as conn:
+        conn.execute("UPDATE accounts SET credential_fields = ?, login = COALESCE(?, login), blocked_code = NULL, "
+                     "failures = 0, next_run_at = ? WHERE id = ?",
+                     (json.dumps(sorted(stored | set(values))), login, iso(services.clock()), account_id))
+    services.scheduler.wake()
+    return get(services, account_id)
+
+
+def update(services: "Services", account_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    reject_unknown(data, ("options", "interval_hours", "enabled"))
+    if not data:
+        raise bad_request({"body": "give at least one of: options, interval_hours, enabled"})
+    row = _row(services, account_id)
+    changes: dict[str, Any] = {}
+    if "options" in data:
+        options = validation.options(_provider_of(services, row), data["options"])
+        if options != json.loads(row["options"] or "{}"):
+            # The user changed something: a blocked account may be tried again.
+            changes.update(options=json.dumps(options), blocked_code=None, failures=0,
+                           next_run_at=iso(services.clock()))
+    if "interval_hours" in data:
+        interval = validation.interval_hours(data["interval_hours"])
+        changes["interval_hours"] = interval
+        last_sync = parse(row["last_sync_at"])
+        if row["last_code"] == "OK" and last_sync and "next_run_at" not in changes:
+            from backend.server.scheduler import after_success
+            hours = interval if interval is not None else services.default_interval(row["provider"])
+            changes["next_run_at"] = iso(max(after_success(last_sync, hours, services.random), services.clock()))
+    if "enabled" in data:
+        changes["enabled"] = int(validation.boolean(data["enabled"], "enabled"))
+    if changes:
+        with services.store.transaction() as conn:
+            assignments = ", ".join(f"{name} = ?" for name in changes)
+            conn.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*changes.values(), account_id))
+        services.scheduler.wake()
+    return get(services, account_id)
+
+
+def delete(services: "Services", account_id: int) -> None:
+    row = _row(services, account_id)
+    if not services.jobs.cancel_queued(account_id):
+        raise ApiError(409, "a sync is running for this account: delete it once the sync has ended")
+    shas = [r["sha256"] for r in services.store.query(
+        "SELECT DISTINCT sha256 FROM invoices WHERE account_id = ? AND sha256 IS NOT NULL", (account_id,))]
+    with services.store.transaction() as conn:
+        conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))  # cascades: invoices, outbox, jobs
+    provider = services.catalog.get(row["provider"])
+    fields = set(json.loads(row["credential_fields"])) | {f.name for f in (provider.credentials if provider else [])}
+    keyring_store.delete_credentials(account_id, sorted(fields))
+    shutil.rmtree(paths.profiles_dir() / str(account_id), ignore_errors=True)
+    for sha in shas:
+        services.store.forget_pdf(sha)
+    log.info("account %s deleted", account_id)
+
+
+def sync_now(services: "Services", account_id: int) -> dict[str, Any]:
+    row = _row(services, account_id)
+    if row["blocked_code"] == "LOGIN_FAILED":
+        outcome = outcome_json("LOGIN_FAILED", row["last_message"])
+        raise ApiError(409, "the provider refused these credentials: update them before syncing again "
+                            "(nothing is retried until then, so that the account does not get locked)",
+                       extra={"outcome": outcome, "message_fr": CODES["LOGIN_FAILED"].fr})
+    job, created = services.jobs.submit(account_id, "manual")
+    if not created:
+        raise ApiError(409, "a sync is already running for this account", extra={"job": job})
+    return job

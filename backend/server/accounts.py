@@ -1,0 +1,146 @@
+"""Routes: accounts (create, list, read, update, delete, sync now) and their jobs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from backend.server import account_ops
+from backend.server.services import current as services
+from backend.server.errors import ApiError, bad_request, json_body, not_found, reject_unknown
+
+bp = Blueprint("accounts", __name__)
+
+ACCOUNT_REF = {"$ref": "#/components/schemas/Account"}
+JOB_REF = {"$ref": "#/components/schemas/Job"}
+ID = [{"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _ok(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(properties: dict, required: list[str] | None = None) -> dict:
+    schema = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+OPENAPI_PATHS = {
+    "/api/accounts": {
+        "get": {"summary": "List accounts with their state",
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "accounts": {"type": "array", "items": ACCOUNT_REF}}})}},
+        "post": {"summary": "Add an account (terms_accepted must be true); its first sync starts at once",
+                 "requestBody": _body({
+                     "provider": {"type": "string"}, "terms_accepted": {"const": True},
+                     "credentials": {"type": "object", "additionalProperties": {"type": "string"}},
+                     "options": {"type": "object", "additionalProperties": {"type": "string"}},
+                     "since": {"type": "string", "format": "date"},
+                     "interval_hours": {"type": "number", "minimum": 1, "maximum": 744}},
+                     ["provider", "terms_accepted", "credentials"]),
+                 "responses": {"201": _ok({"type": "object", "properties": {"account": ACCOUNT_REF, "job": JOB_REF}},
+                                          "Created"),
+                               "409": {"description": "An account for this login already exists"}}},
+    },
+    "/api/accounts/{account_id}": {
+        "get": {"summary": "One account", "parameters": ID,
+                "responses": {"200": _ok({"type": "object", "properties": {"account": ACCOUNT_REF}})}},
+        "patch": {"summary": "Change options, interval or enabled (changing options unblocks the account)",
+                  "parameters": ID, "requestBody": _body({
+                      "options": {"type": "object", "additionalProperties": {"type": "string"}},
+                      "interval_hours": {"type": ["number", "null"]}, "enabled": {"type": "boolean"}}),
+                  "responses": {"200": _ok({"type": "object", "properties": {"account": ACCOUNT_REF}})}},
+        "delete": {"summary": "Delete the account, its keyring entries, browser profile, invoices and outbox",
+                   "parameters": ID, "responses": {"204": {"description": "Deleted"},
+                                                   "409": {"description": "A sync is running"}}},
+    },
+    "/api/accounts/{account_id}/credentials": {
+        "put": {"summary": "Replace credential fields (write-only; unblocks a LOGIN_FAILED account)",
+                "parameters": ID, "requestBody": _body({
+                    "credentials": {"type": "object", "additionalProperties": {"type": "string"}}}, ["credentials"]),
+                "responses": {"200": _ok({"type": "object", "properties": {"account": ACCOUNT_REF}})}},
+    },
+    "/api/accounts/{account_id}/sync": {
+        "post": {"summary": "Sync now: starts a job and returns it at once",
+                 "parameters": ID,
+                 "responses": {"202": _ok({"type": "object", "properties": {"job": JOB_REF}}, "Started"),
+                               "409": {"description": "A job already runs (returned as `job`), or the account "
+                                                      "waits for new credentials after LOGIN_FAILED"}}},
+    },
+    "/api/jobs/{job_id}": {
+        "get": {"summary": "A job's live progress and outcome", "parameters": JOB_ID,
+                "responses": {"200": _ok({"type": "object", "properties": {"job": JOB_REF}})}},
+    },
+    "/api/jobs/{job_id}/code": {
+        "post": {"summary": "Give the one-time code a waiting job asks for", "parameters": JOB_ID,
+                 "requestBody": _body({"code": {"type": "string", "minLength": 1, "maxLength": 64}}, ["code"]),
+                 "responses": {"200": _ok({"type": "object", "properties": {"job": JOB_REF}}),
+                               "409": {"description": "The job is not waiting for a code"}}},
+    },
+}
+
+
+@bp.get("/api/accounts")
+def list_accounts() -> Response:
+    return jsonify({"accounts": account_ops.list_all(services())})
+
+
+@bp.post("/api/accounts")
+def create_account() -> tuple[Response, int]:
+    account, job = account_ops.create(services(), json_body())
+    return jsonify({"account": account, "job": job}), 201
+
+
+@bp.get("/api/accounts/<int:account_id>")
+def get_account(account_id: int) -> Response:
+    return jsonify({"account": account_ops.get(services(), account_id)})
+
+
+@bp.put("/api/accounts/<int:account_id>/credentials")
+def put_credentials(account_id: int) -> Response:
+    return jsonify({"account": account_ops.update_credentials(services(), account_id, json_body())})
+
+
+@bp.patch("/api/accounts/<int:account_id>")
+def patch_account(account_id: int) -> Response:
+    return jsonify({"account": account_ops.update(services(), account_id, json_body())})
+
+
+@bp.delete("/api/accounts/<int:account_id>")
+def delete_account(account_id: int) -> tuple[str, int]:
+    json_body(optional=True)  # a body, if any, must still be JSON
+    account_ops.delete(services(), account_id)
+    return "", 204
+
+
+@bp.post("/api/accounts/<int:account_id>/sync")
+def sync_account(account_id: int) -> tuple[Response, int]:
+    json_body(optional=True)
+    return jsonify({"job": account_ops.sync_now(services(), account_id)}), 202
+
+
+@bp.get("/api/jobs/<int:job_id>")
+def get_job(job_id: int) -> Response:
+    job = services().jobs.get(job_id)
+    if job is None:
+        raise not_found(f"job {job_id}")
+    return jsonify({"job": job})
+
+
+@bp.post("/api/jobs/<int:job_id>/code")
+def post_code(job_id: int) -> Response:
+    data = json_body()
+    reject_unknown(data, ("code",))
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        raise bad_request({"code": "expected the one-time code as a string, e.g. \"123456\""})
+    jobs = services().jobs
+    if jobs.get(job_id) is None:
+        raise not_found(f"job {job_id}")
+    jobs.answer_code(job_id, code.strip())
+    job = jobs.get(job_id)
+    if job is None:  # pragma: no cover — deleted meanwhile
+        raise ApiError(404, f"job {job_id} not found")
+    return jsonify({"job": job})

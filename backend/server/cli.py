@@ -1,0 +1,131 @@
+"""`invoice-collector serve [--port N]` and `invoice-collector pair [--revoke]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+
+from backend import config, paths
+
+LOG_FILE = "invoice-collector.log"
+
+
+def register(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="run the local server the browser extension talks to",
+                                  description="Serve the API on 127.0.0.1 only (never on the network).")
+    serve.add_argument("--port", type=_port, help=f"port to listen on (default {config.DEFAULT_PORT}, "
+                                                 "or `port` in config.json)")
+    serve.set_defaults(func=cmd_serve)
+    pair = subparsers.add_parser("pair", help="pair the browser extension: prints a short code to type in it",
+                                 description="Open a 2-minute pairing window and print its code. The server "
+                                             "does not need to be running yet.")
+    pair.add_argument("--revoke", action="store_true", help="forget the extension's token (it must pair again)")
+    pair.set_defaults(func=cmd_pair)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError("the port must be between 1024 and 65535")
+    return value
+
+
+def setup_logging() -> str:
+    """A rotating log file under the log dir (5 × 1 MB). Request bodies and secrets are never logged."""
+    path = paths.log_dir() / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    os.chmod(path, 0o600)
+    for name in ("invoice_collector", "waitress", "backend"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+    return str(path)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from backend.server.app import create_app
+    from backend.server.keyring_store import KeyringUnavailable
+    from backend.server.services import EXTENSION_KEY
+
+    settings = config.load()
+    if args.port:
+        settings.port = args.port
+    log_path = setup_logging()
+    try:
+        app = create_app(settings)
+    except KeyringUnavailable as exc:
+        print(f"invoice-collector: {exc}", file=sys.stderr)
+        return 1
+    services = app.extensions[EXTENSION_KEY]
+    try:
+        server = create_server(app, host="127.0.0.1", port=settings.port, threads=8, ident="invoice-collector")
+    except OSError as exc:
+        services.jobs.stop(0)
+        print(f"invoice-collector: cannot listen on 127.0.0.1:{settings.port} ({exc.strerror}). Another "
+              f"invoice-collector may be running; otherwise choose another port with --port.", file=sys.stderr)
+        return 1
+
+    def terminate(signum, frame) -> None:  # SIGTERM ends the server like Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, terminate)
+    services.start()
+    print(f"invoice-collector listening on http://127.0.0.1:{settings.port} "
+          f"(log: {log_path})", flush=True)
+    logging.getLogger("invoice_collector.server").info("listening on 127.0.0.1:%s", settings.port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        services.stop(timeout=10)
+    if not services.jobs.wait_idle(0):
+        # A browser run that will not end soon: it is marked interrupted and rescheduled at next start.
+        logging.getLogger("invoice_collector.server").warning("exiting with a sync still running")
+        logging.shutdown()
+        os._exit(0)
+    return 0
+
+
+def cmd_pair(args: argparse.Namespace) -> int:
+    from backend.server import keyring_store, pairing
+
+    try:
+        keyring_store.check_backend()
+    except keyring_store.KeyringUnavailable as exc:
+        print(f"invoice-collector: {exc}", file=sys.stderr)
+        return 1
+    if args.revoke:
+        had_token = keyring_store.delete_token()
+        pairing.close_window()
+        print("Pairing revoked: the extension must be paired again." if had_token else
+              "No extension was paired; nothing to revoke.")
+        return 0
+    code, expires = pairing.open_window()
+    local = expires.astimezone().strftime("%H:%M:%S")
+    print(f"Pairing code: {code}")
+    print(f"Type it in the extension's options before {local} (2 minutes); "
+          f"{pairing.MAX_ATTEMPTS} attempts at most.")
+    print(f"Code d'appairage : {code} — saisissez-le dans les options de l'extension avant {local}.")
+    if not _server_running(config.load().port):
+        print("The server is not running: start it with `invoice-collector serve`.")
+    return 0
+
+
+def _server_running(port: int) -> bool:
+    import requests
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok
+    except requests.RequestException:
+        return False
+

@@ -1,0 +1,175 @@
+"""One collection job: build the engine's RunRequest for an account, store each invoice as it
+arrives, and record the outcome (which also decides the next scheduled run).
+
+Not retroactive: until an account's first successful collection, every invoice the portal
+lists is *baseline* — stored as known, never delivered — unless the account has a `since`
+date and the invoice is dated on or after it. Afterwards every invoice not seen before is new.
+Each invoice is stored in one transaction with one pending delivery per enabled destination,
+so a crash loses nothing and never sends anything twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backend import paths
+from backend.collectors.context import MASK
+from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
+from backend.errors import CODES
+from backend.server import keyring_store, scheduler
+from backend.server.clock import iso
+
+if TYPE_CHECKING:
+    from backend.server.app import Services
+
+log = logging.getLogger("invoice_collector.jobs")
+
+
+def store_invoice(services: "Services", account_id: int, job_id: int, invoice: Invoice, baseline: bool) -> str:
+    """Store one invoice (and its outbox rows) at once. Returns new | baseline | duplicate | known."""
+    store = services.store
+    now = iso(services.clock())
+    queued: list[str] = []
+    with store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM invoices WHERE account_id = ? AND key = ?",
+                        (account_id, invoice.key)).fetchone():
+            kind = "known"  # listed again in the same run: nothing to do
+        else:
+            duplicate_of = None
+            if invoice.sha256:
+                row = conn.execute("SELECT id FROM invoices WHERE account_id = ? AND sha256 = ? AND duplicate_of "
+                                   "IS NULL ORDER BY id LIMIT 1", (account_id, invoice.sha256)).fetchone()
+                duplicate_of = row["id"] if row else None
+            if invoice.pdf_path and invoice.sha256:
+                store.keep_pdf(Path(invoice.pdf_path), invoice.sha256)  # on disk before the outbox row commits
+            cursor = conn.execute(
+                "INSERT INTO invoices(account_id, key, number, date, due_date, amount, currency, sha256, size, "
+                "baseline, duplicate_of, extra, job_id, collected_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (account_id, invoice.key, invoice.number, invoice.date.isoformat() if invoice.date else None,
+                 invoice.due_date.isoformat() if invoice.due_date else None,
+                 str(invoice.amount) if invoice.amount is not None else None, invoice.currency,
+                 invoice.sha256, invoice.size, int(baseline), duplicate_of,
+                 json.dumps(invoice.extra, ensure_ascii=False), job_id, now))
+            kind = "duplicate" if duplicate_of else "baseline" if baseline else "new"
+            if kind == "new":
+                for destination in store.enabled_destinations(conn):
+                    conn.execute("INSERT INTO deliveries(invoice_id, destination, status, created_at) "
+                                 "VALUES (?, ?, 'pending', ?)", (cursor.lastrowid, destination, now))
+                    queued.append(destination)
+            conn.execute("UPDATE jobs SET new_invoices = new_invoices + ?, baseline = baseline + ?, "
+                         "queued_for_libeo = queued_for_libeo + ? WHERE id = ?",
+                         (int(kind == "new"), int(kind == "baseline"), int("libeo" in queued), job_id))
+    if kind in ("known", "duplicate") and invoice.pdf_path:
+        Path(invoice.pdf_path).unlink(missing_ok=True)
+    if queued:
+        services.notify_delivery()
+    return kind
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def browser_config(services: "Services", account_id: int) -> BrowserConfig:
+    settings = services.settings
+    profile = paths.profiles_dir() / str(account_id) if settings.persistent_profiles else None
+    return BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver,
+                         headed=settings.headed, remote_url=settings.remote_webdriver_url, profile_dir=profile)
+
+
+def run_job(services: "Services", job_id: int, account_id: int, ask_code) -> None:
+    store = services.store
+    with store.transaction() as conn:
+        account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        if account is None:
+            return  # deleted while queued (the job row went with it)
+        conn.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?",
+                     (iso(services.clock()), job_id))
+        known = {r["key"] for r in conn.execute("SELECT key FROM invoices WHERE account_id = ?", (account_id,))}
+    provider = services.catalog.get(account["provider"])
+    if provider is None:
+        finish(services, job_id, account_id, RunResult(
+            "RECIPE_BROKEN", f"the provider '{account['provider']}' is no longer in the catalog"))
+        return
+    try:
+        credentials = keyring_store.get_credentials(account_id, json.loads(account["credential_fields"]))
+    except keyring_store.KeyringUnavailable as exc:
+        finish(services, job_id, account_id, RunResult("INTERNAL", str(exc)))
+        return
+    missing = [f.name for f in provider.credentials if f.required and f.name not in credentials]
+    if missing:
+        finish(services, job_id, account_id, RunResult(
+            "LOGIN_FAILED", f"the keyring holds no {', '.join(missing)} for this account: enter the credentials again"))
+        return
+    first_run = not account["baseline_done"]
+    since = dt.date.fromisoformat(account["since"]) if account["since"] else None
+
+    def is_baseline(invoice: Invoice) -> bool:
+        return first_run and not (since and invoice.date and invoice.date >= since)
+
+    def on_invoice(invoice: Invoice) -> None:
+        store_invoice(services, account_id, job_id, invoice, is_baseline(invoice))
+
+    def on_progress(progress: Progress) -> None:
+        data = {"step": progress.step_index, "step_name": progress.step_name, "listed": progress.listed,
+                "downloaded": progress.downloaded, "message": progress.message}
+        with store.transaction() as conn:
+            conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (json.dumps(data), job_id))
+
+    out_dir = paths.data_dir() / "downloads" / f"job-{job_id}"
+    request = RunRequest(
+        provider=provider, credentials=credentials, out_dir=out_dir,
+        options=json.loads(account["options"] or "{}"), known_keys=known,
+        want_pdf=lambda invoice: not is_baseline(invoice),
+        url_overrides=dict(services.settings.url_overrides.get(provider.id, {})),
+        trace_dir=paths.traces_dir(), ask_code=ask_code, on_progress=on_progress, on_invoice=on_invoice,
+        browser=browser_config(services, account_id))
+    try:
+        result = services.runner(request)
+    except Exception as exc:  # noqa: BLE001 — the engine should not raise; if it does, the job still ends
+        log.exception("collection of account %s raised", account_id)
+        result = RunResult("INTERNAL", f"{type(exc).__name__} during the collection")
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    if services.jobs.was_interrupted(job_id):
+        result = RunResult("INTERNAL", "the sync was interrupted: invoice-collector stopped while it waited "
+                                       "for a one-time code")
+    secrets = [credentials[f.name] for f in provider.credentials if f.secret and f.name in credentials]
+    result.message = _redact(result.message or "", secrets)
+    finish(services, job_id, account_id, result)
+
+
+def finish(services: "Services", job_id: int, account_id: int, result: RunResult) -> None:
+    """Record a job's outcome on the job and the account, and plan the account's next run."""
+    now = services.clock()
+    code = result.outcome
+    with services.store.transaction() as conn:
+        conn.execute("UPDATE jobs SET state = ?, finished_at = ?, outcome_code = ?, outcome_message = ?, "
+                     "trace_path = ?, prompt = NULL WHERE id = ?",
+                     ("succeeded" if code == "OK" else "failed", iso(now), code, result.message or None,
+                      str(result.trace_path) if result.trace_path else None, job_id))
+        account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        if account is None:
+            return
+        fields: dict[str, Any] = {"last_sync_at": iso(now), "last_code": code, "last_message": result.message or None}
+        interval = services.interval_hours(account)
+        if code == "OK":
+            fields.update(last_success_at=iso(now), baseline_done=1, failures=0, blocked_code=None,
+                          next_run_at=iso(scheduler.after_success(now, interval, services.random)))
+        elif not CODES[code].auto_retry:
+            # Never retried on its own (a wrong password could lock the account): wait for the user.
+            fields.update(blocked_code=code, failures=0, next_run_at=None)
+        else:
+            failures = account["failures"] + 1
+            fields.update(failures=failures, blocked_code=None,
+                          next_run_at=iso(scheduler.after_failure(now, failures, interval, services.random)))
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(f"UPDATE accounts SET {assignments} WHERE id = ?", (*fields.values(), account_id))
+    log.info("account %s job %s: %s", account_id, job_id, code)

@@ -1,0 +1,144 @@
+"""Routes: invoices (list with filters and paging, one invoice, its PDF, retry of a failed delivery)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request, send_file
+
+from backend.server import validation
+from backend.server.errors import ApiError, bad_request, json_body, not_found
+from backend.server.records import STATUS_FILTERS, invoice_json
+from backend.server.services import current as services, optional_module
+
+bp = Blueprint("invoices", __name__)
+
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
+INVOICE_REF = {"$ref": "#/components/schemas/Invoice"}
+ID = [{"name": "invoice_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+LIST_PARAMS = [
+    {"name": "account", "in": "query", "schema": {"type": "integer"}, "description": "only this account's invoices"},
+    {"name": "status", "in": "query", "schema": {"enum": sorted(STATUS_FILTERS)},
+     "description": "baseline (known before the account was added, never sent), new, pending, retrying, "
+                    "failed or sent (delivery)"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "dated on/after"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "dated on/before"},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                                    "default": DEFAULT_PER_PAGE}},
+]
+
+
+def _ok(schema: dict) -> dict:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+OPENAPI_PATHS = {
+    "/api/invoices": {
+        "get": {"summary": "List invoices, newest first", "parameters": LIST_PARAMS,
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "invoices": {"type": "array", "items": INVOICE_REF}, "total": {"type": "integer"},
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"}}})}},
+    },
+    "/api/invoices/{invoice_id}": {
+        "get": {"summary": "One invoice with its delivery status", "parameters": ID,
+                "responses": {"200": _ok({"type": "object", "properties": {"invoice": INVOICE_REF}})}},
+    },
+    "/api/invoices/{invoice_id}/pdf": {
+        "get": {"summary": "The invoice's PDF", "parameters": ID,
+                "responses": {"200": {"description": "The PDF", "content": {"application/pdf": {}}},
+                              "404": {"description": "No PDF kept (an invoice known before the account was added)"}}},
+    },
+    "/api/invoices/{invoice_id}/retry": {
+        "post": {"summary": "Retry the invoice's failed (or waiting) deliveries now", "parameters": ID,
+                 "responses": {"200": _ok({"type": "object", "properties": {"invoice": INVOICE_REF}}),
+                               "409": {"description": "Nothing to retry"}}},
+    },
+}
+
+INVOICE_SQL = "SELECT i.*, a.provider FROM invoices i JOIN accounts a ON a.id = i.account_id"
+
+
+def _one(invoice_id: int):
+    row = services().store.query_one(INVOICE_SQL + " WHERE i.id = ? AND i.duplicate_of IS NULL", (invoice_id,))
+    if row is None:
+        raise not_found(f"invoice {invoice_id}")
+    return row
+
+
+def _json(row) -> dict:
+    svc = services()
+    with svc.store.read() as conn:
+        return invoice_json(conn, row, row["provider"], svc.provider_name, svc.store.enabled_destinations(conn))
+
+
+@bp.get("/api/invoices")
+def list_invoices() -> Response:
+    args = request.args
+    where, params = ["i.duplicate_of IS NULL"], []
+    if args.get("account") not in (None, ""):
+        if not re.fullmatch(r"\d{1,9}", args["account"]):
+            raise bad_request({"account": "expected an account id (a whole number)"})
+        where.append("i.account_id = ?")
+        params.append(int(args["account"]))
+    status = args.get("status")
+    if status not in (None, ""):
+        if status not in STATUS_FILTERS:
+            raise bad_request({"status": f"expected one of: {', '.join(sorted(STATUS_FILTERS))}"})
+        where.append(STATUS_FILTERS[status])
+    start = validation.date_param(args.get("from"), "from")
+    end = validation.date_param(args.get("to"), "to")
+    if start and end and start > end:
+        raise bad_request({"to": "must not be before `from`"})
+    if start:
+        where.append("i.date >= ?")
+        params.append(start)
+    if end:
+        where.append("i.date <= ?")
+        params.append(end)
+    page = validation.positive_int(args.get("page"), "page", 1)
+    per_page = validation.positive_int(args.get("per_page"), "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    clause = " WHERE " + " AND ".join(where)
+    svc = services()
+    with svc.store.read() as conn:
+        total = conn.execute("SELECT COUNT(*) FROM invoices i" + clause, params).fetchone()[0]
+        rows = conn.execute(INVOICE_SQL + clause + " ORDER BY COALESCE(i.date, '') DESC, i.id DESC LIMIT ? OFFSET ?",
+                            (*params, per_page, (page - 1) * per_page)).fetchall()
+        enabled = svc.store.enabled_destinations(conn)
+        invoices = [invoice_json(conn, row, row["provider"], svc.provider_name, enabled) for row in rows]
+    return jsonify({"invoices": invoices, "total": total, "page": page, "per_page": per_page})
+
+
+@bp.get("/api/invoices/<int:invoice_id>")
+def get_invoice(invoice_id: int) -> Response:
+    return jsonify({"invoice": _json(_one(invoice_id))})
+
+
+@bp.get("/api/invoices/<int:invoice_id>/pdf")
+def get_pdf(invoice_id: int) -> Response:
+    row = _one(invoice_id)
+    if not row["sha256"]:
+        raise ApiError(404, "no PDF is kept for this invoice: it was already on the portal when the account was "
+                            "added (not sent, by design)")
+    path = services().store.pdf_path(row["sha256"])
+    if not path.is_file():
+        raise ApiError(404, "the PDF file is missing from the data folder")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{row['provider']}_{row['number'] or row['key']}").strip("_")
+    return send_file(path, mimetype="application/pdf", download_name=f"{name}.pdf", max_age=0)
+
+
+@bp.post("/api/invoices/<int:invoice_id>/retry")
+def retry_delivery(invoice_id: int) -> Response:
+    json_body(optional=True)
+    _one(invoice_id)
+    svc = services()
+    with svc.store.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL WHERE invoice_id = ? "
+            "AND status IN ('failed', 'retrying')", (invoice_id,)).rowcount
+    if not changed:
+        raise ApiError(409, "nothing to retry: no delivery of this invoice has failed or waits to be retried")
+    worker = optional_module("backend.delivery.worker")
+    if worker is not None and hasattr(worker, "retry_requested"):
+        worker.retry_requested(svc)  # lifts a paused destination and wakes the worker
+    return jsonify({"invoice": _json(_one(invoice_id))})

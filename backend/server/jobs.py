@@ -1,0 +1,175 @@
+"""Collection jobs: a bounded pool of workers (one browser each), one job per account at a time.
+
+A job lives in the `jobs` table (queued → running ⇄ waiting_for_code → succeeded | failed), so
+its progress survives the request that started it and a crash: at start-up, jobs left active
+by a previous process are marked failed (interrupted) and their accounts rescheduled.
+
+When a recipe needs a one-time code, the worker waits on the job's code slot; the panel posts
+the code (POST /api/jobs/<id>/code). No answer within `code_timeout` → the engine gets None
+and the run ends with OTP_REQUIRED."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from backend.server.clock import iso
+from backend.server.errors import ApiError
+from backend.server.records import ACTIVE_JOB_STATES, job_json
+
+if TYPE_CHECKING:
+    from backend.server.app import Services
+
+log = logging.getLogger("invoice_collector.jobs")
+INTERRUPTED = "the sync was interrupted: invoice-collector stopped while it ran; it will run again shortly"
+
+
+@dataclass
+class CodeSlot:
+    answered: threading.Event = field(default_factory=threading.Event)
+    code: str | None = None
+
+
+class JobManager:
+    def __init__(self, services: "Services", workers: int = 2, code_timeout: float = 300.0):
+        self.services = services
+        self.code_timeout = code_timeout
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ic-job")
+        self._lock = threading.Lock()
+        self._slots: dict[int, CodeSlot] = {}
+        self._futures: dict[int, Future] = {}
+        self._interrupted: set[int] = set()  # code prompts cut short by a shutdown
+        self._closed = False
+
+    # ---- start-up --------------------------------------------------------------------------
+    def recover(self) -> list[int]:
+        """Jobs another process left active can never finish: fail them and reschedule their accounts."""
+        now = iso(self.services.clock())
+        with self.services.store.transaction() as conn:
+            rows = conn.execute(f"SELECT id, account_id FROM jobs WHERE state IN {ACTIVE_JOB_STATES}").fetchall()
+            for row in rows:
+                conn.execute("UPDATE jobs SET state = 'failed', finished_at = ?, outcome_code = 'INTERNAL', "
+                             "outcome_message = ?, prompt = NULL WHERE id = ?", (now, INTERRUPTED, row["id"]))
+                conn.execute("UPDATE accounts SET last_code = 'INTERNAL', last_message = ?, last_sync_at = ?, "
+                             "next_run_at = CASE WHEN blocked_code IS NULL THEN ? ELSE NULL END WHERE id = ?",
+                             (INTERRUPTED, now, now, row["account_id"]))
+        if rows:
+            log.warning("marked %d interrupted job(s) as failed and rescheduled them", len(rows))
+        return [row["id"] for row in rows]
+
+    # ---- jobs ------------------------------------------------------------------------------
+    def get(self, job_id: int) -> dict[str, Any] | None:
+        return job_json(self.services.store.query_one("SELECT * FROM jobs WHERE id = ?", (job_id,)))
+
+    def active_for(self, account_id: int) -> dict[str, Any] | None:
+        return job_json(self.services.store.query_one(
+            f"SELECT * FROM jobs WHERE account_id = ? AND state IN {ACTIVE_JOB_STATES} ORDER BY id DESC LIMIT 1",
+            (account_id,)))
+
+    def submit(self, account_id: int, trigger: str) -> tuple[dict[str, Any], bool]:
+        """Queue a job for the account; if one is already active, return it with created=False."""
+        with self._lock:
+            if self._closed:
+                raise ApiError(503, "invoice-collector is shutting down", code="UNAVAILABLE")
+            with self.services.store.transaction() as conn:
+                active = conn.execute(f"SELECT * FROM jobs WHERE account_id = ? AND state IN {ACTIVE_JOB_STATES}",
+                                      (account_id,)).fetchone()
+                if active is not None:
+                    return job_json(active), False
+                cursor = conn.execute("INSERT INTO jobs(account_id, trigger, state, created_at) VALUES (?,?,?,?)",
+                                      (account_id, trigger, "queued", iso(self.services.clock())))
+                job_id = cursor.lastrowid
+                row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            self._futures[job_id] = self._pool.submit(self._run, job_id, account_id)
+        return job_json(row), True
+
+    def _run(self, job_id: int, account_id: int) -> None:
+        from backend.server import collect  # imports the engine: only once a job runs
+        try:
+            collect.run_job(self.services, job_id, account_id, self._asker(job_id))
+        except Exception:  # noqa: BLE001 — a job must always end, whatever happened
+            log.exception("job %s failed unexpectedly", job_id)
+            from backend.collectors.model import RunResult
+            try:
+                collect.finish(self.services, job_id, account_id,
+                               RunResult("INTERNAL", "unexpected error while recording the collection"))
+            except Exception:  # noqa: BLE001
+                log.exception("could not record the failure of job %s", job_id)
+        finally:
+            with self._lock:
+                self._slots.pop(job_id, None)
+                self._futures.pop(job_id, None)
+                self._interrupted.discard(job_id)
+
+    def _set_state(self, job_id: int, state: str, prompt: dict | None) -> None:
+        with self.services.store.transaction() as conn:
+            conn.execute("UPDATE jobs SET state = ?, prompt = ? WHERE id = ?",
+                         (state, json.dumps(prompt, ensure_ascii=False) if prompt else None, job_id))
+
+    def _asker(self, job_id: int):
+        def ask_code(prompt: str, kind: str) -> str | None:
+            slot = CodeSlot()
+            with self._lock:
+                if self._closed:
+                    return None
+                self._slots[job_id] = slot
+            self._set_state(job_id, "waiting_for_code", {"text": prompt, "kind": kind})
+            answered = slot.answered.wait(self.code_timeout)
+            with self._lock:
+                self._slots.pop(job_id, None)
+                if self._closed and slot.code is None:
+                    self._interrupted.add(job_id)
+            self._set_state(job_id, "running", None)
+            return slot.code if answered else None
+        return ask_code
+
+    def was_interrupted(self, job_id: int) -> bool:
+        """True when a shutdown, not the user's silence, ended this job's wait for a code."""
+        with self._lock:
+            return job_id in self._interrupted
+
+    def answer_code(self, job_id: int, code: str) -> None:
+        with self._lock:
+            slot = self._slots.get(job_id)
+            if slot is None or slot.answered.is_set():
+                raise ApiError(409, "this job is not waiting for a code")
+            slot.code = code
+            slot.answered.set()
+
+    def cancel_queued(self, account_id: int) -> bool:
+        """Drop a job that has not started yet (account deletion). False if one is running."""
+        with self._lock:
+            active = self.active_for(account_id)
+            if active is None:
+                return True
+            future = self._futures.get(active["id"])
+            if active["state"] != "queued" or (future is not None and not future.cancel()):
+                return False
+            self._futures.pop(active["id"], None)
+            with self.services.store.transaction() as conn:
+                conn.execute("DELETE FROM jobs WHERE id = ?", (active["id"],))
+            return True
+
+    # ---- shutdown and tests ----------------------------------------------------------------
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until no job is queued or running in this process."""
+        with self._lock:
+            futures = list(self._futures.values())
+        done, pending = wait(futures, timeout=timeout)
+        return not pending
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new jobs, answer pending code prompts with nothing, and let running jobs end."""
+        with self._lock:
+            self._closed = True
+            for slot in self._slots.values():
+                slot.answered.set()
+            futures = list(self._futures.values())
+        for future in futures:
+            future.cancel()
+        wait(futures, timeout=timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)

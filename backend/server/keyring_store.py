@@ -1,0 +1,158 @@
+"""Secrets in the OS keyring (service "invoice-collector"), never in the database or a file.
+
+- account credentials: one entry per account and field, user "account:<id>:<field>";
+- the API token: only its SHA-256 is kept, user "api-token".
+
+At start the server refuses a keyring that would not protect anything (the fail backend,
+a plaintext file, a chainer falling back to one) and says how to fix it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import threading
+from typing import Iterable
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from backend import paths
+
+SERVICE = "invoice-collector"
+TOKEN_USER = "api-token"
+log = logging.getLogger("invoice_collector.keyring")
+
+FIX = ("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt install gnome-keyring` "
+       "(it unlocks when you log in to the desktop), or KWallet on KDE. On a machine without a desktop, "
+       "run invoice-collector inside `dbus-run-session` and unlock the keyring with "
+       "`printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. "
+       "macOS Keychain and Windows Credential Manager work as they are.")
+
+
+class KeyringUnavailable(RuntimeError):
+    """The keyring cannot keep secrets safely right now; the message says how to fix it."""
+
+
+def _name(backend: KeyringBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def _insecure(backend: KeyringBackend) -> str | None:
+    """Why a backend is unacceptable, or None."""
+    name = _name(backend)
+    if name.startswith("keyring.backends.fail") or name.startswith("keyring.backends.null"):
+        return "no keyring backend is available"
+    if "plaintext" in name.lower() or name.startswith("keyrings.alt"):
+        return f"{name} stores secrets in a file readable by anyone who gets the file"
+    children = getattr(backend, "backends", None)
+    if name.startswith("keyring.backends.chainer") and children is not None:
+        if not children:
+            return "no keyring backend is available"
+        for child in children:
+            reason = _insecure(child)
+            if reason:
+                return f"the keyring chain includes an unsafe backend: {reason}"
+    return None
+
+
+def check_backend() -> str:
+    """Raise KeyringUnavailable unless the keyring is a real, unlocked secret store."""
+    backend = keyring.get_keyring()
+    reason = _insecure(backend)
+    if reason:
+        raise KeyringUnavailable(f"Keyring refused ({_name(backend)}): {reason}. {FIX}")
+    try:
+        backend.get_password(SERVICE, "startup-check")
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring ({_name(backend)}) cannot be used: {exc}. {FIX}") from None
+    return _name(backend)
+
+
+def _call(what: str, func, *args):
+    try:
+        return func(*args)
+    except keyring.errors.PasswordDeleteError:
+        return None
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to {what}: {exc}. {FIX}") from None
+
+
+def account_user(account_id: int, field: str) -> str:
+    return f"account:{account_id}:{field}"
+
+
+def set_credentials(account_id: int, values: dict[str, str]) -> None:
+    for field, value in values.items():
+        _call("save a credential", keyring.set_password, SERVICE, account_user(account_id, field), value)
+
+
+def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
+    found = {}
+    for field in fields:
+        value = _call("read a credential", keyring.get_password, SERVICE, account_user(account_id, field))
+        if value is not None:
+            found[field] = value
+    return found
+
+
+def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
+    for field in fields:
+        _call("delete a credential", keyring.delete_password, SERVICE, account_user(account_id, field))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _token_marker():
+    return paths.data_dir() / "token-changed"
+
+
+def _mark_token_changed() -> None:
+    """A new file (new inode) next to the database: servers reread the token from the keyring."""
+    marker = _token_marker()
+    temp = marker.with_name(f".token-changed-{os.getpid()}-{secrets.token_hex(4)}")
+    temp.write_text(secrets.token_hex(8))
+    os.replace(temp, marker)
+
+
+def save_token(token: str) -> None:
+    _call("save the API token", keyring.set_password, SERVICE, TOKEN_USER, token_digest(token))
+    _mark_token_changed()
+
+
+def token_hash() -> str | None:
+    return _call("read the API token", keyring.get_password, SERVICE, TOKEN_USER)
+
+
+def delete_token() -> bool:
+    had = token_hash() is not None
+    _call("delete the API token", keyring.delete_password, SERVICE, TOKEN_USER)
+    _mark_token_changed()
+    return had
+
+
+class TokenCache:
+    """The stored token hash, reread from the keyring only when pairing or revoking (in any process)
+    touched the marker file: a keyring call costs tens of milliseconds, a stat() nothing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._value: str | None = None
+        self._loaded = False
+
+    def stored_hash(self) -> str | None:
+        try:
+            info = _token_marker().stat()
+            stamp: tuple | None = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            stamp = None
+        with self._lock:
+            if not self._loaded or stamp != self._stamp:
+                self._value = token_hash()
+                self._stamp, self._loaded = stamp, True
+            return self._value

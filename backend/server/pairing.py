@@ -1,0 +1,158 @@
+"""Pairing: `invoice-collector pair` prints a short code; the extension trades it for the API token.
+
+The CLI and the server may be different processes (the server may not even be running when
+the code is printed), so the pairing window is a 0600 file under the data dir holding a salted
+hash of the code, its expiry and an attempt counter. POST /api/pair reads it under a file lock,
+counts the attempt *before* comparing, and closes the window after a success, on expiry or when
+the attempts are used up. The token itself is only ever kept as a hash, in the keyring."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Iterator
+
+from backend import paths
+from backend.server import keyring_store
+from backend.server.clock import iso, parse, utcnow
+
+try:  # POSIX; elsewhere the in-process lock is all we have
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+CODE_TTL_SECONDS = 120
+MAX_ATTEMPTS = 5
+RATE_WINDOW_SECONDS = 60.0
+RATE_MAX_REQUESTS = 10  # POST /api/pair calls per minute, whatever the window's state
+CODE_PATTERN = re.compile(r"^\s*(\d{3})[\s-]?(\d{3})\s*$")
+
+
+class PairingError(Exception):
+    def __init__(self, status: int, message: str, field_message: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field_message = field_message or message
+
+
+def pairing_file() -> Path:
+    return paths.data_dir() / "pairing.json"
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    lock_path = paths.data_dir() / "pairing.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _digest(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def _write(data: dict) -> None:
+    target = pairing_file()
+    temp = target.with_name(f".pairing-{os.getpid()}-{secrets.token_hex(4)}.json")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(temp, target)
+
+
+def _read() -> dict | None:
+    try:
+        return json.loads(pairing_file().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:  # a damaged file is a closed window
+        return None
+
+
+def close_window() -> bool:
+    with _locked():
+        existed = pairing_file().exists()
+        pairing_file().unlink(missing_ok=True)
+    return existed
+
+
+def open_window(ttl_seconds: int = CODE_TTL_SECONDS, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """Start a pairing window; returns the code as shown to the user ("123-456") and its expiry."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    salt = secrets.token_hex(16)
+    expires = (now or utcnow()) + dt.timedelta(seconds=ttl_seconds)
+    with _locked():
+        _write({"code_hash": _digest(salt, code), "salt": salt, "expires_at": iso(expires),
+                "attempts": 0, "max_attempts": MAX_ATTEMPTS})
+    return f"{code[:3]}-{code[3:]}", expires
+
+
+class PairingGate:
+    """Server side of pairing: rate-limits every attempt and redeems a correct code once."""
+
+    def __init__(self, clock=utcnow):
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._recent: deque[float] = deque()
+
+    def _rate_limit(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            while self._recent and now - self._recent[0] > RATE_WINDOW_SECONDS:
+                self._recent.popleft()
+            if len(self._recent) >= RATE_MAX_REQUESTS:
+                raise PairingError(429, "too many pairing attempts: wait a minute, then run "
+                                        "`invoice-collector pair` again")
+            self._recent.append(now)
+
+    def redeem(self, code: object) -> str:
+        self._rate_limit()
+        if not isinstance(code, str):
+            raise PairingError(400, "code: the 6-digit code printed by `invoice-collector pair`, e.g. \"123-456\"",
+                               "must be a string such as \"123-456\"")
+        match = CODE_PATTERN.match(code)
+        if not match:
+            raise PairingError(400, "code: expected the 6 digits printed by `invoice-collector pair`, "
+                                    "e.g. \"123-456\"", "expected 6 digits, e.g. \"123-456\"")
+        digits = "".join(match.groups())
+        with self._lock, _locked():
+            window = _read()
+            if window is None:
+                raise PairingError(403, "no pairing window is open: run `invoice-collector pair` and type "
+                                        "the code it prints within 2 minutes")
+            expires = parse(window.get("expires_at"))
+            if expires is None or self.clock() >= expires:
+                pairing_file().unlink(missing_ok=True)
+                raise PairingError(403, "this pairing code has expired: run `invoice-collector pair` again")
+            window["attempts"] = int(window.get("attempts", 0)) + 1
+            allowed = int(window.get("max_attempts", MAX_ATTEMPTS))
+            if window["attempts"] > allowed:
+                pairing_file().unlink(missing_ok=True)
+                raise PairingError(429, "too many wrong codes: this pairing window is closed; run "
+                                        "`invoice-collector pair` again")
+            _write(window)  # the attempt counts before the comparison
+            if not hmac.compare_digest(_digest(window["salt"], digits), str(window.get("code_hash", ""))):
+                left = allowed - window["attempts"]
+                if left <= 0:
+                    pairing_file().unlink(missing_ok=True)
+                    raise PairingError(429, "wrong code, and no attempt left: run `invoice-collector pair` again")
+                raise PairingError(403, f"wrong pairing code ({left} attempt{'s' if left > 1 else ''} left)")
+            token = secrets.token_urlsafe(32)
+            keyring_store.save_token(token)
+            pairing_file().unlink(missing_ok=True)
+            return token

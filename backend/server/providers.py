@@ -1,0 +1,77 @@
+"""Routes: the provider catalog as the panel shows it, and the bundled logos."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response, jsonify, request, send_file
+
+from backend import paths
+from backend.server.errors import ApiError, not_found
+from backend.server.services import current as services
+
+if TYPE_CHECKING:
+    from backend.collectors.model import Provider
+
+bp = Blueprint("providers", __name__)
+LOGO_DIR = paths.PACKAGE_DIR / "logos"
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+OPENAPI_PATHS = {
+    "/api/providers": {
+        "get": {"summary": "Providers, sorted by name (no recipe steps)",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"},
+                                "description": "filter by name, ignoring case and accents"}],
+                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"providers": {"type": "array", "items": {"type": "object"}}}}}}}}},
+    },
+    "/api/providers/{provider_id}/logo": {
+        "get": {"summary": "The provider's bundled logo",
+                "parameters": [{"name": "provider_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The image", "content": {"image/svg+xml": {}, "image/png": {}}},
+                              "404": {"description": "No logo"}}},
+    },
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Électricité" and "electricite" match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def logo_file(provider: Provider) -> Path | None:
+    name = provider.logo
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    path = LOGO_DIR / name
+    return path if path.suffix.lower() in LOGO_TYPES and path.is_file() else None
+
+
+@bp.get("/api/providers")
+def list_providers() -> Response:
+    query = fold(request.args.get("q", "").strip())
+    if len(query) > 100:
+        raise ApiError(400, "q: at most 100 characters", {"q": "too long"})
+    found = []
+    for provider in services().catalog.providers.values():
+        if query and query not in fold(provider.name) and query not in fold(provider.id):
+            continue
+        entry = provider.public()
+        entry["logo_url"] = f"/api/providers/{provider.id}/logo" if logo_file(provider) else None
+        found.append(entry)
+    found.sort(key=lambda p: fold(p["name"]))
+    return jsonify({"providers": found})
+
+
+@bp.get("/api/providers/<provider_id>/logo")
+def provider_logo(provider_id: str) -> Response:
+    provider = services().catalog.get(provider_id)
+    if provider is None:
+        raise not_found(f"provider {provider_id}")
+    path = logo_file(provider)
+    if path is None:
+        raise not_found(f"logo of {provider_id}")
+    return send_file(path, mimetype=LOGO_TYPES[path.suffix.lower()], max_age=86400)
