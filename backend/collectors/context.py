@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import re
 import time
@@ -37,15 +37,25 @@ def parse_locator(locator: str) -> tuple[str, str]:
     return By.CSS_SELECTOR, locator
 
 
-def secret_variants(secret: str) -> list[str]:
-    """The ways a secret can show up in HTML, URLs and JSON, longest first."""
-    amp = secret.replace("&", "&amp;")
-    variants = {secret, html.escape(secret, quote=True), html.escape(secret, quote=False),
-                amp.replace('"', "&quot;"),  # how a browser serializes an attribute value
-                amp.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;"),
-                urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
-                json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return sorted((v for v in variants if v), key=len, reverse=True)
+ENTITY_NAMES = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos", "\u00a0": "nbsp"}
+
+
+def _char_pattern(char: str) -> str:
+    """A character, or any HTML entity that spells it (browsers differ in what they escape)."""
+    forms = [re.escape(char), f"&#0*{ord(char)};", f"&#[xX]0*(?i:{ord(char):x});"]
+    if char in ENTITY_NAMES:
+        forms.append(f"&{ENTITY_NAMES[char]};")
+    return "(?:" + "|".join(forms) + ")"
+
+
+@functools.lru_cache(maxsize=64)
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """Matches a secret as typed, as HTML spells it, URL-encoded or JSON-escaped."""
+    literal = {urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
+               json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    options = ["".join(_char_pattern(c) for c in secret)]
+    options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
+    return re.compile("|".join(options))
 
 
 @dataclass
@@ -93,8 +103,7 @@ class Context:
     def redact(self, text: str) -> str:
         """Mask every secret, also as a page or a URL would spell it (&amp;, %26, \\u0026…)."""
         for secret in sorted(self.secrets, key=len, reverse=True):
-            for variant in secret_variants(secret):
-                text = text.replace(variant, MASK)
+            text = secret_pattern(secret).sub(MASK, text)
         return text
 
     def note(self, text: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import threading
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -66,11 +68,14 @@ class Hits:
             self.counts.clear()
 
 
-def files_containing(folder: Path, needles: list[str]) -> list[str]:
-    """Every file under folder whose bytes contain one of the needles (to hunt leaked secrets)."""
+def leaks(folder: Path, secrets: list[str]) -> list[str]:
+    """Every file under folder showing a secret, as typed or in any HTML / URL / JSON spelling."""
     found = []
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            found += [f"{path.name}: {n!r}" for n in needles if n.encode() in data]
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        readings = [text, html.unescape(text), urllib.parse.unquote(text), urllib.parse.unquote_plus(text),
+                    text.replace('\\"', '"').replace("\\\\", "\\")]
+        found += [f"{path.name}: {s!r}" for s in secrets if any(s in r for r in readings)]
     return found
