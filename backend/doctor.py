@@ -45,6 +45,19 @@ def _version(output: str) -> str | None:
     return match.group(0) if match else None
 
 
+def browser_version(path: str, run: Callable[[Sequence[str]], str], platform: str = sys.platform) -> str | None:
+    """`--version` where it works; on Windows chrome.exe would open a window instead, so read the
+    version-named folder Chrome installs next to chrome.exe (also a fallback elsewhere)."""
+    if platform != "win32":
+        found = _version(run([path, "--version"]))
+        if found:
+            return found
+    folder = Path(path).parent
+    versions = [p.name for p in folder.iterdir() if p.is_dir() and _VERSION.fullmatch(p.name)] \
+        if folder.is_dir() else []
+    return max(versions, key=lambda v: tuple(map(int, v.split(".")))) if versions else None
+
+
 def _install_hint(what: str) -> str:
     if sys.platform.startswith("linux"):
         return {"browser": "install it: sudo apt install chromium",
@@ -53,7 +66,8 @@ def _install_hint(what: str) -> str:
             "driver": "download the chromedriver matching your Chrome"}[what]
 
 
-def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str] = _run) -> Check:
+def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str] = _run,
+                  platform: str = sys.platform) -> Check:
     """Chromium/Chrome and chromedriver exist, run, and share a major version."""
     if settings.remote_webdriver_url:
         return Check("browser", OK, f"remote WebDriver configured: {settings.remote_webdriver_url} "
@@ -68,7 +82,10 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
         label = "Chromium/Chrome" if what == "browser" else "chromedriver"
         if not resolved:
             return Check("browser", FAIL, f"{label} not found at {path}", f"{_install_hint(what)}, or {where}")
-        version = _version(run([resolved, "--version"]))
+        if what == "browser":
+            version = browser_version(resolved, run, platform)
+        else:
+            version = _version(run([resolved, "--version"]))
         if not version:
             return Check("browser", FAIL, f"{label} at {resolved} does not report a version",
                          f"reinstall it, or {where}")
@@ -123,7 +140,8 @@ def check_pairing() -> Check:
     if paired:
         return Check("pairing", OK, "the extension is paired (its token is in the keyring)")
     return Check("pairing", WARN, "the extension is not paired yet",
-                 "run `invoice-collector pair` and type the code it prints in the extension's options")
+                 f"load the extension unpacked from {paths.extension_dir()} (chrome://extensions, developer "
+                 "mode), then run `invoice-collector pair` and type the code in its side panel")
 
 
 def check_delivery(libeo=None, password: Callable[[], str | None] | None = None) -> Check:
@@ -138,7 +156,7 @@ def check_delivery(libeo=None, password: Callable[[], str | None] | None = None)
         else:
             store = Store()
             libeo, paused = delivery.load_libeo(store), delivery.paused_reason(store)
-    where = "set it in the side panel: Settings > Libeo"
+    where = "set it in the side panel: Réglages (Settings) > Libeo"
     if not libeo.inbox and not libeo.smtp_host:
         return Check("libeo", WARN, "Libeo delivery is not configured: invoices stay on this computer",
                      f"{where} (your inbox <company>@box.libeo.io and your SMTP server)")
@@ -159,7 +177,7 @@ def check_delivery(libeo=None, password: Callable[[], str | None] | None = None)
     details = [f"sending is paused: {paused}"] if paused else []
     if not libeo.enabled:
         return Check("libeo", WARN, f"SMTP login to {server} works, but sending to {libeo.inbox} is switched off",
-                     "switch it on in the side panel: Settings > Libeo", details)
+                     "switch it on in the side panel: Réglages (Settings) > Libeo", details)
     if paused:
         return Check("libeo", WARN, f"SMTP login to {server} works, sending to {libeo.inbox} is paused",
                      "save the Libeo settings again in the side panel to resume", details)

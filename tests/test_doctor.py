@@ -87,6 +87,25 @@ def test_driver_that_prints_no_version_fails(tmp_path):
     assert result.status == doctor.FAIL and "does not report a version" in result.summary
 
 
+def test_chrome_on_windows_is_never_run_its_version_comes_from_its_folder(tmp_path):
+    application = tmp_path / "Google" / "Chrome" / "Application"
+    for folder in ("119.0.6045.200", "120.0.6099.109", "SetupMetrics"):
+        (application / folder).mkdir(parents=True)
+    chrome = application / "chrome.exe"
+    chrome.write_bytes(b"MZ")  # not runnable here, and must not be run on Windows either
+    driver = script(tmp_path, "chromedriver", "ChromeDriver 120.0.6099.71 (0123456789abcdef)")
+    ran: list[list[str]] = []
+
+    def run(argv):
+        ran.append(list(argv))
+        return doctor._run(argv)
+    assert doctor.browser_version(str(chrome), run, platform="win32") == "120.0.6099.109" and ran == []
+    result = doctor.check_browser(config.Settings(chrome_binary=str(chrome), chromedriver=driver), run=run,
+                                  platform="win32")
+    assert result.status == doctor.OK and "browser 120.0.6099.109" in result.summary
+    assert ran == [[driver, "--version"]]
+
+
 # ---------------------------------------------------------------- keyring and pairing
 
 class MemoryKeyring(KeyringBackend):
