@@ -51,8 +51,6 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         "download.prompt_for_download": False,
         "download.directory_upgrade": True,
         "plugins.always_open_pdf_externally": True,  # inline PDFs download instead of opening
-        # Without this Chromium blocks every download after the first one from a page.
-        "profile.default_content_setting_values.automatic_downloads": 1,
         # Without this Chromium blocks every download after the first from the same page
         # ("multiple automatic downloads"), so `download: browser` saved only one PDF per list.
         "profile.default_content_setting_values.automatic_downloads": 1,
