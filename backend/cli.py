@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "backend.autostart",
     "backend.doctor",
     "backend.server.cli",
+    "backend.delivery.cli",
 ]
 
 

@@ -17,6 +17,7 @@ from backend.delivery.smtp import DEFAULT_TIMEOUT
 from backend.server.store import Store
 
 log = logging.getLogger("invoice_collector.delivery")
+HELD_RECHECK = 60.0  # seconds; only while deliveries wait for a destination that cannot send
 
 
 def catalog_names() -> Callable[[str], str]:
@@ -78,10 +79,14 @@ class DeliveryWorker:
             self._wake.wait(wait)
 
     def _seconds_to_next_due(self) -> float | None:
-        moment = outbox.next_due(self.store, self._active_destinations()[0])
-        if moment is None:
-            return None  # nothing waiting: sleep until notify()
-        return max(0.0, (moment - outbox.now()).total_seconds())
+        active, held = self._active_destinations()
+        moment = outbox.next_due(self.store, active)
+        wait = None if moment is None else max(0.0, (moment - outbox.now()).total_seconds())
+        if held and outbox.next_due(self.store, list(held)) is not None:
+            # Rows wait for a destination to be set up. The panel's changes call notify(), but
+            # `invoice-collector libeo set` runs in another process: look again now and then.
+            wait = min(wait if wait is not None else HELD_RECHECK, HELD_RECHECK)
+        return wait
 
     # ---- one pass ----------------------------------------------------------------------
     def _active_destinations(self) -> tuple[list[str], dict[str, str]]:
