@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from backend import paths
+from backend.collectors import yamlpos
 from backend.collectors.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
 from backend.collectors.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.schema import ARG_OVERRIDES, provider_schema
@@ -116,8 +117,8 @@ YAML_TIPS = """\
   backslash starts an escape sequence).
 - `yes`, `no`, `on`, `off`, numbers and dates are not text in YAML: quote them where text is
   expected (`option: "2024"`, `version: "1"`). Keys are always text (`401:` is fine).
-- Anchors and merge keys (`&login`, `<<: *login`) work. A file is limited to 2 MB, 200,000
-  values once aliases are expanded, and 64 levels of nesting.
+- Anchors and merge keys (`&login`, `<<: *login`) work. A file is limited to MAX_MB MB,
+  MAX_VALUES values once aliases are expanded, and MAX_DEPTH levels of nesting.
 """
 
 FIELDS_INTRO = """\
@@ -265,7 +266,9 @@ def fields_section() -> str:
 
 def render() -> str:
     from backend.collectors.cli_run import exit_status_help
-    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(), LOCATORS, TEMPLATES, YAML_TIPS,
+    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(), LOCATORS, TEMPLATES,
+             YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
+             .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),
              "## Steps\n\nA step is a list item: its name, then its arguments as a mapping, or the short form "
              "when it has one. Every waiting step gives up after `timeout` seconds (default: the run's step "
              "timeout, 10 s) with RECIPE_BROKEN naming what it waited for. There are no fixed sleeps: wait for "

@@ -124,8 +124,11 @@ class StepChecker:
             if key not in spec.args:
                 hint = did_you_mean(key, spec.args) or f"; {name} takes: {', '.join(spec.args) or 'no argument'}"
                 self.add(key_position(args, key, value_pos), f"{name}: unknown argument '{key}'{hint}")
-        for missing in [r for r in required if r not in args]:
-            self.add(name_pos, f"{name}: missing argument '{missing}': {spec.args[missing].doc}")
+        missing = [r for r in required if r not in args]
+        if len(missing) == 1:
+            self.add(name_pos, f"{name}: missing argument '{missing[0]}': {spec.args[missing[0]].doc}")
+        elif missing:
+            self.add(name_pos, f"{name}: missing arguments {', '.join(missing)}; write {_signature(spec)}")
         for key, value in args.items():
             if key in spec.args:
                 self.errors.extend(_reporter(spec, key).errors(value, self.file, value_position(args, key, value_pos),

@@ -22,7 +22,7 @@ import yaml
 from backend.collectors.model import Position, RecipeError
 
 MAX_BYTES = 2_000_000
-MAX_VALUES = 200_000  # values after expanding aliases
+MAX_VALUES = 100_000  # values after expanding aliases (a big catalog holds a few 10,000s)
 MAX_DEPTH = 64
 
 
@@ -126,14 +126,20 @@ class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, y
             node = super().compose_node(parent, index)
         finally:
             self.depth -= 1
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        self.size[id(node)] = 1 + sum(self.size.get(id(c), 1) for c in children)
-        self.height[id(node)] = 1 + max((self.height.get(id(c), 1) for c in children), default=0)
+        if isinstance(node, yaml.ScalarNode):  # size 1, height 1: the default, not stored
+            return node
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        size, height = self.size, self.height
+        total, tallest = 1, 0
+        for child in children:
+            key = id(child)
+            total += size.get(key, 1)
+            tallest = max(tallest, height.get(key, 1))
+        size[id(node)], height[id(node)] = total, tallest + 1
         return node
+
+
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class _Builder:
@@ -148,6 +154,9 @@ class _Builder:
         self.built += 1
         if depth > MAX_DEPTH or self.built > MAX_VALUES:  # the composer's limits make this a safety net
             raise _Limit(node.start_mark, "the file is too large or too deeply nested")
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Limit(node.start_mark, f"the YAML tag {tag} is not allowed in recipes")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -188,7 +197,8 @@ class _Builder:
         text.pos = _pos(self.file, node.start_mark)
         start, end = node.start_mark, node.end_mark
         raw = self.lines[start.line][start.column:end.column] if start.line == end.line else None
-        text.raw_offset = 0 if raw == value else 1 if raw[1:-1] == value and raw[:1] in "'\"" else None
+        text.raw_offset = None if raw is None else 0 if raw == value else \
+            1 if raw[1:-1] == value and raw[:1] in "'\"" else None
         return text
 
 
