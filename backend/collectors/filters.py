@@ -39,35 +39,63 @@ def clean_text(value: Any) -> str:
                     .replace("\u202f", " ").split())
 
 
+NUMBER_RUN = re.compile(r"\d[\d.,' ]*\d|\d")
+SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
+MINUS_SIGNS = ("-", "\u2212", "\u2013")  # hyphen, minus sign, en dash
+
+
+def _number_tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each number; '1 234,56' (space-grouped thousands) is one number,
+    '2 factures 88,40' two."""
+    tokens = []
+    for run in NUMBER_RUN.finditer(text):
+        if " " in run.group() and not SPACE_GROUPED.fullmatch(run.group()):
+            tokens += [(run.start() + m.start(), run.start() + m.end(), m.group())
+                       for m in NUMBER_RUN.finditer(run.group().replace(" ", "\n"))]
+        else:
+            tokens.append((run.start(), run.end(), run.group()))
+    return tokens
+
+
 def parse_amount(value: Any, style: str = "auto") -> Decimal:
-    """'44,20 €' → 44.20; '1 234,56 €' → 1234.56; '1,234.56' (en) → 1234.56; '-12,00' → -12.00."""
+    """'44,20 €' → 44.20; '1 234,56 €' → 1234.56; '1,234.56' (en) → 1234.56; '-12,00' → -12.00.
+
+    The text must hold exactly one number: '44,20 € payée le 05/06/2024' is refused (pick the
+    amount with a regex first) rather than read as a wrong amount."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return Decimal(str(value))
     text = str(value)
     for ch in SPACES:
-        text = text.replace(ch, "")
-    text = re.sub(r"(?i)(eur(os?)?|€|\$|£|chf|usd|gbp|ttc|ht)", "", text)
-    negative = text.strip().startswith("-") or text.strip().startswith("−") or \
-        (text.strip().startswith("(") and text.strip().endswith(")"))
-    digits = re.sub(r"[^0-9,.']", "", text)
-    if not re.search(r"\d", digits):
+        text = text.replace(ch, " ")
+    tokens = _number_tokens(text)
+    if not tokens:
         raise FilterError(f"no amount in '{value}'")
+    if len(tokens) > 1:
+        numbers = ", ".join(t[2] for t in tokens)
+        raise FilterError(f"'{value}' holds several numbers ({numbers}): pick the amount with a regex filter")
+    start, end, token = tokens[0]
+    before = re.sub(r"[€$£]\s*$", "", text[:start].rstrip()).rstrip()
+    after = text[end:]
+    negative = before.endswith(MINUS_SIGNS) or after.startswith(MINUS_SIGNS) or \
+        (before.endswith("(") and ")" in after)
+    digits = token.replace(" ", "").replace("'", "")
+    commas, dots = digits.count(","), digits.count(".")
     if style == "auto":
-        last_comma, last_dot = digits.rfind(","), digits.rfind(".")
-        if last_comma > last_dot:
-            style = "fr"
-        elif last_dot > last_comma and (last_comma >= 0 or len(digits) - last_dot - 1 != 3):
-            style = "en"
+        if commas and dots:
+            style = "fr" if digits.rfind(",") > digits.rfind(".") else "en"
+        elif commas > 1 or (dots == 1 and not commas):
+            style = "en"  # 1,234,567 or 44.2 (a decimal point, as JSON writes it)
         else:
-            style = "fr" if last_dot < 0 else "en"
-    if style == "fr":
-        digits = digits.replace(".", "").replace("'", "").replace(",", ".")
-    else:
-        digits = digits.replace(",", "").replace("'", "")
+            style = "fr"  # 44,20 or 1.234.567
+    thousands, decimal = (".", ",") if style == "fr" else (",", ".")
+    grouped = rf"\d{{1,3}}(?:\{thousands}\d{{3}})*(?:\{decimal}\d+)?|\d+(?:\{decimal}\d+)?"
+    if not re.fullmatch(grouped, digits):
+        raise FilterError(f"cannot read '{value}' as an amount ({style} style)")
+    digits = digits.replace(thousands, "").replace(decimal, ".")
     try:
         amount = Decimal(digits)
     except InvalidOperation:
-        raise FilterError(f"cannot read '{value}' as an amount") from None
+        raise FilterError(f"cannot read '{value}' as an amount ({style} style)") from None
     return -amount if negative else amount
 
 
@@ -78,6 +106,8 @@ def parse_date(value: Any, fmt: str = "auto") -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # epoch, s or ms
+        if value < 1e8:  # before 1973: a year or a count, not a timestamp
+            raise FilterError(f"{value} is not a date (a timestamp in seconds or milliseconds is expected)")
         seconds = value / 1000 if value > 1e11 else value
         return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).date()
     text = clean_text(value)
@@ -88,12 +118,18 @@ def parse_date(value: Any, fmt: str = "auto") -> dt.date:
             raise FilterError(f"'{value}' does not match the date format '{fmt}'") from None
     match = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
     if match:
-        return dt.date(*map(int, match.groups()))
+        return _date(*map(int, match.groups()), value)
+    match = re.search(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b", text)
+    if match:  # 2024/06/05
+        return _date(*map(int, match.groups()), value)
     match = re.search(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b", text)
     if match:  # day first, as in France
         day, month, year = map(int, match.groups())
         year += 2000 if year < 100 else 0
         return _date(year, month, day, value)
+    match = re.search(r"(?<![\d/])(\d{1,2})/(\d{4})\b", text)
+    if match:  # a billing month: 06/2024
+        return _date(int(match.group(2)), int(match.group(1)), 1, value)
     lowered = text.lower()
     match = re.search(r"\b(\d{1,2})(?:er)?\s+([a-zéèûô]+)\.?\s+(\d{4})\b", lowered)
     if match:
@@ -120,11 +156,15 @@ def _date(year: int, month: int, day: int, original: Any) -> dt.date:
 
 
 def parse_currency(value: Any) -> str:
-    text = clean_text(value).lower()
+    """'44,20 €' → EUR, 'CHF 10' → CHF, 'usd' → USD. Words count whole: 'heure' is no euro."""
+    text = clean_text(value)
     for sign, code in CURRENCY_SIGNS.items():
-        if sign in text.split() or sign in text:
+        if not sign.isalpha() and sign in text:
             return code
-    if re.fullmatch(r"[a-z]{3}", text):
+    for word in re.findall(r"[^\W\d_]+", text.lower()):
+        if word in CURRENCY_SIGNS:
+            return CURRENCY_SIGNS[word]
+    if re.fullmatch(r"[A-Za-z]{3}", text):
         return text.upper()
     raise FilterError(f"no currency in '{value}'")
 
