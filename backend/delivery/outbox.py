@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from backend.server.store import Store
 
@@ -47,20 +47,12 @@ def parse_iso(value: str) -> dt.datetime:
     return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
 
 
-def queue(conn: sqlite3.Connection, invoice_id: int, destinations: Iterable[str]) -> None:
-    """Insert pending rows (no-op for ones that exist). The server does this itself when it stores
-    an invoice, in the same transaction; this is for callers outside that path (tests, tools)."""
-    for destination in destinations:
-        conn.execute("INSERT OR IGNORE INTO deliveries(invoice_id, destination, status, created_at) "
-                     "VALUES (?, ?, 'pending', ?)", (invoice_id, destination, iso(now())))
-
-
 def due(store: Store, destinations: Iterable[str], at: dt.datetime) -> list[sqlite3.Row]:
     destinations = tuple(destinations)
     marks = ",".join("?" for _ in destinations) or "NULL"
     return store.query(f"SELECT * FROM deliveries WHERE status IN ('pending', 'retrying') "
-                 f"AND destination IN ({marks}) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                 "ORDER BY id", (*destinations, iso(at)))
+                       f"AND destination IN ({marks}) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+                       "ORDER BY id", (*destinations, iso(at)))
 
 
 def next_due(store: Store, destinations: Iterable[str]) -> dt.datetime | None:

@@ -1,0 +1,79 @@
+"""A keyring for the demo that never touches the user's own.
+
+Keyring entries are named by account id ("account:1:password"), not by home: the demo account
+written into the user's real keyring could overwrite the secret of their real account 1. So the
+demo always uses a private Secret Service:
+
+1. `dbus-run-session` + `gnome-keyring-daemon --unlock`, its files under <home>/demo-keyring
+   (the demo re-runs itself inside the private D-Bus session); or, without those programs,
+2. a session-only keyring in this process's memory (nothing is kept; the demo writes its
+   demo credentials again at each run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+INSIDE_ENV = "INVOICE_COLLECTOR_DEMO_KEYRING"  # set in the re-run: the private session is up
+DEMO_KEYRING_PASSWORD = "invoice-collector-demo"  # unlocks a keyring that holds demo data only
+
+
+class SessionKeyring(KeyringBackend):
+    """Secrets in memory, for this process only."""
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._secrets.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such password")
+
+
+def private_session_available() -> bool:
+    return bool(shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon"))
+
+
+def rerun_in_private_session(home: Path, argv: list[str]) -> int:
+    """Run `python -m backend <argv>` again inside a private D-Bus session. Returns its exit code."""
+    base = home / "demo-keyring"
+    runtime = base / "run"
+    for folder in (base / "data", runtime):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(runtime, 0o700)
+    env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home), XDG_DATA_HOME=str(base / "data"),
+               XDG_RUNTIME_DIR=str(runtime), **{INSIDE_ENV: "1"})
+    env.pop("GNOME_KEYRING_CONTROL", None)  # never reach the user's own daemon
+    command = ["dbus-run-session", "--", sys.executable, "-m", "backend", *argv]
+    return subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode
+
+
+def unlock_private_keyring() -> None:
+    """Inside the private session: start gnome-keyring-daemon, unlocked, and use it."""
+    result = subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+                            input=DEMO_KEYRING_PASSWORD.encode(), capture_output=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"gnome-keyring-daemon failed: {result.stderr.decode(errors='replace').strip()}")
+    for line in result.stdout.decode().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.startswith("GNOME_KEYRING"):
+            os.environ[name] = value
+
+
+def use_session_keyring() -> None:
+    keyring.set_keyring(SessionKeyring())
