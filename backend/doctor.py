@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from backend import config, paths
+from backend.autostart.launch import OUTPUT_LOG
 from backend.autostart.probe import Health, probe
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
@@ -127,7 +128,9 @@ def check_server(port: int, probe_fn: Callable[[int], Health] = probe) -> Check:
     fix = "run `invoice-collector serve`, or `invoice-collector autostart enable` to start it at every login"
     if "another program" in health.detail:
         fix = f"free port {port} or choose another `port` in {config.settings_path()}"
-    return Check("server", WARN, f"not answering on {health.url}: {health.detail}", fix)
+    logs = [paths.log_dir() / name for name in ("invoice-collector.log", OUTPUT_LOG)]
+    details = [f"its log: {log}" for log in logs if log.is_file() and log.stat().st_size]
+    return Check("server", WARN, f"not answering on {health.url}: {health.detail}", fix, details)
 
 
 def check_pairing() -> Check:

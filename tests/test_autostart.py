@@ -311,6 +311,14 @@ def test_xdg_round_trip_through_the_cli(xdg_cli, home, monkeypatch, capsys):
     assert "start at login: not enabled" in capsys.readouterr().out
 
 
+def test_enable_refuses_an_interpreter_that_does_not_import_this_install(tmp_path):
+    autostart.check_importable(sys.executable)  # this venv: the editable install of this checkout
+    bare = tmp_path / "bare venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    with pytest.raises(RuntimeError, match=r"does not import this copy of invoice-collector .*pip install -e"):
+        autostart.check_importable(str(bare / "bin" / "python"))
+
+
 # ---------------------------------------------------------------- macOS and Windows, runners faked
 
 class FakeLaunchctl:
@@ -405,3 +413,22 @@ def wait_for_down(port: int, deadline_s: float = 30) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+@pytest.mark.keyring
+def test_xdg_enable_reports_a_server_that_cannot_start(xdg_cli, home, capsys):
+    """Another program holds the port: the started server exits, and enable says where to look."""
+    from flask import Flask
+
+    from tests.helpers import serve
+    squatter = Flask("squatter")
+    squatter.get("/api/health")(lambda: "not us")
+    with serve(squatter) as url:
+        config.save(config.Settings(port=int(url.rsplit(":", 1)[1])))
+        assert main(["autostart", "enable"]) == 0
+    out = capsys.readouterr().out
+    log = home / "logs" / "server-output.log"
+    assert f"the server stopped at once (exit code 1): see {log}" in out, out
+    assert "cannot listen on 127.0.0.1" in log.read_text()
+    assert xdg_cli.exists()  # the entry stays: the port may be free at the next login
+    assert main(["autostart", "disable"]) == 0

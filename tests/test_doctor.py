@@ -190,10 +190,13 @@ def test_pairing_check_without_keyring_points_at_the_keyring(use_backend):
 
 # ---------------------------------------------------------------- server
 
-def test_server_down_is_a_warning_with_the_command_to_start_it():
+def test_server_down_is_a_warning_with_the_command_to_start_it(home):
     result = doctor.check_server(free_port())
     assert result.status == doctor.WARN and "nothing listens" in result.summary
     assert "invoice-collector serve" in result.fix and "invoice-collector autostart enable" in result.fix
+    assert result.details == []
+    (paths.log_dir() / "server-output.log").write_text("invoice-collector: cannot listen on 127.0.0.1:47311\n")
+    assert doctor.check_server(free_port()).details == [f"its log: {paths.log_dir() / 'server-output.log'}"]
 
 
 def test_another_program_on_the_port_is_named():

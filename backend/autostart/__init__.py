@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
-from backend import config
+from backend import config, paths
 from backend.autostart.common import Install, run_command, start_detached
+from backend.autostart.launch import OUTPUT_LOG
 from backend.autostart.probe import probe, wait_for
+
+ALREADY_RUNNING = "the server already answers"
 
 HELP = """Start the invoice-collector server every time you log in (per user, no admin rights):
   Linux    a systemd user unit (when systemd manages your session), else an XDG autostart entry
@@ -45,13 +51,33 @@ def start_now(port: int):
     def spawn(argv: Sequence[str]) -> str:
         health = probe(port)
         if health.answering:
-            return f"the server already answers on {health.url}: left running"
+            return f"{ALREADY_RUNNING} on {health.url}: left running"
         process = start_detached(argv)
-        health = wait_for(port, deadline_s=20)
-        if health.answering:
-            return f"started the server now (pid {process.pid})"
-        return f"started the server (pid {process.pid}) but it does not answer yet: {health.detail}"
+        deadline = time.monotonic() + 20
+        while True:  # until it answers, exits, or the deadline passes
+            health = probe(port, timeout=1)
+            if health.answering:
+                return f"started the server now (pid {process.pid})"
+            if process.poll() is not None:
+                return (f"the server stopped at once (exit code {process.returncode}): see "
+                        f"{paths.log_dir() / OUTPUT_LOG}, or run `invoice-collector doctor`")
+            if time.monotonic() > deadline:
+                return f"started the server (pid {process.pid}) but it does not answer yet: {health.detail}"
+            time.sleep(0.2)
     return spawn
+
+
+def check_importable(python: str) -> None:
+    """The entry runs `python -m backend` from another folder: this package must be what it imports."""
+    import backend
+    probe_code = "import backend.cli, sys; sys.stdout.write(backend.__file__)"
+    with tempfile.TemporaryDirectory() as neutral:  # not the checkout: the current folder is on sys.path
+        result = subprocess.run([python, "-c", probe_code], cwd=neutral, capture_output=True, text=True,
+                                timeout=60, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    if result.returncode != 0 or Path(result.stdout).resolve() != Path(backend.__file__).resolve():
+        raise RuntimeError(f"{python} does not import this copy of invoice-collector from another folder "
+                           f"({(result.stderr.strip().splitlines() or [result.stdout])[-1]}): install it "
+                           "first (`pip install -e .` in the checkout), then run `autostart enable` again")
 
 
 def server_line(port: int) -> str:
@@ -67,8 +93,15 @@ def run(args: argparse.Namespace) -> int:
     target = manager(spawn=start_now(port))
     try:
         if args.autostart_command == "enable":
-            for note in target.enable(install):
-                print(note)
+            check_importable(install.python)
+            was_running = probe(port).answering
+            notes = target.enable(install)
+            print("\n".join(notes))
+            if was_running and not any(ALREADY_RUNNING in note for note in notes):
+                print("note: a server was already running; if you started it by hand, stop it so that "
+                      "the login entry's server can use the port")
+            if target.starts_itself():  # systemd / launchd: give the server a moment to bind
+                wait_for(port, deadline_s=20)
             print(server_line(port))
         elif args.autostart_command == "disable":
             for note in target.disable():

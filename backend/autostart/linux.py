@@ -113,6 +113,10 @@ class Linux:
             raise RuntimeError(f"`systemctl --user {' '.join(args)}` failed: {detail or result.returncode}")
         return result
 
+    def starts_itself(self) -> bool:
+        """After enable: systemd started the unit (XDG mode started it through `spawn`)."""
+        return self.unit_file.exists() and self.systemd_available()
+
     def enable(self, install: Install) -> list[str]:
         if self.systemd_available():
             notes = self._remove_desktop()

@@ -42,6 +42,9 @@ class MacOS:
     def _loaded(self) -> bool:
         return self.run(["launchctl", "print", f"{self.domain}/{LABEL}"]).returncode == 0
 
+    def starts_itself(self) -> bool:
+        return True  # RunAtLoad: bootstrap starts it
+
     def enable(self, install: Install) -> list[str]:
         notes = []
         if self._loaded():  # bootstrap refuses a loaded label: unload first so changes apply

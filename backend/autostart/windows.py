@@ -70,6 +70,9 @@ class Windows:
         self.registry = registry
         self.spawn = spawn  # the Run key acts at the next login: start the server now too
 
+    def starts_itself(self) -> bool:
+        return False  # the Run key acts at the next login; `spawn` starts it now
+
     def enable(self, install: Install) -> list[str]:
         argv = login_argv(install)
         self.registry.set(VALUE_NAME, run_value(argv))
