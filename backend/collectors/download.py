@@ -16,6 +16,7 @@ from backend.collectors.http import session
 from backend.collectors.model import CollectionError, Invoice
 
 MAX_PDF_BYTES = 50_000_000
+RESYNC_AFTER = 30.0
 
 
 def is_pdf(head: bytes) -> bool:
@@ -43,11 +44,23 @@ def _store(ctx: Context, invoice: Invoice, data: bytes, source: str) -> None:
     invoice.pdf_path, invoice.sha256, invoice.size = target, digest, len(data)
 
 
-def via_session(ctx: Context, invoice: Invoice, url: str) -> None:
-    http = session(ctx)
+def _synced_session(ctx: Context, sync: bool) -> tuple[requests.Session, str]:
+    """The HTTP session and Referer for a PDF. Copying the browser's cookies costs two WebDriver
+    round trips (~12 ms), more than a small PDF: done once per batch, again when the browser
+    changed page (sync) or every RESYNC_AFTER seconds (cookies a page's scripts renew)."""
+    last = getattr(ctx, "_pdf_sync", None)  # (monotonic time, Referer) of the last copy
+    if sync or last is None or ctx._http is None or time.monotonic() - last[0] > RESYNC_AFTER:
+        http = session(ctx)
+        last = ctx._pdf_sync = (time.monotonic(), ctx.driver.current_url)
+        return http, last[1]
+    return ctx._http, last[1]
+
+
+def via_session(ctx: Context, invoice: Invoice, url: str, sync: bool = True) -> None:
+    http, referer = _synced_session(ctx, sync)
     try:
         response = http.get(url, timeout=ctx.timeout(None) * 3, stream=True,
-                            headers={"Referer": ctx.driver.current_url, "Accept": "application/pdf,*/*"})
+                            headers={"Referer": referer, "Accept": "application/pdf,*/*"})
         chunks, size = [], 0
         for chunk in response.iter_content(65536):
             size += len(chunk)
@@ -96,7 +109,9 @@ def from_base64(ctx: Context, invoice: Invoice, content: str) -> None:
     _store(ctx, invoice, data, "the API")
 
 
-def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content: str | None) -> None:
+def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content: str | None,
+              sync: bool = True) -> None:
+    """Save one PDF; sync=False reuses the cookies copied for the previous PDF (same page)."""
     started = time.monotonic()
     if content is not None:
         from_base64(ctx, invoice, content)
@@ -105,5 +120,5 @@ def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content
     elif how == "browser":
         via_browser(ctx, invoice, url)
     else:
-        via_session(ctx, invoice, url)
+        via_session(ctx, invoice, url, sync)
     ctx.note(f"saved {invoice.key} ({invoice.size} bytes, {time.monotonic() - started:.2f}s)")

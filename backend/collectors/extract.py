@@ -40,6 +40,22 @@ return all(itemsBy, itemsSel, document).map(row => {
 });
 """
 
+# The first visible, enabled, not aria-/class-disabled "next" link, with the markers that tell
+# when the next page has replaced this one: the document element and the first item.
+PICK_NEXT_JS = """
+const [links, itemsBy, itemsSel] = arguments;
+const link = links.find(e => e.checkVisibility({opacityProperty: true, visibilityProperty: true})
+  && !e.disabled && e.getAttribute('aria-disabled') !== 'true' && !(e.getAttribute('class') || '').includes('disabled'));
+if (!link) return null;
+let first;
+if (itemsBy === 'xpath') {
+  first = document.evaluate(itemsSel, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+} else {
+  first = document.querySelector(itemsSel);
+}
+return [link, document.documentElement, first || null];
+"""
+
 
 def json_path(data: Any, path: str) -> Any:
     """'bills' / 'data.items' / 'contracts.0.id' in nested JSON (a first part may be a variable)."""
@@ -185,13 +201,13 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
         ctx.progress(f"page {page}: {len(raw_rows)} invoices")
         if not next_page:
             break
-        links = [e for e in ctx.find_all(next_page) if e.is_displayed() and e.is_enabled()
-                 and e.get_attribute("aria-disabled") != "true" and "disabled" not in (e.get_attribute("class") or "")]
-        if not links:
+        found = ctx.find_all(next_page)
+        # One round trip (not five per link): the first usable link, the page and its first row.
+        turn = ctx.driver.execute_script(PICK_NEXT_JS, found, by, sel) if found else None
+        if not turn:
             break
-        marker = ctx.driver.find_element("css selector", "html")
-        first = ctx.find_all(items)[0] if raw_rows else None
-        links[0].click()
+        link, marker, first = turn
+        link.click()
         # The next page is there when the old document (or the old first row) is gone.
         from selenium.common.exceptions import StaleElementReferenceException
 
