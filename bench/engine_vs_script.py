@@ -1,0 +1,78 @@
+"""1. Recipe engine vs hand-written Selenium: the same collection (login, list, every PDF) on the
+bench portal, same Chromium flags, runs alternating so both sides see the same machine state."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from bench import handwritten
+from bench.common import Report, browser_config, spread
+from bench.portal import LOGIN, PASSWORD, Portal
+from tests.helpers import serve
+
+RECIPE = Path(__file__).resolve().parent / "recipes" / "bench.yaml"
+
+
+def load_bench_recipe():
+    from backend.collectors.catalog import load_file
+    providers, errors = load_file(RECIPE)
+    if errors:
+        raise SystemExit("bench recipe invalid:\n" + "\n".join(map(str, errors)))
+    return providers[0]
+
+
+def run_engine(provider, url: str, out: Path, download: str = "session"):
+    from backend.collectors import RunRequest, run_collection
+    request = RunRequest(provider=provider, credentials={"login": LOGIN, "password": PASSWORD}, out_dir=out,
+                         url_overrides={"portal": url}, browser=browser_config())
+    result = run_collection(request)
+    if not result.ok:
+        raise RuntimeError(f"engine run failed: {result.outcome} {result.message}")
+    return {i.key: i.sha256 for i in result.invoices}
+
+
+def run_script(url: str, out: Path, reads: str, pages: int):
+    invoices = handwritten.collect(url, out, reads, pages)
+    return {i["number"]: hashlib.sha256((out / f"{i['number']}.pdf").read_bytes()).hexdigest() for i in invoices}
+
+
+def run(args) -> Report:
+    pages, per_page = (1, 4) if args.quick else (5, 20)
+    repeat = args.repeat or (1 if args.quick else 5)
+    portal = Portal(pages, per_page)
+    provider = load_bench_recipe()
+    sides = {"engine": lambda url, out: run_engine(provider, url, out),
+             "script": lambda url, out: run_script(url, out, "script", pages),
+             "script (element reads)": lambda url, out: run_script(url, out, "elements", pages)}
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    with serve(portal.app) as url, tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        names = list(sides)
+        for round_ in range(repeat + (0 if args.quick else 1)):  # round 0 warms Chromium's caches
+            order = names[round_ % len(names):] + names[:round_ % len(names)]
+            for name in order:
+                out = Path(tmp) / f"{round_}-{names.index(name)}"
+                started = time.perf_counter()
+                got = sides[name](url, out)
+                elapsed = time.perf_counter() - started
+                if got != portal.digests:
+                    raise RuntimeError(f"{name}: collected {len(got)} PDFs, not the portal's {len(portal.digests)}")
+                if round_ or args.quick:
+                    times[name].append(elapsed)
+    ratios = [e / s for e, s in zip(times["engine"], times["script"])]
+    plain = [e / s for e, s in zip(times["engine"], times["script (element reads)"])]
+    report = Report(1, "Engine vs hand-written Selenium",
+                    f"bench portal (bench/portal.py, {pages} pages × {per_page} invoices, ~56 KB PDFs) served by "
+                    "werkzeug in-process; each side starts Chromium (same BASE_FLAGS), logs in, lists every page, "
+                    f"saves every PDF and quits; {repeat} rounds after a warm-up round, the order rotating each "
+                    "round; each run's PDFs are checked against the portal's SHA-256. Script = bench/handwritten.py "
+                    "(one execute_script per page, pages opened by URL, PDFs with requests); the element-reads "
+                    "variant reads each cell with find_element/.text.")
+    for name in sides:
+        report.row(f"{name}: wall time", spread(times[name]))
+    report.row("engine / script (paired per round)", spread(ratios, "×"))
+    report.row("engine / script with element reads", spread(plain, "×"))
+    report.target("engine ≤ 1.10× the script (median of paired ratios)", sorted(ratios)[len(ratios) // 2] <= 1.10)
+    return report

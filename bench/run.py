@@ -1,0 +1,71 @@
+"""Run the benchmarks: print each one's figures and append them to docs/performance.md.
+
+    python bench/run.py                      # all of them, a few minutes
+    python bench/run.py engine download      # chosen ones
+    python bench/run.py api --repeat 3       # more or fewer repeated runs
+    python bench/run.py --quick              # tiny sizes, nothing recorded (the smoke test)
+
+Run under scripts/bench.sh-like conditions: the server benchmarks need a Secret Service keyring;
+when none is on the session bus they start the server under a private dbus-run-session +
+gnome-keyring themselves (see bench/server.py)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # import bench.* and backend.* from the checkout
+
+import logging  # noqa: E402
+
+from bench.common import DOC, command_line, machine, record  # noqa: E402
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the fixture portals log every request otherwise
+
+BENCHMARKS = {
+    "engine": "bench.engine_vs_script",
+    "download": "bench.download_path",
+    "rest": "bench.server_rest",
+    "api": "bench.api_load",
+    "accounts": "bench.many_accounts",
+    "growth": "bench.growth",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", choices=[[]] + list(BENCHMARKS), metavar="NAME",
+                        help=f"which benchmarks ({', '.join(BENCHMARKS)}); default: all")
+    parser.add_argument("--repeat", type=int, default=None, help="repeated runs (default: per benchmark)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes to check the scripts run; records nothing")
+    parser.add_argument("--no-record", action="store_true", help=f"print only, do not append to {DOC.name}")
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    names = args.names or list(BENCHMARKS)
+    machine_line, command = machine(), command_line()
+    print(f"machine: {machine_line}", flush=True)
+    failed = []
+    for name in names:
+        started = time.monotonic()
+        print(f"\n== {name} ...", flush=True)
+        try:
+            report = importlib.import_module(BENCHMARKS[name]).run(args)
+        except Exception as exc:  # noqa: BLE001 — one broken benchmark must not hide the others
+            print(f"{name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            failed.append(name)
+            continue
+        print(report.text(), flush=True)
+        print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
+        if not (args.quick or args.no_record):
+            record(report, command, machine_line)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
