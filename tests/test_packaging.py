@@ -53,11 +53,18 @@ def test_wheel_holds_catalog_schema_demo_and_extension(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "backend/providers.yaml" in names
     assert "backend/collectors/recipe.schema.json" in names
-    demo = [n for n in names if n.startswith("backend/demo/")]
-    assert any(n.endswith(".py") for n in demo) and any(not n.endswith(".py") for n in demo), demo
-    extension = {str(p.relative_to(REPO)) for p in (REPO / "extension").rglob("*") if p.is_file()}
+    demo = files_under(REPO / "backend" / "demo")
+    assert "demo/portal.py" in demo and any(n.endswith(".html") for n in demo), demo
+    assert {f"backend/{n}" for n in demo} <= names
+    extension = files_under(REPO / "extension")
     assert "extension/manifest.json" in extension
     assert {f"backend/{n}" for n in extension} <= names
+
+
+def files_under(folder: Path) -> set[str]:
+    """Every file a checkout has there, as a path relative to the folder's parent."""
+    return {str(p.relative_to(folder.parent)) for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
 
 
 def test_wheel_declares_the_command_and_pinned_dependencies(wheel):
