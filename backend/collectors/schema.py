@@ -21,7 +21,8 @@ from backend.errors import CODES
 SCHEMA_FILE = Path(__file__).with_name("recipe.schema.json")
 SCHEMA_ID = "https://invoice-collector.local/recipe.schema.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
-NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # credential and option names
+IDENT = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "patternErrorMessage": "letters, digits and _ (usable in templates)"}
 CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
 CASE_ACTION_KEYS = ("fail", "message", "message_from", "then")
 STEPS_REF = {"$ref": "#/$defs/steps"}
@@ -162,7 +163,7 @@ def provider_schema() -> dict[str, Any]:
             "credentials": {"type": "array", "items": credential, "minItems": 1},
             "options": {"type": "array", "items": option,
                         "description": "Per-account settings such as a customer number."},
-            "urls": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+            "urls": {"type": "object", "propertyNames": IDENT,
                      "additionalProperties": http_url,
                      "description": "Named base URLs used as {{ urls.NAME }}; tests and demos may override them."},
             "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31,
@@ -190,7 +191,7 @@ def build_schema() -> dict[str, Any]:
             "provider": provider_schema(),
             "steps": {"type": "array", "items": {"$ref": "#/$defs/step"}},
             "step": steps,
-            "fields": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+            "fields": {"type": "object", "propertyNames": IDENT,
                        "additionalProperties": {"$ref": "#/$defs/field"}},
             "field": field_spec_schema(),
             "case": case_schema(),
