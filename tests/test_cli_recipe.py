@@ -167,9 +167,19 @@ def test_check_says_ok_with_counts(tmp_path, capsys, monkeypatch, home):
 
 def test_check_without_files_reads_the_bundled_catalog_and_the_user_folder(capsys, monkeypatch, recipe_home):
     status, out, err = run_in_process(capsys, monkeypatch, ["recipe", "check"])
-    bundled_count = len(__import__("backend.collectors.catalog", fromlist=["load_file"])
-                        .load_file(paths.bundled_catalog())[0])
+    from backend.collectors.catalog import load_file
+    bundled_count = len(load_file(paths.bundled_catalog())[0])
     assert (status, out) == (0, f"OK: {bundled_count + 1} providers in 2 files\n")
+
+
+def test_check_notes_a_user_recipe_that_overrides_a_bundled_one(capsys, monkeypatch, home):
+    from backend.collectors.catalog import load_file
+    bundled_id = load_file(paths.bundled_catalog())[0][0].id
+    user = paths.user_recipes_dir() / "override.yaml"
+    user.write_text(RECIPE.replace("id: tinyportal", f"id: {bundled_id}"), encoding="utf-8")
+    status, out, err = run_in_process(capsys, monkeypatch, ["recipe", "check"])
+    assert status == 0 and out.startswith("OK: ")
+    assert f"note: {user}:2:5: provider '{bundled_id}' overrides the one at {paths.bundled_catalog()}:" in err
 
 
 def test_schema_and_docs_commands_print_and_write(capsys, monkeypatch, tmp_path):

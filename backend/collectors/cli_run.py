@@ -55,7 +55,8 @@ def register(actions) -> None:
     run.add_argument("provider", metavar="PROVIDER", help="provider id")
     run.add_argument("--login", required=True, help="the account's login (the `login` credential field)")
     run.add_argument("--password-stdin", action="store_true",
-                     help="read the password (then any other secret, then one-time codes) from stdin, one per line")
+                     help="read the password (then any other required secret, then one-time codes) from stdin, "
+                          "one per line")
     run.add_argument("--option", action="append", type=_pair, default=[], metavar="NAME=VALUE",
                      help="an account option of the provider (repeatable)")
     run.add_argument("--url", action="append", type=_pair, default=[], metavar="NAME=URL",
@@ -123,8 +124,8 @@ def gather_credentials(provider: Provider, login: str, term: Terminal) -> dict[s
     ordered = ([password_field] if password_field else []) + \
         [f for f in provider.credentials if f not in (login_field, password_field)]
     for item in ordered:
-        if not (item.secret or item.required):
-            continue
+        if not (item.secret or item.required) or (term.from_stdin and not item.required):
+            continue  # with --password-stdin, stdin lines are the required secrets, then the codes
         prompt = f"{item.label_en}{'' if item.required else ' (optional, Enter to skip)'}: "
         value = term.secret(prompt) if item.secret else term.text(prompt)
         if not value and item.required:

@@ -61,7 +61,8 @@ password (and any other secret field) and for one-time codes on the terminal, sa
 in `./invoices` (`--out DIR`), prints the invoices it found (`--json` for JSON) and, on
 failure, the outcome code and the trace folder. `--headed` shows the browser;
 `--url portal=http://127.0.0.1:5000` points one of the recipe's `urls:` at a local copy;
-`--password-stdin` reads the password, then other secrets and codes, from stdin, one per line.
+`--password-stdin` reads the password, then any other required secret, then one-time codes,
+from stdin, one per line (optional secret fields are then left empty).
 
 {exit_status}
 
