@@ -1,7 +1,7 @@
 """`invoice-collector doctor`: checks what collection and delivery need, each with a one-line fix.
 
-Every check is a small function returning a Check, with its outside world (commands, keyring,
-disk usage, HTTP) passed in, so tests can drive each one to OK, WARN and FAIL.
+Every check is a small function returning a Check; what it looks at (settings, commands, disk
+usage, the keyring backend, ports) can be swapped, so tests drive each one to OK, WARN and FAIL.
 Exit status 1 when a check FAILs (collection or delivery cannot work), else 0."""
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ class Check:
 
 
 def _run(argv: Sequence[str]) -> str:
-    result = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    """What a command prints; why it could not run (not executable, hung) instead of raising."""
+    try:
+        result = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run it: {exc}"
     return (result.stdout or "") + (result.stderr or "")
 
 
@@ -71,8 +75,7 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
                   platform: str = sys.platform) -> Check:
     """Chromium/Chrome and chromedriver exist, run, and share a major version."""
     if settings.remote_webdriver_url:
-        return Check("browser", OK, f"remote WebDriver configured: {settings.remote_webdriver_url} "
-                                    "(browser and driver are checked there)")
+        return check_remote_webdriver(settings.remote_webdriver_url)
     from backend.collectors import browser
     from backend.collectors.model import BrowserConfig
     chosen = BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver)
@@ -83,13 +86,12 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
         label = "Chromium/Chrome" if what == "browser" else "chromedriver"
         if not resolved:
             return Check("browser", FAIL, f"{label} not found at {path}", f"{_install_hint(what)}, or {where}")
-        if what == "browser":
-            version = browser_version(resolved, run, platform)
-        else:
-            version = _version(run([resolved, "--version"]))
+        output = "" if what == "browser" else run([resolved, "--version"])
+        version = browser_version(resolved, run, platform) if what == "browser" else _version(output)
         if not version:
-            return Check("browser", FAIL, f"{label} at {resolved} does not report a version",
-                         f"reinstall it, or {where}")
+            said = output.strip().splitlines()[0][:200] if output.strip() else ""
+            return Check("browser", FAIL, f"{label} at {resolved} does not report a version"
+                         + (f" ({said})" if said else ""), f"reinstall it, or {where}")
         found[what] = (resolved, version)
     (bpath, bver), (dpath, dver) = found["browser"], found["driver"]
     summary = f"browser {bver} ({bpath}), chromedriver {dver} ({dpath})"
@@ -98,6 +100,20 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
                      f"install the chromedriver for major version {bver.split('.')[0]} "
                      f"({_install_hint('driver').split(': ')[-1]}), or {where}")
     return Check("browser", OK, summary)
+
+
+def check_remote_webdriver(url: str) -> Check:
+    """A Selenium Grid / remote driver: its W3C /status must say ready."""
+    import requests
+    fix = f"start it, or remove `remote_webdriver_url` from {config.settings_path()} to use the local browser"
+    try:
+        answer = requests.get(url.rstrip("/") + "/status", timeout=5).json().get("value") or {}
+    except (requests.RequestException, ValueError, AttributeError) as exc:
+        return Check("browser", FAIL, f"remote WebDriver {url} does not answer /status ({exc.__class__.__name__})",
+                     fix)
+    if not answer.get("ready"):
+        return Check("browser", FAIL, f"remote WebDriver {url} is not ready: {answer.get('message', '')}", fix)
+    return Check("browser", OK, f"remote WebDriver {url} is ready: {answer.get('message', '')}".rstrip(": "))
 
 
 def check_keyring() -> Check:

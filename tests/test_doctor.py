@@ -84,7 +84,31 @@ def test_driver_of_another_major_version_fails(tmp_path):
 def test_driver_that_prints_no_version_fails(tmp_path):
     driver = script(tmp_path, "chromedriver", "segmentation fault")
     result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=driver))
-    assert result.status == doctor.FAIL and "does not report a version" in result.summary
+    assert result.status == doctor.FAIL and "does not report a version (segmentation fault)" in result.summary
+
+
+def test_driver_that_cannot_run_fails_with_the_reason(tmp_path):
+    driver = tmp_path / "chromedriver"
+    driver.write_text("not a program")  # present, but not executable
+    result = doctor.check_browser(config.Settings(chrome_binary=CHROME, chromedriver=str(driver)))
+    assert result.status == doctor.FAIL and "cannot run it: [Errno 13] Permission denied" in result.summary
+
+
+@pytest.mark.parametrize("ready, status", [(True, "OK"), (False, "FAIL")])
+def test_remote_webdriver_status_is_asked(ready, status):
+    grid = Flask("grid")
+    grid.get("/wd/hub/status")(lambda: {"value": {"ready": ready, "message": "Selenium Grid ready" if ready
+                                                  else "no free slot"}})
+    with serve(grid) as url:
+        result = doctor.check_browser(config.Settings(remote_webdriver_url=url + "/wd/hub"))
+    assert result.status == status
+    assert ("Selenium Grid ready" if ready else "is not ready: no free slot") in result.summary
+
+
+def test_remote_webdriver_down_fails():
+    result = doctor.check_browser(config.Settings(remote_webdriver_url=f"http://127.0.0.1:{free_port()}"))
+    assert result.status == doctor.FAIL and "does not answer /status" in result.summary
+    assert "remote_webdriver_url" in result.fix
 
 
 def test_chrome_on_windows_is_never_run_its_version_comes_from_its_folder(tmp_path):
