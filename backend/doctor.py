@@ -175,7 +175,7 @@ def check_delivery(libeo=None, password: Callable[[], str | None] | None = None)
         else:
             store = Store()
             libeo, paused = delivery.load_libeo(store), delivery.paused_reason(store)
-    where = "set it in the side panel: Réglages (Settings) > Libeo"
+    where = "set it in the side panel: Réglages (Settings) > Envoi vers Libeo"
     if not libeo.inbox and not libeo.smtp_host:
         return Check("libeo", WARN, "Libeo delivery is not configured: invoices stay on this computer",
                      f"{where} (your inbox <company>@box.libeo.io and your SMTP server)")
@@ -196,7 +196,7 @@ def check_delivery(libeo=None, password: Callable[[], str | None] | None = None)
     details = [f"sending is paused: {paused}"] if paused else []
     if not libeo.enabled:
         return Check("libeo", WARN, f"SMTP login to {server} works, but sending to {libeo.inbox} is switched off",
-                     "switch it on in the side panel: Réglages (Settings) > Libeo", details)
+                     "switch it on in the side panel: Réglages (Settings) > Envoi vers Libeo", details)
     if paused:
         return Check("libeo", WARN, f"SMTP login to {server} works, sending to {libeo.inbox} is paused",
                      "save the Libeo settings again in the side panel to resume", details)
