@@ -13,7 +13,7 @@ export function h(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === null || value === undefined || value === false) continue;
     if (name === 'class') {
-      element.classList.add(...[value].flat().filter(Boolean));
+      element.classList.add(...[value].flat().filter(Boolean).join(' ').split(/\s+/).filter(Boolean));
     } else if (name === 'dataset') {
       Object.assign(element.dataset, value);
     } else if (name.startsWith('on') && typeof value === 'function') {

@@ -16,6 +16,7 @@ import { renderPairing } from './views/pairing.js';
 import { mountSettings } from './views/settings.js';
 
 const OFFLINE_RETRY_MS = 2000;
+const NOTICE_LIFETIME_MS = 12000;
 const VIEWS = {
   accounts: { tab: 'accounts', mount: mountAccounts },
   'add-account': { tab: 'accounts', mount: mountAddAccount },
@@ -34,6 +35,7 @@ let screen = null; // 'offline' | 'pairing' | 'main'
 let retryTimer = null;
 let unmountView = null;
 let connecting = null;
+let noticeTimer = null;
 
 function show(name) {
   screen = name;
@@ -116,8 +118,10 @@ function navigate(name, params = {}) {
   else notify('');
 }
 
-/** A short message above the view (announced by screen readers). */
+/** A short message above the view (announced by screen readers); confirmations fade after a while. */
 function notify(text, kind = 'success') {
+  clearTimeout(noticeTimer);
+  if (text && kind === 'success') noticeTimer = setTimeout(() => notify(''), NOTICE_LIFETIME_MS);
   notice.hidden = !text;
   notice.className = `notice notice-${kind}`;
   notice.replaceChildren(text ? h('span', {}, text) : '');

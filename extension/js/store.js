@@ -9,7 +9,7 @@ import * as api from './api.js';
 
 export const ACTIVE_JOB_STATES = new Set(['queued', 'running', 'waiting_for_code']);
 const JOB_POLL_MS = 1000;
-const ACCOUNTS_REFRESH_MS = 15000;
+const ACCOUNTS_REFRESH_MS = 5000; // also how soon a stopped server is noticed
 
 export const store = new EventTarget();
 

@@ -41,7 +41,7 @@ export function mountEditCredentials(container, { navigate, accountId }) {
     const form = h('form', { class: 'form', novalidate: true },
       h('fieldset', { class: 'section' },
         h('legend', {}, t('credentialsTitle', provider.name)),
-        credentialFields(provider, values),
+        credentialFields(provider, values, { editing: true }),
         h('p', { class: ['muted', 'small'] }, t('credentialsKeyringNote'))),
       status, submit);
     const blocked = account.blocked && account.last_outcome
@@ -50,7 +50,7 @@ export function mountEditCredentials(container, { navigate, accountId }) {
       event.preventDefault();
       clearErrors(form);
       setStatus(status, '');
-      if (!checkRequired(form, provider)) return;
+      if (!checkRequired(form, provider, { editing: true })) return;
       try {
         const updated = await busy(submit, () => api.updateCredentials(account.id, readCredentials(form, provider)));
         state.upsertAccount(updated);

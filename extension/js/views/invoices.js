@@ -3,7 +3,7 @@
 import * as api from '../api.js';
 import { busy, errorMessage, field, h } from '../dom.js';
 import { formatAmount, formatDate, formatDateTime } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
 import * as state from '../store.js';
 
@@ -21,7 +21,7 @@ export function deliveryState(invoice) {
   }
   switch (libeo.status) {
     case 'sent':
-      return { kind: 'ok', label: t('deliverySent'), detail: libeo.sent_at ? formatDateTime(libeo.sent_at) : '' };
+      return { kind: 'ok', label: t('deliverySent'), detail: libeo.sent_at ? t('deliverySentAt', formatDateTime(libeo.sent_at)) : '' };
     case 'pending':
       return { kind: 'busy', label: t('deliveryPending') };
     case 'retrying':
@@ -61,6 +61,7 @@ export function mountInvoices(container, { notify }) {
       { value: 'pending', label: t('filterPending') },
       { value: 'retrying', label: t('filterRetrying') },
       { value: 'failed', label: t('filterFailed') },
+      { value: 'baseline', label: t('filterBaseline') },
     ],
   });
   const refresh = h('button', {
@@ -78,24 +79,29 @@ export function mountInvoices(container, { notify }) {
 
   function row(invoice) {
     const delivery = deliveryState(invoice);
-    const open = h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small'] }, icon('file', 'icon icon-small'), t('openPdf'));
-    open.addEventListener('click', () => openPdf(invoice, open, notify));
+    // Portals often print the number as "N° 123": keep only the number itself.
+    const number = (invoice.number || '').replace(/^\s*(?:n°|no\.?|#)\s*/i, '');
+    let open = null;
+    if (invoice.pdf_url) {
+      open = h('button', {
+        type: 'button', class: ['btn', 'btn-ghost', 'btn-small'], 'aria-label': t('openPdfLabel', number || invoice.provider_name),
+      }, icon('file', 'icon icon-small'), t('openPdf'));
+      open.addEventListener('click', () => openPdf(invoice, open, notify));
+    }
     let retry = null;
     if (delivery.retry) {
       retry = h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'] }, t('retry'));
       retry.addEventListener('click', async () => {
         try {
-          const updated = await busy(retry, () => api.retryInvoice(invoice.id));
-          invoices = invoices.map((known) => (known.id === updated.id ? updated : known));
-          renderedSignature = null;
-          load(1);
+          await busy(retry, () => api.retryInvoice(invoice.id));
+          await load(1);
           notify(t('retryQueued'));
         } catch (error) {
           notify(errorMessage(error), 'error');
         }
       });
     }
-    const meta = [invoice.number ? t('invoiceNumber', invoice.number) : null, formatDate(invoice.date)].filter(Boolean).join(' · ');
+    const meta = [number ? t('invoiceNumber', number) : null, formatDate(invoice.date)].filter(Boolean).join(' · ');
     return h('li', { class: ['card', 'invoice'], dataset: { invoiceId: String(invoice.id), delivery: delivery.kind } },
       h('div', { class: 'invoice-top' },
         h('span', { class: 'invoice-provider' }, invoice.provider_name),
@@ -109,7 +115,9 @@ export function mountInvoices(container, { notify }) {
 
   function render(total = invoices.length) {
     list.replaceChildren(...invoices.map(row));
-    summary.textContent = invoices.length ? t('invoicesCount', invoices.length, total) : t('invoicesEmpty');
+    if (!total) summary.textContent = t('invoicesEmpty');
+    else if (invoices.length < total) summary.textContent = t('invoicesShown', invoices.length, total);
+    else summary.textContent = tp('invoicesTotal', total);
     more.hidden = invoices.length >= total;
   }
 

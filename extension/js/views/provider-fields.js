@@ -12,17 +12,21 @@ function inputType(credential) {
   return credential.type === 'email' ? 'email' : 'text';
 }
 
-/** Fields for the provider's credentials. `values` pre-fills non-secret ones. */
-export function credentialFields(provider, values = {}) {
+/**
+ * Fields for the provider's credentials. `values` pre-fills non-secret ones. When `editing`, a
+ * secret left empty keeps the saved one (the server only replaces the fields it receives).
+ */
+export function credentialFields(provider, values = {}, { editing = false } = {}) {
   return provider.credentials.map((credential) => {
     const secret = inputType(credential) === 'password';
     return field({
+      placeholder: editing && secret ? t('secretKeep') : '',
       name: `credentials.${credential.name}`,
       label: localized(credential, 'label') || credential.name,
       type: inputType(credential),
       value: secret ? '' : (values[credential.name] || ''),
       help: localized(credential, 'help') || (credential.type === 'totp_secret' ? t('totpHelp') : ''),
-      required: credential.required,
+      required: credential.required && !(editing && secret),
       autocomplete: 'off',
     });
   });
@@ -58,9 +62,9 @@ export function readOptions(form, provider) {
 }
 
 /** Marks required fields left empty; returns true when none is. */
-export function checkRequired(form, provider) {
+export function checkRequired(form, provider, { editing = false } = {}) {
   const missing = [
-    ...provider.credentials.filter((item) => item.required).map((item) => `credentials.${item.name}`),
+    ...provider.credentials.filter((item) => item.required && !(editing && item.secret)).map((item) => `credentials.${item.name}`),
     ...(provider.options || []).filter((item) => item.required).map((item) => `options.${item.name}`),
   ].filter((name) => !(valueOf(form, name) || '').trim());
   for (const name of [...missing].reverse()) fieldError(form, name, t('fieldRequired'));

@@ -1,0 +1,231 @@
+"""Shared by the extension's browser tests (no tests here): the real server as a subprocess,
+`invoice-collector pair`, Chromium with the unpacked extension, and a small page driver."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+
+from tests.helpers import free_port
+from tests.test_delivery_support import CERT
+
+REPO = Path(__file__).resolve().parent.parent
+EXTENSION_DIR = REPO / "extension"
+EXTENSION_ID = "jkchianpjnkiakaaelbicibbfbgdngeg"
+PANEL_URL = f"chrome-extension://{EXTENSION_ID}/panel.html"
+OPTIONS_URL = f"chrome-extension://{EXTENSION_ID}/options.html"
+ARTIFACTS = REPO / "test-artifacts" / "extension"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+PANEL_WIDTH = 400  # a side panel is 320–400 px wide
+# Chromium only shows its UI (and so picks an extension's locale) in French with its l10n files.
+CHROMIUM_HAS_FRENCH = Path("/usr/lib/chromium/locales/fr.pak").exists()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition"):
+    """Polls `condition` until it returns something truthy (exceptions count as "not yet")."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except (StaleElementReferenceException, AssertionError, requests.RequestException) as exc:
+            value, last_error = None, exc
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" ({last_error})" if last_error else ""))
+
+
+def cli() -> list[str]:
+    """`invoice-collector` from the venv the tests run in."""
+    script = Path(sys.executable).with_name("invoice-collector")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "backend"]
+
+
+class ServerProcess:
+    """`invoice-collector serve --port N` in its own INVOICE_COLLECTOR_HOME, under the real keyring."""
+
+    def __init__(self, home: Path, port: int | None = None):
+        self.home = home
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+        self.log = home / "serve-output.txt"
+
+    @property
+    def env(self) -> dict[str, str]:
+        # SSL_CERT_FILE: the server trusts the loopback SMTP server's throwaway certificate.
+        return dict(os.environ, INVOICE_COLLECTOR_HOME=str(self.home), SSL_CERT_FILE=str(CERT))
+
+    def configure(self, **settings) -> None:
+        """Writes config.json (e.g. url_overrides pointing a recipe at a local portal)."""
+        path = self.home / "config" / "config.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        current = json.loads(path.read_text()) if path.exists() else {}
+        current.update(settings)
+        path.write_text(json.dumps(current, indent=2))
+
+    def start(self) -> "ServerProcess":
+        with open(self.log, "ab") as output:
+            self.process = subprocess.Popen([*cli(), "serve", "--port", str(self.port)], env=self.env,
+                                            stdout=output, stderr=subprocess.STDOUT)
+        wait_until(self.healthy, timeout=30, what=f"the server on port {self.port} ({self.output()})")
+        return self
+
+    def healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"serve exited with {self.process.returncode}: {self.output()}")
+        try:
+            return requests.get(f"http://127.0.0.1:{self.port}/api/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def pair_code(self) -> str:
+        """Runs `invoice-collector pair` and returns the code it prints."""
+        result = subprocess.run([*cli(), "pair"], env=self.env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        match = re.search(r"Pairing code: (\d{3}-\d{3})", result.stdout)
+        assert match, result.stdout
+        return match.group(1)
+
+
+def launch_chromium(profile: Path, language: str = "fr") -> webdriver.Chrome:
+    """Chromium with the unpacked extension, its UI in `language` (which picks the extension's locale)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
+    for argument in ("--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-default-browser-check", f"--user-data-dir={profile}", f"--lang={language}",
+                     f"--load-extension={EXTENSION_DIR}", f"--disable-extensions-except={EXTENSION_DIR}"):
+        options.add_argument(argument)
+    if os.geteuid() == 0:
+        options.add_argument("--no-sandbox")
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # On Linux, Chromium takes its UI language from the environment, not from --lang.
+    env = dict(os.environ, LANGUAGE=language)
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"), env=env)
+    driver = webdriver.Chrome(service=service, options=options)
+    # Headless windows are at least 500 px wide: emulate the side panel's width instead.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": PANEL_WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    return driver
+
+
+class Panel:
+    """Drives the extension's pages the way a user does: find by visible text, click, type, read."""
+
+    def __init__(self, driver: webdriver.Chrome, name: str):
+        self.driver = driver
+        self.name = name
+        self.shots: list[Path] = []
+
+    # --- navigation ---
+    def open(self, url: str = PANEL_URL) -> "Panel":
+        self.driver.get(url)
+        wait_until(lambda: self.driver.execute_script("return document.readyState") == "complete",
+                   what=f"{url} to load")
+        return self
+
+    def set_storage(self, **values) -> None:
+        """Writes chrome.storage.local from an extension page (as the options page would)."""
+        self.driver.execute_async_script(
+            "chrome.storage.local.set(arguments[0]).then(() => arguments[1](true))", values)
+
+    def storage(self) -> dict:
+        return self.driver.execute_async_script("chrome.storage.local.get(null).then(arguments[0])")
+
+    # --- finding ---
+    def find(self, css: str, text: str | None = None, timeout: float = 20.0, visible: bool = True) -> WebElement:
+        """The first element matching `css` (and containing `text`), waiting for it."""
+        def look():
+            for element in self.driver.find_elements(By.CSS_SELECTOR, css):
+                if visible and not element.is_displayed():
+                    continue
+                if text is None or text in element.text:
+                    return element
+            return None
+        try:
+            return wait_until(look, timeout=timeout, what=f"{css!r} with text {text!r} on {self.driver.current_url}")
+        except AssertionError as exc:
+            self.screenshot("failure")
+            raise AssertionError(f"{exc} — page says: {self.body_text()[:800]!r} — console: "
+                                 f"{self.driver.get_log('browser')[-10:]}") from None
+
+    def absent(self, css: str, text: str | None = None, timeout: float = 20.0) -> None:
+        def gone():
+            return not any(e.is_displayed() and (text is None or text in e.text)
+                           for e in self.driver.find_elements(By.CSS_SELECTOR, css))
+        wait_until(gone, timeout=timeout, what=f"{css!r} with {text!r} to go away")
+
+    def body_text(self) -> str:
+        try:
+            return self.driver.find_element(By.TAG_NAME, "body").text
+        except WebDriverException:
+            return ""
+
+    def field(self, label: str, within: WebElement | None = None) -> WebElement:
+        """The control whose <label> reads `label` (so the test also proves labels are wired)."""
+        def look():
+            root = within or self.driver
+            for element in root.find_elements(By.CSS_SELECTOR, "label"):
+                if element.is_displayed() and element.text.rstrip("*").strip() == label:
+                    return self.driver.find_element(By.ID, element.get_attribute("for"))
+            return None
+        return wait_until(look, what=f"a field labelled {label!r} — page says: {self.body_text()[:600]!r}")
+
+    def field_error(self, control: WebElement) -> str:
+        """The error text shown next to a control (through its aria-describedby)."""
+        ids = (control.get_attribute("aria-describedby") or "").split()
+        texts = [self.driver.find_element(By.ID, i).text for i in ids if i.endswith("-error")]
+        return " ".join(t for t in texts if t)
+
+    # --- acting ---
+    def click(self, css: str, text: str | None = None) -> WebElement:
+        element = self.find(css, text)
+        wait_until(element.is_enabled, what=f"{css!r} {text!r} to be enabled")
+        element.click()
+        return element
+
+    def type(self, control: WebElement, value: str, clear: bool = True) -> None:
+        if clear:
+            control.clear()
+        control.send_keys(value)
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        self.shots.append(path)
+        return path
+
+    def console_errors(self) -> list[str]:
+        """Console errors of our own code (network errors of a stopped server are expected)."""
+        return [entry["message"] for entry in self.driver.get_log("browser")
+                if entry["level"] == "SEVERE" and entry.get("source") != "network"]
