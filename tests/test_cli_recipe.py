@@ -163,6 +163,9 @@ def test_check_says_ok_with_counts(tmp_path, capsys, monkeypatch, home):
     good.write_text(RECIPE)
     status, out, _ = run_in_process(capsys, monkeypatch, ["recipe", "check", str(good)])
     assert (status, out) == (0, "OK: 1 provider in 1 file\n")
+    (tmp_path / "second.yml").write_text(RECIPE.replace("id: tinyportal", "id: tiny-two"))
+    status, out, _ = run_in_process(capsys, monkeypatch, ["recipe", "check", str(tmp_path)])  # a folder
+    assert (status, out) == (0, "OK: 2 providers in 2 files\n")
 
 
 def test_check_without_files_reads_the_bundled_catalog_and_the_user_folder(capsys, monkeypatch, recipe_home):

@@ -30,7 +30,8 @@ def register(subparsers) -> None:
                     f"the bundled providers.yaml and the user folder ({paths.HOME_ENV} or the config dir)/"
                     "providers.d/*.yaml. The first file is the base catalog: later files may override its "
                     "providers by id. Exit status: 0 when everything is valid, 1 otherwise.")
-    check.add_argument("files", nargs="*", metavar="FILE", type=Path, help="recipe files to check")
+    check.add_argument("files", nargs="*", metavar="FILE", type=Path,
+                       help="recipe files to check (a folder: its *.yaml and *.yml files)")
     check.set_defaults(func=cmd_check)
 
     cli_run.register(actions)
@@ -55,7 +56,9 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from backend.collectors.catalog import load_catalog
-    catalog = load_catalog(files=list(args.files) if args.files else None)
+    from backend.collectors.catalog import user_files
+    files = [f for path in args.files for f in (user_files(path) if path.is_dir() else [path])]
+    catalog = load_catalog(files=files if args.files else None)
     for error in catalog.errors:
         print(error)
     for provider_id, replaced in sorted(catalog.overridden.items()):

@@ -114,7 +114,8 @@ def _accepts_type(schema: Any, instance: Any, defs: dict) -> bool:
     if "type" in schema:
         return jsonschema.Draft202012Validator({"type": schema["type"]}).is_valid(instance)
     if "enum" in schema or "const" in schema:
-        return isinstance(instance, (str, int, float, bool))
+        values = schema.get("enum", [schema.get("const")])
+        return any(type(instance) is type(v) for v in values)
     for word in ("anyOf", "oneOf"):
         if word in schema:
             return any(_accepts_type(s, instance, defs) for s in schema[word])
