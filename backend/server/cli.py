@@ -8,6 +8,7 @@ import logging.handlers
 import os
 import signal
 import sys
+import time
 
 from backend import config, paths
 
@@ -37,20 +38,27 @@ def _port(text: str) -> int:
     return value
 
 
-def setup_logging() -> str:
+# Selenium logs every WebDriver command with its payload at DEBUG, typed passwords included.
+QUIET_LOGGERS = ("selenium", "urllib3")
+
+
+def setup_logging(verbose: bool = False) -> logging.Handler:
     """A rotating log file under the log dir (5 × 1 MB). Request bodies and secrets are never logged."""
     path = paths.log_dir() / LOG_FILE
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     os.chmod(path, 0o600)
-    for name in ("invoice_collector", "waitress", "backend"):
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
-        logger.addHandler(handler)
-    return str(path)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.WARNING, handler.level))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     from waitress import create_server
 
     from backend.server.app import create_app
@@ -60,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = config.load()
     if args.port:
         settings.port = args.port
-    log_path = setup_logging()
+    log_path = setup_logging(args.verbose).baseFilename
     try:
         app = create_app(settings)
     except KeyringUnavailable as exc:
@@ -78,10 +86,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def terminate(signum, frame) -> None:  # SIGTERM ends the server like Ctrl-C does
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, terminate)
+    # The socket listens from create_server() on; background services start in their own threads.
+    ready, cpu = time.monotonic() - started, time.process_time()
     services.start()
-    print(f"invoice-collector listening on http://127.0.0.1:{settings.port} "
-          f"(log: {log_path})", flush=True)
-    logging.getLogger("invoice_collector.server").info("listening on 127.0.0.1:%s", settings.port)
+    print(f"invoice-collector listening on http://127.0.0.1:{settings.port} (log: {log_path})", flush=True)
+    logging.getLogger("invoice_collector.server").info(
+        "listening on 127.0.0.1:%s (ready in %.2f s; %.2f s of CPU since the process started)",
+        settings.port, ready, cpu)
     try:
         server.run()
     except KeyboardInterrupt:

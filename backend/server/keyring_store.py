@@ -18,6 +18,7 @@ from typing import Iterable
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
 
 from backend import paths
 
@@ -47,8 +48,8 @@ def _insecure(backend: KeyringBackend) -> str | None:
         return "no keyring backend is available"
     if "plaintext" in name.lower() or name.startswith("keyrings.alt"):
         return f"{name} stores secrets in a file readable by anyone who gets the file"
-    children = getattr(backend, "backends", None)
-    if name.startswith("keyring.backends.chainer") and children is not None:
+    if isinstance(backend, ChainerBackend):
+        children = list(backend.backends)
         if not children:
             return "no keyring backend is available"
         for child in children:

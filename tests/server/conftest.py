@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +28,17 @@ BASE = f"http://127.0.0.1:{PORT}"
 RECIPE = Path(__file__).parent / "recipes" / "test-portal.yaml"
 EXTENSION_ORIGIN = "chrome-extension://jkchianpjnkiakaaelbicibbfbgdngeg"
 PASSWORD = "correct horse"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    """Poll with a deadline (no fixed sleeps): returns the first truthy value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -45,8 +45,10 @@ def test_providers_are_listed_without_steps_and_filtered_without_accents(api):
     test = next(p for p in providers if p["id"] == "test-portal")
     assert "steps" not in test and test["terms"]["version"] == "2026-01"
     assert test["logo_url"] is None
-    found = api.get("/api/providers?q=ENERGIE").get_json()["providers"]
-    assert [p["id"] for p in found] == ["test-portal"]
+    found = api.get("/api/providers?q=PORTAIL%20TEST%20ENERGIE").get_json()["providers"]
+    assert [p["id"] for p in found] == ["test-portal"]  # "Portail Test Énergie": case and accents ignored
+    names = [p["name"] for p in providers]
+    assert names == sorted(names, key=lambda n: n.casefold().replace("é", "e").replace("É", "e"))
     assert api.get("/api/providers?q=nothing-like-this").get_json()["providers"] == []
     assert api.get("/api/providers/test-portal/logo").status_code == 404
 

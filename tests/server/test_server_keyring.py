@@ -1,0 +1,114 @@
+"""Credentials in the real Secret Service keyring (gnome-keyring under scripts/test.sh), and a
+password that never shows up anywhere else: database, logs, traces, browser profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import pytest
+from keyring.backend import KeyringBackend
+from jaraco.classes.properties import classproperty
+from keyring.backends.chainer import ChainerBackend
+
+from backend import paths
+from backend.config import Settings
+from backend.server import create_app
+from backend.server.cli import setup_logging
+from backend.server.keyring_store import SERVICE, KeyringUnavailable, check_backend
+from tests.server.conftest import PORT
+
+DISTINCTIVE = "Zq7!pelican-ORCHID-9041"
+
+
+def test_the_backend_is_secret_service(keyring_ready):
+    from keyring.backends.SecretService import Keyring as SecretService
+    assert isinstance(keyring.get_keyring(), SecretService)
+    assert check_backend() == "keyring.backends.SecretService.Keyring"
+
+
+def never_picked(cls):
+    raise RuntimeError("a test double: keyring must never choose it on its own")
+
+
+class PlaintextKeyring(KeyringBackend):  # stands for keyrings.alt's file backend (not installed)
+    priority = classproperty(never_picked)  # not viable, so keyring's automatic choice ignores it
+
+    def get_password(self, service, username):
+        return None
+
+    def set_password(self, service, username, password):
+        raise AssertionError("must never be used")
+
+    def delete_password(self, service, username):
+        pass
+
+
+@pytest.mark.parametrize("backend, why", [
+    (keyring.backends.fail.Keyring(), "no keyring backend"),
+    (keyring.backends.null.Keyring(), "no keyring backend"),
+    (PlaintextKeyring(), "readable by anyone"),
+])
+def test_unsafe_backends_are_refused_with_a_fix(home, backend, why):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        with pytest.raises(KeyringUnavailable) as refused:
+            create_app(Settings(port=PORT))
+        assert why in str(refused.value) and "gnome-keyring" in str(refused.value)
+        assert not (paths.data_dir() / "invoice-collector.sqlite3").exists()  # refused before anything
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_a_chain_with_an_unsafe_member_is_refused(keyring_ready):
+    previous = keyring.get_keyring()
+
+    class Chain(ChainerBackend):  # what keyring picks when keyrings.alt sits next to SecretService
+        priority = classproperty(never_picked)
+        backends = [previous, PlaintextKeyring()]
+    keyring.set_keyring(Chain())
+    try:
+        with pytest.raises(KeyringUnavailable, match="unsafe backend"):
+            check_backend()
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.mark.browser
+def test_round_trip_deletion_and_no_secret_anywhere_after_real_runs(make_api, portal):
+    handler = setup_logging(verbose=True)
+    try:
+        portal.users = {"dora@example.com": DISTINCTIVE, "eve@example.com": "other"}
+        portal.publish("S1", dt.date.today() - dt.timedelta(days=2))
+        api = make_api(portal_url=portal.url)
+        good = api.create(credentials={"email": "dora@example.com", "password": DISTINCTIVE},
+                          since=(dt.date.today() - dt.timedelta(days=7)).isoformat())["account"]
+        bad = api.create(credentials={"email": "eve@example.com", "password": DISTINCTIVE})["account"]
+        api.wait_idle(90)
+        assert api.account(good["id"])["state"] == "ok" and api.invoices(account=good["id"])[0]["pdf_url"]
+        assert api.account(bad["id"])["last_outcome"]["code"] == "LOGIN_FAILED"
+        assert any(paths.traces_dir().iterdir()), "a failed run leaves a trace"
+        assert keyring.get_password(SERVICE, f"account:{good['id']}:password") == DISTINCTIVE
+        for path in ("/api/accounts", f"/api/accounts/{good['id']}", "/api/invoices", "/api/openapi.json"):
+            assert DISTINCTIVE not in api.get(path).get_data(as_text=True)
+        api.services.stop()
+        handler.flush()
+        assert (paths.log_dir() / "invoice-collector.log").stat().st_size > 0
+        leaks = []
+        for root, _, files in os.walk(paths.data_dir().parent):  # database (+ WAL), logs, traces, profiles
+            for name in files:
+                path = os.path.join(root, name)
+                if DISTINCTIVE.encode() in open(path, "rb").read():
+                    leaks.append(path)
+        assert leaks == []
+        assert api.delete(f"/api/accounts/{good['id']}").status_code == 204
+        assert keyring.get_password(SERVICE, f"account:{good['id']}:password") is None
+        assert keyring.get_password(SERVICE, f"account:{good['id']}:email") is None
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()

@@ -1,0 +1,106 @@
+"""`invoice-collector serve` and `pair` as real processes: waitress on 127.0.0.1 only, ready fast,
+paired from another process, revoked from another process, stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.helpers import free_port
+from tests.server.conftest import EXTENSION_ORIGIN, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "backend", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.fixture
+def server(home, keyring_ready):
+    port = free_port()
+    env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home))
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port)], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def healthy():
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=0.5).ok
+        except requests.ConnectionError:
+            assert process.poll() is None, process.communicate()
+            return False
+    wait_for(healthy, 20, "the server to answer")
+    ready_after = time.monotonic() - started
+    yield {"port": port, "env": env, "process": process, "ready_after": ready_after,
+           "base": f"http://127.0.0.1:{port}"}
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+def test_serve_is_ready_fast_and_listens_on_loopback_only(server):
+    log = Path(server["env"]["INVOICE_COLLECTOR_HOME"]) / "logs" / "invoice-collector.log"
+    match = re.search(r"listening on 127\.0\.0\.1:\d+ \(ready in ([\d.]+) s; ([\d.]+) s of CPU", log.read_text())
+    wall, cpu = float(match.group(1)), float(match.group(2))
+    print(f"serve: {wall:.2f} s to listen, {cpu:.2f} s of CPU from the process start (Python included); "
+          f"{server['ready_after']:.2f} s from spawn to the first health answer")
+    # CPU time, not wall time: the test machine runs other suites at once. On an idle machine the
+    # wall time to the first answer is about the CPU time.
+    assert cpu < 1.0, f"serve needed {cpu:.2f} s of CPU before listening"
+    port_hex = f"{server['port']:04X}"
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    local = {fields[1] for fields in listening if fields[1].endswith(f":{port_hex}") and fields[3] == "0A"}
+    assert local == {f"0100007F:{port_hex}"}  # 127.0.0.1, not 0.0.0.0
+    assert not Path("/proc/net/tcp6").exists() or f":{port_hex} " not in Path("/proc/net/tcp6").read_text()
+
+
+def test_pair_from_another_process_then_revoke(server):
+    base, env = server["base"], server["env"]
+    printed = cli("pair", env=env)
+    assert printed.returncode == 0, printed.stderr
+    code = re.search(r"Pairing code: (\d{3}-\d{3})", printed.stdout).group(1)
+    answer = requests.post(f"{base}/api/pair", json={"code": code}, headers={"Origin": EXTENSION_ORIGIN}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Access-Control-Allow-Origin"] == EXTENSION_ORIGIN
+    token = answer.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{base}/api/accounts", headers=auth, timeout=5).json() == {"accounts": []}
+    assert requests.get(f"{base}/api/openapi.json", headers=auth, timeout=5).json()["paths"]
+
+    rebinding = requests.get(f"{base}/api/accounts", headers=auth | {"Host": f"attacker.example:{server['port']}"},
+                             timeout=5)
+    assert rebinding.status_code == 403
+    page = requests.post(f"{base}/api/accounts", data='{"provider": "x"}',
+                         headers=auth | {"Origin": "https://evil.example", "Content-Type": "text/plain"}, timeout=5)
+    assert page.status_code == 403 and "Access-Control-Allow-Origin" not in page.headers
+
+    revoked = cli("pair", "--revoke", env=env)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    assert requests.get(f"{base}/api/accounts", headers=auth, timeout=5).status_code == 401
+
+
+def test_a_second_server_on_the_same_port_says_why_it_cannot_start(server):
+    second = cli("serve", "--port", str(server["port"]), env=server["env"])
+    assert second.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{server['port']}" in second.stderr and "--port" in second.stderr
+
+
+def test_sigterm_stops_the_server_cleanly(server):
+    process = server["process"]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0
+
+
+def test_bad_port_is_a_clear_cli_error(home):
+    result = cli("serve", "--port", "80", env=dict(os.environ, INVOICE_COLLECTOR_HOME=str(home)))
+    assert result.returncode == 2 and "between 1024 and 65535" in result.stderr
