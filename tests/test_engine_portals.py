@@ -96,15 +96,17 @@ TWOSTEP_EXPECTED = [(bill, number, iso, due, amount, "EUR")
                     for bill, number, _, _, _, iso, due, amount in twostep.INVOICES]
 
 
-def test_two_step_login_behind_a_cookie_banner_with_pdfs_on_detail_pages(twostep_portal, browser_config,
+def test_two_step_login_cookie_banner_alert_and_pdfs_on_detail_pages(twostep_portal, browser_config,
                                                                         tmp_path):
     result = run(load_recipe("twostep"), twostep_portal.url, tmp_path, browser_config,
                  {"login": twostep.LOGIN, "password": twostep.PASSWORD})
     assert result.outcome == "OK", result.message
+    # The bill still being made (no PDF on its page yet) is left for a later run, not returned.
     assert summary(result.invoices) == TWOSTEP_EXPECTED
+    assert (result.listed, result.known) == (4, 0)
     assert_pdfs(result.invoices, twostep.PDFS)
     hits = twostep_portal.state.hits
-    assert [hits[f"detail:{row[0]}"] for row in twostep.INVOICES] == [1, 1, 1]
+    assert [hits[f"detail:{row[0]}"] for row in [twostep.PENDING] + twostep.INVOICES] == [1, 1, 1, 1]
 
 
 def test_detail_pages_of_known_invoices_are_not_visited(twostep_portal, browser_config, tmp_path):

@@ -58,6 +58,9 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         "profile.password_manager_enabled": False,
     })
     opts.page_load_strategy = "normal"
+    # A portal's alert() ("Nouveau : la facture électronique !") would fail every later command;
+    # accept it as a user would click OK.
+    opts.unhandled_prompt_behavior = "accept"
     return opts
 
 

@@ -176,7 +176,9 @@ def invoices(ctx: Context, *,
     if not rows and not allow_empty and not (empty_marker and ctx.find_all(empty_marker)):
         raise CollectionError("RECIPE_BROKEN", "the invoice list is empty: the portal's layout may have changed")
     ctx.lists_read += 1
-    _collect(ctx, rows, detail, download)
+    specs = {**fields, **((detail or {}).get("fields") or {})}
+    pdf_optional = any(specs.get(name, {}).get("optional") for name in ("pdf", "pdf_base64"))
+    _collect(ctx, rows, detail, download, pdf_optional)
 
 
 def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout) -> list[dict]:
@@ -225,7 +227,7 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
     return rows
 
 
-def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str) -> None:
+def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str, pdf_optional: bool) -> None:
     moved = True  # the browser changed page since the last PDF: re-read its cookies and URL first
     for values in rows:
         invoice = _to_invoice(values, f"invoice {values.get('id')}")
@@ -241,6 +243,10 @@ def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str) -> N
             values = {**values, **{k: v for k, v in extra.items() if v is not None}}
             invoice = _to_invoice(values, f"invoice {invoice.key}")
             moved = True
+        if want and pdf_optional and not values.get("pdf") and values.get("pdf_base64") is None:
+            # Listed before its PDF exists: not returned, so the next run fetches it once it does.
+            ctx.note(f"invoice {invoice.key} has no PDF yet; left for a later run")
+            continue
         if want:
             try:
                 download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"), sync=moved)

@@ -1,4 +1,5 @@
-"""Portal 2: a two-step login (identifier page, then password page) behind a cookie banner
+"""Portal 2: a two-step login (identifier page, then password page) behind a cookie banner,
+an alert() on the list page,
 that covers the page, and invoices whose PDF link is only on each invoice's detail page."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ INVOICES = [
     ("b-7512", "2024-0401", "3 avril 2024", "58,75 €", "18 avril 2024", "2024-04-03", "2024-04-18", "58.75"),
 ]
 PDFS = {row[0]: make_pdf(f"twostep {row[0]}") for row in INVOICES}
+# The newest bill is listed before its PDF exists (its detail page has no link yet).
+PENDING = ("b-7902", "2024-0701", "5 juillet 2024", "71,10 €", "20 juillet 2024")
 
 
 @dataclass
@@ -53,13 +56,15 @@ PASSWORD_PAGE = """<h1>Bonjour {{ who }}</h1>
 <form method="post" action="/connexion/mot-de-passe">
 <label>Mot de passe <input id="pwd" name="password" type="password"></label><button id="signin">Se connecter</button></form>"""
 
-LIST = """<h1>Mes factures</h1><ul id="bills">
+LIST = """<h1>Mes factures</h1>
+<script>alert('Nouveau : passez à la facture électronique !');</script><ul id="bills">
 {% for row in rows %}<li class="bill" data-id="{{ row[0] }}"><span class="num">Facture n° {{ row[1] }}</span>
 <span class="when">{{ row[2] }}</span> <span class="total">{{ row[3] }}</span>
 <a class="more" href="/factures/{{ row[0] }}">Voir le détail</a></li>{% endfor %}</ul>"""
 
 DETAIL = """<h1>Facture n° {{ row[1] }}</h1><p>À payer avant le <span id="due">{{ row[4] }}</span></p>
-<a id="download" href="/factures/{{ row[0] }}/document.pdf">Télécharger la facture (PDF)</a>"""
+{% if pending %}<p>Votre facture est en cours d'édition.</p>
+{% else %}<a id="download" href="/factures/{{ row[0] }}/document.pdf">Télécharger la facture (PDF)</a>{% endif %}"""
 
 
 def page(body: str, **values):
@@ -98,17 +103,17 @@ def create_app(state: State) -> Flask:
 
     @app.get("/factures")
     def invoices():
-        return page(LIST, rows=INVOICES) if signed_in() else redirect("/connexion")
+        return page(LIST, rows=[PENDING] + INVOICES) if signed_in() else redirect("/connexion")
 
     @app.get("/factures/<bill>")
     def detail(bill: str):
         if not signed_in():
             return redirect("/connexion")
-        row = next((r for r in INVOICES if r[0] == bill), None)
+        row = next((r for r in [PENDING] + INVOICES if r[0] == bill), None)
         if row is None:
             abort(404)
         state.hits.add(f"detail:{bill}")
-        return page(DETAIL, row=row)
+        return page(DETAIL, row=row, pending=row is PENDING)
 
     @app.get("/factures/<bill>/document.pdf")
     def pdf(bill: str):
