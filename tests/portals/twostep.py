@@ -1,6 +1,6 @@
-"""Portal 2: a two-step login (identifier page, then password page) behind a cookie banner,
-an alert() on the list page,
-that covers the page, and invoices whose PDF link is only on each invoice's detail page."""
+"""Portal 2: a two-step login (identifier page, then password page) behind a cookie banner
+that covers the page, an alert() on the list page, and invoices whose PDF link is only on
+each invoice's detail page (the newest one has none yet)."""
 
 from __future__ import annotations
 
