@@ -77,7 +77,7 @@ def test_unreachable_portal_is_provider_down(browser_config, tmp_path):
 def test_html_error_page_instead_of_a_pdf_is_download_failed_never_an_invoice(broken_portal, browser_config,
                                                                            tmp_path):
     delivered = []
-    result = run(load_recipe("broken"), broken_portal.url, tmp_path, browser_config,
+    result = run(load_recipe("broken", "broken"), broken_portal.url, tmp_path, browser_config,
                  {"login": broken.LOGIN, "password": broken.PASSWORD}, on_invoice=delivered.append,
                  trace_dir=tmp_path / "traces")
     assert result.outcome == "DOWNLOAD_FAILED"
@@ -117,3 +117,10 @@ def test_wrong_one_time_code_and_totp_key_never_reach_the_trace(otp_portal, brow
     trace = trace_files(result)
     assert leaks(result.trace_path, [other_key, otp.PASSWORD]) == []
     assert "one-time code computed from the TOTP secret" in trace["log"]
+
+
+def test_invalid_selector_names_the_locator(broken_portal, browser_config, tmp_path):
+    provider = load_recipe("broken", "broken-selector")
+    result = run(provider, broken_portal.url, tmp_path, browser_config, {"login": "x"})
+    assert (result.outcome, result.message) == ("RECIPE_BROKEN", "'#docs .doc[' is not a valid CSS selector")
+    assert result.failed_line == provider.steps[1].pos.line

@@ -10,7 +10,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import InvalidSelectorException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -172,7 +172,11 @@ class Context:
     # ---- elements ------------------------------------------------------------------------
     def find_all(self, locator: str, root: Any = None) -> list[WebElement]:
         by, value = parse_locator(self.render(locator))
-        return (root or self.driver).find_elements(by, value)
+        try:
+            return (root or self.driver).find_elements(by, value)
+        except InvalidSelectorException:
+            kind = "XPath" if by == By.XPATH else "CSS selector"
+            raise CollectionError("RECIPE_BROKEN", f"'{locator}' is not a valid {kind}") from None
 
     def find(self, locator: str, timeout: float | None = None, visible: bool = False) -> WebElement:
         def present(driver: WebDriver) -> WebElement | bool:

@@ -9,6 +9,7 @@ from backend.collectors.context import Context
 from backend.collectors.filters import FILTERS, FilterError, apply_filters, clean_text, parse_amount, \
     parse_currency, parse_date
 from backend.collectors.model import CollectionError, Invoice
+from backend.collectors.steps.inputs import _click as click_element
 from backend.collectors.steps.registry import FieldSpecs, Locator, StepList
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
@@ -209,7 +210,7 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
         if not turn:
             break
         link, marker, first = turn
-        link.click()
+        click_element(ctx, link, next_page, timeout)  # waits out an overlay fading away
         # The next page is there when the old document (or the old first row) is gone.
         from selenium.common.exceptions import StaleElementReferenceException
 

@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, \
-    TimeoutException, WebDriverException
+from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException, \
+    InvalidSelectorException, JavascriptException, NoSuchElementException, NoSuchFrameException, \
+    StaleElementReferenceException, TimeoutException, WebDriverException
 
 from backend.collectors.browser import Browser
 from backend.collectors.context import Context
@@ -63,8 +64,13 @@ def raise_failed_downloads(ctx: Context) -> None:
 def classify(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, CollectionError):
         return exc.code, exc.message
-    if isinstance(exc, (NoSuchElementException, StaleElementReferenceException)):
+    if isinstance(exc, (NoSuchElementException, StaleElementReferenceException, NoSuchFrameException,
+                        ElementNotInteractableException, ElementClickInterceptedException)):
         return "RECIPE_BROKEN", f"the page no longer matches the recipe ({type(exc).__name__})"
+    if isinstance(exc, InvalidSelectorException) or (
+            isinstance(exc, JavascriptException) and "is not a valid" in (exc.msg or "")):
+        detail = (exc.msg or "").strip().splitlines()[0] if exc.msg else type(exc).__name__
+        return "RECIPE_BROKEN", f"a locator is not valid CSS or XPath: {detail}"
     if isinstance(exc, TimeoutException):
         return "TIMEOUT", "the portal did not answer in time"
     if isinstance(exc, WebDriverException):
