@@ -1,79 +1,93 @@
-"""The provider portal the extension's browser tests collect from (no tests here).
-
-It wraps the fixture portal and recipe of the server tests, and tells the panel tests what a
-user would type and see for it."""
+"""Provider portals the extension's browser tests collect from (no tests here), and what a user
+types and sees for each: the bundled demo provider « Énergie Démo » (backend/demo/portal.py),
+and the server tests' fixture portal, which can ask for a one-time code."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from pathlib import Path
 
+from backend.demo.portal import DEMO_LOGIN, DEMO_PASSWORD, start_demo_portal
+from backend.demo.store import load_invoices, publish_invoice
 from tests.helpers import serve
 from tests.server.conftest import RECIPE
 from tests.server.portal import Portal
 
 
-@dataclass
-class DemoPortal:
-    portal: Portal
-    base_url: str
-    stack: ExitStack
-    provider_id: str = "test-portal"
-    name: str = "Portail Test Énergie"
-    search: str = "energie"  # accents do not matter to the search
-    login: str = "alice@example.com"
-    password: str = "correct horse"
-    login_label_fr: str = "Adresse e-mail"
-    password_label_fr: str = "Mot de passe"
-    login_label_en: str = "Email address"
-    password_label_en: str = "Password"
-    initial_keys: list[str] = field(default_factory=lambda: ["FA-1001", "FA-1002"])
-    new_key: str = "FA-2001"
+class PortalUnderTest:
+    provider_id: str
+    name: str
+    search: str
+    login: str
+    password: str
+    labels_fr: tuple[str, str]  # login, password
+    labels_en: tuple[str, str]
 
-    @classmethod
-    def start(cls, server, otp_code: str | None = None) -> "DemoPortal":
-        """Starts the portal and points the server's recipe at it (before the server starts)."""
-        stack = ExitStack()
-        portal = Portal(otp_code=otp_code)
-        base_url = stack.enter_context(serve(portal.app()))
-        cls._copy_recipe(server)
-        server.configure(url_overrides={"test-portal": {"portal": base_url}})
-        return cls(portal, base_url, stack)
+    def __init__(self) -> None:
+        self.stack = ExitStack()
 
-    @staticmethod
-    def _copy_recipe(server) -> None:
-        target = server.home / "config" / "providers.d"
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(RECIPE, target / RECIPE.name)
+    def credentials(self, lang: str = "fr") -> dict[str, str]:
+        login_label, password_label = self.labels_fr if lang == "fr" else self.labels_en
+        return {login_label: self.login, password_label: self.password}
 
-    @property
-    def credentials_fr(self) -> dict[str, str]:
-        return {self.login_label_fr: self.login, self.password_label_fr: self.password}
+    def password_label(self, lang: str = "fr") -> str:
+        return (self.labels_fr if lang == "fr" else self.labels_en)[1]
 
-    @property
-    def credentials_en(self) -> dict[str, str]:
-        return {self.login_label_en: self.login, self.password_label_en: self.password}
-
-    @property
-    def secret_labels_fr(self) -> list[str]:
-        return [self.password_label_fr]
-
-    @property
-    def secret_labels_en(self) -> list[str]:
-        return [self.password_label_en]
-
-    def publish_initial(self) -> None:
-        for n, key in enumerate(self.initial_keys):
-            self.portal.publish(key, dt.date(2026, 9 + n, 5), amount=f"{40 + n},10 €")
-
-    def publish_new(self) -> str:
-        self.portal.publish(self.new_key, dt.date(2026, 11, 5), amount="57,30 €")
-        return self.new_key
-
-    def number_of(self, key: str) -> str:
-        return key
+    def login_label(self, lang: str = "fr") -> str:
+        return (self.labels_fr if lang == "fr" else self.labels_en)[0]
 
     def stop(self) -> None:
         self.stack.close()
+
+
+class DemoEnergie(PortalUnderTest):
+    """« Énergie Démo », the bundled demo provider: six invoices already issued."""
+    provider_id = "demo-energie"
+    name = "Énergie Démo"
+    search = "energie demo"  # accents do not matter to the search
+    login = DEMO_LOGIN
+    password = DEMO_PASSWORD
+    labels_fr = ("Adresse e-mail", "Mot de passe")
+    labels_en = ("E-mail address", "Password")
+
+    def __init__(self, server, state_dir: Path) -> None:
+        """Starts the portal and points the server's recipe at it (before the server starts)."""
+        super().__init__()
+        self.state_dir = state_dir
+        running = self.stack.enter_context(start_demo_portal(state_dir))
+        # A fresh browser profile at each run, so that a changed password is really tried.
+        server.configure(url_overrides={self.provider_id: {"portal": running.url}}, persistent_profiles=False)
+
+    @property
+    def initial_count(self) -> int:
+        return len(load_invoices(self.state_dir))
+
+    def publish_new(self) -> str:
+        """Issues a new invoice on the portal; returns its number."""
+        return publish_invoice(self.state_dir, "57.30")["number"]
+
+
+class CodePortal(PortalUnderTest):
+    """The server tests' fixture portal: asks for an SMS code after the password."""
+    provider_id = "test-portal"
+    name = "Portail Test Énergie"
+    search = "test"
+    login = "alice@example.com"
+    password = "correct horse"
+    labels_fr = ("Adresse e-mail", "Mot de passe")
+    labels_en = ("Email address", "Password")
+    code = "424242"
+    initial_count = 2
+
+    def __init__(self, server) -> None:
+        super().__init__()
+        self.portal = Portal(otp_code=self.code)
+        for month in range(self.initial_count):
+            self.portal.publish(f"FA-{month + 1}", dt.date(2026, 9 + month, 5))
+        base_url = self.stack.enter_context(serve(self.portal.app()))
+        recipes = server.home / "config" / "providers.d"
+        recipes.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(RECIPE, recipes / RECIPE.name)
+        server.configure(url_overrides={self.provider_id: {"portal": base_url}})
