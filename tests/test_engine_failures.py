@@ -124,3 +124,13 @@ def test_invalid_selector_names_the_locator(broken_portal, browser_config, tmp_p
     result = run(provider, broken_portal.url, tmp_path, browser_config, {"login": "x"})
     assert (result.outcome, result.message) == ("RECIPE_BROKEN", "'#docs .doc[' is not a valid CSS selector")
     assert result.failed_line == provider.steps[1].pos.line
+
+
+def test_missing_browser_programs_are_named_with_the_fix(tmp_path, browser_config):
+    provider = load_recipe("classic", "classic")
+    browser_config.chromedriver = str(tmp_path / "no-chromedriver")
+    result = run(provider, "http://127.0.0.1:9", tmp_path, browser_config, {})
+    assert result.outcome == "INTERNAL"
+    assert result.message == (f"cannot start Chromium: chromedriver not found at {tmp_path / 'no-chromedriver'}: "
+                              "install it (Debian/Ubuntu: apt install chromium-driver) or give its path in the "
+                              "settings or $CHROMEDRIVER")

@@ -64,6 +64,16 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
     return opts
 
 
+def _check_installed(config: BrowserConfig) -> None:
+    """Name the missing program and how to get it (Selenium's own message does not)."""
+    from selenium.common.exceptions import WebDriverException
+    for path, what, env, package in ((chrome_binary(config), "Chromium", "CHROME_BIN", "chromium"),
+                                     (chromedriver_path(config), "chromedriver", "CHROMEDRIVER", "chromium-driver")):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)) and not shutil.which(path):
+            raise WebDriverException(f"{what} not found at {path}: install it (Debian/Ubuntu: apt install "
+                                     f"{package}) or give its path in the settings or ${env}")
+
+
 class Browser:
     """One Chromium for one run; closed (and its temporary profile removed) on exit."""
 
@@ -78,11 +88,18 @@ class Browser:
             self._temp_profile = tempfile.mkdtemp(prefix="ic-profile-")
             profile = Path(self._temp_profile)
         opts = chrome_options(config, download_dir, profile)
-        if config.remote_url:
-            self.driver = webdriver.Remote(command_executor=config.remote_url, options=opts)
-        else:
-            service = Service(executable_path=chromedriver_path(config))
-            self.driver = webdriver.Chrome(service=service, options=opts)
+        if not config.remote_url:
+            _check_installed(config)
+        try:
+            if config.remote_url:
+                self.driver = webdriver.Remote(command_executor=config.remote_url, options=opts)
+            else:
+                service = Service(executable_path=chromedriver_path(config))
+                self.driver = webdriver.Chrome(service=service, options=opts)
+        except Exception:
+            if self._temp_profile:  # Chromium did not start: leave no temporary profile behind
+                shutil.rmtree(self._temp_profile, ignore_errors=True)
+            raise
         self.driver.set_page_load_timeout(config.page_load_timeout)
 
     def close(self) -> None:
