@@ -9,6 +9,7 @@ invoice is collected and delivered. Running it again in the same home sends noth
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend import paths
-from backend.delivery import demo_keyring, demo_portal
+from backend.delivery import demo_keyring
 from backend.delivery import settings as dsettings
 from backend.delivery.inbox import LocalSmtpServer, MaildirHandler
 
+PROVIDER = "demo-energie"
 DEMO_INBOX = "demo-entreprise@box.libeo.io"
 DEMO_SENDER = "demo@invoice-collector.example"
 JOB_TIMEOUT = 180.0
@@ -67,6 +69,7 @@ def main(as_json: bool = False, verbose: bool = False) -> int:
         return demo_keyring.rerun_in_private_session(home, (["-v"] if verbose else []) + ["demo"]
                                                      + (["--json"] if as_json else []))
     say = Reporter(as_json)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the portal's request log is not the story
     try:
         tally, inbox = run(home, say)
     except DemoError as exc:
@@ -114,14 +117,23 @@ def _wait_job(services, job_id: int) -> dict:
     raise DemoError(f"the collection did not finish within {JOB_TIMEOUT:.0f} s")
 
 
-def _collect(services, account_id: int, job: dict | None, say: Reporter, tally: Tally) -> dict:
+def _collect(services, account_id: int, job: dict | None, tally: Tally) -> dict:
+    """Run one collection (the given job, or a new sync) to its end, through the job manager."""
     from backend.server import account_ops
+    from backend.server.errors import ApiError
     if job is None:
-        job = account_ops.sync_now(services, account_id)
+        try:
+            job = account_ops.sync_now(services, account_id)
+        except ApiError as exc:
+            if "job" not in exc.extra:
+                raise DemoError(exc.message) from None
+            _wait_job(services, exc.extra["job"]["id"])  # the scheduler had started one: let it end
+            job = account_ops.sync_now(services, account_id)
     job = _wait_job(services, job["id"])
     outcome = job.get("outcome") or {}
     if job["state"] != "succeeded":
-        raise DemoError(f"the collection failed: {outcome.get('code')} — {outcome.get('message_en') or outcome.get('message')}")
+        raise DemoError(f"the collection failed: {outcome.get('code')}: "
+                        f"{outcome.get('message_en') or outcome.get('message')}")
     tally.collected += job["new_invoices"] + job["baseline"]
     tally.baseline += job["baseline"]
     return job
@@ -145,6 +157,7 @@ def _wait_deliveries(store) -> list:
 def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
     from backend.collectors import load_catalog
     from backend.config import load as load_config
+    from backend.demo import publish_invoice, start_demo_portal
     from backend.server import account_ops
     from backend.server.app import create_app
     from backend.server.services import EXTENSION_KEY
@@ -156,64 +169,71 @@ def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
     store = Store()
     _check_home(store)
     inbox_dir = home / "demo-inbox"
-    handler = MaildirHandler(inbox_dir)
-    smtp = LocalSmtpServer(handler).start()
-    portal = demo_portal.start()
+    smtp = LocalSmtpServer(MaildirHandler(inbox_dir)).start()
+    portal_state = home / "demo-portal"
+    portal = start_demo_portal(portal_state)
     services = None
     try:
-        say(f"Libeo inbox stand-in: an SMTP server on 127.0.0.1:{smtp.port}; each message it accepts is written "
-            f"to {inbox_dir}")
-        say(f"Demo portal « {portal.name} » on {portal.url}")
+        say(f"Libeo inbox stand-in: an SMTP server on 127.0.0.1:{smtp.port}; each message it accepts is "
+            f"written to {inbox_dir}")
         dsettings.save_libeo(store, dsettings.merge_libeo(dsettings.load_libeo(store), {
             "enabled": True, "inbox": DEMO_INBOX, "sender": DEMO_SENDER, "smtp_host": "127.0.0.1",
             "smtp_port": smtp.port, "smtp_security": "plain", "smtp_username": ""}))
         say(f"Libeo destination: mail from {DEMO_SENDER} to {DEMO_INBOX} through 127.0.0.1:{smtp.port} "
             "(plain SMTP is allowed only to this computer)")
         config = load_config()
-        config.url_overrides = {**config.url_overrides, portal.provider_id: portal.url_overrides}
+        config.url_overrides = {**config.url_overrides, PROVIDER: {"portal": portal.url}}
         app = create_app(config, store=store, catalog=load_catalog())
         services = app.extensions[EXTENSION_KEY]
         services.start()
-        before = _sent_ids(store)
-        account_id, job = _account(services, portal, say)
-        first = _collect(services, account_id, job, say, tally)
-        say(f"Collection: {first['baseline']} baseline invoice(s) (already on the portal before the account: "
-            f"kept, never sent), {first['new_invoices']} new")
-        published = portal.publish()
-        say(f"The portal publishes a new invoice: n° {published['number']} of {published['date']}")
-        second = _collect(services, account_id, None, say, tally)
-        say(f"Collection: {second['new_invoices']} new invoice(s)"
-            + (" → queued for Libeo" if second["new_invoices"] else " (already collected by an earlier run: "
-               "nothing to send again)"))
+        say(f"Demo portal « {services.provider_name(PROVIDER)} » on {portal.url} (its invoices: {portal_state})")
+        before, files_before = _sent_ids(store), set(inbox_dir.glob("*.eml"))
+        account_id, job = _account(services, say)
+        if job is not None:  # a new account: the first collection is the baseline
+            first = _collect(services, account_id, job, tally)
+            say(f"First collection: {first['baseline']} invoice(s) already on the portal → baseline (kept as "
+                f"known, never sent: not retroactive); {first['new_invoices']} new")
+        published = publish_invoice(portal_state)
+        say(f"The portal publishes a new invoice: n° {published['number']} of {published['date']}, "
+            f"{published['amount']} €")
+        known = store.query_one("SELECT COUNT(*) AS n FROM invoices WHERE account_id = ?", (account_id,))["n"]
+        second = _collect(services, account_id, None, tally)
+        say(f"Collection: {second['new_invoices']} new invoice(s): PDF downloaded, stored, queued for Libeo; "
+            f"the {known} collected before are known and skipped")
         left = _wait_deliveries(store)
         newly_sent = sorted(_sent_ids(store) - before)
         tally.delivered = len(newly_sent)
-        for row in store.query(f"SELECT d.message_id, i.number, i.date FROM deliveries d JOIN invoices i ON "
+        for row in store.query("SELECT d.message_id, i.number, i.date FROM deliveries d JOIN invoices i ON "
                                f"i.id = d.invoice_id WHERE d.id IN ({','.join('?' * len(newly_sent))})", newly_sent):
-            say(f"Delivered: invoice n° {row['number']} of {row['date']}, Message-ID {row['message_id']}")
+            say(f"Delivered: invoice n° {row['number']} of {row['date']} accepted by the inbox (Message-ID "
+                f"{row['message_id']})")
+        for path in sorted(set(inbox_dir.glob("*.eml")) - files_before):
+            say(f"Written: {path}")
         for row in left:
             say(f"Not delivered yet: invoice n° {row['number']} ({row['status']}): {row['last_error']}")
         account = account_ops.get(services, account_id)
-        say(f"Account: {account['invoices_collected']} invoice(s) known, {account['invoices_sent']} sent in all")
+        say(f"Account: {account['invoices_collected']} invoice(s) known, {account['invoices_sent']} sent in all "
+            "runs")
     finally:
         if services is not None:
             services.stop(timeout=10)
-        portal.stop()
+        portal.close()
         smtp.stop()
     return tally, inbox_dir
 
 
-def _account(services, portal, say: Reporter) -> tuple[int, dict | None]:
-    """The demo account (created once per home). Returns (id, the first sync's job or None)."""
+def _account(services, say: Reporter) -> tuple[int, dict | None]:
+    """The demo account (created once per home). Returns (id, the first collection's job or None)."""
+    from backend.demo import DEMO_LOGIN, DEMO_PASSWORD
     from backend.server import account_ops, keyring_store
-    row = services.store.query_one("SELECT id FROM accounts WHERE provider = ? ORDER BY id LIMIT 1",
-                                   (portal.provider_id,))
+    credentials = {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+    row = services.store.query_one("SELECT id FROM accounts WHERE provider = ? ORDER BY id LIMIT 1", (PROVIDER,))
     if row is not None:
-        keyring_store.set_credentials(row["id"], portal.credentials)  # a session-only keyring forgot them
-        say(f"Demo account already here (id {row['id']}): collecting again")
+        keyring_store.set_credentials(row["id"], credentials)  # a session-only keyring forgot them
+        say(f"Demo account already here (id {row['id']}, login {DEMO_LOGIN}): its invoices so far are known")
         return row["id"], None
-    account, job = account_ops.create(services, {"provider": portal.provider_id, "terms_accepted": True,
-                                                 "credentials": portal.credentials})
-    say(f"Demo account created (id {account['id']}, login {account['login']}); its password is in the keyring. "
-        "First collection…")
+    account, job = account_ops.create(services, {"provider": PROVIDER, "terms_accepted": True,
+                                                 "credentials": credentials})
+    say(f"Demo account created (id {account['id']}, login {account['login']}); its password went to the "
+        "keyring. First collection (Chromium, headless)…")
     return account["id"], job

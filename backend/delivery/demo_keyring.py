@@ -60,7 +60,12 @@ def rerun_in_private_session(home: Path, argv: list[str]) -> int:
                XDG_RUNTIME_DIR=str(runtime), **{INSIDE_ENV: "1"})
     env.pop("GNOME_KEYRING_CONTROL", None)  # never reach the user's own daemon
     command = ["dbus-run-session", "--", sys.executable, "-m", "backend", *argv]
-    return subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for line in process.stderr:  # the private bus's own chatter (fd limits, a11y activation) is noise
+        if not line.startswith(b"dbus-daemon["):
+            sys.stderr.buffer.write(line)
+            sys.stderr.buffer.flush()
+    return process.wait()
 
 
 def unlock_private_keyring() -> None:
