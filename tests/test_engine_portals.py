@@ -190,3 +190,14 @@ def test_wrong_password_inside_the_iframe_is_login_failed(otp_portal, browser_co
     result = run(load_recipe("otp"), otp_portal.url, tmp_path, browser_config,
                  {"login": otp.SMS_LOGIN, "password": "wrong"}, ask_code=lambda prompt, kind: None)
     assert (result.outcome, result.message) == ("LOGIN_FAILED", "Identifiants invalides.")
+
+
+def test_a_profile_in_use_is_reported_as_such(classic_portal, browser_config, tmp_path):
+    from backend.collectors.browser import Browser
+    browser_config.profile_dir = tmp_path / "profile"
+    with Browser(browser_config, tmp_path):  # another run of the same account holds the profile
+        result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path, browser_config,
+                     CLASSIC_CREDENTIALS)
+    assert (result.outcome, result.message) == (
+        "INTERNAL", f"cannot start Chromium: the browser profile {tmp_path / 'profile'} is in use by another "
+                    "Chromium (another collection for this account, or a window left open)")

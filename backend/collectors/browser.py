@@ -96,9 +96,13 @@ class Browser:
             else:
                 service = Service(executable_path=chromedriver_path(config))
                 self.driver = webdriver.Chrome(service=service, options=opts)
-        except Exception:
+        except Exception as exc:
             if self._temp_profile:  # Chromium did not start: leave no temporary profile behind
                 shutil.rmtree(self._temp_profile, ignore_errors=True)
+            elif os.path.lexists(profile / "SingletonLock"):
+                from selenium.common.exceptions import WebDriverException
+                raise WebDriverException(f"the browser profile {profile} is in use by another Chromium "
+                                         "(another collection for this account, or a window left open)") from exc
             raise
         self.driver.set_page_load_timeout(config.page_load_timeout)
 
