@@ -183,6 +183,6 @@ def test_a_mutated_valid_recipe_never_crashes_the_validator(tmp_path_factory, wh
     path = tmp_path_factory.mktemp("mutant") / "r.yaml"
     path.write_text(text, encoding="utf-8")
     providers, errors = load_file(path)
-    assert bool(providers) != bool(errors) or (not providers and errors)
+    assert providers or errors  # a broken part never silences the file
     for error in errors:
         assert 1 <= error.line <= text.count("\n") + 2 and error.column >= 1
