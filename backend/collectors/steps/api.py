@@ -56,8 +56,12 @@ def _query(ctx: Context, params: dict | None) -> dict[str, str]:
     return out
 
 
-def _refuse(status: int, content: bytes, fail_on: dict | None, error_code: str, error_message: str,
-            url: str) -> None:
+class _Empty(Exception):
+    """An error answer the recipe declared as "nothing here" (`empty_on`)."""
+
+
+def _refuse(status: int, content: bytes, fail_on: dict | None, empty_on: list | None, error_code: str,
+            error_message: str, url: str) -> None:
     """Turn an HTTP error into an outcome: 'STATUS:CODE' (CODE read from the JSON answer) wins over 'STATUS'."""
     code = detail = None
     try:
@@ -67,10 +71,13 @@ def _refuse(status: int, content: bytes, fail_on: dict | None, error_code: str, 
     if isinstance(data, dict):
         code = json_path(data, error_code)
         detail = json_path(data, error_message)
+    keys = (f"{status}:{code}", str(status))
+    if any(k in {str(e) for e in (empty_on or [])} for k in keys):
+        raise _Empty()
     table = {str(k): v for k, v in (fail_on or {}).items()}
     what = f"{url} answered HTTP {status}" + (f" (code {code})" if code not in (None, "") else "") + \
         (f": {' '.join(str(detail).split())[:200]}" if detail else "")
-    for key in (f"{status}:{code}", str(status)):
+    for key in keys:
         if key in table:
             raise CollectionError(table[key], what)
     try:
@@ -99,6 +106,8 @@ def _call(ctx: Context, http: requests.Session, method: str, url: str, query: di
 
 
 def _decode(content: bytes, url: str) -> Any:
+    if not content.strip():
+        return None  # some portals answer an empty body when there is nothing
     try:
         return json.loads(content.decode("utf-8"))
     except ValueError:
@@ -125,6 +134,8 @@ def fetch_api(ctx: Context, *,
               fail_on: Annotated[dict | None, "HTTP status -> outcome code; 'STATUS:CODE' matches an error "
                                  "answer whose `error_code` field holds CODE, e.g. {'403': LOGIN_FAILED, "
                                  "'403:429': PROVIDER_DOWN} (quote the keys)"] = None,
+              empty_on: Annotated[list[str] | None, "HTTP statuses ('412', or 'STATUS:CODE') that mean "
+                                  "'nothing here': the variable is set to null and the recipe goes on"] = None,
               error_code: Annotated[str, "path of the error code inside a JSON error answer"] = "code",
               error_message: Annotated[str, "path of the error text inside a JSON error answer (shown "
                                        "with the outcome)"] = "detail",
@@ -136,10 +147,15 @@ def fetch_api(ctx: Context, *,
     sent_headers.setdefault("Accept", "application/json" if as_ == "json" else "application/pdf,*/*")
     sent_body = _render_tree(ctx, body) if body is not None else None
     query = _query(ctx, params)
-    fail = {"fail_on": fail_on, "error_code": error_code, "error_message": error_message}
+    fail = {"fail_on": fail_on, "empty_on": empty_on, "error_code": error_code, "error_message": error_message}
     limit = MAX_PDF_BYTES if as_ == "base64" else MAX_JSON_BYTES
     if not pages:
-        content = _call(ctx, http, method, target, query, sent_headers, sent_body, limit, timeout, fail)
+        try:
+            content = _call(ctx, http, method, target, query, sent_headers, sent_body, limit, timeout, fail)
+        except _Empty:
+            ctx.vars[save_as] = None
+            ctx.note(f"{target}: nothing here")
+            return
         if as_ == "base64":
             if not content:
                 raise CollectionError("DOWNLOAD_FAILED", f"{target} answered an empty file")
@@ -152,8 +168,11 @@ def fetch_api(ctx: Context, *,
     first, size, most = int(pages.get("first", 1)), pages.get("size"), int(pages.get("max", 50))
     collected: list[Any] = []
     for number in range(first, first + most):
-        data = _decode(_call(ctx, http, method, target, query | {str(pages["param"]): str(number)},
-                             sent_headers, sent_body, limit, timeout, fail), target)
+        try:
+            data = _decode(_call(ctx, http, method, target, query | {str(pages["param"]): str(number)},
+                                 sent_headers, sent_body, limit, timeout, fail), target)
+        except _Empty:
+            break
         chunk = json_path(data, str(pages["items"]))
         if chunk is None and number > first:
             break  # some APIs drop the list once past the end
