@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what invoice-collector needs on a fresh Debian/Ubuntu machine with only Python 3
+# and root or sudo: Debian's chromium + chromium-driver, gnome-keyring and D-Bus (the Secret
+# Service keyring), python3-venv; then a venv in .venv with the package and its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need=()
+command -v chromium >/dev/null             || need+=(chromium)
+command -v chromedriver >/dev/null         || need+=(chromium-driver)
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v dbus-run-session >/dev/null     || need+=(dbus dbus-user-session)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if ((${#need[@]})); then
+  echo "Installing system packages: ${need[*]}" >&2
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" fonts-liberation ca-certificates
+fi
+# Selenium reaches chromedriver through the name "localhost".
+grep -qE '^127\.0\.0\.1[[:space:]].*localhost' /etc/hosts 2>/dev/null \
+  || echo '127.0.0.1 localhost' | $SUDO tee -a /etc/hosts >/dev/null
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install -q -e '.[test]'
