@@ -131,6 +131,7 @@ def test_single_page_app_invoices_come_from_its_json_api(spa_portal, browser_con
         ("E-2024-01", "FA 2024 01", "2024-01-15", None, "-20.00", "EUR"),
     ]
     assert_pdfs(result.invoices, spa.PDFS)
+    assert spa_portal.state.hits["stay:True"] == 1  # the hidden, styled checkbox was ticked
 
 
 def test_spa_wrong_password_shows_the_portal_message(spa_portal, browser_config, tmp_path):

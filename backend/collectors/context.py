@@ -10,7 +10,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from selenium.common.exceptions import InvalidSelectorException, TimeoutException
+from selenium.common.exceptions import InvalidSelectorException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -163,7 +163,9 @@ class Context:
                    what: str, code: str = "RECIPE_BROKEN") -> Any:
         """Poll until condition(driver) is truthy; a miss raises `code` naming what was awaited."""
         try:
-            return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1).until(condition)
+            # An element that goes stale mid-check means the page is still changing: look again.
+            return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
         except TimeoutException:
             if time.monotonic() >= self.deadline:
                 raise CollectionError("TIMEOUT", f"time limit reached while waiting for {what}") from None

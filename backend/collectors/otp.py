@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import pyotp
+from selenium.webdriver.remote.webelement import WebElement
 
 from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.inputs import _click
+from backend.collectors.steps.inputs import use
 from backend.collectors.steps.navigation import Timeout
 from backend.collectors.steps.registry import Locator
 
@@ -21,7 +22,7 @@ def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where 
                   submit: Annotated[Locator | None, "a button to click once the code is typed"] = None,
                   timeout: Timeout = None) -> None:
     """Enter a one-time code: computed from a TOTP secret when the account has one, else asked."""
-    field = ctx.find(locator, timeout, visible=True)
+    ctx.find(locator, timeout, visible=True)  # the code page is there before anyone is asked
     secret = ctx.render(totp_secret) if totp_secret else ""
     if secret:
         try:
@@ -39,7 +40,10 @@ def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where 
         code = code.strip()
         ctx.note("one-time code received")
     ctx.add_secret(code)
-    field.clear()
-    field.send_keys(code)
+
+    def type_code(field: WebElement) -> None:
+        field.clear()
+        field.send_keys(code)
+    use(ctx, locator, timeout, type_code, "typed into")
     if submit:
-        _click(ctx, ctx.find(submit, timeout, visible=True), submit, timeout)
+        use(ctx, submit, timeout, lambda button: button.click(), "clickable")

@@ -1,5 +1,7 @@
-"""Portal 3: a single-page app. The login posts JSON to an API; the invoice list is rendered
-by JavaScript from a JSON endpoint, with French amounts and dates as strings and numbers."""
+"""Portal 3: a single-page app. Its login form is rendered twice (hydration replaces every
+element) with a styled checkbox whose input is hidden; the login posts JSON to an API; the
+invoice list is rendered by JavaScript from a JSON endpoint, with French amounts and dates as
+strings and numbers."""
 
 from __future__ import annotations
 
@@ -37,14 +39,20 @@ SHELL = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Esp
 <script>
 const app = document.getElementById('app');
 function loginView(error) {
+  // Rendered twice, as frameworks hydrate: the second pass replaces every element (typed text kept).
+  const typed = ['email', 'password'].map(id => (document.getElementById(id) || {}).value || '');
   app.innerHTML = '<form id="login"><input id="email" type="email"><input id="password" type="password">' +
+    '<label class="switch"><input id="stay" type="checkbox" style="display:none"><span>Rester connecté</span></label>' +
     '<button id="go" type="submit">Connexion</button><p id="error"></p></form>';
+  ['email', 'password'].forEach((id, n) => { document.getElementById(id).value = typed[n]; });
+  if (!error && !loginView.hydrated) { loginView.hydrated = true; setTimeout(() => loginView(), 150); }
   if (error) document.getElementById('error').textContent = error;
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();
     const answer = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
       body: JSON.stringify({email: document.getElementById('email').value,
-                            password: document.getElementById('password').value})});
+                            password: document.getElementById('password').value,
+                            stay: document.getElementById('stay').checked})});
     if (answer.ok) { history.pushState({}, '', '/app/factures'); billsView(); }
     else loginView((await answer.json()).message);
   });
@@ -80,6 +88,7 @@ def create_app(state: State) -> Flask:
         if body.get("email") != LOGIN or body.get("password") != PASSWORD:
             return jsonify(message="Adresse e-mail ou mot de passe invalide."), 401
         state.hits.add("login")
+        state.hits.add(f"stay:{bool(body.get('stay'))}")
         session["user"] = LOGIN
         return jsonify(ok=True)
 

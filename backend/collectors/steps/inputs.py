@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Callable
 
 from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException, \
-    StaleElementReferenceException
+    NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
 from backend.collectors.context import Context
@@ -17,14 +18,43 @@ from backend.collectors.steps.registry import Locator
 Target = Annotated[Locator, "the element: CSS by default, or xpath=…, id=…, name=…, link=…, text=…"]
 
 
+RETRY_ON = (ElementClickInterceptedException, ElementNotInteractableException, StaleElementReferenceException)
+
+
+def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[WebElement], None],
+        verb: str) -> None:
+    """Find a visible element and act on it. An element re-rendered meanwhile (single-page apps)
+    is found again, and one still covered (an overlay fading out) is tried again, until the timeout."""
+    seen = []
+
+    def done(driver: object) -> bool:
+        for element in ctx.find_all(locator):
+            try:
+                if element.is_displayed():
+                    seen.append(element)
+                    action(element)
+                    return True
+            except RETRY_ON:
+                return False
+        return False
+    try:
+        ctx.wait_until(done, timeout, f"element '{locator}' to be visible")
+    except CollectionError as exc:
+        if exc.code != "RECIPE_BROKEN" or not seen:
+            raise
+        raise CollectionError("RECIPE_BROKEN", f"gave up waiting for '{locator}' to be {verb} "
+                                               "(something covers it, or it is disabled)") from None
+
+
 def fill(ctx: Context, *, locator: Target,
          value: Annotated[str, "text to type; templates such as {{ login }} or {{ password }} (masked in logs)"],
          clear: Annotated[bool, "empty the field first"] = True, timeout: Timeout = None) -> None:
     """Type a value into a field once it is visible."""
-    element = ctx.find(locator, timeout, visible=True)
-    if clear:
-        element.clear()
-    element.send_keys(value)
+    def type_in(element: WebElement) -> None:
+        if clear:
+            element.clear()
+        element.send_keys(value)
+    use(ctx, locator, timeout, type_in, "typed into")
     ctx.note(f"fill {locator} with {ctx.redact(value)}")
 
 
@@ -33,21 +63,30 @@ def select(ctx: Context, *, locator: Target,
            timeout: Timeout = None) -> None:
     """Choose an option in a <select>."""
     chooser = Select(ctx.find(locator, timeout, visible=True))
-    if option.startswith("value="):
-        chooser.select_by_value(option[len("value="):])
-    else:
-        chooser.select_by_visible_text(option)
+    try:
+        if option.startswith("value="):
+            chooser.select_by_value(option[len("value="):])
+        else:
+            chooser.select_by_visible_text(option)
+    except NoSuchElementException:
+        shown = ", ".join(f"'{o.text.strip()}'" for o in chooser.options[:20])
+        raise CollectionError("RECIPE_BROKEN", f"'{locator}' has no option '{option}' (it offers {shown})") from None
 
 
 def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state wanted"] = True,
           timeout: Timeout = None) -> None:
     """Tick (or untick) a checkbox; nothing happens if it is already in that state."""
     element = ctx.find(locator, timeout)
-    if element.is_selected() != checked:
+    if element.is_selected() == checked:
+        return
+    if element.is_displayed():
         _click(ctx, element, locator, timeout)
+    else:  # a styled checkbox: the real input is hidden behind its label; click it as the label would
+        ctx.driver.execute_script("arguments[0].click();", element)
 
 
 def _click(ctx: Context, element, locator: str, timeout: float | None) -> None:
+    """Click an element already found, waiting out overlays (the next-page link of a list)."""
     def clicked(driver: object) -> bool:
         try:
             element.click()
@@ -62,21 +101,21 @@ def _click(ctx: Context, element, locator: str, timeout: float | None) -> None:
 def click(ctx: Context, *, locator: Target, timeout: Timeout = None) -> None:
     """Click an element once it is visible and clickable."""
     ctx.note(f"click {locator}")
-    _click(ctx, ctx.find(locator, timeout, visible=True), locator, timeout)
+    use(ctx, locator, timeout, lambda element: element.click(), "clickable")
 
 
 def click_if_present(ctx: Context, *, locator: Target,
                      timeout: Annotated[float, "how long the element may take to appear"] = 2.0) -> None:
     """Click an element if it shows up within the timeout (cookie banners, pop-ins); else go on."""
     try:
-        element = ctx.find(locator, timeout, visible=True)
+        ctx.find(locator, timeout, visible=True)
     except CollectionError as exc:
         if exc.code == "TIMEOUT":
             raise
         ctx.note(f"{locator} not present, skipped")
         return
     ctx.note(f"click {locator}")
-    _click(ctx, element, locator, timeout)
+    use(ctx, locator, max(timeout, 2.0), lambda element: element.click(), "clickable")
 
 
 def submit(ctx: Context, *, locator: Annotated[Locator, "the form, or any field inside it"], timeout: Timeout = None) -> None:
