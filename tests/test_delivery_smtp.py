@@ -199,3 +199,18 @@ def test_secrets_never_in_database_or_logs(store, password, trust_test_cert, tmp
         assert SMTP_PASSWORD.encode() not in path.read_bytes()
     assert SMTP_PASSWORD not in caplog.text
     assert "password" not in store.get_setting("libeo")
+
+
+def test_one_worker_per_database(store):
+    first = worker_for(store).start()
+    second = worker_for(store).start()  # e.g. the demo started in the home of a running server
+    try:
+        assert first.alive and not second.alive
+    finally:
+        second.stop()
+        first.stop()
+    third = worker_for(store).start()
+    try:
+        assert third.alive  # the lock went with the first worker
+    finally:
+        third.stop()

@@ -186,6 +186,9 @@ def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
         app = create_app(config, store=store, catalog=load_catalog())
         services = app.extensions[EXTENSION_KEY]
         services.start()
+        if services.delivery is None or not services.delivery.alive:
+            raise DemoError(f"another invoice-collector (a `serve`?) is running with this home ({home}): stop it, "
+                            "or run the demo in a fresh home")
         say(f"Demo portal « {services.provider_name(PROVIDER)} » on {portal.url} (its invoices: {portal_state})")
         before, files_before = _sent_ids(store), set(inbox_dir.glob("*.eml"))
         account_id, job = _account(services, say)

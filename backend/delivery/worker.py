@@ -7,6 +7,7 @@ One worker per database: at start it puts rows left "sending" by a crash back in
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Callable
 
@@ -15,6 +16,11 @@ from backend.delivery import outbox, settings
 from backend.delivery.sender import DestinationUnavailable, LibeoBatch, deliver_to_folder
 from backend.delivery.smtp import DEFAULT_TIMEOUT
 from backend.server.store import Store
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover — Windows: no cross-process guard
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("invoice_collector.delivery")
 HELD_RECHECK = 60.0  # seconds; only while deliveries wait for a destination that cannot send
@@ -42,9 +48,26 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock_fd: int | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
+    def _claim(self) -> bool:
+        """Hold delivery.lock beside the database: one worker per database, or the start-up recovery
+        of one would resend what another is sending right now."""
+        fd = os.open(self.store.path.parent / "delivery.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
     def start(self) -> "DeliveryWorker":
+        if not self._claim():
+            log.info("another invoice-collector process delivers for this database: not starting a worker here")
+            return self
         resent = outbox.recover_interrupted(self.store)
         if resent:
             log.warning("%d delivery(ies) were cut off by a stop while sending: sending them again "
@@ -62,6 +85,9 @@ class DeliveryWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
 
     @property
     def alive(self) -> bool:
