@@ -82,6 +82,7 @@ class Replica:
     accounts: Accounts
     codes: Codes = field(default_factory=Codes)
     hits: Counter = field(default_factory=Counter)
+    seen: dict[str, list] = field(default_factory=dict)  # what the portal received, for assertions
     maintenance: bool = False
     base: str = ""
 
