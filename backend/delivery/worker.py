@@ -1,5 +1,6 @@
 """The delivery worker: a thread that sends due outbox rows, then sleeps until the next retry is
-due or notify() says something new was queued (or a setting changed). No polling.
+due or notify() says something new was queued (or a setting changed). No polling, except a look
+every minute while deliveries wait for a destination that cannot send (see HELD_RECHECK).
 
 One worker per database: at start it puts rows left "sending" by a crash back in the queue.
 """
