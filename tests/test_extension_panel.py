@@ -3,6 +3,7 @@ demo portal and a loopback SMTP server: what a user sees, screen after screen.""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -23,10 +24,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 
 FR = {"add": "Ajouter un nouveau compte", "search": "Rechercher un fournisseur", "submit": "Ajouter le compte",
       "terms": "J’ai lu et j’accepte les conditions d’utilisation de la collecte {name}.",
-      "added": "Compte {name} ajouté", "lang": "fr"}
+      "added": "Compte {name} ajouté", "lang": "fr",
+      "since_toggle": "Récupérer aussi les factures émises depuis une date", "since": "Depuis le", "date_keys": "%d%m%Y"}
 EN = {"add": "Add a new account", "search": "Search for a provider", "submit": "Add the account",
       "terms": "I have read and accept the terms of use of the {name} collection.",
-      "added": "{name} account added", "lang": "en"}
+      "added": "{name} account added", "lang": "en",
+      "since_toggle": "Also collect invoices issued since a date", "since": "Since", "date_keys": "%m%d%Y"}
 
 
 @pytest.fixture
@@ -88,8 +91,9 @@ def keep_for_docs(shot, name: str) -> None:
         shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
 
 
-def add_account(panel: Panel, portal, words=FR, screenshots: bool = False) -> None:
-    """« Ajouter un nouveau compte »: the submit button stays disabled until the terms are accepted."""
+def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since: dt.date | None = None) -> None:
+    """« Ajouter un nouveau compte »: the submit button stays disabled until the terms are accepted.
+    `since`: also collect (and send) the invoices issued since that day."""
     panel.click("#add-account", words["add"])
     panel.find("h2", words["add"])
     panel.type(panel.field(words["search"]), portal.search)
@@ -103,6 +107,11 @@ def add_account(panel: Panel, portal, words=FR, screenshots: bool = False) -> No
     assert secret.get_attribute("type") == "password" and secret.get_attribute("autocomplete") == "off"
     if screenshots:
         panel.screenshot("05-add-account-terms")
+    if since:
+        panel.field(words["since_toggle"]).click()
+        date = panel.field(words["since"])
+        date.send_keys(since.strftime(words["date_keys"]))
+        assert date.get_attribute("value") == since.isoformat()
     panel.field(words["terms"].format(name=portal.name)).click()
     assert submit.is_enabled()
     if screenshots:
@@ -114,12 +123,12 @@ def add_account(panel: Panel, portal, words=FR, screenshots: bool = False) -> No
 def test_the_whole_journey_in_french(server, demo, browser, tmp_path):
     smtp = start_smtp(tmp_path / "libeo-inbox")
     try:
-        journey(server, demo, browser("fr"), smtp)
+        journey(server, demo, browser("fr"), smtp, tmp_path / "factures")
     finally:
         smtp.stop()
 
 
-def journey(server, demo, driver, smtp):
+def journey(server, demo, driver, smtp, folder):
     panel = open_panel(driver, "fr", server.port)
 
     # Not connected: the server is not running — say so, and show the command that starts it.
@@ -131,9 +140,12 @@ def journey(server, demo, driver, smtp):
     server.start()
     panel.find("h2", "Associer ce navigateur", timeout=15)
     panel.find("code", "invoice-collector pair")
-    panel.type(panel.field("Code d’association"), "000-000")
+    code_field = panel.field("Code d’association")
+    panel.type(code_field, "000-000")
     panel.click("#pair-submit", "Associer")
-    assert "invoice-collector pair" in panel.find("#pair-form .form-status-error").text  # the server's message
+    # The server's own message, next to the field, telling what to do.
+    wait_until(lambda: "invoice-collector pair" in panel.field_error(code_field), what="the pairing error")
+    assert code_field.get_attribute("aria-invalid") == "true"
     keep_for_docs(panel.screenshot("02-pairing"), "panel-pairing")
     pair(panel, server)
     panel.find("h2", "Gérer les comptes existants")
@@ -166,6 +178,11 @@ def journey(server, demo, driver, smtp):
     assert panel.field("Mot de passe SMTP").get_attribute("placeholder").startswith("Enregistré")
     panel.find("#smtp-password-state", "Mot de passe enregistré")
     keep_for_docs(panel.screenshot("04-settings"), "panel-settings")
+    # And a copy in a local folder.
+    panel.field("Copier les nouvelles factures dans un dossier").click()
+    panel.type(panel.field("Dossier"), str(folder))
+    panel.click("#folder-save", "Enregistrer")
+    panel.find("#folder-form .form-status-success", "Réglages enregistrés.")
 
     # Ajouter un compte: search, terms gate, the provider's own fields; the first collection starts.
     panel.click("[role=tab]", "Comptes")
@@ -177,23 +194,31 @@ def journey(server, demo, driver, smtp):
     assert re.fullmatch(r"\d{1,2} [a-zéû]+\.? \d{4}(,| à) \d{2}:\d{2}", last_sync), last_sync
     keep_for_docs(panel.screenshot("07-accounts-baseline"), "panel-accounts")
 
-    # A new invoice on the portal, « Synchroniser maintenant » from the gear menu.
+    # A new invoice on the portal, « Synchroniser maintenant » from the gear menu; the SMTP server
+    # refuses the first message for good (5xx).
+    smtp.handler.replies.append("554 5.7.1 Sender address rejected by policy")
     number = demo.publish_new()
     gear(panel, demo.name, "Synchroniser maintenant")
     panel.find("li.account .summary", "1 nouvelle facture", timeout=60)
     panel.screenshot("08-accounts-synced")
 
-    # Factures: the new invoice, sent to Libeo (the loopback SMTP server got it), its PDF opens.
+    # Factures: the failure with the server's reason and « Réessayer »; then sent to Libeo.
     panel.click("[role=tab]", "Factures")
     row = panel.find("li.invoice", number)
     assert "57,30 €" in row.text
     invoice_id = row.get_attribute("data-invoice-id")
-    panel.find(f"li.invoice[data-invoice-id='{invoice_id}'] .state", "Envoyée à Libeo", timeout=60)
+    in_row = f"li.invoice[data-invoice-id='{invoice_id}']"
+    panel.find(f"{in_row} .state", "Échec de l’envoi", timeout=60)
+    panel.find(f"{in_row} .invoice-detail", "Sender address rejected by policy")
+    panel.screenshot("09-invoice-failed")
+    panel.click(f"{in_row} button", "Réessayer")
+    panel.find(f"{in_row} .state", "Envoyée à Libeo", timeout=60)
     assert len(smtp.handler.messages()) == 1
+    assert [path.name for path in folder.glob("*.pdf")] and number in next(folder.glob("*.pdf")).name
     panel.find("li.invoice", "Antérieure : non envoyée")  # the baseline is never sent
-    keep_for_docs(panel.screenshot("09-invoices"), "panel-invoices")
+    keep_for_docs(panel.screenshot("10-invoices"), "panel-invoices")
     tabs_before = set(driver.window_handles)
-    panel.click(f"li.invoice[data-invoice-id='{invoice_id}'] button[aria-label^='Ouvrir le PDF']")
+    panel.click(f"{in_row} button[aria-label^='Ouvrir le PDF']")
     new_tab = wait_until(lambda: set(driver.window_handles) - tabs_before, what="the PDF tab").pop()
     panel_tab = driver.current_window_handle
     driver.switch_to.window(new_tab)
@@ -209,21 +234,27 @@ def journey(server, demo, driver, smtp):
     secret = panel.field(demo.password_label())
     assert secret.get_attribute("value") == "" and secret.get_attribute("placeholder")
     panel.type(secret, "not-the-password")
-    keep_for_docs(panel.screenshot("10-edit-credentials"), "panel-edit-credentials")
+    keep_for_docs(panel.screenshot("11-edit-credentials"), "panel-edit-credentials")
     panel.click("#credentials-submit", "Mettre à jour")
     panel.find(".notice", "mis à jour")
     panel.find("li.account .state-error", "Action requise", timeout=60)
     panel.find("li.account .state-detail", "Corrigez vos identifiants")
-    panel.screenshot("11-account-blocked")
+    panel.screenshot("12-account-blocked")
     card(panel, demo.name).find_element(By.CSS_SELECTOR, ".account-state button").click()
     panel.type(panel.field(demo.password_label()), demo.password)
     panel.click("#credentials-submit", "Mettre à jour")
     panel.find("li.account .state-ok", "À jour", timeout=60)
 
+    # Mettre en pause, reprendre.
+    gear(panel, demo.name, "Mettre en pause")
+    panel.find("li.account .state-muted", "En pause")
+    gear(panel, demo.name, "Reprendre la collecte")
+    panel.find("li.account .state-ok", "À jour")
+
     # Supprimer, with a confirmation (cancel first: nothing happens).
     gear(panel, demo.name, "Supprimer")
     dialog = panel.find("dialog[open]", f"Supprimer le compte {demo.name} ?")
-    panel.screenshot("12-delete-confirm")
+    panel.screenshot("13-delete-confirm")
     dialog.find_element(By.XPATH, ".//button[normalize-space()='Annuler']").click()
     assert card(panel, demo.name)
     gear(panel, demo.name, "Supprimer")
@@ -236,7 +267,7 @@ def journey(server, demo, driver, smtp):
     server.stop()
     panel.find("h2", "Le serveur invoice-collector ne répond pas", timeout=20)
     panel.find("code", "invoice-collector serve")
-    panel.screenshot("13-offline-again")
+    panel.screenshot("14-offline-again")
     assert panel.console_errors() == []
 
 
@@ -246,6 +277,16 @@ def test_a_one_time_code_is_asked_for_prominently(server, browser):
         server.start()
         panel = open_panel(browser("fr"), "otp", server.port)
         pair(panel, server)
+        # A beta provider is marked as such in the list and says why on its form.
+        panel.click("#add-account", FR["add"])
+        panel.type(panel.field(FR["search"]), portal.search)
+        choice = panel.find(".provider-choice", portal.name)
+        assert "Bêta" in choice.find_element(By.CSS_SELECTOR, ".tag-beta").text.title()
+        choice.click()
+        panel.find(".banner-warning", portal.beta_note)
+        panel.screenshot("beta-provider")
+        panel.click(".back", "Changer de fournisseur")
+        panel.click(".back", "Comptes")
         add_account(panel, portal)
         prompt = panel.find(".code-prompt", f"Code demandé par {portal.name}", timeout=60)
         assert "Code reçu par SMS" in prompt.text  # the provider's own prompt
@@ -269,16 +310,41 @@ def test_english_then_french_through_the_options(server, demo, browser):
     panel = open_panel(driver, "en", server.port, language="en")
     panel.find("h2", "Pair this browser")
     panel.screenshot("01-pairing")
-    pair(panel, server, label="Pairing code", button="Pair")
+
+    # Pairing from the options page instead: the panel follows.
+    options = Panel(driver, "en-options").open(OPTIONS_URL)
+    panel.find("#server-state", f"Connected to invoice-collector")
+    pair(options, server, label="Pairing code", button="Pair")
+    options.find("#paired", "This browser is paired with invoice-collector")
+    options.screenshot("options")
+    panel.open(PANEL_URL)
     panel.find("h2", "Manage existing accounts")
     assert [tab.text for tab in driver.find_elements(By.CSS_SELECTOR, "[role=tab]")] == \
         ["Accounts", "Invoices", "Settings"]
-    add_account(panel, demo, words=EN)
-    panel.find("li.account .summary", f"{demo.initial_count} existing invoices remembered (not sent)", timeout=60)
+    # Also the invoices of the last two months (otherwise only new invoices are sent).
+    since = (dt.date.today().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+    recent = sum(1 for invoice in demo.invoices() if invoice["date"] >= since.isoformat())
+    assert 0 < recent < demo.initial_count
+    add_account(panel, demo, words=EN, since=since)
+    panel.find("li.account .summary", f"{recent} new invoices · {demo.initial_count - recent} existing invoices "
+               "remembered (not sent)", timeout=60)
     last_sync = panel.find("li.account .fact dd").text
     assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M", last_sync), last_sync
     panel.screenshot("02-accounts")
-    panel.click("[role=tab]", "Invoices")
+
+    # Keyboard: the gear menu and the tabs.
+    gear_button = panel.find(f"button[aria-label='Actions for {demo.name}']")
+    gear_button.send_keys(Keys.ENTER)
+    active = driver.switch_to.active_element
+    assert active.get_attribute("role") == "menuitem" and active.text == "Sync now"
+    active.send_keys(Keys.ARROW_DOWN)
+    assert driver.switch_to.active_element.text == "Edit my credentials"
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert driver.switch_to.active_element == gear_button
+    assert gear_button.get_attribute("aria-expanded") == "false"
+    panel.find("[role=tab]", "Accounts").send_keys(Keys.ARROW_RIGHT)
+    assert driver.switch_to.active_element.text == "Invoices"
+    assert driver.switch_to.active_element.get_attribute("aria-selected") == "true"
     row = panel.find("li.invoice", "Earlier invoice: not sent")
     assert re.search(r"€[\d,]+\.\d{2}", row.text), row.text  # amounts formatted the English way
     panel.screenshot("03-invoices")
@@ -303,3 +369,8 @@ def test_another_program_on_the_port(browser):
         panel = open_panel(browser("fr"), "wrong-server", int(url.rsplit(":", 1)[1]))
         panel.find("h2", "Un autre programme répond sur ce port")
         panel.find("code", "invoice-collector serve --port")
+        # The toolbar button opens the side panel (set by the service worker).
+        behavior = wait_until(lambda: panel.driver.execute_async_script(
+            "chrome.sidePanel.getPanelBehavior().then(arguments[0])").get("openPanelOnActionClick"),
+            what="the service worker to set the panel behaviour")
+        assert behavior is True

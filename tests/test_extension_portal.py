@@ -5,7 +5,6 @@ and the server tests' fixture portal, which can ask for a one-time code."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -60,9 +59,12 @@ class DemoEnergie(PortalUnderTest):
         # A fresh browser profile at each run, so that a changed password is really tried.
         server.configure(url_overrides={self.provider_id: {"portal": running.url}}, persistent_profiles=False)
 
+    def invoices(self) -> list[dict]:
+        return load_invoices(self.state_dir)
+
     @property
     def initial_count(self) -> int:
-        return len(load_invoices(self.state_dir))
+        return len(self.invoices())
 
     def publish_new(self) -> str:
         """Issues a new invoice on the portal; returns its number."""
@@ -79,6 +81,7 @@ class CodePortal(PortalUnderTest):
     labels_fr = ("Adresse e-mail", "Mot de passe")
     labels_en = ("Email address", "Password")
     code = "424242"
+    beta_note = "Nouveau site depuis octobre : signalez-nous toute facture manquante."
     initial_count = 2
 
     def __init__(self, server) -> None:
@@ -89,5 +92,9 @@ class CodePortal(PortalUnderTest):
         base_url = self.stack.enter_context(serve(self.portal.app()))
         recipes = server.home / "config" / "providers.d"
         recipes.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(RECIPE, recipes / RECIPE.name)
+        # Marked beta here, to see how the panel presents a beta provider.
+        recipe = RECIPE.read_text(encoding="utf-8").replace(
+            "    category: energy\n", f"    category: energy\n    status: beta\n    status_note: \"{self.beta_note}\"\n", 1)
+        assert self.beta_note in recipe
+        (recipes / RECIPE.name).write_text(recipe, encoding="utf-8")
         server.configure(url_overrides={self.provider_id: {"portal": base_url}})

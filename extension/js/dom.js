@@ -118,12 +118,15 @@ export function errorMessage(error) {
 export function showErrors(form, line, error) {
   clearErrors(form);
   let first = null;
+  const shown = new Set(); // texts already next to a field
   if (error instanceof ApiError) {
     for (const [name, text] of Object.entries(error.fields)) {
       const target = findErrorSlot(form, name);
       if (!target) continue;
       target.textContent = text;
       target.hidden = false;
+      shown.add(text);
+      shown.add(`${name}: ${text}`);
       const control = form.querySelector(`[data-field="${CSS.escape(target.dataset.errorFor)}"]`);
       if (control) {
         control.setAttribute('aria-invalid', 'true');
@@ -131,7 +134,9 @@ export function showErrors(form, line, error) {
       }
     }
   }
-  setStatus(line, errorMessage(error), 'error');
+  // The server's summary often repeats the first field error ("inbox: …"): say it once.
+  const message = errorMessage(error);
+  setStatus(line, shown.has(message) ? '' : message, 'error');
   if (first) first.focus();
 }
 

@@ -49,13 +49,24 @@ export function describeState(account) {
   return { kind: 'ok', icon: 'check', label: t('stateOk') };
 }
 
+// Recipe steps by what the user would call them (the engine's own messages are for logs).
+const SITE_STEPS = new Set(['open', 'follow', 'back', 'reload', 'switch_frame', 'switch_tab', 'close_tab']);
+const LIST_STEPS = new Set(['invoices', 'load_more', 'for_each', 'fetch_api', 'fetch_json', 'flatten']);
+
+/** What a running job is doing, in words. */
+export function phaseOf(job) {
+  const progress = job.progress || {};
+  if (job.state === 'queued') return t('progressQueued');
+  if (progress.step_name === 'one_time_code') return t('progressCode');
+  if (progress.downloaded > 0) return t('progressDownloading');
+  if (progress.listed > 0 || LIST_STEPS.has(progress.step_name)) return t('progressListing');
+  if (!progress.step_name || SITE_STEPS.has(progress.step_name)) return t('progressOpening');
+  return t('progressLoggingIn');
+}
+
 function progressBlock(job) {
   const progress = job.progress || {};
-  const lines = [];
-  if (job.state === 'queued') lines.push(t('progressQueued'));
-  else if (progress.message) lines.push(progress.message);
-  else if (progress.step_name) lines.push(t('progressStep', progress.step_name));
-  lines.push(t('progressCounts', progress.listed || 0, progress.downloaded || 0));
+  const lines = [phaseOf(job), t('progressCounts', progress.listed || 0, progress.downloaded || 0)];
   return h('div', { class: 'progress' },
     h('div', { class: 'progress-bar', role: 'progressbar', 'aria-label': t('stateSyncing') }, h('span')),
     lines.map((line) => h('p', { class: 'progress-line' }, line)));

@@ -52,6 +52,15 @@ export function mountAccounts(container, { navigate, notify }) {
     }
   }
 
+  async function setEnabled(account, enabled) {
+    try {
+      state.upsertAccount(await api.updateAccount(account.id, { enabled }));
+      notify(enabled ? t('resumeDone', account.provider_name) : t('pauseDone', account.provider_name));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
   function actionsFor(account) {
     return {
       onEdit: () => navigate('edit-credentials', { accountId: account.id }),
@@ -61,10 +70,14 @@ export function mountAccounts(container, { navigate, notify }) {
 
   function createCard(account) {
     const status = h('div', { class: 'account-status', 'aria-live': 'polite' });
-    const menu = menuButton(t('menuLabel', account.provider_name), [
-      { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(state.getAccount(account.id) || account) },
+    const current = () => state.getAccount(account.id) || account;
+    const menu = menuButton(t('menuLabel', account.provider_name), () => [
+      { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(current()) },
       { label: t('menuEditCredentials'), icon: 'edit', onSelect: () => actionsFor(account).onEdit() },
-      { label: t('menuDelete'), icon: 'trash', danger: true, onSelect: () => remove(state.getAccount(account.id) || account) },
+      current().enabled
+        ? { label: t('menuPause'), icon: 'pause', onSelect: () => setEnabled(current(), false) }
+        : { label: t('menuResume'), icon: 'clock', onSelect: () => setEnabled(current(), true) },
+      { label: t('menuDelete'), icon: 'trash', danger: true, onSelect: () => remove(current()) },
     ]);
     const item = h('li', { class: ['card', 'account'], dataset: { accountId: String(account.id), provider: account.provider } },
       h('div', { class: 'account-head' },

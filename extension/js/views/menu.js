@@ -11,23 +11,24 @@ document.addEventListener('click', (event) => {
 
 /**
  * @param {string} label accessible name of the button ("Actions for EDF")
- * @param {{label: string, onSelect: () => void, danger?: boolean, icon?: string}[]} items
+ * @param {() => {label: string, onSelect: () => void, danger?: boolean, icon?: string}[]} itemsNow
+ *   the items, built each time the menu opens (so they reflect the account's current state)
  */
-export function menuButton(label, items) {
+export function menuButton(label, itemsNow) {
   const button = h('button', {
     type: 'button', class: ['icon-btn'], 'aria-haspopup': 'menu', 'aria-expanded': 'false',
     'aria-label': label, title: label,
   }, icon('gear'));
-  const entries = items.map((item) => h('button', {
-    type: 'button', role: 'menuitem', tabindex: '-1', class: ['menu-item', item.danger ? 'menu-item-danger' : null],
-  }, item.icon ? icon(item.icon, 'icon icon-small') : null, item.label));
-  const list = h('div', { role: 'menu', class: 'menu', 'aria-label': label, hidden: true }, entries);
+  const list = h('div', { role: 'menu', class: 'menu', 'aria-label': label, hidden: true });
   const root = h('div', { class: 'menu-wrap' }, button, list);
+  let entries = [];
 
   const controller = {
     root,
     open() {
       if (openMenu && openMenu !== controller) openMenu.close(false);
+      entries = itemsNow().map((item, index) => entry(item, index));
+      list.replaceChildren(...entries);
       list.hidden = false;
       button.setAttribute('aria-expanded', 'true');
       openMenu = controller;
@@ -41,19 +42,15 @@ export function menuButton(label, items) {
     },
   };
 
-  button.addEventListener('click', () => (list.hidden ? controller.open() : controller.close()));
-  button.addEventListener('keydown', (event) => {
-    if (event.key === 'ArrowDown') {
-      event.preventDefault();
-      controller.open();
-    }
-  });
-  entries.forEach((entry, index) => {
-    entry.addEventListener('click', () => {
+  function entry(item, index) {
+    const element = h('button', {
+      type: 'button', role: 'menuitem', tabindex: '-1', class: ['menu-item', item.danger ? 'menu-item-danger' : null],
+    }, item.icon ? icon(item.icon, 'icon icon-small') : null, item.label);
+    element.addEventListener('click', () => {
       controller.close();
-      items[index].onSelect();
+      item.onSelect();
     });
-    entry.addEventListener('keydown', (event) => {
+    element.addEventListener('keydown', (event) => {
       const moves = { ArrowDown: 1, ArrowUp: -1 };
       if (event.key in moves) {
         event.preventDefault();
@@ -66,6 +63,15 @@ export function menuButton(label, items) {
         controller.close(event.key === 'Escape');
       }
     });
+    return element;
+  }
+
+  button.addEventListener('click', () => (list.hidden ? controller.open() : controller.close()));
+  button.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      controller.open();
+    }
   });
   return root;
 }
