@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+import re
 import secrets
 import threading
 from collections import Counter
@@ -16,6 +17,7 @@ from collections import Counter
 from flask import Flask, abort, make_response, redirect, render_template_string, request, session
 
 LOGIN = "bench@example.com"
+USERS = re.compile(r"bench(\+\d+)?@example\.com")  # bench+3@example.com: one account per server account
 PASSWORD = "B3nch-Pw!"
 PAGES = 5
 PER_PAGE = 20
@@ -109,23 +111,24 @@ class Portal:
 
         @app.post("/login")
         def login():
-            if request.form.get("email") != LOGIN or request.form.get("password") != PASSWORD:
+            email = request.form.get("email", "")
+            if not USERS.fullmatch(email) or request.form.get("password") != PASSWORD:
                 return page(LOGIN_PAGE, error="Identifiant ou mot de passe incorrect.")
             self.hit("login")
-            session["user"] = LOGIN
+            session["user"] = email
             return redirect("/factures")
 
         @app.get("/factures")
         def listing():
-            if session.get("user") != LOGIN:
+            if not session.get("user"):
                 return redirect("/login")
             number = max(1, min(int(request.args.get("page", 1)), self.pages))
             rows = self.invoices[(number - 1) * self.per_page:number * self.per_page]
-            return page(TABLE_PAGE, rows=rows, page=number, pages=self.pages, user=LOGIN)
+            return page(TABLE_PAGE, rows=rows, page=number, pages=self.pages, user=session["user"])
 
         @app.get("/factures/<number>/pdf")
         def pdf(number: str):
-            if session.get("user") != LOGIN:
+            if not session.get("user"):
                 return redirect("/login")
             if number not in self.pdfs:
                 abort(404)

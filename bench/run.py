@@ -20,8 +20,11 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # import bench.* and backend.* from the checkout
 
 import logging  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
 
 from bench.common import DOC, command_line, machine, record  # noqa: E402
+from bench.server import KEYRING_MARK, keyring_session_argv  # noqa: E402
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the fixture portals log every request otherwise
 
@@ -33,6 +36,7 @@ BENCHMARKS = {
     "accounts": "bench.many_accounts",
     "growth": "bench.growth",
 }
+SERVER_BENCHMARKS = {"rest", "api", "accounts", "growth"}  # need a keyring
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
     names = args.names or list(BENCHMARKS)
-    machine_line, command = machine(), command_line()
+    if set(names) & SERVER_BENCHMARKS and not os.environ.get(KEYRING_MARK):
+        # The server keeps secrets in a Secret Service keyring: run inside a private, unlocked one.
+        argv = keyring_session_argv([sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
+        return subprocess.call(argv, env={**os.environ, "BENCH_COMMAND": command_line()})
+    machine_line, command = machine(), os.environ.get("BENCH_COMMAND") or command_line()
     print(f"machine: {machine_line}", flush=True)
     failed = []
     for name in names:

@@ -1,0 +1,190 @@
+"""Run `invoice-collector serve` as a user would, for the server benchmarks (3–5).
+
+ServerProcess starts the installed command in its own INVOICE_COLLECTOR_HOME (config.json,
+providers.d/), pairs with `invoice-collector pair` + POST /api/pair, and gives a requests
+session with the token. The /proc helpers read RSS, CPU ticks and the PSS of a process tree.
+
+The server refuses to start without a Secret Service keyring: bench/run.py re-executes itself
+under a private dbus-run-session with an unlocked gnome-keyring (as scripts/test.sh does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from bench.common import ROOT, chrome_bin, chromedriver_bin
+from tests.helpers import free_port
+
+KEYRING_MARK = "INVOICE_COLLECTOR_BENCH_KEYRING"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def keyring_session_argv(argv: list[str]) -> list[str]:
+    """argv run inside a throwaway D-Bus session with an unlocked gnome-keyring (see scripts/test.sh)."""
+    script = ('set -e; home=$(mktemp -d); trap \'rm -rf "$home"\' EXIT; '
+              'export HOME="$home/home" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" '
+              'XDG_CONFIG_HOME="$home/config"; mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"; '
+              'eval "$(printf %s bench-keyring-pw | gnome-keyring-daemon --unlock --components=secrets)"; '
+              'export GNOME_KEYRING_CONTROL; "$@"')
+    return ["dbus-run-session", "--", "env", f"{KEYRING_MARK}=1", "bash", "-c", script, "_", *argv]
+
+
+def command() -> list[str]:
+    installed = Path(sys.executable).parent / "invoice-collector"
+    return [str(installed)] if installed.exists() else [sys.executable, "-m", "backend"]
+
+
+class ServerProcess:
+    def __init__(self, home: Path, workers: int = 2, recipes: list[Path] = (),
+                 url_overrides: dict[str, dict[str, str]] | None = None):
+        self.home = Path(home)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "INVOICE_COLLECTOR_HOME": str(self.home), "CHROME_BIN": chrome_bin(),
+                    "CHROMEDRIVER": chromedriver_bin(), "SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
+        (self.home / "config" / "providers.d").mkdir(parents=True, exist_ok=True)
+        for recipe in recipes:
+            shutil.copy(recipe, self.home / "config" / "providers.d" / Path(recipe).name)
+        config = {"port": self.port, "workers": workers, "url_overrides": url_overrides or {},
+                  "chrome_binary": chrome_bin(), "chromedriver": chromedriver_bin()}
+        (self.home / "config" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        self.proc: subprocess.Popen | None = None
+        self.http = requests.Session()
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Start `serve`; returns the seconds from the process start to the first healthy /api/health."""
+        started = time.perf_counter()
+        self.start_cpu = None
+        self.proc = subprocess.Popen(command() + ["serve", "--port", str(self.port)], env=self.env, cwd=self.home,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = started + timeout
+        probe = requests.Session()
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited with {self.proc.returncode}: {self.proc.stderr.read().decode()}")
+            try:
+                answer = probe.get(f"{self.url}/api/health", timeout=1)
+                if answer.ok and answer.json().get("app") == "invoice-collector":
+                    elapsed = time.perf_counter() - started
+                    self.start_cpu = cpu_seconds(self.proc.pid)  # CPU used to get there (load-independent)
+                    return elapsed
+            except requests.RequestException:
+                pass
+            time.sleep(0.005)  # a probe every 5 ms: the figure is measured to that resolution
+        raise RuntimeError(f"serve did not answer /api/health within {timeout} s")
+
+    def pair(self) -> None:
+        out = subprocess.run(command() + ["pair"], env=self.env, capture_output=True, text=True, timeout=60)
+        match = re.search(r"Pairing code: (\d{3}-\d{3})", out.stdout)
+        if not match:
+            raise RuntimeError(f"`invoice-collector pair` printed no code: {out.stdout} {out.stderr}")
+        answer = self.http.post(f"{self.url}/api/pair", json={"code": match.group(1)}, timeout=30)
+        answer.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        answer = self.http.request(method, f"{self.url}{path}", timeout=60, **kwargs)
+        if answer.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: HTTP {answer.status_code} {answer.text[:300]}")
+        return answer.json() if answer.content else {}
+
+    def add_account(self, provider: str, credentials: dict[str, str], since: str | None = None) -> dict:
+        body = {"provider": provider, "terms_accepted": True, "credentials": credentials}
+        if since:
+            body["since"] = since
+        return self.api("POST", "/api/accounts", json=body)
+
+    def wait_accounts_idle(self, timeout: float = 900.0, poll: float = 0.2) -> list[dict]:
+        """Poll GET /api/accounts (one request for all) until no account has a job running."""
+        deadline = time.monotonic() + timeout
+        while True:
+            accounts = self.api("GET", "/api/accounts")["accounts"]
+            if all(a["job"] is None and a["last_sync_at"] for a in accounts):
+                return accounts
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"syncs still running after {timeout} s")
+            time.sleep(poll)
+
+    def wait_jobs(self, job_ids: list[int], timeout: float = 600.0) -> list[dict]:
+        """Poll until every job has ended; returns the jobs (an unfinished one raises)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.api("GET", f"/api/jobs/{job_id}")["job"] for job_id in job_ids]
+            if all(job["state"] in ("succeeded", "failed") for job in jobs):
+                return jobs
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"jobs still running after {timeout} s: {[j['state'] for j in jobs]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
+
+    def __enter__(self) -> "ServerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ---- /proc ------------------------------------------------------------------------------------
+def status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status") as handle:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in handle if ":\t" in line)
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    return int(status(pid)[field].split()[0]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the process (its threads included), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def pss_mb(pids: list[int]) -> float:
+    """Sum of Pss over processes (from /proc/<pid>/smaps_rollup): shared pages counted once."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue  # the process ended between the listing and the read
+    return total / 1024
