@@ -1,0 +1,10 @@
+"""Fixture portals for the engine tests: small Flask apps that behave like real supplier sites.
+
+classic  (1, 5) form login, paginated table, inline and attachment PDFs; wrong password,
+                maintenance page, new-terms interstitial, "remember me" cookie
+twostep  (2)    identifier then password pages, covering cookie banner, alert(), PDFs on detail pages
+spa      (3)    single-page app hydrating its form, JSON API with French strings and numbers
+otp      (4)    login inside an iframe, then an SMS code or a TOTP code
+broken   (6)    one "PDF" link answers an HTML error page with status 200
+
+Each has its recipe in recipes/; fixtures.py serves them (one server per test module)."""
