@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.portals import classic, otp, spa, twostep
-from tests.portals.common import load_recipe, run, sha256, summary
+from tests.portals.common import leaks, load_recipe, run, sha256, summary
 from tests.portals.fixtures import (_classic_server, _otp_server, _spa_server, _twostep_server,  # noqa: F401
                                     classic_portal, otp_portal, spa_portal, twostep_portal)
 
@@ -182,9 +182,12 @@ def test_no_code_typed_is_otp_required(otp_portal, browser_config, tmp_path):
 
 def test_wrong_code_is_otp_wrong_with_the_portal_message(otp_portal, browser_config, tmp_path):
     result = run(load_recipe("otp"), otp_portal.url, tmp_path, browser_config,
-                 {"login": otp.SMS_LOGIN, "password": otp.PASSWORD}, ask_code=lambda prompt, kind: "987654")
+                 {"login": otp.SMS_LOGIN, "password": otp.PASSWORD}, ask_code=lambda prompt, kind: "987654",
+                 trace_dir=tmp_path / "traces")
     assert (result.outcome, result.message) == ("OTP_WRONG", "Code incorrect ou expiré. Veuillez réessayer.")
     assert otp_portal.state.hits["otp_refused"] == 1
+    assert "one-time code received" in (result.trace_path / "log.txt").read_text(encoding="utf-8")
+    assert leaks(result.trace_path, ["987654", otp.PASSWORD]) == []  # the typed code is a secret too
 
 
 def test_wrong_password_inside_the_iframe_is_login_failed(otp_portal, browser_config, tmp_path):
