@@ -93,35 +93,35 @@ def create_account() -> tuple[Response, int]:
     return jsonify({"account": account, "job": job}), 201
 
 
-@bp.get("/api/accounts/<int:account_id>")
+@bp.get("/api/accounts/<id:account_id>")
 def get_account(account_id: int) -> Response:
     return jsonify({"account": account_ops.get(services(), account_id)})
 
 
-@bp.put("/api/accounts/<int:account_id>/credentials")
+@bp.put("/api/accounts/<id:account_id>/credentials")
 def put_credentials(account_id: int) -> Response:
     return jsonify({"account": account_ops.update_credentials(services(), account_id, json_body())})
 
 
-@bp.patch("/api/accounts/<int:account_id>")
+@bp.patch("/api/accounts/<id:account_id>")
 def patch_account(account_id: int) -> Response:
     return jsonify({"account": account_ops.update(services(), account_id, json_body())})
 
 
-@bp.delete("/api/accounts/<int:account_id>")
+@bp.delete("/api/accounts/<id:account_id>")
 def delete_account(account_id: int) -> tuple[str, int]:
     json_body(optional=True)  # a body, if any, must still be JSON
     account_ops.delete(services(), account_id)
     return "", 204
 
 
-@bp.post("/api/accounts/<int:account_id>/sync")
+@bp.post("/api/accounts/<id:account_id>/sync")
 def sync_account(account_id: int) -> tuple[Response, int]:
     json_body(optional=True)
     return jsonify({"job": account_ops.sync_now(services(), account_id)}), 202
 
 
-@bp.get("/api/jobs/<int:job_id>")
+@bp.get("/api/jobs/<id:job_id>")
 def get_job(job_id: int) -> Response:
     job = services().jobs.get(job_id)
     if job is None:
@@ -129,7 +129,7 @@ def get_job(job_id: int) -> Response:
     return jsonify({"job": job})
 
 
-@bp.post("/api/jobs/<int:job_id>/code")
+@bp.post("/api/jobs/<id:job_id>/code")
 def post_code(job_id: int) -> Response:
     data = json_body()
     reject_unknown(data, ("code",))

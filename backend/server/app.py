@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter
 
 from backend.config import Settings, load as load_settings
 from backend.server import accounts, errors, invoices, meta, providers, security
@@ -32,6 +33,13 @@ log = logging.getLogger("invoice_collector.server")
 DELIVERY_API = "backend.delivery.api"  # issue 4's routes (a Blueprint `bp`), registered when present
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a path: 1 … 2^63-1. Anything else is a 404, never an overflow in SQLite."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's name
+        super().__init__(map, min=1, max=2**63 - 1)
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None, catalog: Catalog | None = None,
                runner: Callable[[RunRequest], RunResult] | None = None, clock: Clock | None = None,
                code_timeout: float = 300.0, poll_seconds: float = 60.0, manifest: Path | None = None,
@@ -44,10 +52,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                         clock or utcnow, random.Random(), PairingGate(clock or utcnow))
     services.jobs = JobManager(services, workers=settings.workers, code_timeout=code_timeout)
     services.scheduler = Scheduler(services, poll_seconds=poll_seconds)
-    services.jobs.recover()
-    _reschedule_orphans(services)
+    if services.jobs.claim():  # the process that runs jobs cleans up after a crashed one
+        services.jobs.recover()
+        _reschedule_orphans(services)
 
     app = Flask("invoice_collector", static_folder=None)
+    app.url_map.converters["id"] = IdConverter
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = 1_000_000  # no request needs more; bigger bodies get a 413
     app.extensions[EXTENSION_KEY] = services

@@ -109,12 +109,12 @@ def list_invoices() -> Response:
     return jsonify({"invoices": invoices, "total": total, "page": page, "per_page": per_page})
 
 
-@bp.get("/api/invoices/<int:invoice_id>")
+@bp.get("/api/invoices/<id:invoice_id>")
 def get_invoice(invoice_id: int) -> Response:
     return jsonify({"invoice": _json(_one(invoice_id))})
 
 
-@bp.get("/api/invoices/<int:invoice_id>/pdf")
+@bp.get("/api/invoices/<id:invoice_id>/pdf")
 def get_pdf(invoice_id: int) -> Response:
     row = _one(invoice_id)
     if not row["sha256"]:
@@ -127,7 +127,7 @@ def get_pdf(invoice_id: int) -> Response:
     return send_file(path, mimetype="application/pdf", download_name=f"{name}.pdf", max_age=0)
 
 
-@bp.post("/api/invoices/<int:invoice_id>/retry")
+@bp.post("/api/invoices/<id:invoice_id>/retry")
 def retry_delivery(invoice_id: int) -> Response:
     json_body(optional=True)
     _one(invoice_id)

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from backend import paths
 from backend.server.clock import iso
 from backend.server.errors import ApiError
 from backend.server.records import ACTIVE_JOB_STATES, job_json
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover — Windows: no cross-process guard
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from backend.server.app import Services
@@ -44,10 +51,29 @@ class JobManager:
         self._futures: dict[int, Future] = {}
         self._interrupted: set[int] = set()  # code prompts cut short by a shutdown
         self._closed = False
+        self._lock_fd: int | None = None
 
     # ---- start-up --------------------------------------------------------------------------
+    def claim(self) -> bool:
+        """Hold data/jobs.lock while this process runs jobs: only a process that gets it may treat
+        the jobs it finds active as interrupted (another live server's jobs are not)."""
+        if self._lock_fd is not None:
+            return True
+        fd = os.open(paths.data_dir() / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
     def recover(self) -> list[int]:
-        """Jobs another process left active can never finish: fail them and reschedule their accounts."""
+        """Jobs a dead process left active can never finish: fail them and reschedule their accounts."""
+        if not self.claim():
+            log.info("another invoice-collector process runs jobs on this database: nothing to recover")
+            return []
         now = iso(self.services.clock())
         with self.services.store.transaction() as conn:
             rows = conn.execute(f"SELECT id, account_id FROM jobs WHERE state IN {ACTIVE_JOB_STATES}").fetchall()
@@ -173,3 +199,6 @@ class JobManager:
             future.cancel()
         wait(futures, timeout=timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None

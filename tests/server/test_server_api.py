@@ -33,7 +33,9 @@ def test_health_needs_no_token(api):
 def test_openapi_documents_exactly_the_routes(api):
     document = api.get("/api/openapi.json").get_json()
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
-    assert documented == openapi.routes(api.app)
+    served = openapi.routes(api.app)
+    assert served - documented == set(), "routes missing from their module's OPENAPI_PATHS"
+    assert documented - served == set(), "documented routes that the app does not serve"
     assert document["openapi"].startswith("3.")
     for ops in document["paths"].values():
         for op in ops.values():
@@ -230,6 +232,11 @@ def test_unknown_things_are_json_404s(api):
                  "/api/nothing-here"):
         response = api.get(path)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "NOT_FOUND"
+    for path in ("/api/accounts/99999999999999999999999999", "/api/jobs/0", "/api/invoices/-1"):
+        assert api.get(path).status_code == 404
+        assert api.post(path.replace("/api/jobs/0", "/api/jobs/0/code"), {"code": "1"}).status_code in (404, 405)
+    too_big = api.delete("/api/accounts/9223372036854775808")
+    assert too_big.status_code in (404, 405) and too_big.get_json()["error"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED")
     response = api.call("PUT", "/api/health")
     assert response.status_code == 405 and response.get_json()["error"]["message"]
 

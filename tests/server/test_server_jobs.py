@@ -131,7 +131,8 @@ def test_the_scheduler_thread_wakes_on_its_own(make_api, runner):
     api.services.start()
     wait_for(lambda: len(runner.requests) == 2, what="a scheduled run")
     api.wait_idle()
-    assert api.account(account["id"])["state"] == "ok"
+    jobs = [dict(r) for r in api.services.store.query("SELECT id, state, trigger, created_at FROM jobs")]
+    assert api.account(account["id"])["state"] == "ok", jobs
 
 
 def test_the_pool_runs_at_most_two_browsers(make_api):
@@ -206,3 +207,19 @@ def test_deleting_an_account_drops_its_queued_job(make_api, trigger_state):
     api.wait_idle()
     assert len(runner.requests) == 1 and runner.requests[0].credentials["email"] == "busy@example.com"
     assert api.account(busy["id"])["state"] == "ok"
+
+
+def test_a_second_process_does_not_fail_the_jobs_of_a_live_one(make_api):
+    release = threading.Event()
+    runner = ScriptedRunner(before=lambda request: release.wait(30))
+    api = make_api(runner=runner)
+    job = api.create()["job"]
+    wait_for(lambda: api.job(job["id"])["state"] == "running", what="a running job")
+    other = create_app(Settings(port=PORT), runner=runner)  # e.g. a second server on another port
+    try:
+        assert api.job(job["id"])["state"] == "running"
+    finally:
+        other.extensions["invoice_collector"].stop(5)
+    release.set()
+    api.wait_idle()
+    assert api.job(job["id"])["state"] == "succeeded"
