@@ -16,6 +16,7 @@ from backend.server import keyring_store, validation
 from backend.server.clock import iso, parse
 from backend.server.errors import ApiError, bad_request, not_found, reject_unknown
 from backend.server.records import account_json, load_accounts, outcome_json
+from backend.server.scheduler import after_success
 
 if TYPE_CHECKING:  # the engine is imported only when a collection runs (fast start-up)
     from backend.collectors.model import Provider
@@ -135,7 +136,6 @@ def update(services: "Services", account_id: int, data: dict[str, Any]) -> dict[
         changes["interval_hours"] = interval
         last_sync = parse(row["last_sync_at"])
         if row["last_code"] == "OK" and last_sync and "next_run_at" not in changes:
-            from backend.server.scheduler import after_success
             hours = interval if interval is not None else services.default_interval(row["provider"])
             changes["next_run_at"] = iso(max(after_success(last_sync, hours, services.random), services.clock()))
     if "enabled" in data:

@@ -6,6 +6,7 @@ Malformed input is always a 400 naming the field; a 500 only ever means a bug of
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -61,7 +62,6 @@ def json_body(optional: bool = False) -> dict[str, Any]:
             return {}
         raise ApiError(400, "the request needs a JSON object body", {"body": "missing"})
     try:
-        import json
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", {"body": "invalid JSON"}) from None
