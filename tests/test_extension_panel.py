@@ -91,13 +91,25 @@ def keep_for_docs(shot, name: str) -> None:
         shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
 
 
+def choose_provider(panel: Panel, portal, words=FR):
+    """Searches the catalog; once the list shows only this provider, picks it."""
+    panel.type(panel.field(words["search"]), portal.search)
+    def only_this_one():
+        listed = panel.driver.find_elements(By.CSS_SELECTOR, ".provider-choice")
+        return len(listed) == 1 and portal.name in listed[0].text
+    wait_until(only_this_one, what=f"the search to list only {portal.name}")
+    choice = panel.find(".provider-choice", portal.name)
+    tag = [e.text for e in choice.find_elements(By.CSS_SELECTOR, ".tag-beta")]
+    choice.click()
+    return tag
+
+
 def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since: dt.date | None = None) -> None:
     """« Ajouter un nouveau compte »: the submit button stays disabled until the terms are accepted.
     `since`: also collect (and send) the invoices issued since that day."""
     panel.click("#add-account", words["add"])
     panel.find("h2", words["add"])
-    panel.type(panel.field(words["search"]), portal.search)
-    panel.click(".provider-choice", portal.name)
+    choose_provider(panel, portal, words)
     submit = panel.find("#add-submit", words["submit"])
     assert not submit.is_enabled()  # the terms gate
     for label, value in portal.credentials(words["lang"]).items():
@@ -279,10 +291,7 @@ def test_a_one_time_code_is_asked_for_prominently(server, browser):
         pair(panel, server)
         # A beta provider is marked as such in the list and says why on its form.
         panel.click("#add-account", FR["add"])
-        panel.type(panel.field(FR["search"]), portal.search)
-        choice = panel.find(".provider-choice", portal.name)
-        assert "Bêta" in choice.find_element(By.CSS_SELECTOR, ".tag-beta").text.title()
-        choice.click()
+        assert [tag.title() for tag in choose_provider(panel, portal)] == ["Bêta"]
         panel.find(".banner-warning", portal.beta_note)
         panel.screenshot("beta-provider")
         panel.click(".back", "Changer de fournisseur")

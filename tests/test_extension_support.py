@@ -30,7 +30,7 @@ PANEL_URL = f"chrome-extension://{EXTENSION_ID}/panel.html"
 OPTIONS_URL = f"chrome-extension://{EXTENSION_ID}/options.html"
 ARTIFACTS = REPO / "test-artifacts" / "extension"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PANEL_WIDTH = 400  # a side panel is 320–400 px wide
+PANEL_WIDTH = int(os.environ.get("PANEL_WIDTH", "400"))  # a side panel is 320–400 px wide
 # Chromium only shows its UI (and so picks an extension's locale) in French with its l10n files.
 CHROMIUM_HAS_FRENCH = Path("/usr/lib/chromium/locales/fr.pak").exists()
 
@@ -208,10 +208,14 @@ class Panel:
 
     # --- acting ---
     def click(self, css: str, text: str | None = None) -> WebElement:
-        element = self.find(css, text)
-        wait_until(element.is_enabled, what=f"{css!r} {text!r} to be enabled")
-        element.click()
-        return element
+        """Clicks the element once it is enabled (found again if the page re-rendered it meanwhile)."""
+        def attempt():
+            element = self.find(css, text)
+            if not element.is_enabled():
+                return None
+            element.click()
+            return element
+        return wait_until(attempt, what=f"{css!r} {text!r} to be enabled and clicked")
 
     def type(self, control: WebElement, value: str, clear: bool = True) -> None:
         if clear:
