@@ -10,7 +10,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from selenium.common.exceptions import InvalidSelectorException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import InvalidSelectorException, StaleElementReferenceException, TimeoutException, \
+    UnexpectedAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -159,13 +160,32 @@ class Context:
             raise CollectionError("TIMEOUT", "the collection took longer than its time limit")
         return max(0.1, min(wanted, left))
 
+    def alert_noted(self, exc: UnexpectedAlertPresentException) -> None:
+        self.note(f"the page showed an alert, accepted: {exc.alert_text or ''}")
+
+    def alert_safe(self, call: Callable[[], Any]) -> Any:
+        """Run a read-only browser call again when a page's alert() interrupted it (Chromium
+        accepts the alert before the next command; see browser.py)."""
+        for _ in range(3):
+            try:
+                return call()
+            except UnexpectedAlertPresentException as exc:
+                self.alert_noted(exc)
+        return call()
+
     def wait_until(self, condition: Callable[[WebDriver], Any], timeout: float | None,
                    what: str, code: str = "RECIPE_BROKEN") -> Any:
         """Poll until condition(driver) is truthy; a miss raises `code` naming what was awaited."""
+        def check(driver: WebDriver) -> Any:
+            try:
+                return condition(driver)
+            except UnexpectedAlertPresentException as exc:  # an alert() opened mid-check: look again
+                self.alert_noted(exc)
+                return False
         try:
             # An element that goes stale mid-check means the page is still changing: look again.
             return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(check)
         except TimeoutException:
             if time.monotonic() >= self.deadline:
                 raise CollectionError("TIMEOUT", f"time limit reached while waiting for {what}") from None

@@ -1,4 +1,5 @@
-"""Portal 1 (and 5): a classic form login, a paginated invoice table, PDF links.
+"""Portal 1 (and 5): a classic form login (whose page opens an alert() while loading), a
+paginated invoice table, PDF links.
 
 Also the error pages of portal 5: a wrong-password banner, a maintenance page (state.maintenance)
 and a new-terms interstitial (the account `cgu@example.com`), and a "remember me" cookie that
@@ -49,6 +50,7 @@ LAYOUT = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Es
 <body><header><h1>Espace client Classique</h1></header><main>{{ body|safe }}</main></body></html>"""
 
 LOGIN_PAGE = """
+<script>alert("Votre navigateur n'est pas à jour : certaines pages peuvent mal s'afficher.");</script>
 {% if error %}<div class="alert alert-danger" role="alert">{{ error }}</div>{% endif %}
 <form id="login" method="post" action="/login" data-last-attempt="{{ attempted }}">
   <label>E-mail <input name="email" type="email" value="{{ email }}"></label>

@@ -75,7 +75,7 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
     """Run steps depending on the page's state."""
     from backend.collectors.runner import run_steps
     given = _conditions(present, visible, absent, url, text)
-    result = holds(ctx, **given)
+    result = ctx.alert_safe(lambda: holds(ctx, **given))
     if not result and timeout > 0:
         try:
             ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
@@ -104,7 +104,7 @@ def fail_if(ctx: Context, *, code: Annotated[OutcomeCode, "the outcome code to e
             text: TextMatch = None) -> None:
     """End the run with an outcome code when the page is in a given state (wrong password, maintenance…)."""
     given = _conditions(present, visible, absent, url, text)
-    if holds(ctx, **given):
+    if ctx.alert_safe(lambda: holds(ctx, **given)):
         raise CollectionError(code, _message_from(ctx, message_from, message or CODES[code].en))
 
 

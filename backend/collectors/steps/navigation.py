@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from selenium.common.exceptions import NoSuchFrameException, WebDriverException
+from selenium.common.exceptions import NoSuchFrameException, UnexpectedAlertPresentException, WebDriverException
 
 from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
@@ -21,6 +21,8 @@ def load(ctx: Context, url: str) -> None:
     """driver.get with network failures mapped to PROVIDER_DOWN and slow loads to TIMEOUT."""
     try:
         ctx.driver.get(url)
+    except UnexpectedAlertPresentException as exc:  # the page said something in an alert() while loading
+        ctx.alert_noted(exc)
     except WebDriverException as exc:
         text = str(exc)
         if "timeout" in type(exc).__name__.lower() or "Timed out receiving message" in text:
