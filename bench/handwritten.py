@@ -68,8 +68,9 @@ def read_page(driver: webdriver.Chrome, reads: str) -> list[dict]:
     return rows
 
 
-def collect(portal: str, out_dir: Path, reads: str = "script", pages: int = 5) -> list[dict]:
-    """Log in, list `pages` pages, save every PDF to out_dir; returns the invoices."""
+def collect(portal: str, out_dir: Path, reads: str = "script", pages: int = 5, turn: str = "url") -> list[dict]:
+    """Log in, list `pages` pages, save every PDF to out_dir; returns the invoices.
+    turn="url" opens page N by its address; turn="click" clicks "Suivant" like a recipe does."""
     out_dir.mkdir(parents=True, exist_ok=True)
     profile, downloads = tempfile.mkdtemp(prefix="hw-profile-"), tempfile.mkdtemp(prefix="hw-dl-")
     driver = start_browser(downloads, profile)
@@ -81,7 +82,11 @@ def collect(portal: str, out_dir: Path, reads: str = "script", pages: int = 5) -
         WebDriverWait(driver, 10, poll_frequency=0.1).until(EC.url_contains("/factures"))
         invoices = read_page(driver, reads)
         for number in range(2, pages + 1):
-            driver.get(f"{portal}/factures?page={number}")
+            if turn == "url":
+                driver.get(f"{portal}/factures?page={number}")
+            else:
+                driver.find_element(By.CSS_SELECTOR, "a[rel=next]").click()  # returns once the page loaded
+                WebDriverWait(driver, 10, poll_frequency=0.1).until(EC.url_contains(f"page={number}"))
             invoices += read_page(driver, reads)
         http = requests.Session()
         http.headers["User-Agent"] = driver.execute_script("return navigator.userAgent")
@@ -106,5 +111,6 @@ if __name__ == "__main__":
     parser.add_argument("portal")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--reads", choices=["script", "elements"], default="script")
+    parser.add_argument("--turn", choices=["url", "click"], default="url", help="how to reach page 2, 3…")
     args = parser.parse_args()
-    print(f"{len(collect(args.portal, args.out_dir, args.reads))} invoices saved in {args.out_dir}")
+    print(f"{len(collect(args.portal, args.out_dir, args.reads, turn=args.turn))} invoices saved in {args.out_dir}")

@@ -90,7 +90,7 @@ def one_round(tmp: Path, workers: int, portal_url: str, recipe: Path, ids: list[
 
 def run(args) -> Report:
     from backend.demo.portal import start_demo_portal
-    count = 2 if args.quick else 10
+    count = 1 if args.quick else 10
     repeat = args.repeat or (1 if args.quick else 3)
     results: dict[int, list[dict]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory(prefix="bench-accounts-") as tmp_name:

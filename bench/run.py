@@ -41,12 +41,15 @@ SERVER_BENCHMARKS = {"rest", "api", "accounts", "growth"}  # need a keyring
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", choices=[[]] + list(BENCHMARKS), metavar="NAME",
+    parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"which benchmarks ({', '.join(BENCHMARKS)}); default: all")
     parser.add_argument("--repeat", type=int, default=None, help="repeated runs (default: per benchmark)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes to check the scripts run; records nothing")
     parser.add_argument("--no-record", action="store_true", help=f"print only, do not append to {DOC.name}")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark '{unknown[0]}': choose from {', '.join(BENCHMARKS)}")
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
     names = args.names or list(BENCHMARKS)
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine_line}", flush=True)
     failed = []
     for name in names:
-        started = time.monotonic()
+        started, load_before = time.monotonic(), os.getloadavg()[0]
         print(f"\n== {name} ...", flush=True)
         try:
             report = importlib.import_module(BENCHMARKS[name]).run(args)
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             failed.append(name)
             continue
+        # Other work on the machine skews every figure: say how busy it was.
+        report.row("machine load average (1 min), before → after", f"{load_before:.1f} → {os.getloadavg()[0]:.1f}")
         print(report.text(), flush=True)
         print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
         if not (args.quick or args.no_record):

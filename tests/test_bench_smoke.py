@@ -1,0 +1,39 @@
+"""The benchmarks still run: `bench/run.py --quick` (tiny sizes, nothing recorded) end to end.
+
+No figure is asserted (timings depend on the machine); each benchmark must finish, check its own
+results (every PDF's SHA-256, every sync's outcome) and print its report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.run import BENCHMARKS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+
+
+@pytest.mark.browser
+@pytest.mark.keyring
+def test_every_benchmark_runs_in_quick_mode(tmp_path):
+    before = DOC.read_bytes() if DOC.exists() else None
+    env = {**os.environ, "INVOICE_COLLECTOR_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for number, name in enumerate(BENCHMARKS, 1):
+        assert f"\n{number}. " in done.stdout, f"{name}: no report printed\n{done.stdout[-2000:]}"
+    assert "target" in done.stdout
+    assert (DOC.read_bytes() if DOC.exists() else None) == before, "--quick must not write docs/performance.md"
+
+
+def test_a_wrong_benchmark_name_is_refused_with_the_list():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "nosuch"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "unknown benchmark 'nosuch': choose from engine, download, rest, api, accounts, growth" in done.stderr
