@@ -275,6 +275,11 @@ def journey(server, demo, driver, smtp, folder):
     panel.absent("li.account")
     panel.find(".empty", "Aucun compte fournisseur")
 
+    # The pairing is revoked on the server: the panel asks for a new code, saying why.
+    server.revoke()
+    panel.find("#pairing .banner-warning", "a expiré ou a été révoquée", timeout=20)
+    assert "token" not in panel.storage()
+
     # The server stops: the panel says so, with the command, without any click.
     server.stop()
     panel.find("h2", "Le serveur invoice-collector ne répond pas", timeout=20)

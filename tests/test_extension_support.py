@@ -106,6 +106,12 @@ class ServerProcess:
             self.process.kill()
             self.process.wait(10)
 
+    def revoke(self) -> None:
+        """`invoice-collector pair --revoke`: the extension's token stops working."""
+        result = subprocess.run([*cli(), "pair", "--revoke"], env=self.env, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+
     def pair_code(self) -> str:
         """Runs `invoice-collector pair` and returns the code it prints."""
         result = subprocess.run([*cli(), "pair"], env=self.env, capture_output=True, text=True, timeout=60)

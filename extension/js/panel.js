@@ -1,7 +1,7 @@
 // The side panel's shell: connects to the server, then shows the offline screen, the pairing
 // screen or the tabs (Accounts, Invoices, Settings), and switches when the connection changes.
 
-import { apiEvents, health } from './api.js';
+import { apiEvents, health, UnauthorizedError } from './api.js';
 import { h } from './dom.js';
 import { applyI18n, initI18n, t } from './i18n.js';
 import { onStorageChanged, readSettings, readToken } from './storage.js';
@@ -16,6 +16,7 @@ import { renderPairing } from './views/pairing.js';
 import { mountSettings } from './views/settings.js';
 
 const OFFLINE_RETRY_MS = 2000;
+const SERVER_CHECK_MS = 5000;
 const NOTICE_LIFETIME_MS = 12000;
 const VIEWS = {
   accounts: { tab: 'accounts', mount: mountAccounts },
@@ -74,8 +75,10 @@ async function doConnect() {
   }
   try {
     await state.refreshAccounts();
-  } catch {
-    return; // offline or unauthorized: the api events switch the screen
+  } catch (error) {
+    if (error instanceof UnauthorizedError) showPairing(true);
+    else showOffline(port, error); // it stopped between the two requests
+    return;
   }
   if (screen !== 'main') {
     show('main');
@@ -95,10 +98,21 @@ function showOffline(port, error) {
 }
 
 function showPairing(expired) {
-  if (screen === 'pairing') return;
+  // Already asking for a code: only re-render to add the "pairing expired" explanation.
+  if (screen === 'pairing' && (!expired || connectScreen.dataset.kind === 'pairing-expired')) return;
   show('pairing');
-  connectScreen.dataset.kind = 'pairing';
+  connectScreen.dataset.kind = expired ? 'pairing-expired' : 'pairing';
   renderPairing(connectScreen, { expired, onPaired: () => connect() });
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(watchWhilePairing, SERVER_CHECK_MS);
+}
+
+// While the user goes to a terminal for the code, notice if the server stops meanwhile.
+function watchWhilePairing() {
+  if (screen !== 'pairing') return;
+  health()
+    .then(() => { retryTimer = setTimeout(watchWhilePairing, SERVER_CHECK_MS); })
+    .catch(() => connect());
 }
 
 /** Shows a view of the main screen. `params` go to its mount function. */
@@ -154,9 +168,12 @@ async function start() {
   });
   apiEvents.addEventListener('unauthorized', () => showPairing(true));
   onStorageChanged((changes) => {
-    if (changes.language) location.reload();
-    else if (changes.port || (changes.token && changes.token.newValue && screen === 'pairing')) {
-      screen = screen === 'main' ? 'main' : null;
+    if (changes.language) {
+      location.reload();
+    } else if (changes.token && !changes.token.newValue) {
+      showPairing(false); // unpaired from the options page
+    } else if (changes.port || (changes.token && screen === 'pairing')) {
+      if (screen !== 'main') screen = null; // let connect() render its screen again
       connect();
     }
   });
