@@ -54,7 +54,6 @@ def test_start_date_is_sent_as_the_api_wants_and_known_documents_are_not_fetched
 
 @pytest.mark.parametrize("key, outcome, words", [
     (gmi.UNKNOWN_KEY, "LOGIN_FAILED", "Invalid API key"),
-    (gmi.BLOCKED_KEY, "LOGIN_FAILED", "code 407"),
     (gmi.LIMITED_KEY, "PROVIDER_DOWN", "HTTP 429"),
     (gmi.LIMITED_403_KEY, "PROVIDER_DOWN", "code 429"),
     (gmi.DOWN_KEY, "PROVIDER_DOWN", "HTTP 503"),
