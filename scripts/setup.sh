@@ -9,6 +9,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
 command -v chromium >/dev/null             || need+=(chromium)
 command -v chromedriver >/dev/null         || need+=(chromium-driver)
+[ -d /usr/lib/chromium/locales ] && ls /usr/lib/chromium/locales/fr.pak >/dev/null 2>&1 \
+                                           || need+=(chromium-l10n)   # the French UI locale
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-run-session >/dev/null     || need+=(dbus dbus-user-session)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
