@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +25,25 @@ BASE_FLAGS = [
     "--disable-features=Translate,MediaRouter,OptimizationHints",
     "--window-size=1280,900", "--lang=fr-FR",
 ]
+
+
+def _dies_with_its_parent() -> dict:
+    """Linux: chromedriver gets SIGKILL when the process that started it dies (kill -9, OOM killer),
+    instead of running on forever. (The Chromium it drove outlives it: the server ends such a
+    browser at its next start, see backend/server/leftovers.py.)"""
+    if not sys.platform.startswith("linux"):
+        return {}
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return {}
+
+    def set_death_signal() -> None:  # runs between fork and exec: one system call, nothing else
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    return {"preexec_fn": set_death_signal}
+
+
+DRIVER_POPEN = _dies_with_its_parent()
 
 
 def chrome_binary(config: BrowserConfig) -> str:
@@ -94,7 +116,7 @@ class Browser:
             if config.remote_url:
                 self.driver = webdriver.Remote(command_executor=config.remote_url, options=opts)
             else:
-                service = Service(executable_path=chromedriver_path(config))
+                service = Service(executable_path=chromedriver_path(config), popen_kw=dict(DRIVER_POPEN))
                 self.driver = webdriver.Chrome(service=service, options=opts)
         except Exception as exc:
             if self._temp_profile:  # Chromium did not start: leave no temporary profile behind

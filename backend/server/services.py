@@ -92,6 +92,9 @@ class Services:
         if self._started:
             return
         self._started = True
+        if self.jobs.claim():  # the process that runs jobs cleans what a crashed one left (none runs yet)
+            from backend.server import leftovers
+            leftovers.clean(self.store)
         threading.Thread(target=lambda: self.catalog, name="ic-catalog", daemon=True).start()
         self.scheduler.start()
         self._running.append(self.scheduler)
