@@ -89,6 +89,8 @@ def create(services: "Services", data: dict[str, Any]) -> tuple[dict[str, Any], 
             (provider.id, login, json.dumps(sorted(credentials)), json.dumps(options), interval, since,
              provider.terms.version, now, now)).lastrowid
     try:
+        # Entries left under this id by an older database (ids restart at 1) must not leak in.
+        keyring_store.delete_credentials(account_id, [f.name for f in provider.credentials if f.name not in credentials])
         keyring_store.set_credentials(account_id, credentials)
     except keyring_store.KeyringUnavailable:
         with services.store.transaction() as conn:

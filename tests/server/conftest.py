@@ -54,6 +54,20 @@ def keyring_ready() -> None:
 
 
 @pytest.fixture
+def clean_keyring(keyring_ready) -> None:
+    """Account ids restart at 1 in each fresh database, and the test keyring lives for the whole
+    run: remove what earlier tests (any suite) left under the first ids."""
+    import keyring
+    import keyring.errors
+    for account_id in range(1, 21):
+        for name in ("email", "password", "login", "totp_secret", "customer_number"):
+            try:
+                keyring.delete_password("invoice-collector", f"account:{account_id}:{name}")
+            except keyring.errors.PasswordDeleteError:
+                pass
+
+
+@pytest.fixture
 def recipes(home) -> Path:
     target = paths.user_recipes_dir() / RECIPE.name
     shutil.copyfile(RECIPE, target)
@@ -171,7 +185,7 @@ def pair(app) -> str:
 
 
 @pytest.fixture
-def make_api(home, recipes, keyring_ready):
+def make_api(home, recipes, clean_keyring):
     """make_api(runner=…, portal_url=…, **create_app options) → a paired Api; stopped after the test."""
     made: list[Api] = []
 

@@ -88,7 +88,7 @@ def test_create_account_rejects_bad_input_naming_the_field(api, change, field):
     error = response.get_json()["error"]
     assert error["code"] == "BAD_REQUEST" and field in error["fields"], error
     assert api.get("/api/accounts").get_json()["accounts"] == []
-    assert keyring.get_password(SERVICE, "account:1:password") in (None, PASSWORD)
+    assert keyring.get_password(SERVICE, "account:1:password") is None
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\"text\"", b"", b"\xff\xfe"])
@@ -130,6 +130,14 @@ def test_create_account_keeps_secrets_out_of_the_answer_and_the_database(api, ru
     assert PASSWORD not in dump and "alice@example.com" in dump
     listed = api.get("/api/accounts").get_json()["accounts"]
     assert PASSWORD not in json.dumps(listed)
+
+
+def test_entries_left_under_a_reused_id_do_not_leak_into_a_new_account(api, runner):
+    keyring.set_password(SERVICE, "account:1:customer_number", "from an older database")
+    account = api.create()["account"]
+    api.wait_idle()
+    assert account["id"] == 1 and "customer_number" not in runner.requests[0].credentials
+    assert keyring.get_password(SERVICE, "account:1:customer_number") is None
 
 
 def test_same_login_twice_is_a_conflict(api):

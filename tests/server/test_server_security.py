@@ -28,15 +28,6 @@ def nothing_happened(api) -> None:
     assert keyring.get_password(SERVICE, "account:1:password") is None
 
 
-@pytest.fixture(autouse=True)
-def clean_keyring():
-    for field in ("email", "password"):
-        try:
-            keyring.delete_password(SERVICE, f"account:1:{field}")
-        except keyring.errors.PasswordDeleteError:
-            pass
-
-
 def test_extension_id_is_derived_from_the_manifest_key():
     assert security.manifest_extension_id() == "jkchianpjnkiakaaelbicibbfbgdngeg"
     origins = security.allowed_origins(Settings(extension_ids=["abcdefghijklmnopabcdefghijklmnop", "not an id"]))
