@@ -1,11 +1,32 @@
 """The collection engine: declarative YAML recipes run with Selenium in headless Chromium.
 
-Public entry points: load_catalog() and run_collection(); data types in model.py."""
+Public entry points: load_catalog() and run_collection(); data types in model.py.
 
-from backend.collectors.catalog import Catalog, load_catalog
-from backend.collectors.model import (BrowserConfig, CollectionError, CredentialField, Invoice, Progress,
-                                      Provider, RecipeError, RunRequest, RunResult)
-from backend.collectors.runner import run_collection
+The names below are imported on first use (PEP 562): importing backend.collectors.model (the
+CLI, the server's routes) must not pull in Selenium and the recipe validator, which cost about
+half a second of CPU at every `invoice-collector` start."""
 
-__all__ = ["BrowserConfig", "Catalog", "CollectionError", "CredentialField", "Invoice", "Progress", "Provider",
-           "RecipeError", "RunRequest", "RunResult", "load_catalog", "run_collection"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {"Catalog": "catalog", "load_catalog": "catalog", "run_collection": "runner",
+          **{name: "model" for name in ("BrowserConfig", "CollectionError", "CredentialField", "Invoice",
+                                        "Progress", "Provider", "RecipeError", "RunRequest", "RunResult")}}
+
+__all__ = sorted(_WHERE)
+
+if TYPE_CHECKING:
+    from backend.collectors.catalog import Catalog, load_catalog
+    from backend.collectors.model import (BrowserConfig, CollectionError, CredentialField, Invoice, Progress,
+                                          Provider, RecipeError, RunRequest, RunResult)
+    from backend.collectors.runner import run_collection
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'backend.collectors' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"backend.collectors.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
