@@ -38,7 +38,7 @@ def running(replica: Replica) -> Iterator[Replica]:
 def run(provider_id: str, replica: Replica, tmp_path: Path, browser: BrowserConfig,
         credentials: dict[str, str], **options: Any) -> RunResult:
     """One collection run: PDFs under tmp_path/pdf, a trace under tmp_path/traces on failure."""
-    options.setdefault("default_step_timeout", 6.0)
+    options.setdefault("default_step_timeout", 10.0)  # as in production; refusals end on their signal
     options.setdefault("run_timeout", 90.0)
     request = RunRequest(provider=provider(provider_id), credentials=credentials, browser=browser,
                          out_dir=tmp_path / "pdf", trace_dir=tmp_path / "traces",
