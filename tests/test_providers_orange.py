@@ -55,7 +55,11 @@ def test_orange_pro_pages_through_contracts_and_lists_the_provisional_bill_once(
 
 @pytest.mark.parametrize("provider_id, login, password, outcome, words", [
     ("orange", orange.PARTICULIER, "not-my-password", "LOGIN_FAILED", "Mot de passe incorrect"),
+    ("orange", orange.BLOCKED, orange.PASSWORD, "LOGIN_FAILED", "temporairement bloqué"),
+    ("sosh", orange.SOSH_USER, "not-my-password", "LOGIN_FAILED", "Mot de passe incorrect"),
     ("sosh", orange.BLOCKED, orange.PASSWORD, "LOGIN_FAILED", "temporairement bloqué"),
+    ("orange-pro", orange.PRO_USER, "not-my-password", "LOGIN_FAILED", "Mot de passe incorrect"),
+    ("orange-pro", orange.BLOCKED, orange.PASSWORD, "LOGIN_FAILED", "temporairement bloqué"),
     ("orange-pro", orange.CAPTCHA, orange.PASSWORD, "CAPTCHA", "captcha"),
 ])
 def test_orange_login_refusals(portal, tmp_path, browser_config, provider_id, login, password, outcome, words):

@@ -103,8 +103,7 @@ CONNECTED = """<div id="o-ribbon" class="o-ribbon-is-connected">Bonjour {{ user 
 
 def create() -> Replica:
     app = new_app(__name__)
-    accounts = Accounts({u: {"password": PASSWORD} for u in (*PAR_CONTRACTS, PRO_USER) if u != BLOCKED})
-    accounts.users[BLOCKED] = {"password": PASSWORD}
+    accounts = Accounts({u: {"password": PASSWORD} for u in (*PAR_CONTRACTS, PRO_USER)})
     accounts.lock(BLOCKED)
     replica = Replica(app, HOSTS, accounts)
 
