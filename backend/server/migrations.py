@@ -86,6 +86,10 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at)",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
+    # 2: the panel's invoice list of one account, newest first, read from an index (bench/growth.py)
+    [
+        "CREATE INDEX invoices_by_account_date ON invoices(account_id, duplicate_of, date, id)",
+    ],
 ]
 
 
