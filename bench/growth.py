@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import secrets
 import statistics
@@ -66,6 +67,10 @@ def measure(size: int, samples: int, folder: Path, pdfs: list[bytes], app_factor
     for n in range(size):  # the account's history, as a first (baseline) sync stores it
         fill.append(timed(store_invoice, services, account, job, invoice(n), True))
     store = services.store
+    checkpoint = store.connect()
+    checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint.close()
+    os.sync()  # start each size clean: no dirty pages left by the fill for the first fsync to flush
     known_loads = []
     for _ in range(samples // 5 or 1):
         started = time.perf_counter()
@@ -75,6 +80,8 @@ def measure(size: int, samples: int, folder: Path, pdfs: list[bytes], app_factor
     assert len(known) == size
     again = [timed(store_invoice, services, account, job, invoice(rng.randrange(size)), False)
              for _ in range(samples)]  # listed again: found by (account_id, key)
+    bare = [timed(store_invoice, services, account, job, invoice(n, "bare"), False)
+            for n in range(samples)]  # a new invoice without its PDF: the database's share alone
     new, duplicate = [], []
     for n in range(samples):
         item = with_pdf(invoice(n, "new"), folder, pdfs[n])
@@ -82,7 +89,7 @@ def measure(size: int, samples: int, folder: Path, pdfs: list[bytes], app_factor
         copy = with_pdf(invoice(n, "dup"), folder, pdfs[n])  # same PDF, another key: found by sha256
         duplicate.append(timed(store_invoice, services, account, job, copy, False))
     kinds = store.query_one("SELECT SUM(duplicate_of IS NOT NULL) AS dups, COUNT(*) AS n FROM invoices")
-    assert kinds["dups"] == samples and kinds["n"] == size + 2 * samples, dict(kinds)
+    assert kinds["dups"] == samples and kinds["n"] == size + 3 * samples, dict(kinds)
     get = app_factory(services)
     reads = {}
     for label, path in (("GET /api/invoices?account=… (first page of 50)", f"/api/invoices?account={account}"),
@@ -105,6 +112,7 @@ def measure(size: int, samples: int, folder: Path, pdfs: list[bytes], app_factor
             plans[label] = "; ".join(r["detail"] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     return {"fill": statistics.mean(fill) * 1e3, "known_load": statistics.median(known_loads) * 1e3,
             "again": statistics.median(again) * 1e3, "new": statistics.median(new) * 1e3,
+            "bare": statistics.median(bare) * 1e3,
             "duplicate": statistics.median(duplicate) * 1e3, "reads": reads, "plans": plans,
             "db_mb": sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*")) / 1e6}
 
@@ -127,7 +135,6 @@ def run(args) -> Report:
     token = secrets.token_urlsafe(32)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
-        import os
         os.environ["INVOICE_COLLECTOR_HOME"] = str(Path(tmp) / "home")
         keyring_store.save_token(token)  # the routes' token check, in this run's private keyring
         pdfs = [invoice_pdf(f"G-{n}") for n in range(samples)]
@@ -139,12 +146,13 @@ def run(args) -> Report:
                     f"a fresh SQLite store (backend/server/store.py, WAL) per size; one account filled with N "
                     f"invoices by collect.store_invoice (one transaction each, as a first sync stores them); then "
                     f"{samples} samples each (median): an invoice listed again (found by account+key), a new "
-                    f"invoice with its ~56 KB PDF (kept by content hash, fsync, one Libeo outbox row), the same "
+                    f"invoice without then with its ~56 KB PDF (kept by content hash, fsync; one Libeo outbox row), the same "
                     f"PDF under another key (found by sha256: stored as a duplicate), the known-keys query a "
                     f"sync starts with, and the panel's reads through the Flask test client (no HTTP).")
     for size, r in results.items():
         report.row(f"N={size:,}: store while filling (mean)", f"{r['fill']:.2f} ms")
         report.row(f"N={size:,}: listed again (dedup by key)", f"{r['again']:.2f} ms")
+        report.row(f"N={size:,}: new invoice + outbox row (no PDF)", f"{r['bare']:.2f} ms")
         report.row(f"N={size:,}: new invoice + PDF + outbox row", f"{r['new']:.2f} ms")
         report.row(f"N={size:,}: same PDF, other key (dedup by sha256)", f"{r['duplicate']:.2f} ms")
         report.row(f"N={size:,}: known keys at sync start", f"{r['known_load']:.2f} ms "
@@ -156,12 +164,19 @@ def run(args) -> Report:
     for label, plan in largest["plans"].items():
         report.row(f"query plan: {label}", plan)
     small = results[sizes[1]]  # N=100: past the noise of a tiny table
-    for op, text in (("again", "dedup by key"), ("new", "new invoice stored"), ("duplicate", "dedup by sha256")):
+    # The PDF's copy and fsync depend on the disk (shared here), not on N: the target is on the rest.
+    for op, text in (("again", "dedup by key"), ("bare", "new invoice stored (database)"),
+                     ("duplicate", "dedup by sha256")):
         ratio = largest[op] / small[op]
         report.target(f"{text} flat: cost at N={sizes[-1]:,} ≤ 1.5× N={sizes[1]:,} (got {ratio:.2f}×)", ratio <= 1.5)
-    per_invoice = [results[s]["known_load"] / s for s in sizes[1:]]
-    report.target(f"known keys flat per invoice (N={sizes[1]:,}…{sizes[-1]:,}: "
-                  f"{min(per_invoice) * 1000:.2f}–{max(per_invoice) * 1000:.2f} µs)",
-                  max(per_invoice) <= 2 * min(per_invoice))
+    # The known-keys query reads every key once: linear in total, so its cost per invoice must not grow
+    # (at small N the fixed cost of a transaction dominates, hence the comparison of the two largest).
+    per_key = [results[s]["known_load"] * 1000 / s for s in sizes[-2:]]
+    report.target(f"known keys: cost per invoice does not grow (N={sizes[-2]:,} → {sizes[-1]:,}: "
+                  f"{per_key[0]:.2f} → {per_key[1]:.2f} µs)", per_key[1] <= 1.5 * per_key[0])
+    label = "GET /api/invoices?account=… (first page of 50)"
+    ratio = largest["reads"][label] / small["reads"][label]
+    report.target(f"the panel's invoice page flat: N={sizes[-1]:,} ≤ 1.5× N={sizes[1]:,} (got {ratio:.2f}×)",
+                  ratio <= 1.5)
     report.target("every lookup uses an index", all("SCAN" not in p for p in largest["plans"].values()))
     return report
