@@ -258,7 +258,7 @@ SOURCE_KEYS = {
     "css": "Read from the element matching this CSS selector inside the item (or the page).",
     "xpath": "Read from the element matching this XPath inside the item (or the page).",
     "path": "Read from a JSON item by a dotted path, e.g. billDate or amount.value.",
-    "value": "A fixed value or a template, e.g. '{{ item.contract }}_{{ date }}' (fields read so far).",
+    "value": "A fixed value or a template, e.g. '{{ item.contract }}_{{ item.date }}' (the fields read so far are under item).",
 }
 MODIFIER_KEYS = {
     "attr": "Read this attribute (href, src, data-id…) instead of the text; href and src come back absolute.",
