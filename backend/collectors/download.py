@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import requests
+import urllib3
 
 from backend.collectors.context import Context
 from backend.collectors.http import session
@@ -61,20 +62,41 @@ def via_session(ctx: Context, invoice: Invoice, url: str, sync: bool = True) -> 
     try:
         response = http.get(url, timeout=ctx.timeout(None) * 3, stream=True,
                             headers={"Referer": referer, "Accept": "application/pdf,*/*"})
-        chunks, size = [], 0
-        for chunk in response.iter_content(65536):
-            size += len(chunk)
-            if size > MAX_PDF_BYTES:
-                raise CollectionError("DOWNLOAD_FAILED",
-                                      f"invoice {invoice.key}: file larger than {MAX_PDF_BYTES // 1_000_000} MB")
-            chunks.append(chunk)
-    except requests.Timeout:
+        data = _read_body(ctx, invoice, response)
+    except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
         raise CollectionError("TIMEOUT", f"invoice {invoice.key}: the download did not finish in time") from None
     except requests.ConnectionError:
         raise CollectionError("PROVIDER_DOWN", f"invoice {invoice.key}: cannot reach {url}") from None
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
+        # The portal dropped the connection mid-file (or sent a broken encoding): this invoice only.
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: the connection broke during "
+                                                 "the download") from None
     if response.status_code >= 400:
         raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: HTTP {response.status_code}")
-    _store(ctx, invoice, b"".join(chunks), "the link")
+    _store(ctx, invoice, data, "the link")
+
+
+def _read_body(ctx: Context, invoice: Invoice, response: requests.Response) -> bytes:
+    """At most MAX_PDF_BYTES, and never past the run's deadline. Each read returns what has arrived
+    (read1), so a portal sending a byte now and then — which never trips the socket timeout, and
+    keeps a sized read() waiting for ever — is cut off when the run's time is up."""
+    raw = response.raw
+    read = getattr(raw, "read1", None) or raw.read  # urllib3 < 2 has no read1
+    chunks, size = [], 0
+    while True:
+        if time.monotonic() > ctx.deadline:
+            response.close()
+            raise CollectionError("TIMEOUT", f"invoice {invoice.key}: the download did not finish within "
+                                             "the run's time limit")
+        chunk = read(65536, decode_content=True)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > MAX_PDF_BYTES:
+            response.close()
+            raise CollectionError("DOWNLOAD_FAILED",
+                                  f"invoice {invoice.key}: file larger than {MAX_PDF_BYTES // 1_000_000} MB")
+        chunks.append(chunk)
 
 
 def via_browser(ctx: Context, invoice: Invoice, url: str) -> None:
