@@ -83,6 +83,25 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "INTERNAL", f"{type(exc).__name__}: {exc}"
 
 
+# The HTTP status of the page shown (Chromium 109+). Selenium cannot see it otherwise.
+DOCUMENT_STATUS_JS = ("const n = performance.getEntriesByType('navigation')[0];"
+                      "return [n && n.responseStatus ? n.responseStatus : 0, document.title];")
+
+
+def server_error_page(ctx: Context) -> str | None:
+    """A page the recipe does not recognise, served with a 5xx status, is the portal being down
+    (a bare 503 from its proxy or load balancer), not a recipe to fix: say so, or None."""
+    try:
+        status, title = ctx.driver.execute_script(DOCUMENT_STATUS_JS)
+        status = int(status or 0)
+    except Exception:  # noqa: BLE001 — the browser may be what failed; keep the first diagnosis
+        return None
+    if status < 500:
+        return None
+    shown = " ".join(str(title or "").split())[:120]
+    return ctx.redact(f"the portal answered HTTP {status}" + (f" ({shown})" if shown else ""))
+
+
 def run_collection(request: RunRequest) -> RunResult:
     """Run one recipe once. Never raises for portal trouble: the outcome says what happened."""
     download_dir = Path(tempfile.mkdtemp(prefix="ic-downloads-"))
@@ -104,6 +123,10 @@ def run_collection(request: RunRequest) -> RunResult:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 code, message = classify(exc)
+                if code == "RECIPE_BROKEN":
+                    down = server_error_page(ctx)
+                    if down:
+                        code, message = "PROVIDER_DOWN", down
                 message = ctx.redact(message)
                 if code == "INTERNAL":
                     log.exception("engine error in %s", request.provider.id)
