@@ -136,10 +136,14 @@ class Store:
             return target
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = target.with_suffix(".part")
-        shutil.copyfile(source, partial)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, target)  # rename: a crash never leaves half a PDF under a real name
+        try:
+            shutil.copyfile(source, partial)
+            with open(partial, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, target)  # rename: a crash never leaves half a PDF under a real name
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise
         os.chmod(target, 0o600)
         Path(source).unlink(missing_ok=True)
         return target
