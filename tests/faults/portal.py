@@ -5,8 +5,9 @@ Login form (+ an optional TOTP page), an invoice table, PDF links. Knobs a test 
 - hang_login: the login page sends its first bytes, then nothing until the test ends;
 - layout: "v2" renames the invoice rows (the recipe no longer matches);
 - expire_after: the session ends after that many PDFs (PDF links then redirect to the login);
-- pdf_faults: key -> "login" (redirects to the login page), "huge" (over the engine's limit),
-  "png" (not a PDF), "empty" (0 bytes), "trickle" (one byte now and then, forever);
+- pdf_faults: key -> "login" (redirects to the login page), "huge" (twice the engine's limit),
+  "png" (not a PDF), "empty" (0 bytes), "trickle" (one byte now and then, forever), "cut" (the
+  connection drops halfway);
 - duplicate_rows: every invoice is listed twice;
 - hook(event, key): called at "login", "list", "pdf" (before answering), "pdf-mid" (half the
   PDF sent) and "pdf-done" (response closed); a crash test blocks in it to kill the server there.
@@ -211,9 +212,15 @@ class FaultPortal:
             if fault == "empty":
                 return b"", 200, {"Content-Type": "application/pdf"}
             if fault == "huge":
-                return Response(_huge_pdf(), mimetype="application/pdf")
+                return Response(_huge_pdf(self.released), mimetype="application/pdf")
             if fault == "trickle":
                 return Response(_trickle(self.released), mimetype="application/pdf")
+            if fault == "cut":  # the connection drops halfway through the announced length
+                def cut_short():
+                    yield found.pdf[: len(found.pdf) // 2]
+                    raise ConnectionAbortedError("the portal dropped the connection")
+                return Response(cut_short(), mimetype="application/pdf",
+                                headers={"Content-Length": str(len(found.pdf))})
             self._hook("pdf", key)
             data = found.pdf
             half = len(data) // 2
@@ -229,11 +236,13 @@ class FaultPortal:
         return app
 
 
-def _huge_pdf():
-    """A 'PDF' a little over the engine's limit, made on the fly (the portal holds none of it)."""
+def _huge_pdf(released: threading.Event):
+    """A 'PDF' twice the engine's limit, made on the fly (the portal holds none of it)."""
     yield b"%PDF-1.4\n"
     chunk = b"0" * 1_000_000
-    for _ in range(MAX_ENGINE_PDF // len(chunk) + 2):
+    for _ in range(2 * MAX_ENGINE_PDF // len(chunk)):
+        if released.is_set():
+            return
         yield chunk
 
 
