@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
+from backend.server import scheduler
 from backend.server.clock import iso
 from backend.server.errors import ApiError
 from backend.server.records import ACTIVE_JOB_STATES, job_json
@@ -74,15 +75,23 @@ class JobManager:
         if not self.claim():
             log.info("another invoice-collector process runs jobs on this database: nothing to recover")
             return []
-        now = iso(self.services.clock())
+        moment = self.services.clock()
+        now = iso(moment)
         with self.services.store.transaction() as conn:
             rows = conn.execute(f"SELECT id, account_id FROM jobs WHERE state IN {ACTIVE_JOB_STATES}").fetchall()
             for row in rows:
                 conn.execute("UPDATE jobs SET state = 'failed', finished_at = ?, outcome_code = 'INTERNAL', "
                              "outcome_message = ?, prompt = NULL WHERE id = ?", (now, INTERRUPTED, row["id"]))
+                account = conn.execute("SELECT * FROM accounts WHERE id = ?", (row["account_id"],)).fetchone()
+                failures = account["failures"] + 1
+                # A first interruption (a reboot mid-sync) resumes at once. A server that keeps dying
+                # mid-run (a crash loop) backs off like any failure: a login cut off before its answer
+                # was recorded is tried again, but never in a loop that could lock the account.
+                due = now if failures == 1 else iso(scheduler.after_failure(
+                    moment, failures - 1, self.services.interval_hours(account), self.services.random))
                 conn.execute("UPDATE accounts SET last_code = 'INTERNAL', last_message = ?, last_sync_at = ?, "
-                             "next_run_at = CASE WHEN blocked_code IS NULL THEN ? ELSE NULL END WHERE id = ?",
-                             (INTERRUPTED, now, now, row["account_id"]))
+                             "failures = ?, next_run_at = CASE WHEN blocked_code IS NULL THEN ? ELSE NULL END "
+                             "WHERE id = ?", (INTERRUPTED, now, failures, due, row["account_id"]))
         if rows:
             log.warning("marked %d interrupted job(s) as failed and rescheduled them", len(rows))
         return [row["id"] for row in rows]
