@@ -68,6 +68,7 @@ class PortalInvoice:
 class FaultPortal:
     password: str = "correct horse battery"
     totp_secret: str | None = None
+    other_users: dict[str, str] = field(default_factory=dict)  # more logins (email -> password)
     invoices: list[PortalInvoice] = field(default_factory=list)
     maintenance: str | None = None
     hang_login: bool = False
@@ -86,7 +87,7 @@ class FaultPortal:
         """Back to a well-behaved, empty portal (between tests sharing one server)."""
         self.released.set()
         fresh = FaultPortal()
-        for name in ("password", "totp_secret", "invoices", "maintenance", "hang_login", "layout", "expire_after",
+        for name in ("password", "totp_secret", "other_users", "invoices", "maintenance", "hang_login", "layout", "expire_after",
                      "pdf_faults", "duplicate_rows", "hook"):
             setattr(self, name, getattr(fresh, name))
         self.hits.clear()
@@ -142,10 +143,12 @@ class FaultPortal:
 
         @app.post("/login")
         def login():
-            self.hits.add("login_post")
-            self._hook("login")
             email, password = request.form.get("email", ""), request.form.get("password", "")
-            if email != LOGIN or not secrets.compare_digest(password.encode(), self.password.encode()):
+            self.hits.add("login_post")
+            self.hits.add(f"login_post:{email}")
+            self._hook("login", email)
+            expected = self.password if email == LOGIN else self.other_users.get(email)
+            if expected is None or not secrets.compare_digest(password.encode(), expected.encode()):
                 self.hits.add("login_refused")
                 return page("Connexion", LOGIN_FORM, error="Identifiant ou mot de passe incorrect.",
                             attempt=password, email=email)
