@@ -127,9 +127,9 @@ def check_keyring() -> Check:
         return Check("keyring", FAIL, str(exc).replace(keyring_store.FIX, "").strip(), keyring_store.FIX)
     value = secrets.token_hex(8)
     try:
-        keyring.set_password(keyring_store.SERVICE, "doctor-probe", value)
-        readable = keyring.get_password(keyring_store.SERVICE, "doctor-probe") == value
-        keyring.delete_password(keyring_store.SERVICE, "doctor-probe")
+        keyring.set_password(keyring_store.service(), "doctor-probe", value)
+        readable = keyring.get_password(keyring_store.service(), "doctor-probe") == value
+        keyring.delete_password(keyring_store.service(), "doctor-probe")
     except KeyringError as exc:
         return Check("keyring", FAIL, f"{kind} refused a test entry: {exc}", keyring_store.FIX)
     if not readable:

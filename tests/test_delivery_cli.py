@@ -9,6 +9,8 @@ import sys
 import keyring
 import pytest
 
+from backend.server.keyring_store import service
+
 from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, start_smtp
 
 pytestmark = pytest.mark.keyring
@@ -22,8 +24,8 @@ def run(home):
         return subprocess.run([sys.executable, "-m", "backend", "libeo", *args], input=stdin, env=env,
                               capture_output=True, text=True, timeout=60)
     yield invoke
-    keyring.delete_password("invoice-collector", "smtp-password") if keyring.get_password(
-        "invoice-collector", "smtp-password") else None
+    keyring.delete_password(service(home), "smtp-password") if keyring.get_password(
+        service(home), "smtp-password") else None
 
 
 def test_set_show_and_test_against_a_real_smtp_server(run, tmp_path):
@@ -37,7 +39,7 @@ def test_set_show_and_test_against_a_real_smtp_server(run, tmp_path):
         assert done.returncode == 0, done.stderr
         assert "Libeo destination: on" in done.stdout and "password: saved in the keyring" in done.stdout
         assert SMTP_PASSWORD not in done.stdout + done.stderr
-        assert keyring.get_password("invoice-collector", "smtp-password") == SMTP_PASSWORD
+        assert keyring.get_password(service(), "smtp-password") == SMTP_PASSWORD
         ok = run("test")
         assert ok.returncode == 0, ok.stderr
         assert "SMTP login OK" in ok.stdout and "nothing was sent" in ok.stdout

@@ -20,7 +20,6 @@ from backend.server import keyring_store
 from backend.server.keyring_store import KeyringUnavailable
 from backend.server.store import Store
 
-KEYRING_SERVICE = keyring_store.SERVICE  # "invoice-collector"
 KEYRING_PASSWORD_USER = "smtp-password"
 SECURITY_MODES = ("starttls", "tls", "plain")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "plain": 25}
@@ -235,16 +234,16 @@ def _keyring_call(what: str, func, *args):
 
 
 def get_password() -> str | None:
-    return _keyring_call("read the SMTP password", keyring.get_password, KEYRING_SERVICE, KEYRING_PASSWORD_USER)
+    return _keyring_call("read the SMTP password", keyring.get_password, keyring_store.service(), KEYRING_PASSWORD_USER)
 
 
 def set_password(password: str | None) -> None:
     """Store the SMTP password in the keyring; None or "" deletes it."""
     if password:
-        _keyring_call("save the SMTP password", keyring.set_password, KEYRING_SERVICE,
+        _keyring_call("save the SMTP password", keyring.set_password, keyring_store.service(),
                       KEYRING_PASSWORD_USER, password)
     else:
-        _keyring_call("delete the SMTP password", keyring.delete_password, KEYRING_SERVICE,
+        _keyring_call("delete the SMTP password", keyring.delete_password, keyring_store.service(),
                       KEYRING_PASSWORD_USER)
 
 

@@ -112,6 +112,10 @@ def update_credentials(services: "Services", account_id: int, data: dict[str, An
     if not values:
         raise bad_request({"credentials": "give at least one credential field to change"})
     keyring_store.set_credentials(account_id, values)
+    if services.jobs.active_for(account_id) is None:
+        # The portal's session kept in the browser profile would skip the login form, so new
+        # credentials would go untried (and a wrong password unnoticed) until it expired.
+        shutil.rmtree(paths.profiles_dir() / str(account_id), ignore_errors=True)
     login = login_of(provider, values)
     with services.store.transaction() as conn:
         conn.execute("UPDATE accounts SET credential_fields = ?, login = COALESCE(?, login), blocked_code = NULL, "

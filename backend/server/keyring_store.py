@@ -22,7 +22,7 @@ from keyring.backends.chainer import ChainerBackend
 
 from backend import paths
 
-SERVICE = "invoice-collector"
+SERVICE = "invoice-collector"  # the service name of the default home
 TOKEN_USER = "api-token"
 log = logging.getLogger("invoice_collector.keyring")
 
@@ -31,6 +31,16 @@ FIX = ("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt 
        "run invoice-collector inside `dbus-run-session` and unlock the keyring with "
        "`printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. "
        "macOS Keychain and Windows Credential Manager work as they are.")
+
+
+def service(home: "str | os.PathLike[str] | None" = None) -> str:
+    """The keyring service for this home. Another INVOICE_COLLECTOR_HOME (a demo, a test, a
+    second profile) gets its own, so it can never overwrite the real accounts' secrets or token."""
+    home = home or os.environ.get(paths.HOME_ENV)
+    if not home:
+        return SERVICE
+    digest = hashlib.sha256(str(paths.Path(home).expanduser().resolve()).encode()).hexdigest()[:12]
+    return f"{SERVICE}/{digest}"
 
 
 class KeyringUnavailable(RuntimeError):
@@ -66,7 +76,7 @@ def check_backend() -> str:
     if reason:
         raise KeyringUnavailable(f"Keyring refused ({_name(backend)}): {reason}. {FIX}")
     try:
-        backend.get_password(SERVICE, "startup-check")
+        backend.get_password(service(), "startup-check")
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(f"The keyring ({_name(backend)}) cannot be used: {exc}. {FIX}") from None
     return _name(backend)
@@ -87,13 +97,13 @@ def account_user(account_id: int, field: str) -> str:
 
 def set_credentials(account_id: int, values: dict[str, str]) -> None:
     for field, value in values.items():
-        _call("save a credential", keyring.set_password, SERVICE, account_user(account_id, field), value)
+        _call("save a credential", keyring.set_password, service(), account_user(account_id, field), value)
 
 
 def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
     found = {}
     for field in fields:
-        value = _call("read a credential", keyring.get_password, SERVICE, account_user(account_id, field))
+        value = _call("read a credential", keyring.get_password, service(), account_user(account_id, field))
         if value is not None:
             found[field] = value
     return found
@@ -101,7 +111,7 @@ def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
 
 def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
     for field in fields:
-        _call("delete a credential", keyring.delete_password, SERVICE, account_user(account_id, field))
+        _call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
 
 
 def token_digest(token: str) -> str:
@@ -121,17 +131,17 @@ def _mark_token_changed() -> None:
 
 
 def save_token(token: str) -> None:
-    _call("save the API token", keyring.set_password, SERVICE, TOKEN_USER, token_digest(token))
+    _call("save the API token", keyring.set_password, service(), TOKEN_USER, token_digest(token))
     _mark_token_changed()
 
 
 def token_hash() -> str | None:
-    return _call("read the API token", keyring.get_password, SERVICE, TOKEN_USER)
+    return _call("read the API token", keyring.get_password, service(), TOKEN_USER)
 
 
 def delete_token() -> bool:
     had = token_hash() is not None
-    _call("delete the API token", keyring.delete_password, SERVICE, TOKEN_USER)
+    _call("delete the API token", keyring.delete_password, service(), TOKEN_USER)
     _mark_token_changed()
     return had
 

@@ -54,15 +54,16 @@ def keyring_ready() -> None:
 
 
 @pytest.fixture
-def clean_keyring(keyring_ready) -> None:
+def clean_keyring(keyring_ready, home) -> None:
     """Account ids restart at 1 in each fresh database, and the test keyring lives for the whole
     run: remove what earlier tests (any suite) left under the first ids."""
     import keyring
     import keyring.errors
+    from backend.server.keyring_store import service
     for account_id in range(1, 21):
         for name in ("email", "password", "login", "totp_secret", "customer_number"):
             try:
-                keyring.delete_password("invoice-collector", f"account:{account_id}:{name}")
+                keyring.delete_password(service(), f"account:{account_id}:{name}")
             except keyring.errors.PasswordDeleteError:
                 pass
 

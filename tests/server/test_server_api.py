@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from backend import paths
 from backend.server import openapi
-from backend.server.keyring_store import SERVICE
+from backend.server.keyring_store import service
 from tests.helpers import make_pdf
 from tests.server.conftest import PASSWORD
 
@@ -88,7 +88,7 @@ def test_create_account_rejects_bad_input_naming_the_field(api, change, field):
     error = response.get_json()["error"]
     assert error["code"] == "BAD_REQUEST" and field in error["fields"], error
     assert api.get("/api/accounts").get_json()["accounts"] == []
-    assert keyring.get_password(SERVICE, "account:1:password") is None
+    assert keyring.get_password(service(), "account:1:password") is None
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\"text\"", b"", b"\xff\xfe"])
@@ -123,7 +123,7 @@ def test_create_account_keeps_secrets_out_of_the_answer_and_the_database(api, ru
     assert job["account_id"] == account["id"] and job["state"] in ("queued", "running", "succeeded")
     assert PASSWORD not in json.dumps(created)
     api.wait_idle()
-    assert keyring.get_password(SERVICE, f"account:{account['id']}:password") == PASSWORD
+    assert keyring.get_password(service(), f"account:{account['id']}:password") == PASSWORD
     assert runner.requests[0].credentials == {"email": "alice@example.com", "password": PASSWORD}
     assert runner.requests[0].options == {"contract": "C-42"}
     dump = "\n".join(sqlite3.connect(paths.data_dir() / "invoice-collector.sqlite3").iterdump())
@@ -133,11 +133,11 @@ def test_create_account_keeps_secrets_out_of_the_answer_and_the_database(api, ru
 
 
 def test_entries_left_under_a_reused_id_do_not_leak_into_a_new_account(api, runner):
-    keyring.set_password(SERVICE, "account:1:customer_number", "from an older database")
+    keyring.set_password(service(), "account:1:customer_number", "from an older database")
     account = api.create()["account"]
     api.wait_idle()
     assert account["id"] == 1 and "customer_number" not in runner.requests[0].credentials
-    assert keyring.get_password(SERVICE, "account:1:customer_number") is None
+    assert keyring.get_password(service(), "account:1:customer_number") is None
 
 
 def test_same_login_twice_is_a_conflict(api):
@@ -282,8 +282,8 @@ def test_delete_removes_keyring_entries_profile_invoices_and_files(api, runner):
     response = api.delete(f"/api/accounts/{other['id']}")
     assert response.status_code == 204
     assert api.get(f"/api/accounts/{other['id']}").status_code == 404
-    assert keyring.get_password(SERVICE, f"account:{other['id']}:password") is None
-    assert keyring.get_password(SERVICE, f"account:{other['id']}:email") is None
+    assert keyring.get_password(service(), f"account:{other['id']}:password") is None
+    assert keyring.get_password(service(), f"account:{other['id']}:email") is None
     assert not profile.exists()
     assert api.invoices(account=other["id"]) == []
     assert api.services.store.pdf_path(sha).exists()  # the other account's invoice still uses this file
@@ -329,5 +329,5 @@ def test_update_credentials_validates_and_never_echoes(api, runner):
     assert empty.status_code == 400
     good = api.put(f"/api/accounts/{account['id']}/credentials", {"credentials": {"password": "new pass 2"}})
     assert good.status_code == 200 and "new pass 2" not in good.get_data(as_text=True)
-    assert keyring.get_password(SERVICE, f"account:{account['id']}:password") == "new pass 2"
+    assert keyring.get_password(service(), f"account:{account['id']}:password") == "new pass 2"
     assert good.get_json()["account"]["login"] == "alice@example.com"

@@ -19,7 +19,7 @@ from backend import paths
 from backend.config import Settings
 from backend.server import create_app
 from backend.server.cli import setup_logging
-from backend.server.keyring_store import SERVICE, KeyringUnavailable, check_backend
+from backend.server.keyring_store import service, KeyringUnavailable, check_backend
 from tests.server.conftest import PORT
 
 DISTINCTIVE = "Zq7!pelican-ORCHID-9041"
@@ -93,7 +93,7 @@ def test_round_trip_deletion_and_no_secret_anywhere_after_real_runs(make_api, po
         assert api.account(good["id"])["state"] == "ok" and api.invoices(account=good["id"])[0]["pdf_url"]
         assert api.account(bad["id"])["last_outcome"]["code"] == "LOGIN_FAILED"
         assert any(paths.traces_dir().iterdir()), "a failed run leaves a trace"
-        assert keyring.get_password(SERVICE, f"account:{good['id']}:password") == DISTINCTIVE
+        assert keyring.get_password(service(), f"account:{good['id']}:password") == DISTINCTIVE
         for path in ("/api/accounts", f"/api/accounts/{good['id']}", "/api/invoices", "/api/openapi.json"):
             assert DISTINCTIVE not in api.get(path).get_data(as_text=True)
         api.services.stop()
@@ -107,8 +107,8 @@ def test_round_trip_deletion_and_no_secret_anywhere_after_real_runs(make_api, po
                     leaks.append(path)
         assert leaks == []
         assert api.delete(f"/api/accounts/{good['id']}").status_code == 204
-        assert keyring.get_password(SERVICE, f"account:{good['id']}:password") is None
-        assert keyring.get_password(SERVICE, f"account:{good['id']}:email") is None
+        assert keyring.get_password(service(), f"account:{good['id']}:password") is None
+        assert keyring.get_password(service(), f"account:{good['id']}:email") is None
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()

@@ -15,7 +15,7 @@ import pytest
 
 from backend.config import Settings
 from backend.server import create_app, pairing, security
-from backend.server.keyring_store import SERVICE, TOKEN_USER, delete_token
+from backend.server.keyring_store import service, TOKEN_USER, delete_token
 from tests.server.conftest import BASE, EXTENSION_ORIGIN, PASSWORD, pair
 
 BODY = {"provider": "test-portal", "terms_accepted": True,
@@ -25,7 +25,7 @@ BODY = {"provider": "test-portal", "terms_accepted": True,
 def nothing_happened(api) -> None:
     assert api.services.store.query("SELECT * FROM accounts") == []
     assert api.services.store.query("SELECT * FROM jobs") == []
-    assert keyring.get_password(SERVICE, "account:1:password") is None
+    assert keyring.get_password(service(), "account:1:password") is None
 
 
 def test_extension_id_is_derived_from_the_manifest_key():
@@ -136,7 +136,7 @@ def test_pairing_window_file_is_private_and_holds_no_code(home, keyring_ready):
 
 def test_pairing_gives_a_token_kept_only_as_a_hash(make_api):
     api = make_api()
-    stored = keyring.get_password(SERVICE, TOKEN_USER)
+    stored = keyring.get_password(service(), TOKEN_USER)
     assert stored and stored != api.token and len(stored) == 64
     assert not pairing.pairing_file().exists()  # one use only
     assert api.get("/api/accounts").status_code == 200
@@ -162,14 +162,14 @@ def test_malformed_codes_are_400(make_api, code):
 
 def test_brute_force_closes_the_window_and_is_rate_limited(make_api):
     api = make_api()
-    token_before = keyring.get_password(SERVICE, TOKEN_USER)
+    token_before = keyring.get_password(service(), TOKEN_USER)
     code, _ = pairing.open_window()
     wrong = [f"{(int(code.replace('-', '')) + n) % 1_000_000:06d}" for n in range(1, 7)]
     statuses = [api.client.post("/api/pair", json={"code": w}, base_url=BASE).status_code for w in wrong[:5]]
     assert statuses == [403, 403, 403, 403, 429]
     right = api.client.post("/api/pair", json={"code": code}, base_url=BASE)
     assert right.status_code == 403 and "token" not in right.get_json()  # the window closed
-    assert keyring.get_password(SERVICE, TOKEN_USER) == token_before
+    assert keyring.get_password(service(), TOKEN_USER) == token_before
     code, _ = pairing.open_window()
     statuses = [api.client.post("/api/pair", json={"code": "000-000"}, base_url=BASE).status_code for _ in range(5)]
     assert statuses[-1] == 429  # 10 calls a minute at most, whatever the window
