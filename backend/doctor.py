@@ -81,7 +81,11 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
     chosen = BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver)
     where = f"set `chrome_binary` / `chromedriver` in {config.settings_path()}"
     found = {}
-    for what, path in (("browser", browser.chrome_binary(chosen)), ("driver", browser.chromedriver_path(chosen))):
+    for what, path in (("browser", browser.chrome_binary(chosen, platform)),
+                       ("driver", browser.chromedriver_path(chosen, platform))):
+        if path is None:  # macOS/Windows with no driver configured: Selenium Manager's job
+            found[what] = None
+            continue
         resolved = shutil.which(path) or (path if Path(path).is_file() else None)
         label = "Chromium/Chrome" if what == "browser" else "chromedriver"
         if not resolved:
@@ -93,6 +97,10 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
             return Check("browser", FAIL, f"{label} at {resolved} does not report a version"
                          + (f" ({said})" if said else ""), f"reinstall it, or {where}")
         found[what] = (resolved, version)
+    if found["driver"] is None:
+        bpath, bver = found["browser"]
+        return Check("browser", OK, f"browser {bver} ({bpath}); chromedriver: Selenium Manager provides the "
+                                    "one matching this Chrome at the first collection")
     (bpath, bver), (dpath, dver) = found["browser"], found["driver"]
     summary = f"browser {bver} ({bpath}), chromedriver {dver} ({dpath})"
     if bver.split(".")[0] != dver.split(".")[0]:

@@ -387,3 +387,14 @@ def test_doctor_exits_non_zero_when_collection_is_blocked(home, tmp_path):
     assert result.returncode == 1
     assert re.search(r"^FAIL  browser   chromedriver not found at .*missing-driver$", result.stdout, re.M)
     assert "problem(s) block collection or delivery: browser" in result.stdout
+
+
+def test_macos_without_a_configured_driver_leaves_it_to_selenium_manager(tmp_path, monkeypatch):
+    """On macOS/Windows Chrome is already installed and Selenium Manager brings its driver."""
+    from backend.collectors import browser
+    from backend.collectors.model import BrowserConfig
+    monkeypatch.delenv("CHROMEDRIVER", raising=False)
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    assert browser.chromedriver_path(BrowserConfig(), "darwin") is None
+    assert browser.chromedriver_path(BrowserConfig(), "linux") == "/usr/bin/chromedriver"
+    assert browser.chromedriver_path(BrowserConfig(chromedriver="/opt/cd"), "darwin") == "/opt/cd"

@@ -1,4 +1,8 @@
-"""Start Chromium for a run: Debian's chromium + chromedriver by default, never a download."""
+"""Start Chromium for a run.
+
+Linux: Debian's chromium + chromedriver by default, and Selenium Manager never downloads
+anything. macOS/Windows: the installed Google Chrome, and its matching driver from a
+configured path or, failing that, from Selenium Manager."""
 
 from __future__ import annotations
 
@@ -15,9 +19,17 @@ from selenium.webdriver.chrome.service import Service
 
 from backend.collectors.model import BrowserConfig
 
-# Selenium Manager must never fetch a browser or driver; we always pass the driver path too.
-os.environ.setdefault("SE_OFFLINE", "true")
+ON_LINUX = sys.platform.startswith("linux")
+if ON_LINUX:  # Selenium Manager must never fetch a browser or driver; we pass the driver path too
+    os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
+CHROME_LOCATIONS = {
+    "darwin": ["/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+               "/Applications/Chromium.app/Contents/MacOS/Chromium"],
+    "win32": [os.path.expandvars(r"%ProgramFiles%\Google\Chrome\Application\chrome.exe"),
+              os.path.expandvars(r"%ProgramFiles(x86)%\Google\Chrome\Application\chrome.exe"),
+              os.path.expandvars(r"%LocalAppData%\Google\Chrome\Application\chrome.exe")],
+}
 
 BASE_FLAGS = [
     "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -46,14 +58,23 @@ def _dies_with_its_parent() -> dict:
 DRIVER_POPEN = _dies_with_its_parent()
 
 
-def chrome_binary(config: BrowserConfig) -> str:
-    return config.chrome_binary or os.environ.get("CHROME_BIN") or shutil.which("chromium") \
-        or "/usr/bin/chromium"
+def chrome_binary(config: BrowserConfig, platform: str = sys.platform) -> str:
+    chosen = config.chrome_binary or os.environ.get("CHROME_BIN") or shutil.which("chromium")
+    if chosen:
+        return chosen
+    for candidate in CHROME_LOCATIONS.get(platform, []):
+        if os.path.isfile(candidate):
+            return candidate
+    return shutil.which("google-chrome") or "/usr/bin/chromium"
 
 
-def chromedriver_path(config: BrowserConfig) -> str:
-    return config.chromedriver or os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") \
-        or "/usr/bin/chromedriver"
+def chromedriver_path(config: BrowserConfig, platform: str = sys.platform) -> str | None:
+    """None on macOS/Windows when nothing is configured: Selenium Manager then finds (and if
+    needed fetches) the driver matching the installed Chrome, as users there expect."""
+    chosen = config.chromedriver or os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
+    if chosen:
+        return chosen
+    return "/usr/bin/chromedriver" if platform.startswith("linux") else None
 
 
 def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path) -> webdriver.ChromeOptions:
@@ -91,6 +112,8 @@ def _check_installed(config: BrowserConfig) -> None:
     from selenium.common.exceptions import WebDriverException
     for path, what, env, package in ((chrome_binary(config), "Chromium", "CHROME_BIN", "chromium"),
                                      (chromedriver_path(config), "chromedriver", "CHROMEDRIVER", "chromium-driver")):
+        if path is None:  # left to Selenium Manager (macOS/Windows)
+            continue
         if not (os.path.isfile(path) and os.access(path, os.X_OK)) and not shutil.which(path):
             raise WebDriverException(f"{what} not found at {path}: install it (Debian/Ubuntu: apt install "
                                      f"{package}) or give its path in the settings or ${env}")
