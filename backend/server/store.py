@@ -9,8 +9,8 @@ Used by the server and by the delivery worker:
     store.put_setting("libeo", {...})
     store.pdf_path(sha256)               # data/pdf/ab/abcdef….pdf
 
-Every call opens its own short-lived connection, so any thread may use the store; a
-transaction() inside another one (same thread) joins the outer one."""
+Each thread gets its own connection, opened on first use and kept, so any thread may use the
+store; a transaction() inside another one (same thread) joins the outer one."""
 
 from __future__ import annotations
 
@@ -56,13 +56,27 @@ class Store:
         conn.execute("PRAGMA synchronous = NORMAL")  # durable with WAL at each checkpoint; fast commits
         return conn
 
+    def _thread_conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened once: opening one (and reading the schema) cost about
+        half of a panel request (bench/api_load.py)."""
+        conn = getattr(self._local, "cached", None)
+        if conn is None:
+            conn = self._local.cached = self.connect()
+        return conn
+
+    def _drop_thread_conn(self) -> None:
+        """After an error the connection may be mid-transaction: the next call opens a fresh one."""
+        conn, self._local.cached = getattr(self._local, "cached", None), None
+        if conn is not None:
+            conn.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         outer = getattr(self._local, "conn", None)
         if outer is not None:
             yield outer
             return
-        conn = self.connect()
+        conn = self._thread_conn()
         self._local.conn = conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -72,9 +86,11 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        except BaseException:
+            self._drop_thread_conn()
+            raise
         finally:
             self._local.conn = None
-            conn.close()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -83,15 +99,16 @@ class Store:
         if outer is not None:
             yield outer
             return
-        conn = self.connect()
+        conn = self._thread_conn()
         try:
             conn.execute("BEGIN")
             try:
                 yield conn
             finally:
                 conn.execute("ROLLBACK")
-        finally:
-            conn.close()
+        except BaseException:
+            self._drop_thread_conn()
+            raise
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self.read() as conn:
