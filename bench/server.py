@@ -64,13 +64,18 @@ class ServerProcess:
         """Start `serve`; returns the seconds from the process start to the first healthy /api/health."""
         started = time.perf_counter()
         self.start_cpu = None
-        self.proc = subprocess.Popen(command() + ["serve", "--port", str(self.port)], env=self.env, cwd=self.home,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file, never a pipe nobody reads: once a pipe is full the server blocks on
+        # its next log line (waitress warns about queue depth under load) and stops answering.
+        self.stderr_path = self.home / "serve-stderr.log"
+        with open(self.stderr_path, "ab") as stderr:
+            self.proc = subprocess.Popen(command() + ["serve", "--port", str(self.port)], env=self.env,
+                                         cwd=self.home, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = started + timeout
         probe = requests.Session()
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.proc.returncode}: {self.proc.stderr.read().decode()}")
+                raise RuntimeError(f"serve exited with {self.proc.returncode}: "
+                                   f"{self.stderr_path.read_text(errors='replace')[-2000:]}")
             try:
                 answer = probe.get(f"{self.url}/api/health", timeout=1)
                 if answer.ok and answer.json().get("app") == "invoice-collector":
@@ -133,8 +138,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
 
     def __enter__(self) -> "ServerProcess":
         return self
