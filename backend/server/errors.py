@@ -65,8 +65,15 @@ def json_body(optional: bool = False) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", {"body": "invalid JSON"}) from None
+    except RecursionError:  # [[[[… a few thousand deep: no request needs that
+        raise ApiError(400, "the body nests values too deeply", {"body": "nested too deeply"}) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", {"body": "must be an object"})
+    try:  # "\ud800" is valid JSON but no text: the keyring, SQLite and files would fail on it later
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "the body holds a lone surrogate (\\ud800-\\udfff), which is not text",
+                       {"body": "invalid Unicode"}) from None
     return data
 
 
