@@ -158,8 +158,13 @@ def merge_folder(current: FolderSettings, changes: dict[str, Any]) -> FolderSett
         raise InvalidSettings(errors)
     result = FolderSettings(**merged)
     if result.path:
-        expanded = Path(result.path).expanduser()
-        if not expanded.is_absolute():
+        try:
+            expanded = Path(result.path).expanduser()
+        except RuntimeError:  # "~someone/…" for a user without a home
+            expanded = Path(result.path)
+        if "\0" in result.path:
+            errors["path"] = "must not contain a NUL character"
+        elif not expanded.is_absolute():
             errors["path"] = "must be an absolute path (e.g. /home/me/Factures)"
         else:
             result.path = str(expanded)
@@ -174,11 +179,11 @@ def merge_folder(current: FolderSettings, changes: dict[str, Any]) -> FolderSett
 
 
 def _folder_problem(path: Path) -> str | None:
-    if path.exists() and not path.is_dir():
-        return "exists and is not a folder"
     try:
+        if path.exists() and not path.is_dir():
+            return "exists and is not a folder"
         path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except OSError as exc:  # a name too long, a parent that is a file, no permission…
         return f"cannot be created: {exc.strerror or exc}"
     if not os.access(path, os.W_OK | os.X_OK):
         return "is not writable by this user"
