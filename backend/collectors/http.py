@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 import requests
+from selenium.common.exceptions import WebDriverException
 
 from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
@@ -24,6 +25,20 @@ def session(ctx: Context) -> requests.Session:
         ctx._http.cookies.set(cookie["name"], cookie["value"], domain=cookie.get("domain", ""),
                               path=cookie.get("path", "/"))
     return ctx._http
+
+
+def keep_cookies(ctx: Context, response: requests.Response) -> None:
+    """Cookies an API answer sets go back into the browser: the next call (which starts from the
+    browser's cookies) and the next page must see them, as the portal's own script would."""
+    for cookie in response.cookies:
+        params = {"url": response.url, "name": cookie.name, "value": cookie.value, "path": cookie.path or "/",
+                  "secure": bool(cookie.secure), "httpOnly": cookie.has_nonstandard_attr("HttpOnly")}
+        if cookie.expires:
+            params["expires"] = cookie.expires
+        try:
+            ctx.driver.execute_cdp_cmd("Network.setCookie", params)
+        except (WebDriverException, AttributeError):  # a remote browser without CDP
+            ctx.driver.add_cookie({k: v for k, v in params.items() if k not in ("url", "expires")})
 
 
 def map_status(status: int, fail_on: dict | None, what: str) -> None:
@@ -58,6 +73,7 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
         raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
     except requests.ConnectionError:
         raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
+    keep_cookies(ctx, response)
     map_status(response.status_code, fail_on, url)
     if len(content) > MAX_JSON_BYTES:
         raise CollectionError("RECIPE_BROKEN", f"{url} answered more than {MAX_JSON_BYTES} bytes")

@@ -17,13 +17,12 @@ import urllib.parse
 from typing import Annotated, Any, Literal
 
 import requests
-from selenium.common.exceptions import WebDriverException
 
 from backend.collectors.context import Context
 from backend.collectors.download import MAX_PDF_BYTES
 from backend.collectors.extract import json_path
 from backend.collectors.filters import FilterError, parse_date
-from backend.collectors.http import MAX_JSON_BYTES, map_status, session
+from backend.collectors.http import MAX_JSON_BYTES, keep_cookies, map_status, session
 from backend.collectors.model import CollectionError
 from backend.collectors.steps.navigation import Timeout
 from backend.collectors.steps.registry import Locator
@@ -87,20 +86,6 @@ def _refuse(status: int, content: bytes, fail_on: dict | None, empty_on: list | 
         raise CollectionError(exc.code, what) from None
 
 
-def _keep_cookies(ctx: Context, response: requests.Response) -> None:
-    """Cookies an API answer sets go back into the browser: the next call (which starts from the
-    browser's cookies) and the next page must see them, as the portal's own script would."""
-    for cookie in response.cookies:
-        params = {"url": response.url, "name": cookie.name, "value": cookie.value, "path": cookie.path or "/",
-                  "secure": bool(cookie.secure), "httpOnly": cookie.has_nonstandard_attr("HttpOnly")}
-        if cookie.expires:
-            params["expires"] = cookie.expires
-        try:
-            ctx.driver.execute_cdp_cmd("Network.setCookie", params)
-        except (WebDriverException, AttributeError):  # a remote browser without CDP
-            ctx.driver.add_cookie({k: v for k, v in params.items() if k not in ("url", "expires")})
-
-
 def _call(ctx: Context, http: requests.Session, method: str, url: str, query: dict, headers: dict,
           body: Any, limit: int, timeout: float | None, fail: dict) -> bytes:
     ctx.note(f"{method} {url}" + (f"?{urllib.parse.urlencode(query)}" if query else ""))
@@ -112,7 +97,7 @@ def _call(ctx: Context, http: requests.Session, method: str, url: str, query: di
         raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
     except requests.ConnectionError:
         raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
-    _keep_cookies(ctx, response)
+    keep_cookies(ctx, response)
     if response.status_code >= 400:
         _refuse(response.status_code, content, url=url, **fail)
     if len(content) > limit:
