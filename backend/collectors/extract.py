@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from backend.collectors import download
 from backend.collectors.context import Context
-from backend.collectors.filters import FILTERS, FilterError, apply_filters, clean_text, parse_amount, \
+from backend.collectors.filters import FilterError, apply_filters, clean_text, parse_amount, \
     parse_currency, parse_date
 from backend.collectors.model import CollectionError, Invoice
 from backend.collectors.steps.inputs import _click as click_element
-from backend.collectors.steps.registry import FieldSpecs, Locator, StepList
+from backend.collectors.steps.registry import FieldSpecs, Locator
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
 
@@ -30,7 +30,7 @@ function read(el, attr) {
   if ((attr === 'href' || attr === 'src' || attr === 'action') && el[attr]) return String(el[attr]);
   return el.getAttribute(attr);
 }
-return all(itemsBy, itemsSel, document).map(row => {
+const rows = all(itemsBy, itemsSel, document).map(row => {
   const out = {};
   for (const [name, f] of Object.entries(fields)) {
     if (f.by === 'self') { out[name] = read(row, f.attr); continue; }
@@ -39,23 +39,38 @@ return all(itemsBy, itemsSel, document).map(row => {
   }
   return out;
 });
+return {rows: rows, url: location.href};  // the URL resolves relative links: no second round trip
 """
 
-# The first visible, enabled, not aria-/class-disabled "next" link, with the markers that tell
-# when the next page has replaced this one: the document element and the first item.
+# The first visible, enabled, not aria-/class-disabled "next" link. The current first item is kept
+# on `window`: a new document has no such property, and in a single-page app the old item leaves
+# the DOM: either way TURNED_JS then sees the next page (one round trip per poll).
 PICK_NEXT_JS = """
 const [links, itemsBy, itemsSel] = arguments;
 const link = links.find(e => e.checkVisibility({opacityProperty: true, visibilityProperty: true})
   && !e.disabled && e.getAttribute('aria-disabled') !== 'true' && !(e.getAttribute('class') || '').includes('disabled'));
 if (!link) return null;
-let first;
-if (itemsBy === 'xpath') {
-  first = document.evaluate(itemsSel, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
-} else {
-  first = document.querySelector(itemsSel);
-}
-return [link, document.documentElement, first || null];
+window.__icTurn = {first: firstItem(itemsBy, itemsSel)};
+return link;
 """
+
+TURNED_JS = """
+const [itemsBy, itemsSel] = arguments;
+const old = window.__icTurn;
+if (old && (old.first === null || old.first.isConnected)) return false;
+return firstItem(itemsBy, itemsSel) !== null;
+"""
+
+FIRST_ITEM_JS = """
+function firstItem(by, sel) {
+  if (by === 'xpath') {
+    return document.evaluate(sel, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+  }
+  return document.querySelector(sel);
+}
+"""
+PICK_NEXT_JS = FIRST_ITEM_JS + PICK_NEXT_JS
+TURNED_JS = FIRST_ITEM_JS + TURNED_JS
 
 
 def json_path(data: Any, path: str) -> Any:
@@ -197,31 +212,21 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
                     raise
         elif page == 1:
             ctx.wait_until(ready, timeout, f"invoice items '{items}'")
-        raw_rows = ctx.driver.execute_script(READ_ROWS_JS, by, sel, plan)
-        base_url = ctx.driver.current_url
+        read = ctx.driver.execute_script(READ_ROWS_JS, by, sel, plan)
+        raw_rows, base_url = read["rows"], read["url"]
         for n, raw in enumerate(raw_rows, 1):
             rows.append(_finish(ctx, raw, fields, f"page {page}, item {n}", base_url))
         ctx.progress(f"page {page}: {len(raw_rows)} invoices")
         if not next_page:
             break
         found = ctx.find_all(next_page)
-        # One round trip (not five per link): the first usable link, the page and its first row.
-        turn = ctx.driver.execute_script(PICK_NEXT_JS, found, by, sel) if found else None
-        if not turn:
+        link = ctx.driver.execute_script(PICK_NEXT_JS, found, by, sel) if found else None
+        if not link:
             break
-        link, marker, first = turn
         click_element(ctx, link, next_page, timeout)  # waits out an overlay fading away
-        # The next page is there when the old document (or the old first row) is gone.
-        from selenium.common.exceptions import StaleElementReferenceException
 
         def turned(driver: object) -> bool:
-            try:
-                marker.is_enabled()
-                if first is not None:
-                    first.is_enabled()
-                return False
-            except StaleElementReferenceException:
-                return bool(ctx.find_all(items))
+            return bool(ctx.driver.execute_script(TURNED_JS, by, sel))
         ctx.wait_until(turned, timeout, f"page {page + 1} of the invoice list")
     else:
         ctx.note(f"stopped after {max_pages} pages")
