@@ -126,6 +126,7 @@ class Browser:
         self.config = config
         self.download_dir = download_dir
         self._temp_profile: str | None = None
+        self._cache: str | None = None
         if config.profile_dir:
             profile = Path(config.profile_dir)
             profile.mkdir(parents=True, exist_ok=True)
@@ -133,6 +134,13 @@ class Browser:
             self._temp_profile = tempfile.mkdtemp(prefix="ic-profile-")
             profile = Path(self._temp_profile)
         opts = chrome_options(config, download_dir, profile)
+        if config.profile_dir and not config.remote_url:
+            # The HTTP cache holds the pages of the run — a login page that echoes what was typed
+            # too. A persistent profile keeps cookies (fewer 2FA prompts), never those pages: the
+            # cache lives in a temporary folder removed with the run.
+            shutil.rmtree(profile / "Default" / "Cache", ignore_errors=True)  # written by older versions
+            self._cache = tempfile.mkdtemp(prefix="ic-cache-")
+            opts.add_argument(f"--disk-cache-dir={self._cache}")
         if not config.remote_url:
             _check_installed(config)
         try:
@@ -142,6 +150,8 @@ class Browser:
                 service = Service(executable_path=chromedriver_path(config), popen_kw=dict(DRIVER_POPEN))
                 self.driver = webdriver.Chrome(service=service, options=opts)
         except Exception as exc:
+            if self._cache:
+                shutil.rmtree(self._cache, ignore_errors=True)
             if self._temp_profile:  # Chromium did not start: leave no temporary profile behind
                 shutil.rmtree(self._temp_profile, ignore_errors=True)
             elif os.path.lexists(profile / "SingletonLock"):
@@ -155,8 +165,9 @@ class Browser:
         try:
             self.driver.quit()
         finally:
-            if self._temp_profile:
-                shutil.rmtree(self._temp_profile, ignore_errors=True)
+            for folder in (self._temp_profile, self._cache):
+                if folder:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     def __enter__(self) -> "Browser":
         return self
