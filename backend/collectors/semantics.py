@@ -31,12 +31,19 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
+def _names(items: Any) -> list:
+    """The `name` of each field of a credentials/options list (a wrong type is the schema's to report)."""
+    if not isinstance(items, list):
+        return []
+    return [item["name"] for item in items if isinstance(item, dict) and "name" in item]
+
+
 class TemplateChecker:
     def __init__(self, entry: dict, file: str):
         self.file = file
         self.errors: list[RecipeError] = []
-        self.credentials = [c["name"] for c in entry.get("credentials") or [] if isinstance(c, dict) and "name" in c]
-        self.options = [o["name"] for o in entry.get("options") or [] if isinstance(o, dict) and "name" in o]
+        self.credentials = _names(entry.get("credentials"))
+        self.options = _names(entry.get("options"))
         self.urls = list(entry.get("urls") or {}) if isinstance(entry.get("urls"), dict) else []
         self.variables: dict[str, int] = {}  # name -> line of the step that sets it
         self.all_variables = {}  # every variable the steps set, wherever they are
@@ -165,7 +172,8 @@ def check_provider(entry: dict, file: str) -> list[RecipeError]:
     base = getattr(entry, "pos", Position(file, 1, 1))
     for table in ("credentials", "options"):
         seen: dict[str, int] = {}
-        for item in entry.get(table) or []:
+        items = entry.get(table)
+        for item in items if isinstance(items, list) else []:  # a wrong type is reported by the schema
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 name, pos = item["name"], getattr(item["name"], "pos", base)
                 if name in seen:
