@@ -15,12 +15,14 @@ is refused at the alias that crosses the limit, in time proportional to the file
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from backend.collectors.model import Position, RecipeError
 
+YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 MAX_BYTES = 2_000_000
 MAX_VALUES = 100_000  # values after expanding aliases (a big catalog holds a few 10,000s)
 MAX_DEPTH = 64
@@ -146,7 +148,7 @@ class _Builder:
     def __init__(self, file: str, text: str):
         self.file = file
         self.problems: list[RecipeError] = []  # mistakes that don't stop the rest of the file from loading
-        self.lines = text.split("\n")
+        self.lines = YAML_LINE_BREAK.split(text)  # as YAML counts lines (NEL, U+2028… break them too)
         self.built = 0
         self.constructor = yaml.SafeLoader("")
 
