@@ -21,6 +21,7 @@ from tests.faults.harness import PROVIDER, RECIPES, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import serve
 from tests.server.conftest import PORT, Api, pair
+from tests.test_delivery_support import CERT
 
 TODAY = dt.date.today()
 PAGE_LOAD_TIMEOUT = 3.0
@@ -34,6 +35,13 @@ def keyring_ready() -> None:
         check_backend()
     except KeyringUnavailable as exc:
         pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+
+
+@pytest.fixture
+def trust_test_cert(monkeypatch):
+    """The SMTP client trusts the throwaway certificate of the test SMTP servers."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(CERT))
+    return CERT
 
 
 @pytest.fixture(scope="module")

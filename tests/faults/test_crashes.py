@@ -52,7 +52,7 @@ class Point:
         return f"{self.kind}-{self.event}-{self.nth}"
 
 
-def crash_points(seed: int, collections: int = 9, deliveries: int = 12) -> list[Point]:
+def crash_points(seed: int, collections: int = 8, deliveries: int = 12) -> list[Point]:
     rng = random.Random(seed)
     points = []
     for _ in range(collections):
@@ -147,19 +147,26 @@ def publish_new(world: World) -> list[str]:
     return keys
 
 
-def store_new_directly(world: World) -> list[str]:
-    """New invoices as a collection stores them (PDF by hash, invoice and its outbox row in one
-    transaction), written while the server is down: the delivery run starts with the server."""
+def queue_new_directly(world: World) -> list[str]:
+    """New invoices stored as a collection stores them (PDF by hash, invoice and outbox row in one
+    transaction) whose first delivery attempt failed (a 451 from the SMTP server); then "Retry"
+    in the panel (POST /api/invoices/<id>/retry) wakes the running server's worker, which sends
+    every due row in one batch: a delivery run without a browser."""
     world.cycle += 1
     store = Store(path=world.server.db_path, pdf_root=world.home / "data" / "pdf")
-    keys = []
+    keys, ids = [], []
     for n in range(PER_CYCLE):
         key = f"D{world.cycle:02d}-{n}"
         pdf = make_pdf(f"delivery crash {key}")
         world.portal.publish(key, TODAY - dt.timedelta(days=n), pdf=pdf)  # the portal has it too
-        add_invoice(store, world.account_id, key, pdf, number=key, date=TODAY.isoformat())
+        ids.append(add_invoice(store, world.account_id, key, pdf, number=key, date=TODAY.isoformat()))
         world.expected[key] = pdf
         keys.append(key)
+    with store.transaction() as conn:
+        conn.execute(f"UPDATE deliveries SET status = 'retrying', attempts = 1, last_error = '451 4.3.0 try later', "
+                     f"next_attempt_at = '2000-01-01T00:00:00Z' WHERE invoice_id IN ({','.join('?' * len(ids))})",
+                     ids)
+    world.server.api("POST", f"/api/invoices/{ids[0]}/retry", expect=200)
     return keys
 
 
@@ -203,11 +210,8 @@ def crash_at(world: World, point: Point) -> None:
         if point.kind == "collection":  # the server is up and idle: new invoices, "sync now"
             keys = publish_new(world)
             server.api("POST", f"/api/accounts/{world.account_id}/sync", expect=202)
-        else:  # new invoices stored while the server was down: it starts by sending them
-            server.kill()
-            world.stats["kills while idle"] += 1
-            keys = store_new_directly(world)
-            server.start()
+        else:  # invoices waiting to be sent, and the user presses "Retry"
+            keys = queue_new_directly(world)
         if trap is not None:
             wait_for(trap.reached.is_set, 60, f"crash point {point}")
         elif point.event == "stored":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_wrong_password_is_tried_once_across_ticks_restarts_and_sync_spam(lock
     server.api("PATCH", f"/api/accounts/{victim}", {"enabled": True}, expect=200)
     assert account(server, victim)["blocked"]
 
-    for restart in ("sigterm", "kill -9", "kill -9"):
+    for restart in ("sigterm", "kill -9"):
         if restart == "sigterm":
             assert server.stop() == 0
         else:
@@ -97,7 +98,7 @@ def test_a_wrong_password_is_tried_once_across_ticks_restarts_and_sync_spam(lock
         assert not server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ?", (victim, last_job))
         assert server.api("POST", f"/api/accounts/{victim}/sync").status_code == 409
         assert portal.hits[f"login_post:{LOGIN}"] == 1, f"a login was retried after a {restart} restart"
-    assert portal.hits[f"login_post:{WITNESS}"] >= 4  # the witness did sync after every restart
+    assert portal.hits[f"login_post:{WITNESS}"] >= 3  # the witness did sync after every restart
 
     # New credentials — wrong again: exactly one more attempt, blocked again.
     server.api("PUT", f"/api/accounts/{victim}/credentials", {"credentials": {"password": "Still-Wrong!3"}},
@@ -119,13 +120,9 @@ def test_a_server_that_dies_during_the_login_retries_it_once_then_backs_off(lock
     """A crash while the portal checks the password leaves the outcome unknown: the login is tried
     again once at the next start. A server that keeps dying there (a crash loop under systemd's
     Restart=on-failure) must not hammer the portal: the next tries back off (15 min, 30 min…)."""
-    import threading
-
     portal, server = lockout_world
     server.start()
     server.pair()
-    witness = create(server, WITNESS, "Witness-Pw!7")
-    wait_for(lambda: settled(server, witness), 60, "the witness's first sync")
     reached, release = threading.Event(), threading.Event()
 
     def hold_alice_login(event: str, key: str) -> None:
@@ -135,31 +132,20 @@ def test_a_server_that_dies_during_the_login_retries_it_once_then_backs_off(lock
     portal.hook = hold_alice_login
     try:
         victim = create(server, LOGIN, "Wrong-Password-Once!9")
-        for crash in (1, 2, 3):
-            wait_for(reached.is_set, 60, f"login attempt {crash} to reach the portal")
-            last_job = server.query("SELECT MAX(id) AS id FROM jobs")[0]["id"]
+        for attempt in (1, 2):
+            wait_for(reached.is_set, 60, f"login attempt {attempt} to reach the portal")
             server.kill()  # while the portal holds the answer to the login POST
             reached.clear()
             release.set()
             release = threading.Event()
-            yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            conn = sqlite3.connect(server.db_path)
-            with conn:
-                conn.execute("UPDATE accounts SET next_run_at = ? WHERE id = ?", (yesterday, witness))
-            conn.close()
-            server.start()
-            wait_for(lambda: server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ? AND state = "
-                                          "'succeeded'", (witness, last_job)), 60,
-                     "the scheduler's first pass after the restart", explain=server.diagnose)
-            if crash == 1:
-                continue  # the first interruption is retried at once (a reboot mid-sync resumes it)
-            assert not server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ?", (victim, last_job))
-            break
+            server.start()  # the first start retries the cut-off sync at once, the second backs off
     finally:
         release.set()
         portal.hook = None
-    assert portal.hits[f"login_post:{LOGIN}"] == 2  # the attempt cut off, and one retry
+    # Interrupted jobs are recovered before the server listens, so the plan is already in the database.
     shown = account(server, victim)
-    assert shown["state"] == "error" and not shown["blocked"] and "interrupted" in shown["last_outcome"]["message"]
     next_run = dt.datetime.fromisoformat(shown["next_run_at"].replace("Z", "+00:00"))
     assert next_run - dt.datetime.now(dt.timezone.utc) > dt.timedelta(minutes=10)
+    assert shown["state"] == "error" and not shown["blocked"] and "interrupted" in shown["last_outcome"]["message"]
+    assert not server.query("SELECT 1 FROM jobs WHERE account_id = ? AND state IN ('queued', 'running')", (victim,))
+    assert portal.hits[f"login_post:{LOGIN}"] == 2  # the attempt cut off, and one retry
