@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="repeated runs (default: per benchmark)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes to check the scripts run; records nothing")
     parser.add_argument("--no-record", action="store_true", help=f"print only, do not append to {DOC.name}")
+    parser.add_argument("--label", default="", help="added to each section's title, e.g. 'before the fix'")
+    parser.add_argument("--doc", type=Path, default=DOC, help=f"the file to append to (default {DOC})")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report.text(), flush=True)
         print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
         if not (args.quick or args.no_record):
-            record(report, command, machine_line)
+            if args.label:
+                report.title += f" ({args.label})"
+            record(report, command, machine_line, args.doc)
     if failed:
         print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
