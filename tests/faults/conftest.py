@@ -17,7 +17,7 @@ from backend.config import Settings
 from backend.server import create_app
 from backend.server.app import run_engine
 from backend.server.keyring_store import KeyringUnavailable, check_backend
-from tests.faults.harness import PROVIDER, RECIPES, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, RECIPES, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import serve
 from tests.server.conftest import PORT, Api, pair
@@ -61,8 +61,16 @@ def fault_portal(_fault_portal_server) -> FaultPortal:
     portal.released.set()  # ends any answer a test left hanging
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.write_sep("-", "fault suite figures")
+        for name, value in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {value}")
+
+
 def quick_engine(request: RunRequest) -> RunResult:
     """The real engine with short limits (page load, whole run, each step)."""
+    FIGURES["collections (in-process, real engine)"] += 1
     browser = dataclasses.replace(request.browser, page_load_timeout=PAGE_LOAD_TIMEOUT)
     return run_engine(dataclasses.replace(request, browser=browser, run_timeout=RUN_TIMEOUT,
                                           default_step_timeout=STEP_TIMEOUT))

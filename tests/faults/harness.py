@@ -11,6 +11,7 @@ left behind (by that group's id, never by name)."""
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import signal
@@ -28,6 +29,7 @@ from backend.server import pairing
 from backend.server.store import DB_NAME
 
 REPO = Path(__file__).resolve().parents[2]
+FIGURES: collections.Counter = collections.Counter()  # what the suite did, printed at its end (conftest)
 RECIPES = Path(__file__).resolve().parent / "recipes"
 PROVIDER = "fault-portal"
 
@@ -102,6 +104,7 @@ class Server:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
         self.kills += 1
+        FIGURES["kill -9 of serve"] += 1
 
     def stop(self) -> int:
         """SIGTERM, as the OS does at logout; returns the exit status."""

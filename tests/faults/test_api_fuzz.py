@@ -29,7 +29,7 @@ from backend.config import Settings
 from backend.server import create_app
 from backend.server import keyring_store
 from backend.server.keyring_store import TOKEN_USER
-from tests.faults.harness import PROVIDER, RECIPES
+from tests.faults.harness import FIGURES, PROVIDER, RECIPES
 from tests.faults.portal import LOGIN
 from tests.server.conftest import BASE, PORT, ScriptedRunner, pair
 
@@ -48,6 +48,7 @@ class World:
         self.client = app.test_client()
         self.services = app.extensions["invoice_collector"]
         self.openapi = self.call("GET", "/api/openapi.json").get_json()
+        self.counted, self.checked = STATS["requests"], STATS["state checks"]  # figures: this module's share
 
     def call(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
              query: dict | None = None, json_body=None):
@@ -122,7 +123,9 @@ def world(tmp_path_factory):
         seen = world.snapshot(keyring_too=True)["keyring"]  # the keyring check sees the real entries
         assert seen["account:1:password"] == PASSWORD and seen["smtp-password"] == SMTP_PASSWORD
         yield world
-        print(f"\nAPI fuzz: {STATS}")
+        FIGURES["API requests fuzzed"] += STATS["requests"] - world.counted
+        FIGURES["API refusals (4xx) checked for no state change"] += STATS["state checks"] - world.checked
+        world.counted, world.checked = STATS["requests"], STATS["state checks"]
         world.services.stop(10)
     finally:
         socket.getaddrinfo = real_getaddrinfo

@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.server import pairing
-from tests.faults.harness import PROVIDER, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, wait_for
 from tests.faults.portal import LOGIN
 from tests.helpers import free_port, serve
 
@@ -155,6 +155,7 @@ def test_a_page_from_another_origin_cannot_do_anything_even_with_the_token(targe
         finally:
             driver.quit()
     [results] = reports
+    FIGURES["cross-origin attempts from a page in Chromium"] += len(results) + 3  # and three <form> posts
     assert len(results) == 22, results  # every attempt ran (11 per host name)
     for name, outcome in results.items():
         if "(preflight)" in name or "token" in name or "read" in name:
@@ -191,6 +192,7 @@ def test_dns_rebinding_requests_with_a_foreign_host_are_refused_even_with_the_to
         conn.close()
         assert answer.status == 403, (method, path, answer.status, payload[:200])
         assert b"mallory" not in payload and b'"accounts"' not in payload
+    FIGURES["DNS-rebinding requests"] += len(attempts)
     after = state(target)
     after["pairing"], before["pairing"] = None, None  # a new window was opened by this test itself
     assert after == before

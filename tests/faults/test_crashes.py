@@ -28,7 +28,7 @@ from backend import paths
 from backend.delivery.facts import InvoiceFacts, message_id
 from backend.server import leftovers
 from backend.server.store import Store
-from tests.faults.harness import PROVIDER, REPO, Server, integrity, prepare_home, problems, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, REPO, Server, integrity, prepare_home, problems, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, make_pdf, serve
 from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, start_smtp
@@ -130,7 +130,11 @@ def world(tmp_path_factory):
                      60, "the first (baseline) sync")
             world = World(home, portal, smtp, server, account_id)
             yield world
-            print(f"\ncrash suite (FAULT_SEED={SEED}): {dict(world.stats)}")
+            FIGURES["crash suite: collections run by serve"] += len(server.query("SELECT id FROM jobs"))
+            FIGURES["crash suite: messages received by the SMTP server"] += len(smtp.handler.messages())
+            FIGURES["crash suite: invoices stored"] += len(world.expected)
+            FIGURES["crash suite: duplicates, all in the documented SMTP window"] += \
+                sum(n - 1 for n in world.received().values())
         finally:
             portal.released.set()
             server.cleanup()
@@ -259,6 +263,7 @@ def test_kill_9_then_restart_loses_and_doubles_nothing(world, point):
     if point.event == "smtp-stored":
         assert sum(received[key] == 2 for key in world.allowed_twice) >= 1  # the window really was hit
     world.stats["points"] += 1
+    FIGURES[f"crash points ({point.kind})"] += 1
     world.stats["duplicates (same Message-ID, documented window)"] = sum(n - 1 for n in received.values())
 
 

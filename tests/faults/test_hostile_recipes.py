@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from backend.collectors.catalog import load_file
 from backend.collectors.steps import STEPS
-from tests.faults.harness import PROVIDER, REPO, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, REPO, Server, prepare_home, wait_for
 from tests.helpers import free_port
 from tests.test_validator_hostile import VALID, billion_laughs
 
@@ -77,6 +77,7 @@ def test_recipe_check_refuses_each_hostile_file_clearly_in_bounded_time_and_memo
         assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
         assert elapsed < 15, f"{name}: {elapsed:.1f}s"  # about a second each (Python's start included)
     assert not (REPO / "pwned").exists() and not (tmp_path / "pwned").exists()
+    FIGURES["hostile recipe files checked (recipe check)"] += len(expected)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert peak_mb < 500, f"a check peaked at {peak_mb:.0f} MB"
 
@@ -106,6 +107,7 @@ def test_serve_with_hostile_user_recipes_still_serves_the_good_providers(home, t
         assert peak_kb < 400_000, f"serve peaked at {peak_kb // 1024} MB"
         log = wait_for(lambda: all(f"providers.d/{name}:" in server.log_text() for name in expected) and
                        server.log_text(), 20, "every problem in the log")
+        FIGURES["hostile recipe files loaded by serve"] += len(expected)
         for name, fragment in expected.items():
             lines = [line for line in log.splitlines() if f"providers.d/{name}:" in line]
             assert any(fragment in line for line in lines), (name, lines[:2])
@@ -163,6 +165,7 @@ def test_recipes_with_wrong_types_and_unknown_steps_never_crash_the_validator(tm
     started = time.monotonic()
     providers, errors = load_file(path)
     assert time.monotonic() - started < 5
+    FIGURES["generated recipes validated"] += 1
     assert bool(providers) != bool(errors)
     lines = text.count("\n") + 2
     for error in errors:

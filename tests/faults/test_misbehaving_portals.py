@@ -12,7 +12,7 @@ import tracemalloc
 import pytest
 
 from tests.faults.conftest import TODAY
-from tests.faults.harness import RECIPES
+from tests.faults.harness import FIGURES, RECIPES
 from tests.portals.common import leaks
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
@@ -44,6 +44,7 @@ def test_a_session_that_ends_mid_collection_stores_only_whole_invoices_and_the_r
     for key in stored:
         assert c.stored_pdf(key) == c.portal.pdf_of(key)
     assert [c.portal.hits[f"pdf:{k}"] for k in ("S1", "S2", "S3", "S4", "S5")] == [1, 1, 2, 2, 2]
+    FIGURES["portal misbehaviours"] += 1
 
 
 def test_bad_pdf_links_fail_alone_bounded_in_memory_and_come_next_run(collector):
@@ -76,6 +77,7 @@ def test_bad_pdf_links_fail_alone_bounded_in_memory_and_come_next_run(collector)
     assert rows == []
     leftovers = [p for p in (c.services.store.pdf_root.parent).rglob("*") if p.suffix == ".part" or "downloads" in p.parts]
     assert [p for p in leftovers if p.is_file()] == []
+    FIGURES["portal misbehaviours"] += 6  # login page, 100 MB, PNG, empty, cut connection, listed twice
 
 
 def test_a_redesigned_page_is_recipe_broken_with_a_trace_that_shows_where(collector):
@@ -101,3 +103,4 @@ def test_a_redesigned_page_is_recipe_broken_with_a_trace_that_shows_where(collec
     assert "step 7 invoices" in (trace / "log.txt").read_text(encoding="utf-8")
     assert leaks(trace, [password]) == []
     assert c.invoices() == {}
+    FIGURES["portal misbehaviours"] += 1

@@ -17,7 +17,7 @@ from backend.delivery import settings as delivery_settings
 from backend.delivery.outbox import Backoff
 from backend.delivery.worker import DeliveryWorker
 from tests.faults.conftest import RUN_TIMEOUT, TODAY, quick_engine
-from tests.faults.harness import PROVIDER, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, wait_for
 from tests.helpers import free_port, make_pdf
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp
 
@@ -49,6 +49,7 @@ def test_a_portal_that_refuses_connections_is_provider_down_then_recovers(collec
     c.services.settings.url_overrides[PROVIDER]["portal"] = c.portal.url  # the portal is back
     job = c.sync()
     assert job["outcome"]["code"] == "OK" and list(c.invoices()) == ["P1"]
+    FIGURES["outages"] += 1
 
 
 @pytest.mark.parametrize("kind", ["known", "generic"])
@@ -66,6 +67,7 @@ def test_a_503_maintenance_page_is_provider_down_and_nothing_is_typed(collector,
     assert retried_later(c.account())
     c.portal.maintenance = None
     assert c.sync()["outcome"]["code"] == "OK" and list(c.invoices()) == ["M1"]
+    FIGURES["outages"] += 1
 
 
 def test_a_login_page_that_never_finishes_loading_is_timeout_in_bounded_time(collector):
@@ -78,6 +80,7 @@ def test_a_login_page_that_never_finishes_loading_is_timeout_in_bounded_time(col
     assert job["outcome"]["code"] == "TIMEOUT", job
     assert elapsed < RUN_TIMEOUT, f"the run took {elapsed:.1f}s"
     assert retried_later(c.account()) and c.portal.hits["login_post"] == 0
+    FIGURES["outages"] += 1
 
 
 def test_a_pdf_that_never_finishes_is_timeout_within_the_run_limit(collector):
@@ -93,6 +96,7 @@ def test_a_pdf_that_never_finishes_is_timeout_within_the_run_limit(collector):
     assert "T1" not in c.invoices()
     c.portal.pdf_faults = {}
     assert c.sync()["outcome"]["code"] == "OK" and sorted(c.invoices()) == ["T1", "T2"]
+    FIGURES["outages"] += 1
 
 
 def test_smtp_down_during_a_collection_then_back_each_invoice_delivered_once(collector, tmp_path, trust_test_cert):
@@ -120,6 +124,7 @@ def test_smtp_down_during_a_collection_then_back_each_invoice_delivered_once(col
                      "every delivery sent once the SMTP server is back")
             received = collections.Counter(m["Message-ID"] for m in server.handler.parsed())
         assert len(received) == 3 and set(received.values()) == {1}
+        FIGURES["outages"] += 1
         worker.stop()
     finally:
         delivery_settings.set_password(None)
@@ -164,3 +169,4 @@ def test_disk_full_while_saving_a_pdf_is_a_clear_error_nothing_half_written_then
     assert job["outcome"]["code"] == "OK", job
     assert sorted(c.invoices()) == ["BIG", "SMALL-1", "SMALL-2"]
     assert c.stored_pdf("BIG") == big
+    FIGURES["outages"] += 1

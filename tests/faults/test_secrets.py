@@ -15,7 +15,7 @@ import os
 import pytest
 
 from backend.delivery.inbox import LocalSmtpServer
-from tests.faults.harness import PROVIDER, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve
 from tests.portals.common import leaks
@@ -115,6 +115,8 @@ def test_no_secret_in_any_file_after_runs_that_used_them(secret_world):
     files = [p for p in server.home.rglob("*") if p.is_file()]
     assert len(files) > 50 and sum(p.stat().st_size for p in files) > 1_000_000  # the profiles are in there too
     assert leaks(server.home, secrets) == []
+    FIGURES["files searched for secrets"] += len(files)
+    FIGURES["distinct secrets searched (each in 5 spellings)"] += len(secrets)
     assert "data-last-attempt=\"••••••\"" in "".join((t / "page.html").read_text() for t in traces)  # masked
     for key in ("SEC-0", "SEC-1", "SEC-2"):
         assert server.query("SELECT 1 FROM invoices WHERE key = ? AND sha256 IS NOT NULL", (key,))
