@@ -17,7 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)  # import bench.* and backend.* from the checkout
+_HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+    sys.path[0] = str(_HERE.parent)  # run as a script: import bench.* and backend.* from the checkout
+elif str(_HERE.parent) not in sys.path:
+    sys.path.insert(0, str(_HERE.parent))
 
 import logging  # noqa: E402
 import os  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ROOT, chrome_bin, chromedriver_bin
+from bench.common import chrome_bin, chromedriver_bin
 from tests.helpers import free_port
 
 KEYRING_MARK = "INVOICE_COLLECTOR_BENCH_KEYRING"
