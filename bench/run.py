@@ -5,9 +5,9 @@
     python bench/run.py api --repeat 3       # more or fewer repeated runs
     python bench/run.py --quick              # tiny sizes, nothing recorded (the smoke test)
 
-Run under scripts/bench.sh-like conditions: the server benchmarks need a Secret Service keyring;
-when none is on the session bus they start the server under a private dbus-run-session +
-gnome-keyring themselves (see bench/server.py)."""
+The server benchmarks (rest, api, accounts, growth) need a Secret Service keyring: this script
+re-runs itself under a private dbus-run-session with an unlocked gnome-keyring, as scripts/test.sh
+does (see bench/server.py). --label and --doc serve before/after runs from an older tree."""
 
 from __future__ import annotations
 
