@@ -81,6 +81,7 @@ class Context:
         self.log = StepLog()
         self.invoices: list[Invoice] = []
         self.listed_keys: set[str] = set()  # distinct invoices seen on the portal
+        self.browser_downloads = 0  # one download folder each (download: browser)
         self.lists_read = 0  # `invoices` steps completed
         self.known = 0
         # (invoice key, message, step index, YAML line): a bad PDF does not stop the others

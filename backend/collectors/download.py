@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 import urllib3
+from selenium.common.exceptions import WebDriverException
 
 from backend.collectors.context import Context
 from backend.collectors.http import session
@@ -99,9 +100,24 @@ def _read_body(ctx: Context, invoice: Invoice, response: requests.Response) -> b
         chunks.append(chunk)
 
 
+def _own_download_folder(ctx: Context, invoice: Invoice) -> Path:
+    """A fresh folder per invoice, so that a download which starts late (after its invoice gave
+    up) can never be taken for the next invoice's PDF."""
+    root = Path(ctx.download_dir)
+    ctx.browser_downloads += 1
+    folder = root / f"{ctx.browser_downloads:05d}-{safe_name(invoice.key)[:40]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        ctx.driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                                   {"behavior": "allow", "downloadPath": str(folder)})
+    except (WebDriverException, AttributeError):  # a remote browser without CDP: the shared folder
+        return root
+    return folder
+
+
 def via_browser(ctx: Context, invoice: Invoice, url: str) -> None:
     """Let Chromium download the file (portals that bind downloads to browser state)."""
-    folder = Path(ctx.download_dir)
+    folder = _own_download_folder(ctx, invoice)
     before = set(os.listdir(folder))
     # A link with `download` keeps the current page (the list) where it is.
     ctx.driver.execute_script("const a = document.createElement('a'); a.href = arguments[0];"
