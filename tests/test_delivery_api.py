@@ -84,7 +84,7 @@ def test_libeo_save_keeps_the_password_in_the_keyring_only(api, app):
     assert status == 200, body
     assert body["libeo"]["password_set"] is True and body["libeo"]["enabled"] is True
     assert SMTP_PASSWORD not in str(body)
-    assert keyring.get_password("invoice-collector", "smtp-password") == SMTP_PASSWORD
+    assert keyring.get_password(keyring_store.service(), "smtp-password") == SMTP_PASSWORD
     store = app.extensions[EXTENSION_KEY].store
     for path in store.path.parent.glob(store.path.name + "*"):
         assert SMTP_PASSWORD.encode() not in path.read_bytes()
@@ -93,7 +93,7 @@ def test_libeo_save_keeps_the_password_in_the_keyring_only(api, app):
     assert body["libeo"]["sender"] == "jeanne@acme.fr"  # a partial update keeps the rest
     status, body = api("PUT", "/api/settings/libeo", {"smtp_password": None, "enabled": False})
     assert status == 200 and body["libeo"]["password_set"] is False
-    assert keyring.get_password("invoice-collector", "smtp-password") is None
+    assert keyring.get_password(keyring_store.service(), "smtp-password") is None
 
 
 def test_login_check_route(api, trust_test_cert, tmp_path):
