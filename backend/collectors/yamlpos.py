@@ -169,7 +169,11 @@ class _Builder:
                 result.append(self.build(child, depth + 1))
                 result.item_pos.append(_pos(self.file, child.start_mark))
             return result
-        value = self.constructor.construct_object(node, deep=True)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):  # 0000-00-00, 2024-02-30: a YAML date no calendar has
+            self._problem(node, f"'{node.value}' reads as a date that does not exist: put it in quotes")
+            return self._text(str(node.value), node)
         return self._text(value, node) if isinstance(value, str) else value
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> PosDict:
