@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,7 +120,6 @@ class Collector:
 
     def trace_of(self, job_id: int):
         row = self.services.store.query_one("SELECT trace_path FROM jobs WHERE id = ?", (job_id,))
-        from pathlib import Path
         return Path(row["trace_path"]) if row and row["trace_path"] else None
 
 

@@ -75,7 +75,6 @@ class World:
         self.baseline = set(self.expected)
         self.allowed_twice: set[str] = set()  # invoice keys caught in the SMTP window by a crash
         self.cycle = 0
-        self.stats = collections.Counter()
 
     def message_ids(self) -> dict[str, str]:
         return {message_id(InvoiceFacts(id=0, account_id=self.account_id, provider=PROVIDER, provider_name="",
@@ -199,7 +198,6 @@ class Trap:
 
 def crash_at(world: World, point: Point) -> None:
     server = world.server
-    before = world.smtp.handler.data_count
     trap = None
     if point.event in ("login", "list", "pdf", "pdf-mid", "pdf-done"):
         trap = Trap(point.event, point.nth, block=point.event != "pdf-done")
@@ -234,14 +232,12 @@ def crash_at(world: World, point: Point) -> None:
         world.smtp.handler.on_data = world.smtp.handler.after_store = None
         if trap is not None:
             trap.release.set()
-    world.stats["kills"] += 1
     assert integrity(server) == "ok", "the database a crash left is damaged"
     caught = world.sending_now()
     if point.event == "smtp-stored":
         assert caught, "the message held after it was stored must be recorded as 'sending'"
     world.allowed_twice |= caught
-    world.stats["messages in the window"] += len(caught)
-    world.stats["messages before the crash"] += world.smtp.handler.data_count - before
+    FIGURES["crash suite: messages caught in the SMTP window by a kill"] += len(caught)
 
 
 @pytest.mark.parametrize("point", POINTS, ids=str)
@@ -262,9 +258,7 @@ def test_kill_9_then_restart_loses_and_doubles_nothing(world, point):
     assert set(received) <= set(new), "a baseline invoice or an unknown message reached the inbox"
     if point.event == "smtp-stored":
         assert sum(received[key] == 2 for key in world.allowed_twice) >= 1  # the window really was hit
-    world.stats["points"] += 1
     FIGURES[f"crash points ({point.kind})"] += 1
-    world.stats["duplicates (same Message-ID, documented window)"] = sum(n - 1 for n in received.values())
 
 
 ORPHAN_BROWSER = """

@@ -39,6 +39,8 @@ def hostile_files(folder) -> dict[str, str]:
                        "interval_hours"),
         "unknown-step.yaml": (VALID.replace("      - fill:", "      - fil:"), "unknown step 'fil'"),
         "wrong-shape.yaml": ("providers: {id: acme}\n", "providers"),
+        "no-such-date.yaml": (VALID.replace('terms: {version: "1"', "terms: {version: 2024-02-30"),
+                              "'2024-02-30' reads as a date that does not exist"),
     }
     made = {}
     for name, (text, expected) in files.items():

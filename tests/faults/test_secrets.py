@@ -10,7 +10,6 @@ HTML entities, URL and JSON escapes): none is found."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 
@@ -121,4 +120,3 @@ def test_no_secret_in_any_file_after_runs_that_used_them(secret_world):
     for key in ("SEC-0", "SEC-1", "SEC-2"):
         assert server.query("SELECT 1 FROM invoices WHERE key = ? AND sha256 IS NOT NULL", (key,))
     assert not any(s.encode() in (server.home / "serve-output.txt").read_bytes() for s in secrets)
-    assert os.environ.get("INVOICE_COLLECTOR_HOME") == str(server.home)
