@@ -16,7 +16,7 @@ from tests.faults.test_api_fuzz import BASE, STATS, Body, check, world  # noqa: 
 
 schemathesis = pytest.importorskip("schemathesis")  # in the `test` extra
 pytestmark = pytest.mark.keyring
-PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
+PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
 
 
 def as_request(case) -> tuple:

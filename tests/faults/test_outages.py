@@ -91,6 +91,7 @@ def test_a_pdf_that_never_finishes_is_timeout_within_the_run_limit(collector):
     job = c.add_account()
     elapsed = time.monotonic() - started
     assert job["outcome"]["code"] == "TIMEOUT", job
+    assert job["outcome"]["message"] == "invoice T1: the download did not finish within the run's time limit"
     # 6 s of run, plus Chromium's start and stop on a busy machine; without a limit it never ends.
     assert elapsed < 6.0 + 14, f"the run took {elapsed:.1f}s"
     assert "T1" not in c.invoices()
