@@ -161,6 +161,12 @@ class Context:
             raise CollectionError("TIMEOUT", "the collection took longer than its time limit")
         return max(0.1, min(wanted, left))
 
+    @property
+    def current_url(self) -> str:
+        """The page's URL; chromedriver answers null while a navigation or an alert is under
+        way, and a regular expression or a Referer cannot take None."""
+        return self.alert_safe(lambda: self.driver.current_url) or ""
+
     def alert_noted(self, exc: UnexpectedAlertPresentException) -> None:
         self.note(f"the page showed an alert, accepted: {exc.alert_text or ''}")
 

@@ -53,7 +53,7 @@ def _synced_session(ctx: Context, sync: bool) -> tuple[requests.Session, str]:
     last = getattr(ctx, "_pdf_sync", None)  # (monotonic time, Referer) of the last copy
     if sync or last is None or ctx._http is None or time.monotonic() - last[0] > RESYNC_AFTER:
         http = session(ctx)
-        last = ctx._pdf_sync = (time.monotonic(), ctx.driver.current_url)
+        last = ctx._pdf_sync = (time.monotonic(), ctx.current_url)
         return http, last[1]
     return ctx._http, last[1]
 

@@ -182,7 +182,7 @@ def invoices(ctx: Context, *,
         data = json_path(ctx.vars, from_)
         if not isinstance(data, list):
             raise CollectionError("RECIPE_BROKEN", f"'{from_}' is not a JSON list")
-        base_url = ctx.driver.current_url
+        base_url = ctx.current_url
         for n, element in enumerate(data):
             element = element if isinstance(element, dict) else {"value": element}
             raw = {name: json_path(element, spec["path"]) if "path" in spec else None for name, spec in fields.items()}
@@ -294,6 +294,6 @@ def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
                     attr = spec.get("attr")
                     raw[name] = (found[0].get_property(attr) if attr in ("href", "src") else
                                  found[0].get_attribute(attr)) if attr else found[0].get_attribute("textContent")
-        return _finish(ctx, raw, fields, where, ctx.driver.current_url)
+        return _finish(ctx, raw, fields, where, ctx.current_url)
     finally:
         ctx.item = outer

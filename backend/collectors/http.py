@@ -63,7 +63,7 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
     rendered_body = _render_tree(ctx, body) if body is not None else None
     rendered_headers = {k: str(ctx.render(v)) for k, v in (headers or {}).items()}
     rendered_headers.setdefault("Accept", "application/json")
-    rendered_headers.setdefault("Referer", ctx.driver.current_url)
+    rendered_headers.setdefault("Referer", ctx.current_url)
     ctx.note(f"{method} {url}")
     try:
         response = http.request(method, url, json=rendered_body, headers=rendered_headers,

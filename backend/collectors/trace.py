@@ -22,7 +22,7 @@ def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
             "step_index": ctx.step_index, "step": ctx.step_name, "line": ctx.step_line,
             "recipe": ctx.provider.source.file if ctx.provider.source else None, "url": None}
     try:
-        info["url"] = ctx.redact(ctx.driver.current_url)
+        info["url"] = ctx.redact(ctx.current_url)
         html = ctx.driver.execute_script(
             "const c = document.documentElement.cloneNode(true);"
             "for (const i of c.querySelectorAll('input')) {"

@@ -39,13 +39,21 @@ SHELL = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Esp
 <script>
 const app = document.getElementById('app');
 function loginView(error) {
-  // Rendered twice, as frameworks hydrate: the second pass replaces every element (typed text kept).
+  // Rendered twice, as frameworks hydrate: the second pass replaces every element (what was typed
+  // and ticked is kept). It lands while the password is being typed, as a slow bundle's does: the
+  // first keystroke goes to the old field, every later one to a detached element.
   const typed = ['email', 'password'].map(id => (document.getElementById(id) || {}).value || '');
+  const ticked = (document.getElementById('stay') || {}).checked || false;
   app.innerHTML = '<form id="login"><input id="email" type="email"><input id="password" type="password">' +
     '<label class="switch"><input id="stay" type="checkbox" style="display:none"><span>Rester connecté</span></label>' +
     '<button id="go" type="submit">Connexion</button><p id="error"></p></form>';
   ['email', 'password'].forEach((id, n) => { document.getElementById(id).value = typed[n]; });
-  if (!error && !loginView.hydrated) { loginView.hydrated = true; setTimeout(() => loginView(), 150); }
+  document.getElementById('stay').checked = ticked;
+  if (!error && !loginView.hydrated) {
+    document.getElementById('password').addEventListener('input', () => {
+      if (!loginView.hydrated) { loginView.hydrated = true; loginView(); }
+    });
+  }
   if (error) document.getElementById('error').textContent = error;
   document.getElementById('login').addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -31,7 +31,7 @@ def holds(ctx: Context, present: str | None = None, visible: str | None = None, 
         return False
     if absent and ctx.find_all(absent):
         return False
-    if url and not re.search(ctx.render(url), ctx.driver.current_url):
+    if url and not re.search(ctx.render(url), ctx.current_url):
         return False
     if text:
         body = ctx.driver.execute_script("return document.body ? document.body.innerText : ''") or ""

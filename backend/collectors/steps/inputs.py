@@ -54,6 +54,10 @@ def fill(ctx: Context, *, locator: Target,
         if clear:
             element.clear()
         element.send_keys(value)
+        # A single-page app that re-renders its form while we type (hydration) leaves the
+        # keystrokes in a detached copy and half a password in the new one: type again.
+        if not element.get_property("isConnected"):
+            raise StaleElementReferenceException("the field was replaced while being typed into")
     use(ctx, locator, timeout, type_in, "typed into")
     ctx.note(f"fill {locator} with {ctx.redact(value)}")
 
@@ -76,13 +80,19 @@ def select(ctx: Context, *, locator: Target,
 def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state wanted"] = True,
           timeout: Timeout = None) -> None:
     """Tick (or untick) a checkbox; nothing happens if it is already in that state."""
-    element = ctx.find(locator, timeout)
-    if element.is_selected() == checked:
-        return
-    if element.is_displayed():
-        _click(ctx, element, locator, timeout)
-    else:  # a styled checkbox: the real input is hidden behind its label; click it as the label would
-        ctx.driver.execute_script("arguments[0].click();", element)
+    def toggle(driver: object) -> bool:
+        element = ctx.find(locator, timeout)
+        try:
+            if element.is_selected() == checked:
+                return True
+            if element.is_displayed():
+                element.click()
+            else:  # a styled checkbox: the real input is hidden behind its label; click it as the label would
+                ctx.driver.execute_script("arguments[0].click();", element)
+        except RETRY_ON:  # re-rendered, or an overlay still fading out: look again
+            return False
+        return element.is_selected() == checked
+    ctx.wait_until(toggle, timeout, f"'{locator}' to be {'ticked' if checked else 'unticked'}")
 
 
 def _click(ctx: Context, element, locator: str, timeout: float | None) -> None:

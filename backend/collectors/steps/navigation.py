@@ -99,7 +99,7 @@ def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab),
     def matching(d: object) -> bool:
         for handle in driver.window_handles:
             driver.switch_to.window(handle)
-            if pattern.search(driver.current_url):
+            if pattern.search(driver.current_url or ""):
                 return True
         return False
     ctx.wait_until(matching, timeout, f"a tab whose URL matches '{to}'")

@@ -1,0 +1,40 @@
+"""Unit tests of the engine's browser context with a stand-in driver: answers chromedriver gives
+under a navigation or an alert that a real page cannot be made to give on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.collectors.context import Context
+from backend.collectors.model import CredentialField, Provider, RunRequest, Terms
+from backend.collectors.steps.flow import holds
+
+
+class NavigatingDriver:
+    """chromedriver answers `null` for the URL while a page is being replaced."""
+
+    def __init__(self, urls):
+        self.urls = list(urls)
+
+    @property
+    def current_url(self):
+        return self.urls.pop(0) if self.urls else "http://portal.test/factures"
+
+
+def make_context(driver) -> Context:
+    provider = Provider(id="p", name="P", homepage="https://p.test", category="autre",
+                        terms=Terms(version="1", text="t"),
+                        credentials=[CredentialField("login", "Identifiant", "Login")], steps=[])
+    return Context(RunRequest(provider, {"login": "x"}, Path("/nonexistent")), driver, None)
+
+
+def test_a_url_condition_is_false_not_a_crash_while_the_url_is_unknown():
+    ctx = make_context(NavigatingDriver([None]))
+    assert holds(ctx, url="/factures") is False
+    assert holds(ctx, url="/factures") is True
+
+
+def test_current_url_is_always_a_string():
+    ctx = make_context(NavigatingDriver([None, "http://portal.test/login"]))
+    assert ctx.current_url == ""
+    assert ctx.current_url == "http://portal.test/login"
