@@ -11,14 +11,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-_WHERE = {"Catalog": "catalog", "load_catalog": "catalog", "run_collection": "runner",
+_WHERE = {"Catalog": "model", "load_catalog": "catalog", "run_collection": "runner",
           **{name: "model" for name in ("BrowserConfig", "CollectionError", "CredentialField", "Invoice",
                                         "Progress", "Provider", "RecipeError", "RunRequest", "RunResult")}}
 
 __all__ = sorted(_WHERE)
 
 if TYPE_CHECKING:
-    from backend.collectors.catalog import Catalog, load_catalog
+    from backend.collectors.catalog import load_catalog
+    from backend.collectors.model import Catalog
     from backend.collectors.model import (BrowserConfig, CollectionError, CredentialField, Invoice, Progress,
                                           Provider, RecipeError, RunRequest, RunResult)
     from backend.collectors.runner import run_collection

@@ -8,13 +8,12 @@ others from loading. A user file's provider replaces a bundled one with the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from backend import paths
 from backend.collectors import yamlpos
-from backend.collectors.model import CredentialField, OptionField, Position, Provider, RecipeError, Terms
+from backend.collectors.model import Catalog, CredentialField, OptionField, Position, Provider, RecipeError, Terms
 from backend.collectors.schema import build_schema
 from backend.collectors.schemaerrors import SchemaReporter, key_position, locate
 from backend.collectors.semantics import check_provider
@@ -27,21 +26,6 @@ _HEADER = SchemaReporter(_HEADER_SCHEMA, _DEFS)
 TOP_LEVEL_KEYS = ("version", "providers")
 
 __all__ = ["Catalog", "load_catalog", "load_file", "locate"]
-
-
-@dataclass
-class Catalog:
-    providers: dict[str, Provider] = field(default_factory=dict)
-    errors: list[RecipeError] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-    overridden: dict[str, Position] = field(default_factory=dict)  # id -> the bundled definition replaced
-
-    def get(self, provider_id: str) -> Provider | None:
-        return self.providers.get(provider_id)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _error(pos: Position, message: str) -> RecipeError:

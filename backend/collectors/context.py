@@ -10,16 +10,15 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from selenium.common.exceptions import InvalidSelectorException, StaleElementReferenceException, TimeoutException, \
-    UnexpectedAlertPresentException
+from selenium.common.exceptions import InvalidSelectorException, NoSuchFrameException, \
+    StaleElementReferenceException, TimeoutException, UnexpectedAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from backend.collectors.model import CollectionError, Invoice, Progress, RunRequest
+from backend.collectors.model import MASK, CollectionError, Invoice, Progress, RunRequest
 
-MASK = "••••••"
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
 LOCATOR_PREFIXES = {
     "css": By.CSS_SELECTOR, "xpath": By.XPATH, "id": By.ID, "name": By.NAME,
@@ -189,6 +188,8 @@ class Context:
             except UnexpectedAlertPresentException as exc:  # an alert() opened mid-check: look again
                 self.alert_noted(exc)
                 return False
+            except TimeoutException as exc:  # chromedriver's own limit, not this wait's: the page hangs
+                raise CollectionError("TIMEOUT", f"the page stopped responding while waiting for {what}") from exc
         try:
             # An element that goes stale mid-check means the page is still changing: look again.
             return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1,
@@ -203,6 +204,8 @@ class Context:
         by, value = parse_locator(self.render(locator))
         try:
             return (root or self.driver).find_elements(by, value)
+        except NoSuchFrameException:
+            return []  # the frame we were in is gone: the page navigated away; nothing is in it
         except InvalidSelectorException:
             kind = "XPath" if by == By.XPATH else "CSS selector"
             raise CollectionError("RECIPE_BROKEN", f"'{locator}' is not a valid {kind}") from None

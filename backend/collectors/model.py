@@ -16,6 +16,7 @@ from typing import Any, Callable
 from backend.errors import CODES
 
 SECRET_FIELD_TYPES = ("password", "totp_secret")
+MASK = "••••••"  # what a secret looks like in logs, traces and messages
 
 
 @dataclass(frozen=True)
@@ -201,3 +202,19 @@ class RecipeError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Catalog:
+    """Every valid provider, and every problem found in the recipe files (FILE:LINE:COL)."""
+    providers: dict[str, Provider] = field(default_factory=dict)
+    errors: list[RecipeError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    overridden: dict[str, Position] = field(default_factory=dict)  # id -> the bundled definition replaced
+
+    def get(self, provider_id: str) -> Provider | None:
+        return self.providers.get(provider_id)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -8,6 +8,8 @@ import json
 import re
 from pathlib import Path
 
+from selenium.common.exceptions import NoSuchFrameException
+
 from backend.collectors.context import MASK, Context
 
 # Values the browser keeps in the DOM for typed fields: mask every password input's value.
@@ -23,12 +25,7 @@ def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
             "recipe": ctx.provider.source.file if ctx.provider.source else None, "url": None}
     try:
         info["url"] = ctx.redact(ctx.current_url)
-        html = ctx.driver.execute_script(
-            "const c = document.documentElement.cloneNode(true);"
-            "for (const i of c.querySelectorAll('input')) {"
-            "  const live = i.type === 'password' ? '' : null; if (live !== null) i.setAttribute('value', '');"
-            "}"
-            "return '<!DOCTYPE html>' + c.outerHTML;")
+        html = _page_html(ctx)
         html = PASSWORD_VALUE.sub(lambda m: m.group(1) + MASK, ctx.redact(html or ""))
         (folder / "page.html").write_text(html, encoding="utf-8")
         ctx.driver.save_screenshot(str(folder / "screenshot.png"))
@@ -37,3 +34,20 @@ def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
     (folder / "step.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     (folder / "log.txt").write_text("\n".join(ctx.redact(line) for line in ctx.log.lines) + "\n", encoding="utf-8")
     return folder
+
+
+def _page_html(ctx: Context) -> str:
+    try:
+        return _html_of_current_frame(ctx)
+    except NoSuchFrameException:  # the frame the run was in has gone: the whole page says more
+        ctx.driver.switch_to.default_content()
+        return _html_of_current_frame(ctx)
+
+
+def _html_of_current_frame(ctx: Context) -> str:
+    return ctx.driver.execute_script(
+        "const c = document.documentElement.cloneNode(true);"
+        "for (const i of c.querySelectorAll('input')) {"
+        "  const live = i.type === 'password' ? '' : null; if (live !== null) i.setAttribute('value', '');"
+        "}"
+        "return '<!DOCTYPE html>' + c.outerHTML;")

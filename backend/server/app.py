@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable
 from flask import Flask, Response
 from werkzeug.routing import IntegerConverter
 
+from backend import paths
 from backend.config import Settings, load as load_settings
 from backend.server import accounts, errors, invoices, meta, providers, security
 from backend.server.clock import Clock, iso, utcnow
@@ -82,8 +83,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
 
 def load_recipes() -> "Catalog":
-    from backend.collectors import load_catalog  # the engine is imported on first use: fast start-up
-    catalog = load_catalog()
+    # In a child process: the validator and the engine it imports never weigh on the server.
+    from backend.collectors.isolated import load_catalog_isolated
+    catalog = load_catalog_isolated(paths.data_dir() / "tmp")
     for problem in catalog.errors:
         log.warning("recipe problem: %s", problem)
     log.info("%d providers loaded", len(catalog.providers))
@@ -91,8 +93,8 @@ def load_recipes() -> "Catalog":
 
 
 def run_engine(request: "RunRequest") -> "RunResult":
-    from backend.collectors import run_collection
-    return run_collection(request)
+    from backend.collectors.isolated import run_collection_isolated
+    return run_collection_isolated(request, paths.data_dir() / "tmp")
 
 
 def _reschedule_orphans(services: Services) -> None:

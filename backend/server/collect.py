@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
-from backend.collectors.context import MASK
-from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
+from backend.collectors.model import MASK, BrowserConfig, Invoice, Progress, RunRequest, RunResult
 from backend.errors import CODES
 from backend.server import keyring_store, scheduler
 from backend.server.clock import iso

@@ -4,7 +4,8 @@ next start by the process that runs jobs (it holds data/jobs.lock, so no live jo
 - the Chromium it was driving, still holding the account's persistent profile: every later
   collection of that account would fail "profile in use" until the user found and killed it;
   the chromedriver that started it is ended too;
-- half-written files (*.part) and the downloads folders of jobs that never finished;
+- half-written files (*.part), the downloads folders of jobs that never finished, and the
+  temporary files of their collection processes (data/tmp: throwaway profiles, download folders);
 - PDFs moved into data/pdf/ whose invoice row never committed (no invoice refers to them:
   the next collection downloads that invoice again)."""
 
@@ -31,6 +32,7 @@ def clean(store: Store) -> dict[str, int]:
     done = {"browsers": stop_left_browsers(paths.profiles_dir()),
             "partial_files": _remove_partial_files(store.pdf_root),
             "downloads": _remove_tree_files(paths.data_dir() / "downloads"),
+            "temporary_files": _remove_tree_files(paths.data_dir() / "tmp"),
             "orphan_pdfs": _remove_orphan_pdfs(store)}
     if any(done.values()):
         log.warning("cleaned up after an interrupted run: %s", ", ".join(f"{n} {k}" for k, n in done.items() if n))

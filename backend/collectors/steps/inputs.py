@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Callable
 
 from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException, \
-    NoSuchElementException, StaleElementReferenceException
+    NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
@@ -25,7 +25,7 @@ def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[Web
         verb: str) -> None:
     """Find a visible element and act on it. An element re-rendered meanwhile (single-page apps)
     is found again, and one still covered (an overlay fading out) is tried again, until the timeout."""
-    seen = []
+    seen, retried = [], []
 
     def done(driver: object) -> bool:
         for element in ctx.find_all(locator):
@@ -34,7 +34,17 @@ def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[Web
                     seen.append(element)
                     action(element)
                     return True
-            except RETRY_ON:
+            except TimeoutException:
+                # chromedriver gave up waiting for the page the action started loading (a frame
+                # that sends the whole page elsewhere can leave it waiting for good). The action
+                # was delivered: doing it again could log in twice. The next steps check the page.
+                ctx.note(f"the page was still loading after '{locator}' was {verb}; going on")
+                return True
+            except RETRY_ON as exc:
+                why = f"{type(exc).__name__}: {(getattr(exc, 'msg', '') or '').splitlines()[0:1]}"
+                if why not in retried:  # once per kind of refusal: the trace says why it waited
+                    retried.append(why)
+                    ctx.note(f"'{locator}' not ready ({why}), trying again")
                 return False
         return False
     try:

@@ -1,0 +1,292 @@
+"""Run a collection, or load the catalog, in a child Python process.
+
+Why a child: the process that calls this (the server) never imports Selenium, requests or the
+recipe validator, so it stays small at rest; two syncs run truly in parallel (one interpreter
+each, no shared GIL); a sync's memory returns to the system when it ends; and a run stuck in
+C code (a pathological regular expression in a recipe) is killed at its hard deadline.
+
+The request's callbacks (on_invoice, on_progress, ask_code, want_pdf) stay in the parent: the
+child calls them through the pipe and waits for the answer, so an invoice is stored before the
+engine goes on, exactly as in process. If the parent dies, the child ends itself and its
+browser (the lifeline below); if the child dies, the run ends INTERNAL."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.connection import AuthenticationError, Client, Listener
+from pathlib import Path
+from typing import Any, Callable
+
+from backend.collectors.model import RunRequest, RunResult
+
+log = logging.getLogger("invoice_collector.engine")
+HOOKS = ("on_invoice", "on_progress", "ask_code", "want_pdf")
+HARD_GRACE = 60.0  # seconds past the run's own time limit before the child is killed
+QUIET_LOGGERS = ("selenium", "urllib3", "websocket")  # their DEBUG lines carry typed values: never forwarded
+# Its own session (POSIX) or process group (Windows, without a console window): the child and
+# the browser it starts can be ended together, and a Ctrl-C meant for the server is not theirs.
+_NEW_SESSION: dict[str, Any] = (
+    {"start_new_session": True} if os.name == "posix"
+    else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)})
+
+
+class ChildGone(Exception):
+    pass
+
+
+class PastDeadline(Exception):  # not TimeoutError: that is an OSError, which means "child gone" here
+    pass
+
+
+# ---- parent side ---------------------------------------------------------------------------------
+def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
+                            hard_grace: float = HARD_GRACE) -> RunResult:
+    """run_collection() in a child process; same request, same result. tmp_dir holds the run's
+    throwaway folders (else the system's temporary folder)."""
+    hooks: dict[str, Callable[..., Any]] = {name: getattr(request, name) for name in HOOKS if getattr(request, name)}
+    plain = dataclasses.replace(request, **{name: None for name in HOOKS})
+    deadline = time.monotonic() + request.run_timeout + hard_grace
+    try:
+        with _Child("run", (plain, sorted(hooks)), tmp_dir) as child:
+            while True:
+                message = child.receive(deadline)
+                if message[0] == "result":
+                    return message[1]
+                name, args = message[1], message[2]
+                started = time.monotonic()
+                try:
+                    reply = ("return", hooks[name](*args))
+                except Exception as exc:  # noqa: BLE001 — raised again in the child, where the engine classifies it
+                    reply = ("raise", _picklable(exc))
+                deadline += time.monotonic() - started  # waiting for the user's code is not the run's time
+                child.send(reply)
+    except PastDeadline:
+        return RunResult("TIMEOUT", f"the collection ran past its time limit ({request.run_timeout:.0f} s) "
+                                    "and was stopped")
+    except ChildGone as exc:
+        log.error("collection process of %s ended: %s", request.provider.id, exc)
+        return RunResult("INTERNAL", f"the collection process stopped unexpectedly ({exc})")
+
+
+def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):
+    """load_catalog() in a child process: the validator's imports stay out of the caller."""
+    with _Child("catalog", None, tmp_dir) as child:
+        while True:
+            message = child.receive(time.monotonic() + timeout)
+            if message[0] == "result":
+                return message[1]
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment, with the folder holding `backend` first on the path (a source
+    checkout run without installing); the working directory stays: relative paths keep their meaning."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    return env
+
+
+def _picklable(exc: Exception) -> Exception:
+    import pickle
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 — an exception type the child could not rebuild
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+class _Child:
+    """One child process (python -m backend.collectors.isolated) and its connection; leaving the
+    block always ends it. The child listens on a loopback port and proves the key it was given on
+    stdin (multiprocessing's HMAC handshake); its stdin stays open as the lifeline."""
+
+    def __init__(self, task: str, payload: Any, tmp_dir: Path | None):
+        key = secrets.token_bytes(32)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.collectors.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=_child_env(), **_NEW_SESSION)
+        try:
+            self.process.stdin.write(key.hex().encode() + b"\n")
+            self.process.stdin.flush()
+            port = self.process.stdout.readline().strip()
+            if not port.isdigit():
+                raise ChildGone(self._why(EOFError()))
+            self.conn = Client(("127.0.0.1", int(port)), authkey=key)
+        except (OSError, EOFError) as exc:
+            _kill_tree(self.process.pid)
+            raise ChildGone(self._why(exc)) from None
+        level = logging.getLogger("invoice_collector").getEffectiveLevel()
+        self.send((task, payload, str(tmp_dir) if tmp_dir else None, level))
+
+    def __enter__(self) -> "_Child":
+        return self
+
+    def send(self, message: Any) -> None:
+        try:
+            self.conn.send(message)
+        except (OSError, EOFError) as exc:
+            raise ChildGone(self._why(exc)) from None
+
+    def receive(self, deadline: float) -> Any:
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0 or not self.conn.poll(left):
+                    if time.monotonic() >= deadline:
+                        raise PastDeadline
+                    continue
+                message = self.conn.recv()
+            except (OSError, EOFError) as exc:
+                raise ChildGone(self._why(exc)) from None
+            if message[0] == "log":
+                record = message[1]
+                logger = logging.getLogger(record.name)
+                if logger.isEnabledFor(record.levelno):
+                    logger.handle(record)
+                continue
+            return message
+
+    def _why(self, exc: BaseException) -> str:
+        try:
+            code = self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            return type(exc).__name__
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        self.conn.close()
+        if exc_type is None:
+            try:
+                self.process.wait(10)  # it sent its result: its browser has quit, it is exiting
+            except subprocess.TimeoutExpired:
+                pass
+        # Timed out, or died (what it started may live on: killed by the OOM killer, its Chromium
+        # is still running), or simply done (then nothing is left to find).
+        _kill_tree(self.process.pid)
+        self.process.stdin.close()  # the lifeline
+        self.process.stdout.close()
+        self.process.wait()
+
+
+def _kill_tree(session: int) -> None:
+    """End the child and everything it started. The child leads its own session (child_main);
+    chromedriver gives Chromium a process group of its own inside it, so on Linux every member
+    of the session is found in /proc; elsewhere the child's process group is what can be reached."""
+    me = os.getpid()
+    members = set()
+    if os.path.isdir("/proc"):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != me:
+                try:
+                    if os.getsid(int(entry.name)) == session:
+                        members.add(int(entry.name))
+                except OSError:  # already gone, or not ours
+                    continue
+    for pid in members:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:  # last: called from the child itself, this ends it
+        if hasattr(os, "killpg"):
+            os.killpg(session, signal.SIGKILL)
+        else:
+            os.kill(session, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ---- child side ----------------------------------------------------------------------------------
+class _PipeLogHandler(logging.Handler):
+    def __init__(self, send: Callable[[Any], None]):
+        super().__init__()
+        self.send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if record.exc_info:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.msg, record.args, record.exc_info = record.getMessage(), None, None
+            self.send(("log", record))
+        except Exception:  # noqa: BLE001 — a log line must never stop a collection
+            pass
+
+
+def child_main() -> None:
+    """The child: prove the key, receive the task, run it, send the result."""
+    key = bytes.fromhex(sys.stdin.buffer.readline().decode().strip())
+    listener = Listener(("127.0.0.1", 0), authkey=key)
+    out, sys.stdout = sys.stdout, sys.stderr  # stdout carries the port, then nothing: stray prints go to stderr
+    out.write(f"{listener.address[1]}\n")
+    out.flush()
+    while True:
+        try:
+            conn = listener.accept()
+            break
+        except AuthenticationError:  # another local process knocked; it cannot know the key
+            continue
+    listener.close()
+    threading.Thread(target=_watch_parent, daemon=True).start()
+    task, payload, tmp_dir, level = conn.recv()
+    if tmp_dir:
+        Path(tmp_dir).mkdir(parents=True, exist_ok=True)
+        # The run's throwaway folders (downloads, profile, cache). Not $TMPDIR: Chromium puts its
+        # singleton socket there, and a socket path longer than 107 bytes stops it from starting.
+        tempfile.tempdir = tmp_dir
+    lock = threading.Lock()
+
+    def send(message: Any) -> None:
+        with lock:
+            conn.send(message)
+
+    root = logging.getLogger()
+    root.handlers[:] = [_PipeLogHandler(send)]
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    if task == "catalog":
+        from backend.collectors.catalog import load_catalog
+        send(("result", load_catalog()))
+        return
+    request, hook_names = payload
+
+    def remote(name: str) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            with lock:
+                conn.send(("call", name, args))
+                kind, value = conn.recv()
+            if kind == "raise":
+                raise value
+            return value
+        return call
+
+    request = dataclasses.replace(request, **{name: remote(name) for name in hook_names})
+    from backend.collectors.runner import run_collection
+    result = run_collection(request)
+    send(("result", result))
+
+
+def _watch_parent() -> None:
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    except OSError:
+        pass
+    # stdin closed: the parent is gone (killed, or quit) and nothing could store what this run
+    # collects. End the browser, then this process.
+    if hasattr(os, "getsid"):
+        _kill_tree(os.getsid(0))
+    os._exit(1)
+
+
+if __name__ == "__main__":
+    child_main()
