@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from backend.collectors.context import Context
 from backend.collectors.model import CredentialField, Provider, RunRequest, Terms
 from backend.collectors.steps.flow import holds
@@ -38,3 +40,43 @@ def test_current_url_is_always_a_string():
     ctx = make_context(NavigatingDriver([None, "http://portal.test/login"]))
     assert ctx.current_url == ""
     assert ctx.current_url == "http://portal.test/login"
+
+
+class ReplacedElement:
+    """An element whose document is replaced under it, then the new document's element."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def is_displayed(self):
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class ChangingPageDriver(NavigatingDriver):
+    def __init__(self, element):
+        super().__init__([])
+        self.element = element
+
+    def find_elements(self, by, value):
+        return [self.element]
+
+
+def test_an_element_of_a_replaced_document_is_looked_for_again_not_an_internal_error():
+    from selenium.common.exceptions import WebDriverException
+    from backend.collectors.steps.flow import wait_for
+    inspector = WebDriverException('unknown error: unhandled inspector error: {"code":-32000,'
+                                   '"message":"Node with given id does not belong to the document"}')
+    element = ReplacedElement([inspector, True])
+    wait_for(make_context(ChangingPageDriver(element)), visible="#bills", timeout=5)
+    assert element.answers == []  # asked twice: the error, then the new document's answer
+
+
+def test_other_browser_errors_still_stop_the_wait():
+    from selenium.common.exceptions import WebDriverException
+    from backend.collectors.steps.flow import wait_for
+    element = ReplacedElement([WebDriverException("unknown error: session deleted because of page crash")])
+    with pytest.raises(WebDriverException, match="page crash"):
+        wait_for(make_context(ChangingPageDriver(element)), visible="#bills", timeout=5)

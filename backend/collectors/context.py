@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from selenium.common.exceptions import InvalidSelectorException, NoSuchFrameException, \
-    StaleElementReferenceException, TimeoutException, UnexpectedAlertPresentException
+    StaleElementReferenceException, TimeoutException, UnexpectedAlertPresentException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -24,6 +24,12 @@ LOCATOR_PREFIXES = {
     "css": By.CSS_SELECTOR, "xpath": By.XPATH, "id": By.ID, "name": By.NAME,
     "link": By.LINK_TEXT, "partial_link": By.PARTIAL_LINK_TEXT,
 }
+
+
+def page_changed(exc: WebDriverException) -> bool:
+    """chromedriver's words for an element whose document was just replaced (a navigation raced
+    the command): a stale element under another name."""
+    return isinstance(exc, StaleElementReferenceException) or "does not belong to the document" in (exc.msg or "")
 
 
 def parse_locator(locator: str) -> tuple[str, str]:
@@ -190,6 +196,10 @@ class Context:
                 return False
             except TimeoutException as exc:  # chromedriver's own limit, not this wait's: the page hangs
                 raise CollectionError("TIMEOUT", f"the page stopped responding while waiting for {what}") from exc
+            except WebDriverException as exc:
+                if not page_changed(exc):
+                    raise
+                return False  # an element of the document being replaced: look again in the new one
         try:
             # An element that goes stale mid-check means the page is still changing: look again.
             return WebDriverWait(self.driver, self.timeout(timeout), poll_frequency=0.1,

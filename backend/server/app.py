@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -83,9 +84,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
 
 def load_recipes() -> "Catalog":
-    # In a child process: the validator and the engine it imports never weigh on the server.
-    from backend.collectors.isolated import load_catalog_isolated
-    catalog = load_catalog_isolated(paths.data_dir() / "tmp")
+    if "backend.collectors.catalog" in sys.modules:  # already imported here (tests, a host app): no child
+        from backend.collectors.catalog import load_catalog
+        catalog = load_catalog()
+    else:  # in a child process: the validator and the engine it imports never weigh on the server
+        from backend.collectors.isolated import load_catalog_isolated
+        catalog = load_catalog_isolated(paths.data_dir() / "tmp")
     for problem in catalog.errors:
         log.warning("recipe problem: %s", problem)
     log.info("%d providers loaded", len(catalog.providers))

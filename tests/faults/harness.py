@@ -127,20 +127,35 @@ class Server:
         self.groups.clear()
 
     def orphans(self) -> list[str]:
-        """Processes still alive in the groups of servers that are dead (browsers left behind)."""
+        """Processes left by servers that are dead: alive in their process groups, or using this
+        home (a browser's profile or a collection's folders) without descending from the live server."""
         alive = []
         current = self.process.pid if self.process and self.process.poll() is None else None
+        parents: dict[int, int] = {}
+        found: list[tuple[int, int, str]] = []
         for pid_dir in Path("/proc").iterdir():
             if not pid_dir.name.isdigit():
                 continue
             try:
                 fields = (pid_dir / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (pid_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            state, pgid = fields[0], int(fields[2])
-            if pgid in self.groups and pgid != current and state != "Z":
-                command = (pid_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                alive.append(f"{pid_dir.name}: {command[:100]}")
+            if fields[0] == "Z":
+                continue
+            parents[int(pid_dir.name)] = int(fields[1])
+            found.append((int(pid_dir.name), int(fields[2]), command))
+
+        def from_live_server(pid: int) -> bool:
+            while pid > 1:
+                if pid == current:
+                    return True
+                pid = parents.get(pid, 1)
+            return False
+        for pid, pgid, command in found:
+            ours = (pgid in self.groups and pgid != current) or str(self.home) in command
+            if ours and pid != os.getpid() and not from_live_server(pid):
+                alive.append(f"{pid}: {command[:100]}")
         return alive
 
     # ---- the API -----------------------------------------------------------------------------

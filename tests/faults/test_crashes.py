@@ -274,8 +274,9 @@ time.sleep(120)
 
 def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files(home):
     """What a kill -9 leaves, one of each: a Chromium on an account's profile (its chromedriver
-    dies with the killed process), a half-written PDF, a killed job's download, a PDF whose invoice
-    never committed. The next start removes exactly those, and keeps a referenced PDF."""
+    dies with the killed process; the collection process normally ends its browser itself, but
+    the OOM killer may take it first), a half-written PDF, a killed job's download, a collection
+    process's temporary file, a PDF whose invoice never committed. The next start removes exactly those, and keeps a referenced PDF."""
     store = Store()
     kept = add_invoice(store, add_account(store), "KEPT", make_pdf("kept"))
     kept_sha = store.query_one("SELECT sha256 FROM invoices WHERE id = ?", (kept,))["sha256"]
@@ -292,14 +293,17 @@ def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files
         half = store.pdf_root / "ab" / ("ab" * 32 + ".part")
         orphan = store.pdf_root / "cd" / ("cd" * 32 + ".pdf")
         download = paths.data_dir() / "downloads" / "job-9" / "F1-0123456789ab.pdf"
-        for path in (half, orphan, download):
+        scratch = paths.data_dir() / "tmp" / "ic-downloads-x1" / "facture.pdf.crdownload"
+        for path in (half, orphan, download, scratch):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"%PDF-1.4 partial")
-        assert leftovers.clean(store) == {"browsers": 1, "partial_files": 1, "downloads": 1, "orphan_pdfs": 1}
+        assert leftovers.clean(store) == {"browsers": 1, "partial_files": 1, "downloads": 1, "temporary_files": 1,
+                                          "orphan_pdfs": 1}
         wait_for(lambda: leftovers._state(owner) in (None, "Z"), 10, "the left-over Chromium to end")
-        assert not half.exists() and not orphan.exists() and not download.exists()
+        assert not any(path.exists() for path in (half, orphan, download, scratch))
         assert store.pdf_path(kept_sha).read_bytes() == make_pdf("kept")
-        assert leftovers.clean(store) == {"browsers": 0, "partial_files": 0, "downloads": 0, "orphan_pdfs": 0}
+        assert leftovers.clean(store) == {"browsers": 0, "partial_files": 0, "downloads": 0, "temporary_files": 0,
+                                          "orphan_pdfs": 0}
     finally:
         try:
             os.killpg(process.pid, signal.SIGKILL)
