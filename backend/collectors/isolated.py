@@ -67,7 +67,7 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
                     reply = ("return", hooks[name](*args))
                 except Exception as exc:  # noqa: BLE001 — raised again in the child, where the engine classifies it
                     reply = ("raise", _picklable(exc))
-                deadline += time.monotonic() - started  # waiting for the user's code is not the run's time
+                deadline += time.monotonic() - started  # the user typing a code, the server storing: not the run's time
                 child.send(reply)
     except PastDeadline:
         return RunResult("TIMEOUT", f"the collection ran past its time limit ({request.run_timeout:.0f} s) "
@@ -78,12 +78,18 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
 
 
 def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):
-    """load_catalog() in a child process: the validator's imports stay out of the caller."""
-    with _Child("catalog", None, tmp_dir) as child:
-        while True:
-            message = child.receive(time.monotonic() + timeout)
-            if message[0] == "result":
-                return message[1]
+    """load_catalog() in a child process: the validator's imports stay out of the caller. If no
+    child can do it, this process does (the catalog matters more than the memory)."""
+    try:
+        with _Child("catalog", None, tmp_dir) as child:
+            while True:
+                message = child.receive(time.monotonic() + timeout)
+                if message[0] == "result":
+                    return message[1]
+    except (ChildGone, PastDeadline) as exc:
+        log.warning("loading the recipes in a child process failed (%s): loading them here", exc or "timeout")
+        from backend.collectors.catalog import load_catalog
+        return load_catalog()
 
 
 def _child_env() -> dict[str, str]:
@@ -224,6 +230,9 @@ class _PipeLogHandler(logging.Handler):
 def child_main() -> None:
     """The child: prove the key, receive the task, run it, send the result."""
     key = bytes.fromhex(sys.stdin.buffer.readline().decode().strip())
+    if not key:
+        return  # the parent died before it said anything
+    threading.Thread(target=_watch_parent, daemon=True).start()  # from here on: a parent that dies ends us
     listener = Listener(("127.0.0.1", 0), authkey=key)
     out, sys.stdout = sys.stdout, sys.stderr  # stdout carries the port, then nothing: stray prints go to stderr
     out.write(f"{listener.address[1]}\n")
@@ -235,7 +244,6 @@ def child_main() -> None:
         except AuthenticationError:  # another local process knocked; it cannot know the key
             continue
     listener.close()
-    threading.Thread(target=_watch_parent, daemon=True).start()
     task, payload, tmp_dir, level = conn.recv()
     if tmp_dir:
         Path(tmp_dir).mkdir(parents=True, exist_ok=True)
@@ -276,8 +284,8 @@ def child_main() -> None:
 
 
 def _watch_parent() -> None:
-    try:
-        while sys.stdin.buffer.read(65536):
+    try:  # the raw descriptor: a thread blocked in sys.stdin would hold its lock at exit
+        while os.read(sys.stdin.fileno(), 65536):
             pass
     except OSError:
         pass
@@ -289,4 +297,12 @@ def _watch_parent() -> None:
 
 
 if __name__ == "__main__":
-    child_main()
+    # Once everything is sent and the browser has quit, skip the interpreter's teardown (time, and
+    # the watcher thread is still blocked reading stdin).
+    try:
+        child_main()
+    except BaseException:  # noqa: BLE001 — say why on stderr; the parent reports the exit code
+        import traceback
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
