@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import requests
-
 from backend import APP_NAME
 
 
@@ -19,6 +17,7 @@ class Health:
 
 
 def probe(port: int, timeout: float = 2.0) -> Health:
+    import requests  # here, not at the top: `serve` builds the same CLI and must not carry it (≈ 10 MB)
     url = f"http://127.0.0.1:{port}/api/health"
     try:
         response = requests.get(url, timeout=timeout)
