@@ -171,6 +171,15 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / CLK_TCK
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every core spent not idle since boot (/proc/stat). Chromium's processes are
+    reaped by no one in our tree (chromedriver does not wait for them), so tree_cpu_seconds
+    misses most of a browser's CPU; on an otherwise quiet machine, this does not."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
+
+
 def descendants(pid: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
