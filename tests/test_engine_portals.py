@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.portals import classic, otp, spa, twostep
-from tests.portals.common import leaks, load_recipe, run, sha256, summary
+from backend.collectors.catalog import load_file
+from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256, summary
 from tests.portals.fixtures import (_classic_server, _otp_server, _spa_server, _twostep_server,  # noqa: F401
                                     classic_portal, otp_portal, spa_portal, twostep_portal)
 
@@ -205,3 +206,33 @@ def test_a_profile_in_use_is_reported_as_such(classic_portal, browser_config, tm
     assert (result.outcome, result.message) == (
         "INTERNAL", f"cannot start Chromium: the browser profile {tmp_path / 'profile'} is in use by another "
                     "Chromium (another collection for this account, or a window left open)")
+
+
+def test_next_page_by_link_opens_each_next_address_and_lists_the_same(classic_portal, browser_config, tmp_path):
+    text = (RECIPES / "classic.yaml").read_text(encoding="utf-8")
+    assert text.count('next_page: "a[rel=next]"\n') == 2
+    variant = tmp_path / "classic-link.yaml"
+    variant.write_text(text.replace('next_page: "a[rel=next]"\n',
+                                    'next_page: "a[rel=next]"\n          next_page_by: link\n'), encoding="utf-8")
+    providers, errors = load_file(variant)
+    assert errors == []
+    result = run(next(p for p in providers if p.id == "classic"), classic_portal.url, tmp_path, browser_config,
+                 CLASSIC_CREDENTIALS)
+    assert result.outcome == "OK", result.message
+    assert summary(result.invoices) == CLASSIC_EXPECTED
+    assert (result.listed, result.known) == (10, 0)
+
+
+def test_next_page_by_link_on_a_button_says_to_click_instead(classic_portal, browser_config, tmp_path):
+    text = (RECIPES / "classic.yaml").read_text(encoding="utf-8")
+    variant = tmp_path / "classic-button.yaml"
+    # The page number in the navigation is no link: as if "Suivant" were a <button>.
+    variant.write_text(text.replace('next_page: "a[rel=next]"\n', 'next_page: "nav"\n          next_page_by: link\n'),
+                       encoding="utf-8")
+    providers, errors = load_file(variant)
+    assert errors == []
+    result = run(next(p for p in providers if p.id == "classic"), classic_portal.url, tmp_path, browser_config,
+                 CLASSIC_CREDENTIALS)
+    assert (result.outcome, result.message) == (
+        "RECIPE_BROKEN", "next_page_by: link needs 'nav' to be an <a> with an address (it has ''); "
+                         "use next_page_by: click")

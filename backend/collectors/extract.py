@@ -10,6 +10,7 @@ from backend.collectors.filters import FilterError, apply_filters, clean_text, p
     parse_currency, parse_date
 from backend.collectors.model import CollectionError, Invoice
 from backend.collectors.steps.inputs import _click as click_element
+from backend.collectors.steps.navigation import load as load_page
 from backend.collectors.steps.registry import FieldSpecs, Locator
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
@@ -165,6 +166,9 @@ def invoices(ctx: Context, *,
              from_: Annotated[str | None, "JSON: a variable (from fetch_json) and path to the list, e.g. bills.items"] = None,
              next_page: Annotated[Locator | None, "a 'next page' link or button, followed until it is gone"] = None,
              max_pages: Annotated[int, "stop after this many pages"] = 50,
+             next_page_by: Annotated[Literal["click", "link"], "click: click the next-page element as a user "
+                                     "would; link: open the address of that <a href> (faster, for plain "
+                                     "server-rendered links, not for single-page apps)"] = "click",
              detail: Annotated[dict | None, "for portals where the PDF (or a field) is only on each invoice's "
                                "page: {fields: {...}, steps: [...]} run on the `detail` link of every new invoice"] = None,
              download: Annotated[Literal["session", "browser"], "session: fetch PDFs with the browser's cookies "
@@ -188,7 +192,8 @@ def invoices(ctx: Context, *,
             raw = {name: json_path(element, spec["path"]) if "path" in spec else None for name, spec in fields.items()}
             rows.append(_finish(ctx, raw, fields, f"{from_}[{n}]", base_url))
     else:
-        rows = _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout)
+        rows = _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout,
+                                next_page_by)
     if not rows and not allow_empty and not (empty_marker and ctx.find_all(empty_marker)):
         raise CollectionError("RECIPE_BROKEN", "the invoice list is empty: the portal's layout may have changed")
     ctx.lists_read += 1
@@ -197,7 +202,8 @@ def invoices(ctx: Context, *,
     _collect(ctx, rows, detail, download, pdf_optional)
 
 
-def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout) -> list[dict]:
+def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout,
+                     next_page_by="click") -> list[dict]:
     by, sel = _locator_parts(ctx.render(items))
     plan = _html_plan(fields)
     rows: list[dict] = []
@@ -223,7 +229,14 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
         link = ctx.driver.execute_script(PICK_NEXT_JS, found, by, sel) if found else None
         if not link:
             break
-        click_element(ctx, link, next_page, timeout)  # waits out an overlay fading away
+        if next_page_by == "link":
+            address = ctx.driver.execute_script("return arguments[0].href || ''", link)
+            if not address.startswith(("http://", "https://")):
+                raise CollectionError("RECIPE_BROKEN", f"next_page_by: link needs '{next_page}' to be an <a> with "
+                                                       f"an address (it has '{address[:60]}'); use next_page_by: click")
+            load_page(ctx, address)
+        else:
+            click_element(ctx, link, next_page, timeout)  # waits out an overlay fading away
 
         def turned(driver: object) -> bool:
             return bool(ctx.driver.execute_script(TURNED_JS, by, sel))
