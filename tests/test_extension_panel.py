@@ -13,6 +13,7 @@ from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.helpers import serve
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp
@@ -352,6 +353,17 @@ def test_english_then_french_through_the_options(server, demo, browser):
     active = driver.switch_to.active_element
     assert active.get_attribute("role") == "menuitem" and active.text == "Sync now"
     active.send_keys(Keys.ARROW_DOWN)
+    assert driver.switch_to.active_element.text == "Edit my credentials"
+    # The list refreshes every few seconds while the menu is open: the focus must stay in it.
+    # Two reads of /api/accounts: the first one's answer is then surely rendered.
+    driver.execute_script("""
+        window.accountReads = 0;
+        const original = window.fetch;
+        window.fetch = (url, ...rest) => original(url, ...rest).then(answer => {
+          if (/\\/api\\/accounts(\\?|$)/.test(String(url))) window.accountReads += 1;
+          return answer;
+        });""")
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return window.accountReads") >= 2)
     assert driver.switch_to.active_element.text == "Edit my credentials"
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     assert driver.switch_to.active_element == gear_button

@@ -103,6 +103,7 @@ export function mountAccounts(container, { navigate, notify }) {
     const accounts = state.getAccounts();
     empty.hidden = accounts.length > 0;
     const seen = new Set();
+    let previous = null;
     for (const account of accounts) {
       seen.add(account.id);
       let card = cards.get(account.id);
@@ -110,7 +111,11 @@ export function mountAccounts(container, { navigate, notify }) {
         card = createCard(account);
         cards.set(account.id, card);
       }
-      list.append(card.item); // keeps the server's order
+      // Keep the server's order, moving a card only when it is out of place: moving a node drops
+      // the keyboard focus inside it (an open gear menu) at every refresh.
+      const expected = previous ? previous.nextElementSibling : list.firstElementChild;
+      if (expected !== card.item) list.insertBefore(card.item, expected);
+      previous = card.item;
       update(card, account);
     }
     for (const [id, card] of cards) {
