@@ -1,4 +1,4 @@
 from backend.cli import main
 
-if __name__ == "__main__":  # a sync's child process imports this module again (multiprocessing spawn)
+if __name__ == "__main__":  # importing the module (a tool that inspects it) must not start the CLI
     raise SystemExit(main())

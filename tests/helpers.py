@@ -1,12 +1,13 @@
-"""Small helpers shared by the tests: free ports, threaded fixture servers, test PDFs."""
+"""Small helpers shared by the tests: free ports, threaded fixture servers, test PDFs, waiting."""
 
 from __future__ import annotations
 
 import io
 import socket
 import threading
+import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from werkzeug.serving import make_server
 
@@ -39,3 +40,17 @@ def make_pdf(text: str = "invoice") -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+             every: float = 0.02, explain: Callable[[], str] | None = None) -> Any:
+    """Poll with a deadline (no fixed sleeps): returns the first truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}"
+                                 + (f"\n{explain()}" if explain else ""))
+        time.sleep(every)

@@ -11,7 +11,6 @@ import hashlib
 import ipaddress
 import ssl
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +18,7 @@ import pytest
 
 from backend.delivery.inbox import LocalSmtpServer, MaildirHandler
 from backend.server.store import Store
+from tests.helpers import wait_for  # noqa: F401 — used by the delivery tests through this module
 
 SMTP_USER = "compta@example.com"
 SMTP_PASSWORD = "app-password-7c1e"
@@ -98,16 +98,6 @@ def trust_test_cert(monkeypatch):
     """The client trusts the throwaway certificate (OpenSSL reads SSL_CERT_FILE per context)."""
     monkeypatch.setenv("SSL_CERT_FILE", str(CERT))
     return CERT
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def add_account(store: Store, provider: str = "demo-energie", login: str = "client@example.com") -> int:

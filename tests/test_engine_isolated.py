@@ -21,6 +21,7 @@ from backend.collectors.isolated import load_catalog_isolated, run_collection_is
 from backend.collectors.model import RunRequest
 from backend.demo import DEMO_LOGIN, DEMO_PASSWORD
 from backend.demo.portal import start_demo_portal
+from tests.helpers import wait_for
 
 STUCK_RECIPE = """\
 version: 1
@@ -60,14 +61,6 @@ def processes_mentioning(text: str) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 def demo_request(portal, tmp_path, browser_config, **hooks) -> RunRequest:
@@ -128,7 +121,7 @@ def test_a_child_killed_mid_run_ends_internal_with_its_browser(demo_portal, tmp_
     result = run_collection_isolated(request, tmp_path / "tmp")
     assert result.outcome == "INTERNAL"
     assert result.message == "the collection process stopped unexpectedly (killed by signal 9)"
-    wait_until(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
+    wait_for(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
 
 
 def test_a_run_stuck_in_a_regular_expression_is_stopped_at_its_hard_deadline(
@@ -139,7 +132,7 @@ def test_a_run_stuck_in_a_regular_expression_is_stopped_at_its_hard_deadline(
     assert (result.outcome, result.message) == (
         "TIMEOUT", "the collection ran past its time limit (2 s) and was stopped")
     assert time.monotonic() - began < 30
-    wait_until(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
+    wait_for(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
 
 
 def test_a_killed_parent_takes_its_collection_and_browser_with_it(demo_portal, tmp_path, browser_config):
@@ -161,12 +154,12 @@ def test_a_killed_parent_takes_its_collection_and_browser_with_it(demo_portal, t
     (tmp_path / "parent.py").write_text(script, encoding="utf-8")
     parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], cwd=Path(__file__).parent.parent)
     try:
-        wait_until(lambda: any("chrom" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        wait_for(lambda: any("chrom" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
                                for pid in processes_mentioning(str(tmp_path / "tmp"))), 60, "Chromium to start")
     finally:
         parent.kill()
         parent.wait()
-    wait_until(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15,
+    wait_for(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15,
                "the collection process and its browser to end")
 
 

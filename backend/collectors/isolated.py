@@ -12,9 +12,11 @@ browser (the lifeline below); if the child dies, the run ends INTERNAL."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
+import pickle
 import secrets
 import signal
 import subprocess
@@ -40,11 +42,12 @@ _NEW_SESSION: dict[str, Any] = (
 
 
 class ChildGone(Exception):
-    pass
+    """The collection process ended (or broke the connection) before sending its result."""
 
 
-class PastDeadline(Exception):  # not TimeoutError: that is an OSError, which means "child gone" here
-    pass
+class PastDeadline(Exception):
+    """The run outlived its hard deadline. Not TimeoutError: that is an OSError, which here means
+    the child is gone."""
 
 
 # ---- parent side ---------------------------------------------------------------------------------
@@ -102,7 +105,6 @@ def _child_env() -> dict[str, str]:
 
 
 def _picklable(exc: Exception) -> Exception:
-    import pickle
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
@@ -124,8 +126,8 @@ class _Child:
             self.process.stdin.write(key.hex().encode() + b"\n")
             self.process.stdin.flush()
             port = self.process.stdout.readline().strip()
-            if not port.isdigit():
-                raise ChildGone(self._why(EOFError()))
+            if not port.isdigit():  # it died before listening (the stderr it inherited says why)
+                raise EOFError
             self.conn = Client(("127.0.0.1", int(port)), authkey=key)
         except (OSError, EOFError) as exc:
             _kill_tree(self.process.pid)
@@ -171,10 +173,8 @@ class _Child:
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
         self.conn.close()
         if exc_type is None:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):  # then it is ended below
                 self.process.wait(10)  # it sent its result: its browser has quit, it is exiting
-            except subprocess.TimeoutExpired:
-                pass
         # Timed out, or died (what it started may live on: killed by the OOM killer, its Chromium
         # is still running), or simply done (then nothing is left to find).
         _kill_tree(self.process.pid)
@@ -197,18 +197,15 @@ def _kill_tree(session: int) -> None:
                         members.add(int(entry.name))
                 except OSError:  # already gone, or not ours
                     continue
+    gone = (ProcessLookupError, PermissionError)  # already ended (its pid may even be another's now)
     for pid in members:
-        try:
+        with contextlib.suppress(*gone):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:  # last: called from the child itself, this ends it
+    with contextlib.suppress(*gone):  # last: called from the child itself, this ends it
         if hasattr(os, "killpg"):
             os.killpg(session, signal.SIGKILL)
         else:
             os.kill(session, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # ---- child side ----------------------------------------------------------------------------------
@@ -224,7 +221,7 @@ class _PipeLogHandler(logging.Handler):
             record.msg, record.args, record.exc_info = record.getMessage(), None, None
             self.send(("log", record))
         except Exception:  # noqa: BLE001 — a log line must never stop a collection
-            pass
+            self.handleError(record)  # logging's own policy: a note on stderr, then go on
 
 
 def child_main() -> None:
@@ -284,11 +281,11 @@ def child_main() -> None:
 
 
 def _watch_parent() -> None:
-    try:  # the raw descriptor: a thread blocked in sys.stdin would hold its lock at exit
+    # The raw descriptor: a thread blocked in sys.stdin would hold its lock at exit. Nothing is
+    # ever written after the key: a read returns only at end of file (or fails) — the parent is gone.
+    with contextlib.suppress(OSError):
         while os.read(sys.stdin.fileno(), 65536):
-            pass
-    except OSError:
-        pass
+            continue
     # stdin closed: the parent is gone (killed, or quit) and nothing could store what this run
     # collects. End the browser, then this process.
     if hasattr(os, "getsid"):

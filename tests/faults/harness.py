@@ -18,7 +18,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +26,7 @@ import requests
 from backend import config
 from backend.server import pairing
 from backend.server.store import DB_NAME
+from tests.helpers import wait_for as shared_wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES: collections.Counter = collections.Counter()  # what the suite did, printed at its end (conftest)
@@ -36,16 +36,18 @@ PROVIDER = "fault-portal"
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition",
              every: float = 0.02, explain: Callable[[], str] | None = None) -> Any:
-    """Poll with a deadline (no fixed sleeps): returns the first truthy value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}"
-                                 + (f"\n{explain()}" if explain else ""))
-        time.sleep(every)
+    """The shared poll (tests/helpers.py), with this suite's longer default: servers restart here."""
+    return shared_wait_for(condition, timeout, what, every, explain)
+
+
+def require_keyring() -> None:
+    """Skip (with the command that provides one) when no unlocked Secret Service keyring answers."""
+    import pytest
+    from backend.server.keyring_store import KeyringUnavailable, check_backend
+    try:
+        check_backend()
+    except KeyringUnavailable as exc:
+        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
 
 
 def prepare_home(home: Path, port: int, portal_url: str, **settings: Any) -> None:

@@ -29,7 +29,7 @@ from backend.config import Settings
 from backend.server import create_app
 from backend.server import keyring_store
 from backend.server.keyring_store import TOKEN_USER
-from tests.faults.harness import FIGURES, PROVIDER, RECIPES
+from tests.faults.harness import FIGURES, PROVIDER, RECIPES, require_keyring
 from tests.faults.portal import LOGIN
 from tests.server.conftest import BASE, PORT, ScriptedRunner, pair
 
@@ -92,11 +92,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
-    try:
-        check_backend()
-    except KeyringUnavailable as exc:
-        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+    require_keyring()
     root = tmp_path_factory.mktemp("fuzz")
     previous = os.environ.get("INVOICE_COLLECTOR_HOME")
     os.environ["INVOICE_COLLECTOR_HOME"] = str(root / "ic-home")

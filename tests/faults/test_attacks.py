@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.server import pairing
-from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, prepare_home, require_keyring, Server, wait_for
 from tests.faults.portal import LOGIN
 from tests.helpers import free_port, serve
 
@@ -34,11 +34,7 @@ ACCOUNT = {"provider": PROVIDER, "terms_accepted": True, "credentials": {"email"
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
     """The user's server, paired, with one account (the attacker wants to add, sync or delete)."""
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
-    try:
-        check_backend()
-    except KeyringUnavailable as exc:
-        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+    require_keyring()
     home = tmp_path_factory.mktemp("attacks") / "ic-home"
     port = free_port()
     prepare_home(home, port, "http://127.0.0.1:9")  # the portal is never reached here

@@ -28,7 +28,8 @@ from backend import paths
 from backend.delivery.facts import InvoiceFacts, message_id
 from backend.server import leftovers
 from backend.server.store import Store
-from tests.faults.harness import FIGURES, PROVIDER, REPO, Server, integrity, prepare_home, problems, wait_for
+from tests.faults.harness import (FIGURES, PROVIDER, REPO, integrity, prepare_home, problems, require_keyring,
+                                  Server, wait_for)
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, make_pdf, serve
 from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, start_smtp
@@ -100,11 +101,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
-    try:
-        check_backend()
-    except KeyringUnavailable as exc:
-        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+    require_keyring()
     root = tmp_path_factory.mktemp("crashes")
     home = root / "ic-home"
     portal = FaultPortal(password="Crash-Test-Pw!4471")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, prepare_home, require_keyring, Server, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve
 
@@ -25,11 +25,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def lockout_world(home, tmp_path):
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
-    try:
-        check_backend()
-    except KeyringUnavailable as exc:
-        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+    require_keyring()
     portal = FaultPortal(password="Lockout-Right-Pw!2", other_users={WITNESS: "Witness-Pw!7"})
     portal.publish("L1", TODAY - dt.timedelta(days=3))
     with serve(portal.app()) as url:

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 
 from backend.delivery.inbox import LocalSmtpServer
-from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, prepare_home, require_keyring, Server, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve
 from tests.portals.common import leaks
@@ -36,11 +36,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def secret_world(home, tmp_path):
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
-    try:
-        check_backend()
-    except KeyringUnavailable as exc:
-        pytest.skip(f"needs an unlocked Secret Service keyring (run bash scripts/test.sh): {exc}")
+    require_keyring()
     portal = FaultPortal(password=PASSWORD, totp_secret=TOTP_SEED, other_users={BOB: "Bob-Right-Pw!1"})
     for n in range(3):
         portal.publish(f"SEC-{n}", TODAY - dt.timedelta(days=n + 1))

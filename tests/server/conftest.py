@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +19,7 @@ from backend.config import Settings
 from backend.server import create_app, pairing
 from backend.server.keyring_store import KeyringUnavailable, check_backend
 from backend.server.services import EXTENSION_KEY, Services
-from tests.helpers import make_pdf, serve
+from tests.helpers import make_pdf, serve, wait_for  # noqa: F401 — wait_for: for the tests importing it from here
 from tests.server.portal import Portal
 
 PORT = 47311
@@ -28,17 +27,6 @@ BASE = f"http://127.0.0.1:{PORT}"
 RECIPE = Path(__file__).parent / "recipes" / "test-portal.yaml"
 EXTENSION_ORIGIN = "chrome-extension://jkchianpjnkiakaaelbicibbfbgdngeg"
 PASSWORD = "correct horse"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll with a deadline (no fixed sleeps): returns the first truthy value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def store_url(ctx: Context, *,
               timeout: Timeout = None) -> None:
     """Read a value from the current URL, such as an OAuth token a portal returns in the fragment."""
     pattern = re.compile(regex)
-    match = ctx.wait_until(lambda d: pattern.search(d.current_url or "") or False, timeout,
+    match = ctx.wait_until(lambda d: pattern.search(ctx.current_url) or False, timeout,
                            f"a URL matching '{regex}'")
     value = urllib.parse.unquote(match.group(1) if match.groups() else match.group(0))
     if secret:

@@ -41,7 +41,8 @@ def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[Web
                 ctx.note(f"the page was still loading after '{locator}' was {verb}; going on")
                 return True
             except RETRY_ON as exc:
-                why = f"{type(exc).__name__}: {(getattr(exc, 'msg', '') or '').splitlines()[0:1]}"
+                detail = (getattr(exc, "msg", "") or "").strip().splitlines()
+                why = type(exc).__name__ + (f": {detail[0]}" if detail else "")
                 if why not in retried:  # once per kind of refusal: the trace says why it waited
                     retried.append(why)
                     ctx.note(f"'{locator}' not ready ({why}), trying again")
