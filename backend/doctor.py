@@ -13,9 +13,9 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from backend import config, paths
 from backend.autostart.launch import OUTPUT_LOG
@@ -128,6 +128,7 @@ def check_keyring() -> Check:
     """The server's own gate (no fail/plaintext backend), then a write, read and delete."""
     import keyring
     from keyring.errors import KeyringError
+
     from backend.server import keyring_store
     try:
         kind = keyring_store.check_backend()
@@ -173,7 +174,8 @@ def check_pairing() -> Check:
 
 def check_delivery(libeo=None, password: Callable[[], str | None] | None = None) -> Check:
     """Libeo destination configured, and the SMTP server accepts the login (nothing is sent)."""
-    from backend.delivery import settings as delivery, smtp
+    from backend.delivery import settings as delivery
+    from backend.delivery import smtp
     from backend.server.keyring_store import KeyringUnavailable
     from backend.server.store import DB_NAME, Store
     paused = None
@@ -253,7 +255,7 @@ def run_checks(checks: Sequence[Callable[[], Check]]) -> list[Check]:
     for check in checks:
         try:
             results.append(check())
-        except Exception as exc:  # one broken check must not hide the others
+        except Exception as exc:  # noqa: BLE001 — one broken check must not hide the others
             name = getattr(check, "__name__", "check").replace("check_", "")
             results.append(Check(name, FAIL, f"the check itself failed: {exc.__class__.__name__}: {exc}",
                                  "run with -v and report it"))

@@ -73,29 +73,28 @@ def run(args) -> Report:
     per_client = 5 if args.quick else 150
     accounts = 1 if args.quick else 3
     portal = Portal(1 if args.quick else 5, 4 if args.quick else 20)
-    with serve(portal.app) as url, tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
-        with ServerProcess(Path(tmp) / "home", recipes=[RECIPE],
-                           url_overrides={"bench": {"portal": url}}) as server:
-            server.start()
-            server.pair()
-            jobs = [server.add_account("bench", {"login": f"bench+{n}@example.com", "password": PASSWORD})["job"]["id"]
-                    for n in range(accounts)]
-            server.wait_jobs(jobs)
-            total = server.api("GET", "/api/invoices?per_page=1")["total"]
-            token = server.http.headers["Authorization"].split()[1]
-            paths = ["/api/accounts", "/api/invoices", f"/api/jobs/{jobs[0]}"]
-            load(server.url, token, paths, 3, 0)  # warm-up: connections, caches
-            runs = {}
-            for mode, think in (("back-to-back", 0.0), ("panel-like polling (0.25 s mean pause)", 0.25)):
-                per_run = []
-                for _ in range(repeat):
-                    cpu0 = cpu_seconds(server.proc.pid)
-                    out, wall, errors = load(server.url, token, paths, per_client if not think else per_client // 5,
-                                             think)
-                    if errors:
-                        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
-                    per_run.append((out, wall, cpu_seconds(server.proc.pid) - cpu0))
-                runs[mode] = per_run
+    with serve(portal.app) as url, tempfile.TemporaryDirectory(prefix="bench-api-") as tmp, \
+            ServerProcess(Path(tmp) / "home", recipes=[RECIPE], url_overrides={"bench": {"portal": url}}) as server:
+        server.start()
+        server.pair()
+        jobs = [server.add_account("bench", {"login": f"bench+{n}@example.com", "password": PASSWORD})["job"]["id"]
+                for n in range(accounts)]
+        server.wait_jobs(jobs)
+        total = server.api("GET", "/api/invoices?per_page=1")["total"]
+        token = server.http.headers["Authorization"].split()[1]
+        paths = ["/api/accounts", "/api/invoices", f"/api/jobs/{jobs[0]}"]
+        load(server.url, token, paths, 3, 0)  # warm-up: connections, caches
+        runs = {}
+        for mode, think in (("back-to-back", 0.0), ("panel-like polling (0.25 s mean pause)", 0.25)):
+            per_run = []
+            for _ in range(repeat):
+                cpu0 = cpu_seconds(server.proc.pid)
+                out, wall, errors = load(server.url, token, paths, per_client if not think else per_client // 5,
+                                         think)
+                if errors:
+                    raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
+                per_run.append((out, wall, cpu_seconds(server.proc.pid) - cpu0))
+            runs[mode] = per_run
     report = Report(4, "API under load",
                     f"`invoice-collector serve` (waitress, 8 threads) with {accounts} bench accounts synced "
                     f"({total} invoices); {CLIENTS} client threads in one process, each with its own "
@@ -123,8 +122,8 @@ def run(args) -> Report:
                 met = statistics.median(p99s) <= 20
         counts = [sum(len(v) for v in out.values()) for out, _, _ in per_run]
         report.row(f"{mode}: throughput",
-                   f"{statistics.median([c / w for c, (_, w, _) in zip(counts, per_run)]):.0f} requests/s")
+                   f"{statistics.median([c / w for c, (_, w, _) in zip(counts, per_run, strict=False)]):.0f} requests/s")
         report.row(f"{mode}: server CPU per request",
-                   f"{statistics.median([cpu / c * 1000 for c, (_, _, cpu) in zip(counts, per_run)]):.2f} ms")
+                   f"{statistics.median([cpu / c * 1000 for c, (_, _, cpu) in zip(counts, per_run, strict=False)]):.2f} ms")
     report.target("p99 ≤ 20 ms, all reads, panel-like polling by 20 clients", met)
     return report

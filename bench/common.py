@@ -42,8 +42,8 @@ def browser_config():
 
 def machine() -> str:
     """cores, memory, CPU model, Chromium version, Python: the line each section starts with."""
-    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:"))
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:"))
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor() or "unknown CPU")
     try:
         out = subprocess.run([chrome_bin(), "--version"], capture_output=True, text=True, timeout=30).stdout

@@ -71,7 +71,7 @@ def run(args) -> Report:
                     if round_ or args.quick:
                         times[mode].append(elapsed)
     count = len(portal.invoices)
-    ratios = [b / s for s, b in zip(times["session"], times["browser"])] if len(times["browser"]) == \
+    ratios = [b / s for s, b in zip(times["session"], times["browser"], strict=False)] if len(times["browser"]) == \
         len(times["session"]) else [statistics.median(times["browser"]) / statistics.median(times["session"])]
     report = Report(2, "Download path: session cookies vs browser download folder",
                     f"one logged-in Chromium on the bench portal; the same {count} PDFs (~56 KB, half inline, half "

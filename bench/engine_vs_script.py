@@ -98,9 +98,9 @@ def run(args) -> Report:
                 if round_ or args.quick:
                     times[name].append(elapsed)
     counter.close()
-    ratios = [e / s for e, s in zip(times["engine"], times["script"])]
-    plain = [e / s for e, s in zip(times["engine"], times.get("script (element reads)", []))]
-    clicking = [e / s for e, s in zip(times.get("engine clicking Next", []), times.get("script clicking Next", []))]
+    ratios = [e / s for e, s in zip(times["engine"], times["script"], strict=False)]
+    plain = [e / s for e, s in zip(times["engine"], times.get("script (element reads)", []), strict=False)]
+    clicking = [e / s for e, s in zip(times.get("engine clicking Next", []), times.get("script clicking Next", []), strict=False)]
     report = Report(1, "Engine vs hand-written Selenium",
                     f"bench portal (bench/portal.py, {pages} pages × {per_page} invoices, ~56 KB PDFs) served by "
                     "werkzeug in-process; each side starts Chromium (same BASE_FLAGS), logs in, lists every page, "

@@ -22,6 +22,7 @@ KNOWN_KEYS_SQL = "SELECT key FROM invoices WHERE account_id = ?"  # as collect.r
 
 def fresh_services(folder: Path):
     import random as _random
+
     from backend.collectors.catalog import Catalog
     from backend.config import Settings
     from backend.server.clock import utcnow
@@ -40,8 +41,9 @@ def fresh_services(folder: Path):
 
 
 def invoice(n: int, tag: str = "k"):
-    from backend.collectors.model import Invoice
     from decimal import Decimal
+
+    from backend.collectors.model import Invoice
     return Invoice(key=f"{tag}-{n:06d}", number=f"F{n:06d}", date=dt.date(2015, 1, 1) + dt.timedelta(days=n % 4000),
                    amount=Decimal(f"{20 + n % 300}.{n % 100:02d}"), currency="EUR")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,9 +28,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
-from backend.collectors.browser import BASE_FLAGS  # noqa: E402
-from bench.common import chrome_bin, chromedriver_bin  # noqa: E402
-from bench.portal import LOGIN, PASSWORD  # noqa: E402
+from backend.collectors.browser import BASE_FLAGS
+from bench.common import chrome_bin, chromedriver_bin
+from bench.portal import LOGIN, PASSWORD
 
 READ_ROWS = """return Array.from(document.querySelectorAll('table#factures tbody tr')).map(tr => [
   tr.querySelector('td.numero').textContent, tr.querySelector('td.date').textContent,

@@ -108,7 +108,7 @@ def run(args) -> Report:
                 for workers in ((1, 2) if round_ % 2 == 0 else (2, 1)):
                     results[workers].append(one_round(tmp, workers, portal.url, recipe, ids))
     walls = {w: [r["wall"] for r in rs] for w, rs in results.items()}
-    ratios = [two / one for one, two in zip(walls[1], walls[2])]
+    ratios = [two / one for one, two in zip(walls[1], walls[2], strict=False)]
     invoices = results[1][0]["invoices"]
     report = Report(5, "Many accounts: workers 1 vs 2",
                     f"{count} accounts on the demo portal (backend/demo, served in the bench process; the bundled "
@@ -135,7 +135,7 @@ def run(args) -> Report:
     # What a second worker can win at best: half the time, and no less than the round's CPU spread
     # over every core of an otherwise idle machine.
     cores = os.cpu_count() or 1
-    bound = [max(r2["busy"] / cores, r1["wall"] / 2) / r1["wall"] for r1, r2 in zip(results[1], results[2])]
+    bound = [max(r2["busy"] / cores, r1["wall"] / 2) / r1["wall"] for r1, r2 in zip(results[1], results[2], strict=False)]
     report.row(f"best ratio possible on {cores} cores: max(machine busy time of the workers=2 round / {cores}, "
                f"half the workers=1 wall) / workers=1 wall", spread(bound, "×"))
     report.target("workers=2 / workers=1 wall time ≤ 0.6", statistics.median(ratios) <= 0.6)

@@ -139,7 +139,7 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait(10)
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,7 +30,7 @@ def run(args) -> Report:
     portal = Portal(1, 3) if args.quick else Portal(2, 10)
     with serve(portal.app) as url, tempfile.TemporaryDirectory(prefix="bench-rest-") as tmp:
         home = Path(tmp) / "home"
-        server_args = dict(recipes=[RECIPE], url_overrides={"bench": {"portal": url}})
+        server_args = {"recipes": [RECIPE], "url_overrides": {"bench": {"portal": url}}}
         first, starts, start_cpu = None, [], []
         for round_ in range(repeat + 1 if repeat else 0):  # start 0 creates the database; the others reopen it
             with ServerProcess(home, **server_args) as server:

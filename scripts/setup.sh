@@ -23,5 +23,7 @@ fi
 grep -qE '^127\.0\.0\.1[[:space:]].*localhost' /etc/hosts 2>/dev/null \
   || echo '127.0.0.1 localhost' | $SUDO tee -a /etc/hosts >/dev/null
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[test]'
+# Every package at the exact version and hash of requirements.lock (scripts/lock.sh refreshes it),
+# then the project itself, built with the locked setuptools rather than whatever is newest today.
+.venv/bin/python -m pip install -q --require-hashes --only-binary :all: -r requirements.lock
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Runs the whole test suite with the real parts: Debian's chromium + chromedriver, and a
-# throwaway, unlocked gnome-keyring (Secret Service) inside its own D-Bus session.
+# Runs the linters, then the whole test suite with the real parts: Debian's chromium +
+# chromedriver, and a throwaway, unlocked gnome-keyring (Secret Service) inside its own D-Bus
+# session. Arguments go to pytest; with arguments (a partial rerun) the linters are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SE_OFFLINE=true SE_AVOID_STATS=true   # Selenium Manager must never download anything
 export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}" CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export REQUIRE_SECRET_SERVICE=1
+(($#)) || bash scripts/lint.sh
+# The bus, and the gnome-keyring it may activate, get a private HOME and XDG folders from the
+# start: the user's own login keyring (another password) must never be the one unlocked.
 KR_HOME=$(mktemp -d); trap 'rm -rf "$KR_HOME"' EXIT
-exec dbus-run-session -- env HOME="$KR_HOME/home" XDG_DATA_HOME="$KR_HOME/data" XDG_CACHE_HOME="$KR_HOME/cache" \
-  XDG_CONFIG_HOME="$KR_HOME/config" REAL_HOME="$HOME" bash -c '
-  mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"
+mkdir -p "$KR_HOME/home" "$KR_HOME/data" "$KR_HOME/cache" "$KR_HOME/config" "$KR_HOME/runtime"
+chmod 700 "$KR_HOME/runtime"
+env HOME="$KR_HOME/home" XDG_DATA_HOME="$KR_HOME/data" XDG_CACHE_HOME="$KR_HOME/cache" \
+  XDG_CONFIG_HOME="$KR_HOME/config" XDG_RUNTIME_DIR="$KR_HOME/runtime" \
+  dbus-run-session -- bash -c '
   eval "$(printf %s ci-keyring-pw | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
   .venv/bin/python -m pytest -q -p no:cacheprovider "$@"' _ "$@"

@@ -7,6 +7,8 @@ import pytest
 
 from backend.collectors.model import BrowserConfig
 
+pytest_plugins = ["tests.portals.fixtures"]  # the fixture portals, for any test that names one
+
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

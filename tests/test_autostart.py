@@ -358,7 +358,7 @@ def test_macos_round_trip(tmp_path):
 
 
 class FakeRegistry(dict):
-    def get(self, name):  # noqa: D102 - the Registry protocol
+    def get(self, name):
         return super().get(name)
 
     def set(self, name, value):

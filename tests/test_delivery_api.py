@@ -15,8 +15,16 @@ from backend.server import keyring_store
 from backend.server.app import create_app
 from backend.server.services import EXTENSION_KEY
 from tests.helpers import make_pdf
-from tests.test_delivery_support import (SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, delivery, start_smtp,
-                                         trust_test_cert, wait_for)
+from tests.test_delivery_support import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    add_account,
+    add_invoice,
+    delivery,
+    start_smtp,
+    trust_test_cert,
+    wait_for,
+)
 
 pytestmark = pytest.mark.keyring
 __all__ = ["trust_test_cert"]

@@ -18,8 +18,16 @@ from backend.delivery.facts import InvoiceFacts, message_id
 from backend.delivery.inbox import free_port
 from backend.server.store import Store
 from tests.helpers import make_pdf
-from tests.test_delivery_support import (CERT, SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, delivery,
-                                         start_smtp, wait_for)
+from tests.test_delivery_support import (
+    CERT,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    add_account,
+    add_invoice,
+    delivery,
+    start_smtp,
+    wait_for,
+)
 
 pytestmark = pytest.mark.keyring
 COUNT = 5

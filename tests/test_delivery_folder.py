@@ -13,8 +13,15 @@ from backend.delivery.folder import write_invoice
 from backend.delivery.worker import DeliveryWorker
 from backend.server.store import Store
 from tests.helpers import make_pdf
-from tests.test_delivery_support import (SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, delivery, start_smtp,
-                                         trust_test_cert)
+from tests.test_delivery_support import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    add_account,
+    add_invoice,
+    delivery,
+    start_smtp,
+    trust_test_cert,
+)
 
 __all__ = ["trust_test_cert"]
 
@@ -33,8 +40,8 @@ def worker(store: Store) -> DeliveryWorker:
 
 
 def facts(**kw) -> InvoiceFacts:
-    base = dict(id=1, account_id=1, provider="edf", provider_name="EDF", key="K1", pdf_path=None,
-                number="123", date=dt.date(2026, 11, 3))
+    base = {"id": 1, "account_id": 1, "provider": "edf", "provider_name": "EDF", "key": "K1", "pdf_path": None,
+                "number": "123", "date": dt.date(2026, 11, 3)}
     return InvoiceFacts(**(base | kw))
 
 

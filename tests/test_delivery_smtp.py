@@ -14,8 +14,16 @@ from backend.delivery.smtp import SmtpFailure, check_login
 from backend.delivery.worker import DeliveryWorker
 from backend.server.store import Store
 from tests.helpers import make_pdf
-from tests.test_delivery_support import (SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, delivery,
-                                         start_smtp, trust_test_cert, wait_for)
+from tests.test_delivery_support import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    add_account,
+    add_invoice,
+    delivery,
+    start_smtp,
+    trust_test_cert,
+    wait_for,
+)
 
 pytestmark = pytest.mark.keyring
 FAST = outbox.Backoff(first=1, cap=2, max_attempts=10)

@@ -11,8 +11,8 @@ import hashlib
 import ipaddress
 import ssl
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

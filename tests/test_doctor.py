@@ -19,7 +19,7 @@ from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
 from backend import config, doctor, paths
-from backend.autostart.probe import probe, wait_for
+from backend.autostart.probe import wait_for
 from backend.collectors import load_catalog
 from backend.delivery import settings as delivery
 from backend.server import keyring_store
@@ -270,8 +270,8 @@ def test_real_server_running_and_extension_paired(real_server):
 # ---------------------------------------------------------------- Libeo delivery
 
 def libeo(port: int, **changes) -> delivery.LibeoSettings:
-    values = dict(enabled=True, inbox="acme-sarl@box.libeo.io", sender="jeanne@acme.fr", smtp_host="localhost",
-                  smtp_port=port, smtp_security="starttls", smtp_username=SMTP_USER) | changes
+    values = {"enabled": True, "inbox": "acme-sarl@box.libeo.io", "sender": "jeanne@acme.fr", "smtp_host": "localhost",
+                  "smtp_port": port, "smtp_security": "starttls", "smtp_username": SMTP_USER} | changes
     return delivery.LibeoSettings(**values)
 
 

@@ -66,6 +66,7 @@ class ChangingPageDriver(NavigatingDriver):
 
 def test_an_element_of_a_replaced_document_is_looked_for_again_not_an_internal_error():
     from selenium.common.exceptions import WebDriverException
+
     from backend.collectors.steps.flow import wait_for
     inspector = WebDriverException('unknown error: unhandled inspector error: {"code":-32000,'
                                    '"message":"Node with given id does not belong to the document"}')
@@ -76,6 +77,7 @@ def test_an_element_of_a_replaced_document_is_looked_for_again_not_an_internal_e
 
 def test_other_browser_errors_still_stop_the_wait():
     from selenium.common.exceptions import WebDriverException
+
     from backend.collectors.steps.flow import wait_for
     element = ReplacedElement([WebDriverException("unknown error: session deleted because of page crash")])
     with pytest.raises(WebDriverException, match="page crash"):

@@ -10,8 +10,6 @@ import pytest
 from tests.helpers import free_port
 from tests.portals import broken, classic, otp
 from tests.portals.common import RECIPES, leaks, load_recipe, run, summary
-from tests.portals.fixtures import (_broken_server, _classic_server, _otp_server,  # noqa: F401
-                                    broken_portal, classic_portal, otp_portal)
 
 pytestmark = pytest.mark.browser
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.portals import classic, otp, spa, twostep
 from backend.collectors.catalog import load_file
+from tests.portals import classic, otp, spa, twostep
 from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256, summary
-from tests.portals.fixtures import (_classic_server, _otp_server, _spa_server, _twostep_server,  # noqa: F401
-                                    classic_portal, otp_portal, spa_portal, twostep_portal)
 
 pytestmark = pytest.mark.browser
 

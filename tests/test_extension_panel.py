@@ -18,8 +18,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.helpers import serve
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp
 from tests.test_extension_portal import CodePortal, DemoEnergie
-from tests.test_extension_support import (CHROMIUM_HAS_FRENCH, OPTIONS_URL, PANEL_URL, SCREENSHOTS, Panel,
-                                          ServerProcess, launch_chromium, wait_until)
+from tests.test_extension_support import (
+    CHROMIUM_HAS_FRENCH,
+    OPTIONS_URL,
+    PANEL_URL,
+    SCREENSHOTS,
+    Panel,
+    ServerProcess,
+    launch_chromium,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 
@@ -328,7 +336,7 @@ def test_english_then_french_through_the_options(server, demo, browser):
 
     # Pairing from the options page instead: the panel follows.
     options = Panel(driver, "en-options").open(OPTIONS_URL)
-    panel.find("#server-state", f"Connected to invoice-collector")
+    panel.find("#server-state", "Connected to invoice-collector")
     pair(options, server, label="Pairing code", button="Pair")
     options.find("#paired", "This browser is paired with invoice-collector")
     options.screenshot("options")

@@ -10,8 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 from selenium import webdriver
@@ -78,7 +78,7 @@ class ServerProcess:
         current.update(settings)
         path.write_text(json.dumps(current, indent=2))
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         with open(self.log, "ab") as output:
             self.process = subprocess.Popen([*cli(), "serve", "--port", str(self.port)], env=self.env,
                                             stdout=output, stderr=subprocess.STDOUT)
@@ -153,7 +153,7 @@ class Panel:
         self.shots: list[Path] = []
 
     # --- navigation ---
-    def open(self, url: str = PANEL_URL) -> "Panel":
+    def open(self, url: str = PANEL_URL) -> Panel:
         self.driver.get(url)
         wait_until(lambda: self.driver.execute_script("return document.readyState") == "complete",
                    what=f"{url} to load")

@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backend.collectors.filters import FilterError, apply_filters, parse_amount, parse_currency, parse_date
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 from backend.paths import HOME_ENV
 
@@ -43,7 +44,7 @@ class Install:
     log_dir: str
 
     @classmethod
-    def current(cls) -> "Install":
+    def current(cls) -> Install:
         from backend import paths
         home = os.environ.get(HOME_ENV)
         return cls(python=os.path.abspath(sys.executable),

@@ -6,8 +6,8 @@ The file builders are pure (text in, text out) so every OS's files can be tested
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from backend.autostart.common import MARKER, Install, Runner, checked_text
 

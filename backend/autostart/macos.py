@@ -5,8 +5,8 @@ Loaded with `launchctl bootstrap gui/<uid>` (`launchctl load -w` is deprecated).
 from __future__ import annotations
 
 import plistlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Mapping, Sequence
 
 from backend.autostart.common import Install, Runner, checked_text
 from backend.autostart.launch import OUTPUT_LOG

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import PureWindowsPath
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 from backend.autostart.common import Install, checked_text
 
@@ -42,7 +43,7 @@ class WinRegistry:
     """HKEY_CURRENT_USER\\...\\Run through winreg (only importable on Windows)."""
 
     def __init__(self) -> None:
-        import winreg  # noqa: PLC0415 - Windows only
+        import winreg
         self.winreg = winreg
 
     def _key(self, write: bool):

@@ -11,17 +11,26 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-_WHERE = {"Catalog": "model", "load_catalog": "catalog", "run_collection": "runner",
-          **{name: "model" for name in ("BrowserConfig", "CollectionError", "CredentialField", "Invoice",
-                                        "Progress", "Provider", "RecipeError", "RunRequest", "RunResult")}}
-
-__all__ = sorted(_WHERE)
+__all__ = [
+    "BrowserConfig", "Catalog", "CollectionError", "CredentialField", "Invoice", "Progress", "Provider",
+    "RecipeError", "RunRequest", "RunResult", "load_catalog", "run_collection",
+]
+_WHERE = dict.fromkeys(__all__, "model") | {"load_catalog": "catalog", "run_collection": "runner"}
 
 if TYPE_CHECKING:
     from backend.collectors.catalog import load_catalog
-    from backend.collectors.model import Catalog
-    from backend.collectors.model import (BrowserConfig, CollectionError, CredentialField, Invoice, Progress,
-                                          Provider, RecipeError, RunRequest, RunResult)
+    from backend.collectors.model import (
+        BrowserConfig,
+        Catalog,
+        CollectionError,
+        CredentialField,
+        Invoice,
+        Progress,
+        Provider,
+        RecipeError,
+        RunRequest,
+        RunResult,
+    )
     from backend.collectors.runner import run_collection
 
 

@@ -169,7 +169,7 @@ class Browser:
                 if folder:
                     shutil.rmtree(folder, ignore_errors=True)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -82,7 +82,7 @@ def _entries(data: Any, file: str) -> tuple[list[tuple[Any, Position]], list[Rec
         errors.append(_error(locate(data, ["providers"]) or top,
                              f"`providers:` must be a list (each provider starts with '- '), not {_kind(entries)}"))
         return [], errors
-    return list(zip(entries, getattr(entries, "item_pos", [top] * len(entries)))), errors
+    return list(zip(entries, getattr(entries, "item_pos", [top] * len(entries)), strict=True)), errors
 
 
 def _kind(value: Any) -> str:

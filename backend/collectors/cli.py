@@ -55,8 +55,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from backend.collectors.catalog import load_catalog
-    from backend.collectors.catalog import user_files
+    from backend.collectors.catalog import load_catalog, user_files
     files = [f for path in args.files for f in (user_files(path) if path.is_dir() else [path])]
     catalog = load_catalog(files=files if args.files else None)
     for error in catalog.errors:

@@ -12,12 +12,12 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from backend import paths
-from backend.collectors.model import BrowserConfig, CredentialField, Invoice, Progress, Provider, RunRequest, \
-    RunResult
+from backend.collectors.model import BrowserConfig, CredentialField, Invoice, Progress, Provider, RunRequest, RunResult
 from backend.errors import CODES
 
 # Exit status of `recipe run`: one per outcome, so that scripts can tell them apart.
@@ -244,7 +244,7 @@ def invoice_table(invoices: list[Invoice]) -> str:
     rows = [(i.key, i.number or "", i.date.isoformat() if i.date else "", i.due_date.isoformat() if i.due_date else "",
              str(i.amount) if i.amount is not None else "", i.currency or "", str(i.pdf_path or "")) for i in invoices]
     widths = [max(len(r[c]) for r in rows + [head]) for c in range(len(head))]
-    lines = ["  ".join(cell.rjust(w) if c == 4 else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
+    lines = ["  ".join(cell.rjust(w) if c == 4 else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths, strict=True)))
              .rstrip() for row in [head] + rows]
     return "\n".join(lines)
 

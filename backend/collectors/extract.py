@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from backend.collectors import download
 from backend.collectors.context import Context
-from backend.collectors.filters import FilterError, apply_filters, clean_text, parse_amount, \
-    parse_currency, parse_date
+from backend.collectors.filters import FilterError, apply_filters, clean_text, parse_amount, parse_currency, parse_date
 from backend.collectors.model import CollectionError, Invoice
 from backend.collectors.steps.inputs import _click as click_element
 from backend.collectors.steps.navigation import load as load_page

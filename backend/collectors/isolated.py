@@ -24,9 +24,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import AuthenticationError, Client, Listener
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from backend.collectors.model import RunRequest, RunResult
 
@@ -56,7 +57,7 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
     """run_collection() in a child process; same request, same result. tmp_dir holds the run's
     throwaway folders (else the system's temporary folder)."""
     hooks: dict[str, Callable[..., Any]] = {name: getattr(request, name) for name in HOOKS if getattr(request, name)}
-    plain = dataclasses.replace(request, **{name: None for name in HOOKS})
+    plain = dataclasses.replace(request, **dict.fromkeys(HOOKS))
     deadline = time.monotonic() + request.run_timeout + hard_grace
     try:
         with _Child("run", (plain, sorted(hooks)), tmp_dir) as child:
@@ -135,7 +136,7 @@ class _Child:
         level = logging.getLogger("invoice_collector").getEffectiveLevel()
         self.send((task, payload, str(tmp_dir) if tmp_dir else None, level))
 
-    def __enter__(self) -> "_Child":
+    def __enter__(self) -> _Child:
         return self
 
     def send(self, message: Any) -> None:

@@ -8,10 +8,11 @@ invoice as soon as its PDF is saved (on_invoice), so that a crash mid-run loses 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from backend.errors import CODES
 

@@ -8,9 +8,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException, \
-    InvalidSelectorException, JavascriptException, NoSuchElementException, NoSuchFrameException, \
-    StaleElementReferenceException, TimeoutException, WebDriverException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    InvalidSelectorException,
+    JavascriptException,
+    NoSuchElementException,
+    NoSuchFrameException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 
 from backend.collectors.browser import Browser
 from backend.collectors.context import Context
@@ -119,7 +127,7 @@ def run_collection(request: RunRequest) -> RunResult:
                     raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
                 if ctx.failed_downloads:
                     raise_failed_downloads(ctx)
-            except BaseException as exc:  # noqa: BLE001 — every failure becomes an outcome
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 code, message = classify(exc)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError

@@ -8,7 +8,8 @@ exists only inside for_each steps and invoices fields/detail, and the only filte
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from backend.collectors.context import TEMPLATE
 from backend.collectors.model import Position, RecipeError

@@ -30,7 +30,7 @@ def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
         html = PASSWORD_VALUE.sub(lambda m: m.group(1) + MASK, ctx.redact(html or ""))
         (folder / "page.html").write_text(html, encoding="utf-8")
         ctx.driver.save_screenshot(str(folder / "screenshot.png"))
-    except Exception as exc:  # the browser may be the thing that died; keep what we have
+    except Exception as exc:  # noqa: BLE001 — the browser may be the thing that died; keep what we have
         info["capture_error"] = ctx.redact(f"{type(exc).__name__}: {exc}")[:500]
     (folder / "step.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     (folder / "log.txt").write_text("\n".join(ctx.redact(line) for line in ctx.log.lines) + "\n", encoding="utf-8")

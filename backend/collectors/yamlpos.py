@@ -213,6 +213,24 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
+def _limit_crossed_before(text: str, index: int) -> _Limit | None:
+    """The size or depth limit crossed in text[:index], if any.
+
+    A YAML library may refuse hostile input itself (PyYAML 6.0.4 caps flow nesting at 1,000
+    levels, scanning ahead of the composer); composing the part it accepted tells whether our
+    own, lower limit was crossed first, so the author sees our message and position."""
+    loader = _BoundedLoader(text[:index])
+    try:
+        loader.get_single_node()
+    except _Limit as exc:
+        return exc
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
 def load(text: str, file: str) -> Any:
     """Parse one YAML document; raise YamlLoadError naming FILE:LINE:COL on any problem."""
     data, problems = load_tolerant(text, file)
@@ -239,6 +257,9 @@ def load_tolerant(text: str, file: str) -> tuple[Any, list[RecipeError]]:
         raise YamlLoadError(RecipeError(file, line, col, exc.message)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        earlier = _limit_crossed_before(text, mark.index) if mark else None
+        if earlier is not None:  # our limit, crossed before the library gave up: the same message whatever its version
+            raise YamlLoadError(RecipeError(file, earlier.mark.line + 1, earlier.mark.column + 1, earlier.message)) from None
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:

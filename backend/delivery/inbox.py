@@ -90,7 +90,7 @@ class LocalSmtpServer:
         self.controller = Controller(handler, hostname=host, port=self.port,
                                      server_hostname="localhost", **kwargs)
 
-    def start(self) -> "LocalSmtpServer":
+    def start(self) -> LocalSmtpServer:
         if self.controller._thread is None:  # not running yet
             self.controller.start()
         return self
@@ -99,7 +99,7 @@ class LocalSmtpServer:
         if self.controller._thread is not None:
             self.controller.stop()
 
-    def __enter__(self) -> "LocalSmtpServer":
+    def __enter__(self) -> LocalSmtpServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from backend.delivery.settings import LibeoSettings
 

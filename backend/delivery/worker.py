@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from backend.delivery import facts as facts_mod
 from backend.delivery import outbox, settings
@@ -65,7 +65,7 @@ class DeliveryWorker:
         self._lock_fd = fd
         return True
 
-    def start(self) -> "DeliveryWorker":
+    def start(self) -> DeliveryWorker:
         if not self._claim():
             log.info("another invoice-collector process delivers for this database: not starting a worker here")
             return self

@@ -1,7 +1,6 @@
 """Énergie Démo: a fictitious supplier portal to try invoice-collector with no real account."""
 
-from backend.demo.portal import (DEMO_LOGIN, DEMO_PASSWORD, create_demo_app, serve_demo_portal,
-                                 start_demo_portal)
+from backend.demo.portal import DEMO_LOGIN, DEMO_PASSWORD, create_demo_app, serve_demo_portal, start_demo_portal
 from backend.demo.store import load_invoices, publish_invoice
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "create_demo_app", "load_invoices", "publish_invoice",

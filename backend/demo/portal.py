@@ -141,7 +141,7 @@ class RunningDemoPortal:
         self._server.shutdown()
         self._thread.join(5)
 
-    def __enter__(self) -> "RunningDemoPortal":
+    def __enter__(self) -> RunningDemoPortal:
         return self
 
     def __exit__(self, *exc: object) -> None:

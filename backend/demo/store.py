@@ -7,10 +7,11 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 try:  # a lock file keeps two processes from publishing the same number
     import fcntl

@@ -33,14 +33,14 @@ def login_of(provider: Provider, values: dict[str, str]) -> str | None:
     return None
 
 
-def _row(services: "Services", account_id: int):
+def _row(services: Services, account_id: int):
     row = services.store.query_one("SELECT * FROM accounts WHERE id = ?", (account_id,))
     if row is None:
         raise not_found(f"account {account_id}")
     return row
 
 
-def _provider_of(services: "Services", row) -> Provider:
+def _provider_of(services: Services, row) -> Provider:
     provider = services.catalog.get(row["provider"])
     if provider is None:
         raise ApiError(409, f"the provider '{row['provider']}' is no longer in the catalog: restore its recipe "
@@ -48,7 +48,7 @@ def _provider_of(services: "Services", row) -> Provider:
     return provider
 
 
-def get(services: "Services", account_id: int) -> dict[str, Any]:
+def get(services: Services, account_id: int) -> dict[str, Any]:
     with services.store.read() as conn:
         rows = load_accounts(conn, account_id)
         if not rows:
@@ -56,13 +56,13 @@ def get(services: "Services", account_id: int) -> dict[str, Any]:
         return account_json(conn, rows[0], services.provider_name, services.default_interval)
 
 
-def list_all(services: "Services") -> list[dict[str, Any]]:
+def list_all(services: Services) -> list[dict[str, Any]]:
     with services.store.read() as conn:
         return [account_json(conn, row, services.provider_name, services.default_interval)
                 for row in load_accounts(conn)]
 
 
-def create(services: "Services", data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     reject_unknown(data, CREATE_FIELDS)
     provider_id = data.get("provider")
     if not isinstance(provider_id, str) or not provider_id:
@@ -102,7 +102,7 @@ def create(services: "Services", data: dict[str, Any]) -> tuple[dict[str, Any], 
     return get(services, account_id), job
 
 
-def update_credentials(services: "Services", account_id: int, data: dict[str, Any]) -> dict[str, Any]:
+def update_credentials(services: Services, account_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Replace some or all credential fields; this is what unblocks an account after LOGIN_FAILED."""
     reject_unknown(data, ("credentials",))
     row = _row(services, account_id)
@@ -125,7 +125,7 @@ def update_credentials(services: "Services", account_id: int, data: dict[str, An
     return get(services, account_id)
 
 
-def update(services: "Services", account_id: int, data: dict[str, Any]) -> dict[str, Any]:
+def update(services: Services, account_id: int, data: dict[str, Any]) -> dict[str, Any]:
     reject_unknown(data, ("options", "interval_hours", "enabled"))
     if not data:
         raise bad_request({"body": "give at least one of: options, interval_hours, enabled"})
@@ -154,7 +154,7 @@ def update(services: "Services", account_id: int, data: dict[str, Any]) -> dict[
     return get(services, account_id)
 
 
-def delete(services: "Services", account_id: int) -> None:
+def delete(services: Services, account_id: int) -> None:
     row = _row(services, account_id)
     if not services.jobs.cancel_queued(account_id):
         raise ApiError(409, "a sync is running for this account: delete it once the sync has ended")
@@ -171,7 +171,7 @@ def delete(services: "Services", account_id: int) -> None:
     log.info("account %s deleted", account_id)
 
 
-def sync_now(services: "Services", account_id: int) -> dict[str, Any]:
+def sync_now(services: Services, account_id: int) -> dict[str, Any]:
     row = _row(services, account_id)
     if row["blocked_code"] == "LOGIN_FAILED":
         outcome = outcome_json("LOGIN_FAILED", row["last_message"])

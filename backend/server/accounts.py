@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from backend.server import account_ops
-from backend.server.services import current as services
 from backend.server.errors import ApiError, bad_request, json_body, not_found, reject_unknown
+from backend.server.services import current as services
 
 bp = Blueprint("accounts", __name__)
 

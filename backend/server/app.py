@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 from werkzeug.routing import IntegerConverter
 
 from backend import paths
-from backend.config import Settings, load as load_settings
+from backend.config import Settings
+from backend.config import load as load_settings
 from backend.server import accounts, errors, invoices, meta, providers, security
 from backend.server.clock import Clock, iso, utcnow
 from backend.server.jobs import JobManager
@@ -38,7 +40,7 @@ DELIVERY_API = "backend.delivery.api"  # issue 4's routes (a Blueprint `bp`), re
 class IdConverter(IntegerConverter):
     """A database id in a path: 1 … 2^63-1. Anything else is a 404, never an overflow in SQLite."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's name
+    def __init__(self, map, *args, **kwargs):
         super().__init__(map, min=1, max=2**63 - 1)
 
 
@@ -83,7 +85,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     return app
 
 
-def load_recipes() -> "Catalog":
+def load_recipes() -> Catalog:
     if "backend.collectors.catalog" in sys.modules:  # already imported here (tests, a host app): no child
         from backend.collectors.catalog import load_catalog
         catalog = load_catalog()
@@ -96,7 +98,7 @@ def load_recipes() -> "Catalog":
     return catalog
 
 
-def run_engine(request: "RunRequest") -> "RunResult":
+def run_engine(request: RunRequest) -> RunResult:
     from backend.collectors.isolated import run_collection_isolated
     return run_collection_isolated(request, paths.data_dir() / "tmp")
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("invoice_collector.jobs")
 
 
-def store_invoice(services: "Services", account_id: int, job_id: int, invoice: Invoice, baseline: bool) -> str:
+def store_invoice(services: Services, account_id: int, job_id: int, invoice: Invoice, baseline: bool) -> str:
     """Store one invoice (and its outbox rows) at once. Returns new | baseline | duplicate | known."""
     store = services.store
     now = iso(services.clock())
@@ -76,14 +76,14 @@ def _redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-def browser_config(services: "Services", account_id: int) -> BrowserConfig:
+def browser_config(services: Services, account_id: int) -> BrowserConfig:
     settings = services.settings
     profile = paths.profiles_dir() / str(account_id) if settings.persistent_profiles else None
     return BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver,
                          headed=settings.headed, remote_url=settings.remote_webdriver_url, profile_dir=profile)
 
 
-def run_job(services: "Services", job_id: int, account_id: int, ask_code) -> None:
+def run_job(services: Services, job_id: int, account_id: int, ask_code) -> None:
     store = services.store
     with store.transaction() as conn:
         account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
@@ -132,7 +132,7 @@ def run_job(services: "Services", job_id: int, account_id: int, ask_code) -> Non
         browser=browser_config(services, account_id))
     try:
         result = services.runner(request)
-    except Exception as exc:  # noqa: BLE001 — the engine should not raise; if it does, the job still ends
+    except Exception as exc:
         log.exception("collection of account %s raised", account_id)
         result = RunResult("INTERNAL", f"{type(exc).__name__} during the collection")
     finally:
@@ -145,7 +145,7 @@ def run_job(services: "Services", job_id: int, account_id: int, ask_code) -> Non
     finish(services, job_id, account_id, result)
 
 
-def finish(services: "Services", job_id: int, account_id: int, result: RunResult) -> None:
+def finish(services: Services, job_id: int, account_id: int, result: RunResult) -> None:
     """Record a job's outcome on the job and the account, and plan the account's next run."""
     now = services.clock()
     code = result.outcome

@@ -9,7 +9,8 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from backend.server import validation
 from backend.server.errors import ApiError, bad_request, json_body, not_found
 from backend.server.records import STATUS_FILTERS, invoice_json
-from backend.server.services import current as services, optional_module
+from backend.server.services import current as services
+from backend.server.services import optional_module
 
 bp = Blueprint("invoices", __name__)
 

@@ -43,7 +43,7 @@ class CodeSlot:
 
 
 class JobManager:
-    def __init__(self, services: "Services", workers: int = 2, code_timeout: float = 300.0):
+    def __init__(self, services: Services, workers: int = 2, code_timeout: float = 300.0):
         self.services = services
         self.code_timeout = code_timeout
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ic-job")
@@ -126,13 +126,13 @@ class JobManager:
         from backend.server import collect  # imports the engine: only once a job runs
         try:
             collect.run_job(self.services, job_id, account_id, self._asker(job_id))
-        except Exception:  # noqa: BLE001 — a job must always end, whatever happened
+        except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             from backend.collectors.model import RunResult
             try:
                 collect.finish(self.services, job_id, account_id,
                                RunResult("INTERNAL", "unexpected error while recording the collection"))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not record the failure of job %s", job_id)
         finally:
             with self._lock:

@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 import keyring
 import keyring.errors
@@ -33,7 +33,7 @@ FIX = ("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt 
        "macOS Keychain and Windows Credential Manager work as they are.")
 
 
-def service(home: "str | os.PathLike[str] | None" = None) -> str:
+def service(home: str | os.PathLike[str] | None = None) -> str:
     """The keyring service for this home. Another INVOICE_COLLECTOR_HOME (a demo, a test, a
     second profile) gets its own, so it can never overwrite the real accounts' secrets or token."""
     home = home or os.environ.get(paths.HOME_ENV)
@@ -54,7 +54,7 @@ def _name(backend: KeyringBackend) -> str:
 def _insecure(backend: KeyringBackend) -> str | None:
     """Why a backend is unacceptable, or None."""
     name = _name(backend)
-    if name.startswith("keyring.backends.fail") or name.startswith("keyring.backends.null"):
+    if name.startswith(("keyring.backends.fail", "keyring.backends.null")):
         return "no keyring backend is available"
     if "plaintext" in name.lower() or name.startswith("keyrings.alt"):
         return f"{name} stores secrets in a file readable by anyone who gets the file"

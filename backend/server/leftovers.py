@@ -11,6 +11,7 @@ next start by the process that runs jobs (it holds data/jobs.lock, so no live jo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -77,10 +78,8 @@ def _stop(pid: int) -> None:
         if _cmdline(pid) is None or _state(pid) == "Z":
             return
         time.sleep(0.05)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _state(pid: int) -> str | None:

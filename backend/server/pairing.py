@@ -19,8 +19,8 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from backend import paths
 from backend.server import keyring_store

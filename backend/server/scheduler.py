@@ -48,7 +48,7 @@ def after_failure(now: dt.datetime, failures: int, interval_hours: float, rng: r
 
 
 class Scheduler:
-    def __init__(self, services: "Services", poll_seconds: float = 60.0):
+    def __init__(self, services: Services, poll_seconds: float = 60.0):
         self.services = services
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
@@ -88,7 +88,7 @@ class Scheduler:
             try:
                 self.tick()
                 delay = self.seconds_to_next()
-            except Exception:  # noqa: BLE001 — a bad tick must not end scheduling for good
+            except Exception:
                 log.exception("scheduler tick failed")
                 delay = self.poll_seconds
             self._wake.wait(delay)

@@ -12,8 +12,9 @@ import logging
 import random
 import sqlite3
 import threading
+from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -41,8 +42,8 @@ def optional_module(name: str) -> ModuleType | None:
 
 
 class Services:
-    def __init__(self, settings: Settings, store: Store, catalog: "Catalog | Callable[[], Catalog]",
-                 runner: "Callable[[RunRequest], RunResult]", clock: Clock, rng: random.Random,
+    def __init__(self, settings: Settings, store: Store, catalog: Catalog | Callable[[], Catalog],
+                 runner: Callable[[RunRequest], RunResult], clock: Clock, rng: random.Random,
                  pairing: PairingGate):
         self.settings = settings
         self.port = settings.port
@@ -61,7 +62,7 @@ class Services:
         self._started = False
 
     @property
-    def catalog(self) -> "Catalog":
+    def catalog(self) -> Catalog:
         """Loaded on first use (or by start()), so that the server answers before recipes are parsed."""
         if self._catalog is None:
             with self._catalog_lock:
@@ -111,7 +112,7 @@ class Services:
         for handle in reversed(self._running):
             try:
                 handle.stop() if hasattr(handle, "stop") else handle()
-            except Exception:  # noqa: BLE001 — stop the others anyway
+            except Exception:
                 log.exception("could not stop %r", handle)
         self._running.clear()
         self.jobs.stop(timeout)

@@ -12,14 +12,16 @@ left behind (by that group's id, never by name)."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -43,6 +45,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "c
 def require_keyring() -> None:
     """Skip (with the command that provides one) when no unlocked Secret Service keyring answers."""
     import pytest
+
     from backend.server.keyring_store import KeyringUnavailable, check_backend
     try:
         check_backend()
@@ -81,9 +84,9 @@ class Server:
         self.kills = 0
 
     # ---- life and death ----------------------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> "Server":
+    def start(self, timeout: float = 30.0) -> Server:
         assert self.process is None or self.process.poll() is not None, "already running"
-        output = open(self.home / "serve-output.txt", "ab")
+        output = open(self.home / "serve-output.txt", "ab")  # noqa: SIM115 — the child keeps it; closed here once handed over
         self.process = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
                                         cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT,
                                         start_new_session=True)
@@ -122,10 +125,8 @@ class Server:
             self.process.kill()
             self.process.wait(10)
         for group in self.groups:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         self.groups.clear()
 
     def orphans(self) -> list[str]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pyotp
 from flask import Flask, Response, redirect, render_template_string, request, session

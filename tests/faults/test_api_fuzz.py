@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 
 from backend import paths
 from backend.config import Settings
-from backend.server import create_app
-from backend.server import keyring_store
+from backend.server import create_app, keyring_store
 from backend.server.keyring_store import TOKEN_USER
 from tests.faults.harness import FIGURES, PROVIDER, RECIPES, require_keyring
 from tests.faults.portal import LOGIN

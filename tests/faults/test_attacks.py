@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.server import pairing
-from tests.faults.harness import FIGURES, PROVIDER, prepare_home, require_keyring, Server, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, require_keyring, wait_for
 from tests.faults.portal import LOGIN
 from tests.helpers import free_port, serve
 

@@ -13,6 +13,7 @@ server serve every point in turn, so the database carries the history of all ear
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import os
 import random
@@ -28,8 +29,17 @@ from backend import paths
 from backend.delivery.facts import InvoiceFacts, message_id
 from backend.server import leftovers
 from backend.server.store import Store
-from tests.faults.harness import (FIGURES, PROVIDER, REPO, integrity, prepare_home, problems, require_keyring,
-                                  Server, wait_for)
+from tests.faults.harness import (
+    FIGURES,
+    PROVIDER,
+    REPO,
+    Server,
+    integrity,
+    prepare_home,
+    problems,
+    require_keyring,
+    wait_for,
+)
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, make_pdf, serve
 from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, start_smtp
@@ -302,7 +312,5 @@ def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files
         assert leftovers.clean(store) == {"browsers": 0, "partial_files": 0, "downloads": 0, "temporary_files": 0,
                                           "orphan_pdfs": 0}
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass

@@ -12,6 +12,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -105,7 +106,7 @@ def test_serve_with_hostile_user_recipes_still_serves_the_good_providers(home, t
         assert PROVIDER in ids and "demo-energie" in ids and "acme" not in ids
         assert elapsed < 20, f"{elapsed:.1f}s to serve the providers"
         status = (f"/proc/{server.process.pid}/status")
-        peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", open(status).read()).group(1))
+        peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", Path(status).read_text()).group(1))
         assert peak_kb < 400_000, f"serve peaked at {peak_kb // 1024} MB"
         log = wait_for(lambda: all(f"providers.d/{name}:" in server.log_text() for name in expected) and
                        server.log_text(), 20, "every problem in the log")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.faults.harness import FIGURES, PROVIDER, prepare_home, require_keyring, Server, wait_for
+from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, require_keyring, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve
 
@@ -88,7 +88,7 @@ def test_a_wrong_password_is_tried_once_across_ticks_restarts_and_sync_spam(lock
             conn.execute("UPDATE accounts SET next_run_at = ? WHERE id = ?", (yesterday, witness))
         conn.close()
         server.start()
-        wait_for(lambda: server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ? AND trigger = 'schedule' "
+        wait_for(lambda last_job=last_job: server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ? AND trigger = 'schedule' "
                                       "AND state = 'succeeded'", (witness, last_job)), 60,
                  f"the scheduler to catch up after a {restart} restart", explain=server.diagnose)
         assert not server.query("SELECT 1 FROM jobs WHERE account_id = ? AND id > ?", (victim, last_job))

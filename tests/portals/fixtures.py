@@ -1,6 +1,6 @@
 """pytest fixtures serving the fixture portals: one server per test module, state reset per test.
 
-Import the ones a module needs: `from tests.portals.fixtures import classic_portal`."""
+tests/conftest.py registers this module as a plugin: a test names the fixture it needs."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ class Replica:
         return {name: self.base + prefix for name, prefix in self.hosts[provider_id].items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pdf(label: str) -> bytes:
     """The PDF a replica serves for an invoice (distinct bytes per invoice)."""
     return make_pdf(label)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import abort, jsonify, make_response, redirect, request, session
-from urllib.parse import quote
 
 from tests.replicas.common import Accounts, Replica, new_app, page, pdf, pdf_response
 

@@ -66,7 +66,8 @@ document.getElementById('form-login').addEventListener('submit', async (event) =
   const [status, data] = await post(identite + '/api/v1/authn', {username: document.getElementById('email').value,
       password: document.getElementById('password').value, options: {multiOptionalFactorEnroll: true}});
   if (status === 401) return fail('Adresse e-mail ou mot de passe incorrect.');
-  if (data.status === 'LOCKED_OUT') return fail('Votre compte est temporairement verrouillé après plusieurs tentatives. Réessayez plus tard.');
+  if (data.status === 'LOCKED_OUT')
+    return fail('Votre compte est temporairement verrouillé après plusieurs tentatives. Réessayez plus tard.');
   if (data.status === 'SUCCESS') return success(data.sessionToken);
   const factor = data._embedded.factors.find(f => f.factorType === 'email');
   verify = factor._links.verify.href; stateToken = data.stateToken;

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from backend import paths
 from backend.collectors.catalog import load_catalog
@@ -18,7 +19,7 @@ from tests.replicas.common import Replica
 CATALOG = Path(os.environ.get("IC_TEST_PROVIDERS") or paths.bundled_catalog())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def provider(provider_id: str) -> Provider:
     """A bundled provider; its entry must load without any error."""
     catalog = load_catalog(files=[CATALOG])

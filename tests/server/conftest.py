@@ -3,13 +3,15 @@ portal and its recipe, and a scripted engine for the tests that are about the se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -47,13 +49,12 @@ def clean_keyring(keyring_ready, home) -> None:
     run: remove what earlier tests (any suite) left under the first ids."""
     import keyring
     import keyring.errors
+
     from backend.server.keyring_store import service
     for account_id in range(1, 21):
         for name in ("email", "password", "login", "totp_secret", "customer_number"):
-            try:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(service(), f"account:{account_id}:{name}")
-            except keyring.errors.PasswordDeleteError:
-                pass
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ import sqlite3
 
 import keyring
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from backend import paths
 from backend.server import openapi

@@ -6,20 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
-from keyring.backend import KeyringBackend
 from jaraco.classes.properties import classproperty
+from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
 from backend import paths
 from backend.config import Settings
 from backend.server import create_app
 from backend.server.cli import setup_logging
-from backend.server.keyring_store import service, KeyringUnavailable, check_backend
+from backend.server.keyring_store import KeyringUnavailable, check_backend, service
 from tests.server.conftest import PORT
 
 DISTINCTIVE = "Zq7!pelican-ORCHID-9041"
@@ -103,7 +104,7 @@ def test_round_trip_deletion_and_no_secret_anywhere_after_real_runs(make_api, po
         for root, _, files in os.walk(paths.data_dir().parent):  # database (+ WAL), logs, traces, profiles
             for name in files:
                 path = os.path.join(root, name)
-                if DISTINCTIVE.encode() in open(path, "rb").read():
+                if DISTINCTIVE.encode() in Path(path).read_bytes():
                     leaks.append(path)
         assert leaks == []
         assert api.delete(f"/api/accounts/{good['id']}").status_code == 204

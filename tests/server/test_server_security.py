@@ -15,7 +15,7 @@ import pytest
 
 from backend.config import Settings
 from backend.server import create_app, pairing, security
-from backend.server.keyring_store import service, TOKEN_USER, delete_token
+from backend.server.keyring_store import TOKEN_USER, delete_token, service
 from tests.server.conftest import BASE, EXTENSION_ORIGIN, PASSWORD, pair
 
 BODY = {"provider": "test-portal", "terms_accepted": True,

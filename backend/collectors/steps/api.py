@@ -27,7 +27,6 @@ from backend.collectors.model import CollectionError
 from backend.collectors.steps.navigation import Timeout
 from backend.collectors.steps.registry import Locator
 
-
 # ---- fetch_api ---------------------------------------------------------------------------------
 
 def _render_tree(ctx: Context, value: Any) -> Any:
@@ -294,6 +293,6 @@ def load_more(ctx: Context, *,
         before = len(ctx.find_all(items))
         ctx.note(f"click {locator} ({before} rows so far)")
         ctx.driver.execute_script("arguments[0].click();", found)
-        ctx.wait_until(lambda d: len(ctx.find_all(items)) > before or button() is None, timeout,
+        ctx.wait_until(lambda d, before=before: len(ctx.find_all(items)) > before or button() is None, timeout,
                        f"more rows after clicking '{locator}'")
     ctx.note(f"stopped after {max_clicks} clicks on {locator}")

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.errors import CODES
 from backend.collectors.steps.navigation import Timeout
 from backend.collectors.steps.registry import Locator, StepList
+from backend.errors import CODES
 
 Present = Annotated[Locator | None, "true when this element is in the page"]
 Visible = Annotated[Locator | None, "true when this element is visible"]
@@ -45,7 +45,7 @@ def _describe(**conditions: Any) -> str:
 
 
 def _conditions(present, visible, absent, url, text) -> dict[str, Any]:
-    given = dict(present=present, visible=visible, absent=absent, url=url, text=text)
+    given = {"present": present, "visible": visible, "absent": absent, "url": url, "text": text}
     if not any(given.values()):
         raise CollectionError("RECIPE_BROKEN", "a condition needs one of: " + ", ".join(CONDITION_KEYS))
     return given
@@ -164,8 +164,8 @@ def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON lis
              steps: Annotated[StepList, "steps run for each element, which is {{ item }} / {{ item.FIELD }}"],
              limit: Annotated[int, "at most this many elements"] = 100) -> None:
     """Repeat steps for each element of a list read from JSON (contracts, lines, sub-accounts)."""
-    from backend.collectors.runner import run_steps
     from backend.collectors.extract import json_path
+    from backend.collectors.runner import run_steps
     items = json_path(ctx.vars, in_)
     if not isinstance(items, list):
         raise CollectionError("RECIPE_BROKEN", f"'{in_}' is not a list")
