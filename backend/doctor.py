@@ -76,8 +76,8 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
     """Chromium/Chrome and chromedriver exist, run, and share a major version."""
     if settings.remote_webdriver_url:
         return check_remote_webdriver(settings.remote_webdriver_url)
-    from backend.collectors import browser
     from backend.collectors.model import BrowserConfig
+    from backend.collectors.run import browser
     chosen = BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver)
     where = f"set `chrome_binary` / `chromedriver` in {config.settings_path()}"
     found = {}

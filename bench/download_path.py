@@ -1,5 +1,5 @@
 """2. Download path: the same PDFs through the session's cookies (requests) vs through Chromium's
-download folder, both with the engine's own code (backend/collectors/download.py) in one browser."""
+download folder, both with the engine's own code (backend/collectors/run/download.py) in one browser."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ MODES = ("session", "browser")
 
 def fetch_all(ctx, urls: dict[str, str], how: str, lost: list[str]) -> dict[str, str]:
     """Every PDF one after the other; a download that never came is noted in `lost` and skipped."""
-    import backend.collectors.runner  # noqa: F401 — loads the step modules before download (import order)
-    from backend.collectors import download
     from backend.collectors.model import CollectionError, Invoice
+    from backend.collectors.run import download
     digests = {}
     for n, (key, url) in enumerate(urls.items()):
         invoice = Invoice(key=key, url=url)
@@ -36,10 +35,10 @@ def fetch_all(ctx, urls: dict[str, str], how: str, lost: list[str]) -> dict[str,
 
 
 def run(args) -> Report:
-    from backend.collectors.browser import Browser
-    from backend.collectors.context import Context
     from backend.collectors.model import RunRequest
-    from backend.collectors.runner import run_steps
+    from backend.collectors.run.browser import Browser
+    from backend.collectors.run.context import Context
+    from backend.collectors.run.runner import run_steps
 
     pages, per_page = (1, 4) if args.quick else (5, 20)
     repeat = args.repeat or (1 if args.quick else 5)

@@ -17,7 +17,7 @@ RECIPE = Path(__file__).resolve().parent / "recipes" / "bench.yaml"
 
 
 def load_bench_recipe():
-    from backend.collectors.catalog import load_file
+    from backend.collectors.language.catalog import load_file
     providers, errors = load_file(RECIPE)
     if errors:
         raise SystemExit("bench recipe invalid:\n" + "\n".join(map(str, errors)))

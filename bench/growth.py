@@ -23,7 +23,7 @@ KNOWN_KEYS_SQL = "SELECT key FROM invoices WHERE account_id = ?"  # as collect.r
 def fresh_services(folder: Path):
     import random as _random
 
-    from backend.collectors.catalog import Catalog
+    from backend.collectors.language.catalog import Catalog
     from backend.config import Settings
     from backend.server.clock import utcnow
     from backend.server.services import Services

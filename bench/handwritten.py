@@ -2,7 +2,7 @@
 
 It knows the portal (no recipe): log in, open each list page by its URL, read the rows, then fetch
 every PDF with requests and the browser's cookies. Same Chromium flags as the engine (imported from
-backend/collectors/browser.py). Two ways to read the rows:
+backend/collectors/run/browser.py). Two ways to read the rows:
   script   — one execute_script per page returning every row (what a careful author writes);
   elements — find_elements per row and cell, .text / get_attribute (what most scripts do).
 
@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
-from backend.collectors.browser import BASE_FLAGS
+from backend.collectors.run.browser import BASE_FLAGS
 from bench.common import chrome_bin, chromedriver_bin
 from bench.portal import LOGIN, PASSWORD
 

@@ -28,7 +28,7 @@ def demo_copies(count: int, folder: Path) -> tuple[Path, list[str]]:
     path = folder / "demo-bench.yaml"
     path.write_text(yaml.safe_dump({"version": 1, "providers": copies}, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
-    from backend.collectors.catalog import load_file
+    from backend.collectors.language.catalog import load_file
     _, errors = load_file(path)
     if errors:
         raise RuntimeError("the demo recipe copies do not validate: " + "; ".join(map(str, errors)))

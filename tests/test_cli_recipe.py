@@ -19,7 +19,7 @@ from flask import Flask, abort, redirect, render_template_string, request, sessi
 from backend import paths
 from backend.cli import main
 from backend.collectors.cli_run import EXIT_CODES
-from backend.collectors.schema import schema_text
+from backend.collectors.language.schema import schema_text
 from tests.helpers import make_pdf, serve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,13 +170,13 @@ def test_check_says_ok_with_counts(tmp_path, capsys, monkeypatch, home):
 
 def test_check_without_files_reads_the_bundled_catalog_and_the_user_folder(capsys, monkeypatch, recipe_home):
     status, out, err = run_in_process(capsys, monkeypatch, ["recipe", "check"])
-    from backend.collectors.catalog import load_file
+    from backend.collectors.language.catalog import load_file
     bundled_count = len(load_file(paths.bundled_catalog())[0])
     assert (status, out) == (0, f"OK: {bundled_count + 1} providers in 2 files\n")
 
 
 def test_check_notes_a_user_recipe_that_overrides_a_bundled_one(capsys, monkeypatch, home):
-    from backend.collectors.catalog import load_file
+    from backend.collectors.language.catalog import load_file
     bundled_id = load_file(paths.bundled_catalog())[0][0].id
     user = paths.user_recipes_dir() / "override.yaml"
     user.write_text(RECIPE.replace("id: tinyportal", f"id: {bundled_id}"), encoding="utf-8")
@@ -188,8 +188,8 @@ def test_check_notes_a_user_recipe_that_overrides_a_bundled_one(capsys, monkeypa
 def test_schema_and_docs_commands_print_and_write(capsys, monkeypatch, tmp_path):
     status, out, _ = run_in_process(capsys, monkeypatch, ["recipe", "schema"])
     assert status == 0 and out == schema_text()
-    monkeypatch.setattr("backend.collectors.schema.SCHEMA_FILE", tmp_path / "schema.json")
-    monkeypatch.setattr("backend.collectors.docgen.DOCS_FILE", tmp_path / "docs" / "recipes.md")
+    monkeypatch.setattr("backend.collectors.language.schema.SCHEMA_FILE", tmp_path / "schema.json")
+    monkeypatch.setattr("backend.collectors.language.docgen.DOCS_FILE", tmp_path / "docs" / "recipes.md")
     assert run_in_process(capsys, monkeypatch, ["recipe", "schema", "--write"])[:2] == (0, f"wrote {tmp_path / 'schema.json'}\n")
     assert (tmp_path / "schema.json").read_text() == schema_text()
     status, out, _ = run_in_process(capsys, monkeypatch, ["recipe", "docs", "--write"])

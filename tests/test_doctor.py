@@ -391,8 +391,8 @@ def test_doctor_exits_non_zero_when_collection_is_blocked(home, tmp_path):
 
 def test_macos_without_a_configured_driver_leaves_it_to_selenium_manager(tmp_path, monkeypatch):
     """On macOS/Windows Chrome is already installed and Selenium Manager brings its driver."""
-    from backend.collectors import browser
     from backend.collectors.model import BrowserConfig
+    from backend.collectors.run import browser
     monkeypatch.delenv("CHROMEDRIVER", raising=False)
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
     assert browser.chromedriver_path(BrowserConfig(), "darwin") is None

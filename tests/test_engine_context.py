@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.collectors.context import Context
 from backend.collectors.model import CredentialField, Provider, RunRequest, Terms
+from backend.collectors.run.context import Context
 from backend.collectors.steps.flow import holds
 
 

@@ -17,9 +17,9 @@ import requests
 from pypdf import PdfReader
 
 from backend import paths
-from backend.collectors.catalog import load_catalog
+from backend.collectors.language.catalog import load_catalog
 from backend.collectors.model import RunRequest
-from backend.collectors.runner import run_collection
+from backend.collectors.run.runner import run_collection
 from backend.demo import DEMO_LOGIN, DEMO_PASSWORD, create_demo_app, load_invoices, publish_invoice, start_demo_portal
 from backend.demo.portal import LOGIN_ERROR
 from tests.helpers import free_port

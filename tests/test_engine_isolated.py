@@ -1,4 +1,4 @@
-"""Collections run in a child process (backend/collectors/isolated.py), as the server runs them:
+"""Collections run in a child process (backend/collectors/run/isolated.py), as the server runs them:
 same results as in process, callbacks answered by the parent, and no process or browser left
 behind whether the child dies, the run hangs, or the parent is killed."""
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from backend.collectors import load_catalog
-from backend.collectors.catalog import load_file
-from backend.collectors.isolated import load_catalog_isolated, run_collection_isolated
+from backend.collectors.language.catalog import load_file
 from backend.collectors.model import RunRequest
+from backend.collectors.run.isolated import load_catalog_isolated, run_collection_isolated
 from backend.demo import DEMO_LOGIN, DEMO_PASSWORD
 from backend.demo.portal import start_demo_portal
 from tests.helpers import wait_for
@@ -140,8 +140,8 @@ def test_a_killed_parent_takes_its_collection_and_browser_with_it(demo_portal, t
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from backend.collectors.catalog import load_file
-        from backend.collectors.isolated import run_collection_isolated
+        from backend.collectors.language.catalog import load_file
+        from backend.collectors.run.isolated import run_collection_isolated
         from backend.collectors.model import BrowserConfig, RunRequest
         if __name__ == "__main__":
             providers, _ = load_file(Path({str(tmp_path / 'recipe.yaml')!r}))
@@ -189,7 +189,7 @@ def test_the_catalog_loads_in_a_child_with_its_errors(tmp_path, monkeypatch):
 
 
 def test_loading_the_catalog_in_a_child_keeps_the_engine_out_of_the_caller(tmp_path):
-    code = ("import sys, pathlib; from backend.collectors.isolated import load_catalog_isolated\n"
+    code = ("import sys, pathlib; from backend.collectors.run.isolated import load_catalog_isolated\n"
             "catalog = load_catalog_isolated(pathlib.Path(sys.argv[1]))\n"
             "print(len(catalog.providers), [m for m in ('selenium', 'jsonschema', 'requests') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "tmp")], capture_output=True, text=True,

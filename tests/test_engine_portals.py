@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.collectors.catalog import load_file
+from backend.collectors.language.catalog import load_file
 from tests.portals import classic, otp, spa, twostep
 from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256, summary
 
@@ -196,7 +196,7 @@ def test_wrong_password_inside_the_iframe_is_login_failed(otp_portal, browser_co
 
 
 def test_a_profile_in_use_is_reported_as_such(classic_portal, browser_config, tmp_path):
-    from backend.collectors.browser import Browser
+    from backend.collectors.run.browser import Browser
     browser_config.profile_dir = tmp_path / "profile"
     with Browser(browser_config, tmp_path):  # another run of the same account holds the profile
         result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path, browser_config,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.collectors.filters import FilterError, apply_filters, parse_amount, parse_currency, parse_date
+from backend.collectors.steps.filters import FilterError, apply_filters, parse_amount, parse_currency, parse_date
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.collectors.catalog import load_catalog
+from backend.collectors.language.catalog import load_catalog
 from tests.replicas import bouygues, edf, engie, free, getmyinvoices, orange, ovh, sfr, totalenergies
 from tests.replicas.harness import CATALOG
 

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from backend.collectors.catalog import load_catalog, load_file
-from backend.collectors.docexamples import EXAMPLE_HEADER, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
-from backend.collectors.docgen import DOCS_FILE, render
-from backend.collectors.filters import FILTERS
+from backend.collectors.language.catalog import load_catalog, load_file
+from backend.collectors.language.docexamples import EXAMPLE_HEADER, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
+from backend.collectors.language.docgen import DOCS_FILE, render
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.filters import FILTERS
 from backend.errors import CODES
 
 
@@ -25,7 +25,7 @@ def test_docs_are_up_to_date(docs):
 
 
 def test_every_step_and_filter_and_code_is_documented(docs):
-    assert set(STEP_EXAMPLES) == set(STEPS), "each step needs an example in backend/collectors/docexamples.py"
+    assert set(STEP_EXAMPLES) == set(STEPS), "each step needs an example in backend/collectors/language/docexamples.py"
     for name in STEPS:
         assert f"### `{name}`" in docs
     for name in FILTERS:

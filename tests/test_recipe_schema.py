@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from backend import paths
-from backend.collectors import yamlpos
-from backend.collectors.catalog import load_file
-from backend.collectors.schema import ARG_OVERRIDES, SCHEMA_FILE, build_schema, schema_text
+from backend.collectors.language import yamlpos
+from backend.collectors.language.catalog import load_file
+from backend.collectors.language.schema import ARG_OVERRIDES, SCHEMA_FILE, build_schema, schema_text
 from backend.collectors.steps import STEPS
 
 RECIPES = sorted((Path(__file__).parent / "portals" / "recipes").glob("*.yaml"))

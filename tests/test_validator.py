@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.collectors.catalog import load_catalog, load_file
+from backend.collectors.language.catalog import load_catalog, load_file
 
 HEADER = """\
 providers:

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.collectors import yamlpos
-from backend.collectors.catalog import load_file
+from backend.collectors.language import yamlpos
+from backend.collectors.language.catalog import load_file
 
 VALID = """\
 providers:

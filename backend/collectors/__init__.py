@@ -18,7 +18,7 @@ __all__ = [
 _WHERE = dict.fromkeys(__all__, "model") | {"load_catalog": "catalog", "run_collection": "runner"}
 
 if TYPE_CHECKING:
-    from backend.collectors.catalog import load_catalog
+    from backend.collectors.language.catalog import load_catalog
     from backend.collectors.model import (
         BrowserConfig,
         Catalog,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         RunRequest,
         RunResult,
     )
-    from backend.collectors.runner import run_collection
+    from backend.collectors.run.runner import run_collection
 
 
 def __getattr__(name: str) -> Any:

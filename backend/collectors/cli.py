@@ -55,7 +55,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from backend.collectors.catalog import load_catalog, user_files
+    from backend.collectors.language.catalog import load_catalog, user_files
     files = [f for path in args.files for f in (user_files(path) if path.is_dir() else [path])]
     catalog = load_catalog(files=files if args.files else None)
     for error in catalog.errors:
@@ -75,7 +75,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from backend.collectors.schema import SCHEMA_FILE, schema_text
+    from backend.collectors.language.schema import SCHEMA_FILE, schema_text
     text = schema_text()
     if args.write:
         SCHEMA_FILE.write_text(text, encoding="utf-8")
@@ -86,7 +86,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from backend.collectors.docgen import DOCS_FILE, render
+    from backend.collectors.language.docgen import DOCS_FILE, render
     text = render()
     if args.write:
         DOCS_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -17,23 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
+from backend.collectors.exits import EXIT_CODES, EXIT_INVALID_RECIPE, EXIT_USAGE, exit_status_help
 from backend.collectors.model import BrowserConfig, CredentialField, Invoice, Progress, Provider, RunRequest, RunResult
 from backend.errors import CODES
-
-# Exit status of `recipe run`: one per outcome, so that scripts can tell them apart.
-EXIT_INVALID_RECIPE = 1
-EXIT_USAGE = 2
-EXIT_CODES: dict[str, int] = {
-    "OK": 0, "LOGIN_FAILED": 10, "ACTION_NEEDED": 11, "OTP_REQUIRED": 12, "OTP_WRONG": 13, "CAPTCHA": 14,
-    "PROVIDER_DOWN": 15, "RECIPE_BROKEN": 16, "DOWNLOAD_FAILED": 17, "TIMEOUT": 18, "INTERNAL": 19,
-}
-assert set(EXIT_CODES) == {"OK"} | set(CODES), "every outcome code needs its exit status"
-
-
-def exit_status_help() -> str:
-    codes = ", ".join(f"{code} {status}" for code, status in EXIT_CODES.items() if code != "OK")
-    return (f"Exit status: 0 OK; {EXIT_INVALID_RECIPE} the recipe has errors; {EXIT_USAGE} bad arguments "
-            f"(unknown provider, option or url name); per outcome: {codes}.")
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -149,8 +135,8 @@ def _named(pairs: list[tuple[str, str]], known: list[str], what: str, provider: 
 
 
 def _find_provider(args: argparse.Namespace) -> Provider:
-    from backend.collectors.catalog import load_catalog
-    from backend.collectors.schemaerrors import did_you_mean
+    from backend.collectors.language.catalog import load_catalog
+    from backend.collectors.language.schemaerrors import did_you_mean
     catalog = load_catalog(files=[args.file]) if args.file else load_catalog()
     provider = catalog.get(args.provider)
     own_errors = [e for e in catalog.errors if e.provider == args.provider]
@@ -218,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         on_progress=_progress_printer(sys.stderr), on_invoice=saved, default_step_timeout=args.step_timeout,
         browser=BrowserConfig(chrome_binary=args.chrome, chromedriver=args.chromedriver, headed=args.headed,
                               remote_url=args.remote_url, profile_dir=args.profile))
-    from backend.collectors.runner import run_collection
+    from backend.collectors.run.runner import run_collection
     print(f"running {provider.id} ({provider.name}) from {provider.source}", file=sys.stderr, flush=True)
     result = run_collection(request)
     status = EXIT_CODES.get(result.outcome, EXIT_CODES["INTERNAL"])

@@ -8,6 +8,7 @@ invoice as soon as its PDF is saved (on_invoice), so that a crash mid-run loses 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import CODES
+
+# A template in a recipe value: {{ name }}, {{ a.b }}, {{ x | url }}. Filled at run time, checked by the validator.
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
 
 SECRET_FIELD_TYPES = ("password", "totp_secret")
 MASK = "••••••"  # what a secret looks like in logs, traces and messages

@@ -86,11 +86,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
 
 def load_recipes() -> Catalog:
-    if "backend.collectors.catalog" in sys.modules:  # already imported here (tests, a host app): no child
-        from backend.collectors.catalog import load_catalog
+    if "backend.collectors.language.catalog" in sys.modules:  # already imported here (tests, a host app): no child
+        from backend.collectors.language.catalog import load_catalog
         catalog = load_catalog()
     else:  # in a child process: the validator and the engine it imports never weigh on the server
-        from backend.collectors.isolated import load_catalog_isolated
+        from backend.collectors.run.isolated import load_catalog_isolated
         catalog = load_catalog_isolated(paths.data_dir() / "tmp")
     for problem in catalog.errors:
         log.warning("recipe problem: %s", problem)
@@ -99,7 +99,7 @@ def load_recipes() -> Catalog:
 
 
 def run_engine(request: RunRequest) -> RunResult:
-    from backend.collectors.isolated import run_collection_isolated
+    from backend.collectors.run.isolated import run_collection_isolated
     return run_collection_isolated(request, paths.data_dir() / "tmp")
 
 

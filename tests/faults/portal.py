@@ -29,7 +29,7 @@ from tests.helpers import make_pdf
 from tests.portals.common import Hits
 
 LOGIN = "alice@example.com"
-MAX_ENGINE_PDF = 50_000_000  # backend.collectors.download.MAX_PDF_BYTES
+MAX_ENGINE_PDF = 50_000_000  # backend.collectors.run.download.MAX_PDF_BYTES
 
 PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title></head>
 <body><h1>{{ title }}</h1>{% if user %}<a id="logout" href="/logout">Déconnexion</a>{% endif %}{{ body|safe }}</body></html>"""

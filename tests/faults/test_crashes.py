@@ -271,7 +271,7 @@ def test_kill_9_then_restart_loses_and_doubles_nothing(world, point):
 ORPHAN_BROWSER = """
 import sys, time
 from pathlib import Path
-from backend.collectors.browser import Browser
+from backend.collectors.run.browser import Browser
 from backend.collectors.model import BrowserConfig
 browser = Browser(BrowserConfig(profile_dir=Path(sys.argv[1])), Path(sys.argv[2]))
 print(browser.driver.service.process.pid, flush=True)

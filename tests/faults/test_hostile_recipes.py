@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from backend.collectors.catalog import load_file
+from backend.collectors.language.catalog import load_file
 from backend.collectors.steps import STEPS
 from tests.faults.harness import FIGURES, PROVIDER, REPO, Server, prepare_home, wait_for
 from tests.helpers import free_port

@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from backend.collectors.catalog import load_file
+from backend.collectors.language.catalog import load_file
 from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
-from backend.collectors.runner import run_collection
+from backend.collectors.run.runner import run_collection
 
 RECIPES = Path(__file__).resolve().parent / "recipes"
 

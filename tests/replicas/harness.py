@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.collectors.catalog import load_catalog
+from backend.collectors.language.catalog import load_catalog
 from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
-from backend.collectors.runner import run_collection
+from backend.collectors.run.runner import run_collection
 from tests.helpers import serve
 from tests.replicas.common import Replica
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from backend.collectors import extract, http, otp
-from backend.collectors.steps import api, flow, inputs, navigation
+from backend.collectors.steps import api, extract, flow, http, inputs, navigation, otp
 from backend.collectors.steps.registry import StepSpec, describe
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (

@@ -18,14 +18,12 @@ from typing import Annotated, Any, Literal
 
 import requests
 
-from backend.collectors.context import Context
-from backend.collectors.download import MAX_PDF_BYTES
-from backend.collectors.extract import json_path
-from backend.collectors.filters import FilterError, parse_date
-from backend.collectors.http import MAX_JSON_BYTES, keep_cookies, map_status, session
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.navigation import Timeout
-from backend.collectors.steps.registry import Locator
+from backend.collectors.run.context import Context
+from backend.collectors.run.download import MAX_PDF_BYTES
+from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
+from backend.collectors.steps.filters import FilterError, json_path, parse_date
+from backend.collectors.steps.registry import Locator, Timeout
 
 # ---- fetch_api ---------------------------------------------------------------------------------
 

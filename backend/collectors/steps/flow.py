@@ -6,10 +6,10 @@ import re
 import time
 from typing import Annotated, Any, Literal
 
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.navigation import Timeout
-from backend.collectors.steps.registry import Locator, StepList
+from backend.collectors.run.context import Context
+from backend.collectors.steps.filters import json_path
+from backend.collectors.steps.registry import Locator, StepList, Timeout
 from backend.errors import CODES
 
 Present = Annotated[Locator | None, "true when this element is in the page"]
@@ -73,7 +73,6 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
         text: TextMatch = None,
         timeout: Annotated[float, "how long the condition may take to become true"] = 0.0) -> None:
     """Run steps depending on the page's state."""
-    from backend.collectors.runner import run_steps
     given = _conditions(present, visible, absent, url, text)
     result = ctx.alert_safe(lambda: holds(ctx, **given))
     if not result and timeout > 0:
@@ -84,7 +83,7 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
             if exc.code == "TIMEOUT":
                 raise
     ctx.note(f"if {_describe(**given)}: {result}")
-    run_steps(ctx, then if result else (else_ or []))
+    ctx.run_steps(then if result else (else_ or []))
 
 
 def _message_from(ctx: Context, locator: str | None, fallback: str) -> str:
@@ -116,7 +115,6 @@ def wait_for_any(ctx: Context, *, cases: Annotated[list[dict], "a list of states
 
     The usual end of a login: the account page (go on), an error banner (LOGIN_FAILED),
     a code page (enter a one-time code) or a maintenance page (PROVIDER_DOWN)."""
-    from backend.collectors.runner import run_steps
 
     def first(driver: object) -> dict | bool:
         for case in cases:
@@ -131,7 +129,7 @@ def wait_for_any(ctx: Context, *, cases: Annotated[list[dict], "a list of states
         code = case["fail"]
         raise CollectionError(code, _message_from(ctx, case.get("message_from"),
                                                   case.get("message") or CODES[code].en))
-    run_steps(ctx, case.get("then") or [])
+    ctx.run_steps(case.get("then") or [])
 
 
 def store_text(ctx: Context, *, locator: Locator, save_as: Annotated[str, "variable name, then {{ NAME }}"],
@@ -164,8 +162,6 @@ def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON lis
              steps: Annotated[StepList, "steps run for each element, which is {{ item }} / {{ item.FIELD }}"],
              limit: Annotated[int, "at most this many elements"] = 100) -> None:
     """Repeat steps for each element of a list read from JSON (contracts, lines, sub-accounts)."""
-    from backend.collectors.extract import json_path
-    from backend.collectors.runner import run_steps
     items = json_path(ctx.vars, in_)
     if not isinstance(items, list):
         raise CollectionError("RECIPE_BROKEN", f"'{in_}' is not a list")
@@ -173,6 +169,6 @@ def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON lis
     try:
         for element in items[:limit]:
             ctx.item = element if isinstance(element, dict) else {"value": element}
-            run_steps(ctx, steps)
+            ctx.run_steps(steps)
     finally:
         ctx.item = outer

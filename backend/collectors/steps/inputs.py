@@ -16,10 +16,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.navigation import Timeout
-from backend.collectors.steps.registry import Locator
+from backend.collectors.run.context import Context
+from backend.collectors.steps.registry import Locator, Timeout
 
 Target = Annotated[Locator, "the element: CSS by default, or xpath=…, id=…, name=…, link=…, text=…"]
 
@@ -112,7 +111,7 @@ def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state 
     ctx.wait_until(toggle, timeout, f"'{locator}' to be {'ticked' if checked else 'unticked'}")
 
 
-def _click(ctx: Context, element, locator: str, timeout: float | None) -> None:
+def click_element(ctx: Context, element, locator: str, timeout: float | None) -> None:
     """Click an element already found, waiting out overlays (the next-page link of a list)."""
     def clicked(driver: object) -> bool:
         try:

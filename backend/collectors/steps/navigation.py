@@ -6,11 +6,9 @@ from typing import Annotated, Literal
 
 from selenium.common.exceptions import NoSuchFrameException, UnexpectedAlertPresentException, WebDriverException
 
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.registry import Locator
-
-Timeout = Annotated[float | None, "seconds to wait before giving up (default: the run's step timeout)"]
+from backend.collectors.run.context import Context
+from backend.collectors.steps.registry import Locator, Timeout
 
 NETWORK_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_RESET",
                   "ERR_CONNECTION_CLOSED", "ERR_ADDRESS_UNREACHABLE", "ERR_INTERNET_DISCONNECTED",

@@ -22,6 +22,10 @@ class Locator(str):
     """Annotation marker: an element locator (css by default; xpath=, id=, name=, link=, text=)."""
 
 
+# The optional `timeout:` argument of every step that waits.
+Timeout = typing.Annotated[float | None, "seconds to wait before giving up (default: the run's step timeout)"]
+
+
 class FieldSpecs(dict):
     """Annotation marker: a mapping of invoice field name -> extraction spec."""
 
@@ -45,18 +49,6 @@ class StepSpec:
     doc: str
     args: dict[str, Arg]
     shorthand: str | None  # the argument a scalar form fills: `- click: "#go"`
-
-    def schema(self) -> dict[str, Any]:
-        props = {a.name: a.schema | {"description": a.doc} for a in self.args.values()}
-        obj = {"type": "object", "properties": props, "additionalProperties": False,
-               "required": [a.name for a in self.args.values() if a.required]}
-        if not obj["required"]:
-            del obj["required"]
-        if self.shorthand:
-            short = self.args[self.shorthand].schema
-            return {"description": self.doc, "oneOf": [short, obj]} if short.get("type") != "object" \
-                else {"description": self.doc, **obj}
-        return {"description": self.doc, **obj}
 
 
 def _type_schema(tp: Any) -> tuple[dict[str, Any], str]:

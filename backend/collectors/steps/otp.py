@@ -7,11 +7,10 @@ from typing import Annotated, Literal
 import pyotp
 from selenium.webdriver.remote.webelement import WebElement
 
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
+from backend.collectors.run.context import Context
 from backend.collectors.steps.inputs import use
-from backend.collectors.steps.navigation import Timeout
-from backend.collectors.steps.registry import Locator
+from backend.collectors.steps.registry import Locator, Timeout
 
 
 def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where the code goes"],

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from backend.collectors.context import TEMPLATE
-from backend.collectors.model import Position, RecipeError
-from backend.collectors.schemaerrors import did_you_mean, key_position
+from backend.collectors.language.schemaerrors import did_you_mean, key_position
+from backend.collectors.model import TEMPLATE, Position, RecipeError
 from backend.collectors.steps import STEPS
 
 TEMPLATE_FILTERS = ("url", "json")

@@ -6,49 +6,11 @@ import json
 from typing import Annotated, Any, Literal
 
 import requests
-from selenium.common.exceptions import WebDriverException
 
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError
-from backend.collectors.steps.navigation import Timeout
-
-MAX_JSON_BYTES = 20_000_000
-
-
-def session(ctx: Context) -> requests.Session:
-    """A requests session carrying the browser's current cookies and user agent."""
-    if ctx._http is None:
-        ctx._http = requests.Session()
-        ctx._http.headers["User-Agent"] = ctx.driver.execute_script("return navigator.userAgent")
-        ctx._http.headers["Accept-Language"] = "fr-FR,fr;q=0.9,en;q=0.8"
-    for cookie in ctx.driver.get_cookies():
-        ctx._http.cookies.set(cookie["name"], cookie["value"], domain=cookie.get("domain", ""),
-                              path=cookie.get("path", "/"))
-    return ctx._http
-
-
-def keep_cookies(ctx: Context, response: requests.Response) -> None:
-    """Cookies an API answer sets go back into the browser: the next call (which starts from the
-    browser's cookies) and the next page must see them, as the portal's own script would."""
-    for cookie in response.cookies:
-        params = {"url": response.url, "name": cookie.name, "value": cookie.value, "path": cookie.path or "/",
-                  "secure": bool(cookie.secure), "httpOnly": cookie.has_nonstandard_attr("HttpOnly")}
-        if cookie.expires:
-            params["expires"] = cookie.expires
-        try:
-            ctx.driver.execute_cdp_cmd("Network.setCookie", params)
-        except (WebDriverException, AttributeError):  # a remote browser without CDP
-            ctx.driver.add_cookie({k: v for k, v in params.items() if k not in ("url", "expires")})
-
-
-def map_status(status: int, fail_on: dict | None, what: str) -> None:
-    table = {int(k): v for k, v in (fail_on or {}).items()}
-    if status in table:
-        raise CollectionError(table[status], f"{what} answered HTTP {status}")
-    if status in (502, 503, 504) or status >= 500:
-        raise CollectionError("PROVIDER_DOWN", f"{what} answered HTTP {status}")
-    if status >= 400:
-        raise CollectionError("RECIPE_BROKEN", f"{what} answered HTTP {status}")
+from backend.collectors.run.context import Context
+from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
+from backend.collectors.steps.registry import Timeout
 
 
 def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates allowed"],

@@ -12,12 +12,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from backend.collectors.context import TEMPLATE
-from backend.collectors.filters import SOURCE_KEYS
-from backend.collectors.model import Position, RecipeError
-from backend.collectors.schema import CASE_ACTION_KEYS, CONDITION_KEYS, arg_schema, build_schema, condition_step
-from backend.collectors.schemaerrors import SchemaReporter, did_you_mean, key_position, value_position
+from backend.collectors.language.schema import (
+    CASE_ACTION_KEYS,
+    CONDITION_KEYS,
+    arg_schema,
+    build_schema,
+    condition_step,
+)
+from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, value_position
+from backend.collectors.model import TEMPLATE, Position, RecipeError
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.filters import SOURCE_KEYS
 from backend.collectors.steps.registry import StepSpec
 
 # Nested step lists are checked by recursion, so the schemas used here stop at them.

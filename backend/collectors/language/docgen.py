@@ -10,11 +10,12 @@ import json
 from typing import Any
 
 from backend import paths
-from backend.collectors import yamlpos
-from backend.collectors.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
-from backend.collectors.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
-from backend.collectors.schema import ARG_OVERRIDES, provider_schema
+from backend.collectors.exits import EXIT_CODES, exit_status_help
+from backend.collectors.language import yamlpos
+from backend.collectors.language.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
+from backend.collectors.language.schema import ARG_OVERRIDES, provider_schema
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.steps.registry import Arg, StepSpec
 from backend.errors import CODES
 
@@ -244,7 +245,6 @@ def header_section() -> str:
 
 
 def outcomes_section() -> str:
-    from backend.collectors.cli_run import EXIT_CODES
     lines = ["## Outcome codes", "",
              "Every run ends with `OK` or one of these codes. Use them in `fail_if`, in `wait_for_any` cases "
              "(`fail:`) and in `fetch_json` `fail_on`. The user sees the message; the scheduler retries only "
@@ -266,7 +266,6 @@ def fields_section() -> str:
 
 
 def render() -> str:
-    from backend.collectors.cli_run import exit_status_help
     parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
              .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),

@@ -92,7 +92,7 @@ def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):
                     return message[1]
     except (ChildGone, PastDeadline) as exc:
         log.warning("loading the recipes in a child process failed (%s): loading them here", exc or "timeout")
-        from backend.collectors.catalog import load_catalog
+        from backend.collectors.language.catalog import load_catalog
         return load_catalog()
 
 
@@ -100,7 +100,7 @@ def _child_env() -> dict[str, str]:
     """This process's environment, with the folder holding `backend` first on the path (a source
     checkout run without installing); the working directory stays: relative paths keep their meaning."""
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     return env
 
@@ -114,14 +114,14 @@ def _picklable(exc: Exception) -> Exception:
 
 
 class _Child:
-    """One child process (python -m backend.collectors.isolated) and its connection; leaving the
+    """One child process (python -m backend.collectors.run.isolated) and its connection; leaving the
     block always ends it. The child listens on a loopback port and proves the key it was given on
     stdin (multiprocessing's HMAC handshake); its stdin stays open as the lifeline."""
 
     def __init__(self, task: str, payload: Any, tmp_dir: Path | None):
         key = secrets.token_bytes(32)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backend.collectors.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "backend.collectors.run.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=_child_env(), **_NEW_SESSION)
         try:
             self.process.stdin.write(key.hex().encode() + b"\n")
@@ -260,7 +260,7 @@ def child_main() -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     if task == "catalog":
-        from backend.collectors.catalog import load_catalog
+        from backend.collectors.language.catalog import load_catalog
         send(("result", load_catalog()))
         return
     request, hook_names = payload
@@ -276,7 +276,7 @@ def child_main() -> None:
         return call
 
     request = dataclasses.replace(request, **{name: remote(name) for name in hook_names})
-    from backend.collectors.runner import run_collection
+    from backend.collectors.run.runner import run_collection
     result = run_collection(request)
     send(("result", result))
 

@@ -20,10 +20,11 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 
-from backend.collectors.browser import Browser
-from backend.collectors.context import Context
 from backend.collectors.model import CollectionError, RunRequest, RunResult
-from backend.collectors.trace import write_trace
+from backend.collectors.run.browser import Browser
+from backend.collectors.run.context import Context
+from backend.collectors.run.trace import write_trace
+from backend.collectors.steps import STEPS
 from backend.errors import CODES
 
 log = logging.getLogger("invoice_collector.engine")
@@ -31,7 +32,6 @@ log = logging.getLogger("invoice_collector.engine")
 
 def step_call(step: Any) -> tuple[str, dict[str, Any]]:
     """Split `- click: "#go"` / `- fill: {locator: …, value: …}` into (name, kwargs)."""
-    from backend.collectors.steps import STEPS
     (name, args), = step.items()
     spec = STEPS[name]
     if args is None:
@@ -44,7 +44,6 @@ def step_call(step: Any) -> tuple[str, dict[str, Any]]:
 
 
 def run_steps(ctx: Context, steps: list[Any]) -> None:
-    from backend.collectors.steps import STEPS
     for step in steps:
         name, args = step_call(step)
         spec = STEPS[name]
@@ -120,7 +119,7 @@ def run_collection(request: RunRequest) -> RunResult:
         except WebDriverException as exc:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
         with browser:
-            ctx = Context(request, browser.driver, download_dir)
+            ctx = Context(request, browser.driver, download_dir, step_runner=run_steps)
             try:
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:

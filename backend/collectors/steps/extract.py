@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from backend.collectors import download
-from backend.collectors.context import Context
-from backend.collectors.filters import FilterError, apply_filters, clean_text, parse_amount, parse_currency, parse_date
 from backend.collectors.model import CollectionError, Invoice
-from backend.collectors.steps.inputs import _click as click_element
+from backend.collectors.run import download
+from backend.collectors.run.context import Context
+from backend.collectors.steps.filters import (
+    FilterError,
+    apply_filters,
+    clean_text,
+    json_path,
+    parse_amount,
+    parse_currency,
+    parse_date,
+)
+from backend.collectors.steps.inputs import click_element
 from backend.collectors.steps.navigation import load as load_page
 from backend.collectors.steps.registry import FieldSpecs, Locator
 
@@ -73,17 +81,6 @@ PICK_NEXT_JS = FIRST_ITEM_JS + PICK_NEXT_JS
 TURNED_JS = FIRST_ITEM_JS + TURNED_JS
 
 
-def json_path(data: Any, path: str) -> Any:
-    """'bills' / 'data.items' / 'contracts.0.id' in nested JSON (a first part may be a variable)."""
-    current = data
-    for part in [p for p in path.split(".") if p]:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return None
-    return current
 
 
 def _locator_parts(locator: str) -> tuple[str, str]:
@@ -284,14 +281,12 @@ def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str, pdf_
 
 def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
     """Open an invoice's detail page (if it has a `detail` link), run its steps, read its fields."""
-    from backend.collectors.runner import run_steps
-    from backend.collectors.steps.navigation import load
     outer = ctx.item
     ctx.item = {**(outer or {}), **{k: v for k, v in values.items() if v is not None}}
     try:
         if values.get("detail"):
-            load(ctx, values["detail"])
-        run_steps(ctx, detail.get("steps") or [])
+            load_page(ctx, values["detail"])
+        ctx.run_steps(detail.get("steps") or [])
         fields = detail.get("fields") or {}
         raw: dict[str, Any] = {}
         for name, spec in fields.items():

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.collectors import yamlpos
+from backend.collectors.language import yamlpos
+from backend.collectors.language.schema import build_schema
+from backend.collectors.language.schemaerrors import SchemaReporter, describe_value, key_position, locate
+from backend.collectors.language.semantics import check_provider
+from backend.collectors.language.stepcheck import check_steps
 from backend.collectors.model import Catalog, CredentialField, OptionField, Position, Provider, RecipeError, Terms
-from backend.collectors.schema import build_schema
-from backend.collectors.schemaerrors import SchemaReporter, key_position, locate
-from backend.collectors.semantics import check_provider
-from backend.collectors.stepcheck import check_steps
 
 _DEFS = build_schema()["$defs"]
 _HEADER_SCHEMA = dict(_DEFS["provider"])
@@ -86,7 +86,6 @@ def _entries(data: Any, file: str) -> tuple[list[tuple[Any, Position]], list[Rec
 
 
 def _kind(value: Any) -> str:
-    from backend.collectors.schemaerrors import describe_value
     return "a text" if isinstance(value, str) else describe_value(value)
 
 

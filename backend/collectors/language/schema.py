@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from backend.collectors.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.steps.registry import Arg, StepSpec
 from backend.errors import CODES
 
-SCHEMA_FILE = Path(__file__).with_name("recipe.schema.json")
+SCHEMA_FILE = Path(__file__).parent.parent / "recipe.schema.json"  # where editors find it
 SCHEMA_ID = "https://invoice-collector.local/recipe.schema.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # credential and option names

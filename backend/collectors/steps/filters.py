@@ -273,3 +273,16 @@ def apply_filters(value: Any, spec: dict, context: dict) -> Any:
         if key in FILTERS:
             value = FILTERS[key].func(value, argument, context)
     return value
+
+
+def json_path(data: Any, path: str) -> Any:
+    """'bills' / 'data.items' / 'contracts.0.id' in nested JSON (a first part may be a variable)."""
+    current = data
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    return current

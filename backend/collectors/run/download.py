@@ -13,9 +13,9 @@ import requests
 import urllib3
 from selenium.common.exceptions import WebDriverException
 
-from backend.collectors.context import Context
-from backend.collectors.http import session
 from backend.collectors.model import CollectionError, Invoice
+from backend.collectors.run.context import Context
+from backend.collectors.run.session import session
 
 MAX_PDF_BYTES = 50_000_000
 RESYNC_AFTER = 30.0
@@ -50,12 +50,12 @@ def _synced_session(ctx: Context, sync: bool) -> tuple[requests.Session, str]:
     """The HTTP session and Referer for a PDF. Copying the browser's cookies costs two WebDriver
     round trips (~12 ms), more than a small PDF: done once per batch, again when the browser
     changed page (sync) or every RESYNC_AFTER seconds (cookies a page's scripts renew)."""
-    last = getattr(ctx, "_pdf_sync", None)  # (monotonic time, Referer) of the last copy
-    if sync or last is None or ctx._http is None or time.monotonic() - last[0] > RESYNC_AFTER:
+    last = ctx.pdf_sync  # (monotonic time, Referer) of the last copy
+    if sync or last is None or ctx.http_session is None or time.monotonic() - last[0] > RESYNC_AFTER:
         http = session(ctx)
-        last = ctx._pdf_sync = (time.monotonic(), ctx.current_url)
+        last = ctx.pdf_sync = (time.monotonic(), ctx.current_url)
         return http, last[1]
-    return ctx._http, last[1]
+    return ctx.http_session, last[1]
 
 
 def via_session(ctx: Context, invoice: Invoice, url: str, sync: bool = True) -> None:

@@ -9,7 +9,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selenium.common.exceptions import (
     InvalidSelectorException,
@@ -24,9 +24,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from backend.collectors.model import MASK, CollectionError, Invoice, Progress, RunRequest
+from backend.collectors.model import MASK, TEMPLATE, CollectionError, Invoice, Progress, RunRequest
 
-TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
+if TYPE_CHECKING:
+    import requests
+
 LOCATOR_PREFIXES = {
     "css": By.CSS_SELECTOR, "xpath": By.XPATH, "id": By.ID, "name": By.NAME,
     "link": By.LINK_TEXT, "partial_link": By.PARTIAL_LINK_TEXT,
@@ -80,8 +82,11 @@ class StepLog:
         self.lines.append(f"[{time.monotonic() - self.started:7.2f}s] {text}")
 
 
+StepRunner = Callable[["Context", list[Any]], None]
+
+
 class Context:
-    def __init__(self, request: RunRequest, driver: WebDriver, download_dir):
+    def __init__(self, request: RunRequest, driver: WebDriver, download_dir, step_runner: StepRunner | None = None):
         self.request = request
         self.provider = request.provider
         self.driver = driver
@@ -103,7 +108,16 @@ class Context:
         self.step_line: int | None = None
         self.deadline = time.monotonic() + request.run_timeout
         self.main_window = None
-        self._http = None
+        self.step_runner = step_runner  # the runner's own loop, for steps that hold steps
+        self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
+        self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
+
+    def run_steps(self, steps: list[Any]) -> None:
+        """Run nested steps (`if`, `for_each`, `invoices.detail`) with the runner that runs this
+        recipe: the steps that nest never import the runner, which imports every step."""
+        if self.step_runner is None:
+            raise RuntimeError("this context was made without a step runner")
+        self.step_runner(self, steps)
 
     # ---- secrets -------------------------------------------------------------------------
     def add_secret(self, value: str) -> None:

@@ -1,0 +1,1 @@
+"""The recipe language: YAML loaded with positions, validated, documented."""

@@ -1,0 +1,1 @@
+"""One run of a recipe: the browser, what the steps see, downloads, traces, the child process."""
