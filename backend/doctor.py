@@ -16,15 +16,24 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from backend import config, paths
 from backend.autostart.launch import OUTPUT_LOG
 from backend.autostart.probe import Health, probe
 
+if TYPE_CHECKING:
+    from backend.collectors import Catalog
+
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 DISK_WARN_BYTES = 500 * 1024 ** 2
 DISK_FAIL_BYTES = 50 * 1024 ** 2
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+class DiskUsage(Protocol):  # what check_disk reads of shutil.disk_usage()
+    @property
+    def free(self) -> int: ...
 
 
 @dataclass
@@ -80,7 +89,7 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
     from backend.collectors.run import browser
     chosen = BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver)
     where = f"set `chrome_binary` / `chromedriver` in {config.settings_path()}"
-    found = {}
+    found: dict[str, tuple[str, str] | None] = {}  # what -> (path, version), None: left to Selenium Manager
     for what, path in (("browser", browser.chrome_binary(chosen, platform)),
                        ("driver", browser.chromedriver_path(chosen, platform))):
         if path is None:  # macOS/Windows with no driver configured: Selenium Manager's job
@@ -97,11 +106,13 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
             return Check("browser", FAIL, f"{label} at {resolved} does not report a version"
                          + (f" ({said})" if said else ""), f"reinstall it, or {where}")
         found[what] = (resolved, version)
-    if found["driver"] is None:
-        bpath, bver = found["browser"]
+    browser_found, driver_found = found["browser"], found["driver"]
+    assert browser_found is not None  # chrome_binary() always names a path: only the driver may be left unset
+    bpath, bver = browser_found
+    if driver_found is None:
         return Check("browser", OK, f"browser {bver} ({bpath}); chromedriver: Selenium Manager provides the "
                                     "one matching this Chrome at the first collection")
-    (bpath, bver), (dpath, dver) = found["browser"], found["driver"]
+    dpath, dver = driver_found
     summary = f"browser {bver} ({bpath}), chromedriver {dver} ({dpath})"
     if bver.split(".")[0] != dver.split(".")[0]:
         return Check("browser", FAIL, f"versions differ: {summary}",
@@ -213,7 +224,7 @@ def check_delivery(libeo=None, password: Callable[[], str | None] | None = None)
     return Check("libeo", OK, f"sending to {libeo.inbox} as {libeo.sender} through {server}: login works")
 
 
-def check_recipes(load: Callable[[], object] | None = None) -> Check:
+def check_recipes(load: Callable[[], Catalog] | None = None) -> Check:
     from backend.collectors import load_catalog
     catalog = (load or load_catalog)()
     details = [str(error) for error in catalog.errors]
@@ -227,7 +238,7 @@ def check_recipes(load: Callable[[], object] | None = None) -> Check:
     return Check("recipes", OK, f"{count} providers valid")
 
 
-def check_disk(folder: Path, usage: Callable[[Path], object] = shutil.disk_usage) -> Check:
+def check_disk(folder: Path, usage: Callable[[Path], DiskUsage] = shutil.disk_usage) -> Check:
     free = usage(folder).free
     text = f"{free / 1024 ** 2:,.0f} MB free for PDFs in {folder}"
     fix = f"free some space on the disk holding {folder}, or set INVOICE_COLLECTOR_HOME to another disk"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import PureWindowsPath
 from typing import Protocol
@@ -40,17 +41,22 @@ class Registry(Protocol):
 
 
 class WinRegistry:
-    """HKEY_CURRENT_USER\\...\\Run through winreg (only importable on Windows)."""
+    """HKEY_CURRENT_USER\\...\\Run through winreg (only importable on Windows). winreg's stub is empty elsewhere:
+    each method checks the platform (never false: __init__ failed otherwise) so mypy skips its body there."""
 
     def __init__(self) -> None:
         import winreg
         self.winreg = winreg
 
     def _key(self, write: bool):
+        if sys.platform != "win32":
+            raise OSError("the registry exists only on Windows")
         access = self.winreg.KEY_SET_VALUE | self.winreg.KEY_QUERY_VALUE if write else self.winreg.KEY_QUERY_VALUE
         return self.winreg.CreateKeyEx(self.winreg.HKEY_CURRENT_USER, RUN_KEY, 0, access)
 
     def get(self, name: str) -> str | None:
+        if sys.platform != "win32":
+            raise OSError("the registry exists only on Windows")
         with self._key(False) as key:
             try:
                 return self.winreg.QueryValueEx(key, name)[0]
@@ -58,10 +64,14 @@ class WinRegistry:
                 return None
 
     def set(self, name: str, value: str) -> None:
+        if sys.platform != "win32":
+            raise OSError("the registry exists only on Windows")
         with self._key(True) as key:
             self.winreg.SetValueEx(key, name, 0, self.winreg.REG_SZ, value)
 
     def delete(self, name: str) -> None:
+        if sys.platform != "win32":
+            raise OSError("the registry exists only on Windows")
         with self._key(True) as key:
             self.winreg.DeleteValue(key, name)
 

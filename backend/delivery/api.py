@@ -18,7 +18,7 @@ bp = Blueprint("delivery", __name__)
 CHECK_TIMEOUT = 20.0
 
 _STR = {"type": "string"}
-LIBEO_SCHEMA = {"type": "object", "properties": {
+LIBEO_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "enabled": {"type": "boolean"}, "inbox": {**_STR, "description": "<company>@box.libeo.io"},
     "allow_other_inbox": {"type": "boolean", "description": "accept an inbox outside box.libeo.io"},
     "sender": {**_STR, "description": "the user's Libeo login e-mail"}, "smtp_host": _STR,

@@ -199,12 +199,14 @@ def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
         published = publish_invoice(portal_state)
         say(f"The portal publishes a new invoice: n° {published['number']} of {published['date']}, "
             f"{published['amount']} €")
-        known = store.query_one("SELECT COUNT(*) AS n FROM invoices WHERE account_id = ?", (account_id,))["n"]
+        count = store.query_one("SELECT COUNT(*) AS n FROM invoices WHERE account_id = ?", (account_id,))
+        assert count is not None  # COUNT(*) always returns a row
+        known = count["n"]
         second = _collect(services, account_id, None, tally)
         say(f"Collection: {second['new_invoices']} new invoice(s): PDF downloaded, stored, queued for Libeo; "
             f"the {known} collected before are known and skipped")
         left = _wait_deliveries(store)
-        newly_sent = sorted(_sent_ids(store) - before)
+        newly_sent = tuple(sorted(_sent_ids(store) - before))
         tally.delivered = len(newly_sent)
         for row in store.query("SELECT d.message_id, i.number, i.date FROM deliveries d JOIN invoices i ON "
                                f"i.id = d.invoice_id WHERE d.id IN ({','.join('?' * len(newly_sent))})", newly_sent):

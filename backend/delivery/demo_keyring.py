@@ -61,6 +61,7 @@ def rerun_in_private_session(home: Path, argv: list[str]) -> int:
     env.pop("GNOME_KEYRING_CONTROL", None)  # never reach the user's own daemon
     command = ["dbus-run-session", "--", sys.executable, "-m", "backend", *argv]
     process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None  # stderr=PIPE
     for line in process.stderr:  # the private bus's own chatter (fd limits, a11y activation) is noise
         if not line.startswith(b"dbus-daemon["):
             sys.stderr.buffer.write(line)

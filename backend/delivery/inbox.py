@@ -14,6 +14,7 @@ import ssl
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -76,7 +77,7 @@ class LocalSmtpServer:
         self.host = host
         self.port = port or free_port(host)
         self.tls = tls
-        kwargs = {}
+        kwargs: dict[str, Any] = {}  # Controller's keyword arguments
         self.authenticator = _Authenticator(users) if users is not None else None
         if users is not None:
             kwargs.update(authenticator=self.authenticator, auth_required=True,

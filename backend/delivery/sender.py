@@ -75,14 +75,14 @@ class LibeoBatch:
         mid = message_id(facts)
         data = message.to_bytes(message.build(facts, pdf, self.settings.sender, self.settings.inbox))
         try:
-            self._connect()
+            session = self._connect()
         except smtp.SmtpFailure as failure:
             if failure.permanent:  # login refused, TLS broken: the same for every message
                 pause_libeo(self.store, failure.text)
                 outbox.hold(self.store, "libeo", f"sending paused: {failure.text}")
             raise DestinationUnavailable(failure.text, retry_later=not failure.permanent) from None
         try:
-            reply = smtp.send(self._session, self.settings.sender, self.settings.inbox, data,
+            reply = smtp.send(session, self.settings.sender, self.settings.inbox, data,
                               before_data=lambda: outbox.mark_sending(self.store, row["id"], attempt, mid))
         except smtp.SmtpFailure as failure:
             self._drop()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import ContentStream, DictionaryObject, NameObject
 
 from backend.demo.store import french_amount, french_date
 
@@ -49,7 +49,7 @@ def invoice_pdf(invoice: dict[str, Any], customer: str) -> bytes:
         ops.append(f"/F1 {size} Tf 1 0 0 1 60 {y} Tm {_pdf_text(text)} Tj")
         y -= size + 10
     ops.append("ET")
-    content = DecodedStreamObject()
+    content = ContentStream(None, writer)  # the type replace_contents takes; written out byte for byte as set
     content.set_data("\n".join(ops).encode("latin-1"))
     page.replace_contents(content)
     writer.add_metadata({"/Title": f"{COMPANY} — facture {invoice['number']}", "/Author": COMPANY})

@@ -88,6 +88,7 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
             "terms_version, terms_accepted_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (provider.id, login, json.dumps(sorted(credentials)), json.dumps(options), interval, since,
              provider.terms.version, now, now)).lastrowid
+    assert account_id is not None  # set by the INSERT just made
     try:
         # Entries left under this id by an older database (ids restart at 1) must not leak in.
         keyring_store.delete_credentials(account_id, [f.name for f in provider.credentials if f.name not in credentials])

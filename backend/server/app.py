@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from backend import paths
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     app = Flask("invoice_collector", static_folder=None)
     app.url_map.converters["id"] = IdConverter
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own provider: no json_provider_class is set
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = 1_000_000  # no request needs more; bigger bodies get a 413
     app.extensions[EXTENSION_KEY] = services

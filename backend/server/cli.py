@@ -42,7 +42,7 @@ def _port(text: str) -> int:
 QUIET_LOGGERS = ("selenium", "urllib3")
 
 
-def setup_logging(verbose: bool = False) -> logging.Handler:
+def setup_logging(verbose: bool = False) -> logging.handlers.RotatingFileHandler:
     """A rotating log file under the log dir (5 × 1 MB). Request bodies and secrets are never logged."""
     path = paths.log_dir() / LOG_FILE
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
@@ -59,7 +59,7 @@ def setup_logging(verbose: bool = False) -> logging.Handler:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    from waitress import create_server
+    from waitress.server import create_server  # what `waitress` re-exports; only this module's stub has it
 
     from backend.server.app import create_app
     from backend.server.keyring_store import KeyringUnavailable

@@ -76,7 +76,8 @@ def _json(row) -> dict:
 @bp.get("/api/invoices")
 def list_invoices() -> Response:
     args = request.args
-    where, params = ["i.duplicate_of IS NULL"], []
+    where = ["i.duplicate_of IS NULL"]
+    params: list[int | str] = []
     if args.get("account") not in (None, ""):
         if not re.fullmatch(r"\d{1,9}", args["account"]):
             raise bad_request({"account": "expected an account id (a whole number)"})

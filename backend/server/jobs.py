@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -111,14 +112,16 @@ class JobManager:
             if self._closed:
                 raise ApiError(503, "invoice-collector is shutting down", code="UNAVAILABLE")
             with self.services.store.transaction() as conn:
-                active = conn.execute(f"SELECT * FROM jobs WHERE account_id = ? AND state IN {ACTIVE_JOB_STATES}",
-                                      (account_id,)).fetchone()
+                active: sqlite3.Row | None = conn.execute(
+                    f"SELECT * FROM jobs WHERE account_id = ? AND state IN {ACTIVE_JOB_STATES}",
+                    (account_id,)).fetchone()
                 if active is not None:
                     return job_json(active), False
                 cursor = conn.execute("INSERT INTO jobs(account_id, trigger, state, created_at) VALUES (?,?,?,?)",
                                       (account_id, trigger, "queued", iso(self.services.clock())))
                 job_id = cursor.lastrowid
-                row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                assert job_id is not None  # set by the INSERT just made: the row below exists
+                row: sqlite3.Row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             self._futures[job_id] = self._pool.submit(self._run, job_id, account_id)
         return job_json(row), True
 

@@ -14,6 +14,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -118,7 +119,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _token_marker():
+def _token_marker() -> Path:
     return paths.data_dir() / "token-changed"
 
 
@@ -155,7 +156,7 @@ class TokenCache:
         self._stamp: tuple | None = None
         self._value: str | None = None
         self._loaded = False
-        self._marker = None  # its path, found once: resolving the data dir cost 40 % of a request
+        self._marker: Path | None = None  # its path, found once: resolving the data dir cost 40 % of a request
 
     def stored_hash(self) -> str | None:
         if self._marker is None:

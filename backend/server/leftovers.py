@@ -108,7 +108,7 @@ def stop_left_browsers(profiles: Path) -> int:
         driver_args = _cmdline(driver) if driver else None
         log.warning("a browser (pid %s) left by an interrupted run still holds %s: stopping it", pid, profile)
         _stop(pid)
-        if driver_args and Path(driver_args[0]).name.startswith("chromedriver") and driver != os.getpid():
+        if driver and driver_args and Path(driver_args[0]).name.startswith("chromedriver") and driver != os.getpid():
             _stop(driver)
         stopped += 1
     return stopped

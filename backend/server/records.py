@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from backend.errors import CODES
 
@@ -29,6 +29,14 @@ def outcome_json(code: str | None, message: str | None) -> dict[str, str] | None
     else:  # pragma: no cover — the engine only returns known codes
         fr = en = code
     return {"code": code, "message": message or en, "message_fr": fr, "message_en": en}
+
+
+@overload
+def job_json(row: sqlite3.Row) -> dict[str, Any]: ...
+
+
+@overload
+def job_json(row: None) -> None: ...
 
 
 def job_json(row: sqlite3.Row | None) -> dict[str, Any] | None:

@@ -67,6 +67,7 @@ class Services:
         if self._catalog is None:
             with self._catalog_lock:
                 if self._catalog is None:
+                    assert self._load_catalog is not None  # __init__ kept a loader when given no catalog
                     self._catalog = self._load_catalog()
         return self._catalog
 
