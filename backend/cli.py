@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "backend.doctor",
     "backend.server.cli",
     "backend.delivery.cli",
+    "backend.demo.cli",
 ]
 
 

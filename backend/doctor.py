@@ -140,7 +140,7 @@ def check_keyring() -> Check:
     import keyring
     from keyring.errors import KeyringError
 
-    from backend.server import keyring_store
+    from backend.core import keyring_store
     try:
         kind = keyring_store.check_backend()
     except keyring_store.KeyringUnavailable as exc:
@@ -170,7 +170,7 @@ def check_server(port: int, probe_fn: Callable[[int], Health] = probe) -> Check:
 
 
 def check_pairing() -> Check:
-    from backend.server import keyring_store
+    from backend.core import keyring_store
     try:
         paired = keyring_store.token_hash() is not None
     except keyring_store.KeyringUnavailable as exc:
@@ -185,10 +185,10 @@ def check_pairing() -> Check:
 
 def check_delivery(libeo=None, password: Callable[[], str | None] | None = None) -> Check:
     """Libeo destination configured, and the SMTP server accepts the login (nothing is sent)."""
+    from backend.core.keyring_store import KeyringUnavailable
+    from backend.core.store import DB_NAME, Store
     from backend.delivery import settings as delivery
     from backend.delivery import smtp
-    from backend.server.keyring_store import KeyringUnavailable
-    from backend.server.store import DB_NAME, Store
     paused = None
     if libeo is None:
         if not (paths.data_dir() / DB_NAME).exists():  # never create a database just to look

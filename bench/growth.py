@@ -25,9 +25,9 @@ def fresh_services(folder: Path):
 
     from backend.collectors.language.catalog import Catalog
     from backend.config import Settings
-    from backend.server.clock import utcnow
+    from backend.core.clock import utcnow
+    from backend.core.store import Store
     from backend.server.services import Services
-    from backend.server.store import Store
     store = Store(folder / "bench.sqlite3", folder / "pdf")
     services = Services(Settings(), store, Catalog(), None, utcnow, _random.Random(1), None)
     store.put_setting("libeo", {"enabled": True})  # each new invoice gets an outbox row, as in real use
@@ -131,7 +131,7 @@ def test_client_factory(token: str):
 
 
 def run(args) -> Report:
-    from backend.server import keyring_store
+    from backend.core import keyring_store
     sizes = [10, 100] if args.quick else [10, 100, 1000, 10_000]
     samples = 10 if args.quick else 100
     token = secrets.token_urlsafe(32)
@@ -145,7 +145,7 @@ def run(args) -> Report:
             folder.mkdir()
             results[size] = measure(size, samples, folder, pdfs, test_client_factory(token))
     report = Report(6, "Growth: store and dedup cost per invoice",
-                    f"a fresh SQLite store (backend/server/store.py, WAL) per size; one account filled with N "
+                    f"a fresh SQLite store (backend/core/store.py, WAL) per size; one account filled with N "
                     f"invoices by collect.store_invoice (one transaction each, as a first sync stores them); then "
                     f"{samples} samples each (median): an invoice listed again (found by account+key), a new "
                     f"invoice without then with its ~56 KB PDF (kept by content hash, fsync; one Libeo outbox row), the same "

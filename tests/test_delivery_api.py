@@ -9,9 +9,9 @@ import pytest
 
 from backend.collectors import load_catalog
 from backend.config import Settings
+from backend.core import keyring_store
 from backend.delivery import settings as dsettings
-from backend.delivery.inbox import free_port
-from backend.server import keyring_store
+from backend.demo.inbox import free_port
 from backend.server.app import create_app
 from backend.server.services import EXTENSION_KEY
 from tests.helpers import make_pdf

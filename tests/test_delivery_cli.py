@@ -9,7 +9,7 @@ import sys
 import keyring
 import pytest
 
-from backend.server.keyring_store import service
+from backend.core.keyring_store import service
 from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, start_smtp
 
 pytestmark = pytest.mark.keyring

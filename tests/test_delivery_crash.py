@@ -13,10 +13,10 @@ import threading
 
 import pytest
 
+from backend.core.store import Store
 from backend.delivery import settings
 from backend.delivery.facts import InvoiceFacts, message_id
-from backend.delivery.inbox import free_port
-from backend.server.store import Store
+from backend.demo.inbox import free_port
 from tests.helpers import make_pdf
 from tests.test_delivery_support import (
     CERT,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from backend.server.store import Store
+from backend.core.store import Store
 
 pytestmark = pytest.mark.browser
 
@@ -89,8 +89,8 @@ def test_session_keyring_fallback_is_accepted_and_works(monkeypatch):
     """Without dbus-run-session / gnome-keyring the demo keeps its secrets in memory for the session."""
     import keyring
 
-    from backend.delivery.demo_keyring import SessionKeyring
-    from backend.server import keyring_store
+    from backend.core import keyring_store
+    from backend.demo.keyring import SessionKeyring
     previous = keyring.get_keyring()
     keyring.set_keyring(SessionKeyring())
     try:

@@ -7,11 +7,11 @@ import hashlib
 
 import pytest
 
+from backend.core.store import Store
 from backend.delivery import outbox, settings
 from backend.delivery.facts import InvoiceFacts, file_name
 from backend.delivery.folder import write_invoice
 from backend.delivery.worker import DeliveryWorker
-from backend.server.store import Store
 from tests.helpers import make_pdf
 from tests.test_delivery_support import (
     SMTP_PASSWORD,

@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
+from backend.core.store import Store
 from backend.delivery import outbox, settings
 from backend.delivery.facts import InvoiceFacts, message_id
-from backend.delivery.inbox import free_port
 from backend.delivery.smtp import SmtpFailure, check_login
 from backend.delivery.worker import DeliveryWorker
-from backend.server.store import Store
+from backend.demo.inbox import free_port
 from tests.helpers import make_pdf
 from tests.test_delivery_support import (
     SMTP_PASSWORD,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.delivery.inbox import LocalSmtpServer, MaildirHandler
-from backend.server.store import Store
+from backend.core.store import Store
+from backend.demo.inbox import LocalSmtpServer, MaildirHandler
 from tests.helpers import wait_for  # noqa: F401 — used by the delivery tests through this module
 
 SMTP_USER = "compta@example.com"

@@ -21,9 +21,9 @@ from keyring.errors import KeyringLocked
 from backend import config, doctor, paths
 from backend.autostart.probe import wait_for
 from backend.collectors import load_catalog
+from backend.core import keyring_store
+from backend.core.store import DB_NAME
 from backend.delivery import settings as delivery
-from backend.server import keyring_store
-from backend.server.store import DB_NAME
 from tests.helpers import free_port, serve
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp, trust_test_cert
 
@@ -305,7 +305,7 @@ def test_libeo_smtp_server_down_fails(tmp_path):
 
 @pytest.mark.keyring
 def test_libeo_settings_read_from_the_store_and_the_real_keyring(home, tmp_path, trust_test_cert):
-    from backend.server.store import Store
+    from backend.core.store import Store
     with start_smtp(tmp_path / "inbox") as server:
         delivery.save_libeo(Store(), libeo(server.port))
         delivery.set_password(SMTP_PASSWORD)

@@ -63,14 +63,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     for provider_id, replaced in sorted(catalog.overridden.items()):
         source = catalog.providers[provider_id].source
         print(f"note: {source}: provider '{provider_id}' overrides the one at {replaced}", file=sys.stderr)
-    files = len(catalog.files)
+    file_count = len(catalog.files)
     count = len(catalog.providers)
     if catalog.errors:
         bad_files = len({e.file for e in catalog.errors})
-        print(f"{len(catalog.errors)} error{'s' * (len(catalog.errors) != 1)} in {bad_files} of {files} file"
-              f"{'s' * (files != 1)} ({count} valid provider{'s' * (count != 1)})")
+        print(f"{len(catalog.errors)} error{'s' * (len(catalog.errors) != 1)} in {bad_files} of {file_count} file"
+              f"{'s' * (file_count != 1)} ({count} valid provider{'s' * (count != 1)})")
         return 1
-    print(f"OK: {count} provider{'s' * (count != 1)} in {files} file{'s' * (files != 1)}")
+    print(f"OK: {count} provider{'s' * (count != 1)} in {file_count} file{'s' * (file_count != 1)}")
     return 0
 
 

@@ -93,12 +93,12 @@ class Terminal:
 
 def _login_field(provider: Provider) -> CredentialField | None:
     named = [f for f in provider.credentials if f.name == "login"]
-    return (named or [f for f in provider.credentials if not f.secret] or [None])[0]
+    return next(iter(named or [f for f in provider.credentials if not f.secret]), None)
 
 
 def _password_field(provider: Provider) -> CredentialField | None:
     named = [f for f in provider.credentials if f.name == "password"]
-    return (named or [f for f in provider.credentials if f.type == "password"] or [None])[0]
+    return next(iter(named or [f for f in provider.credentials if f.type == "password"]), None)
 
 
 def gather_credentials(provider: Provider, login: str, term: Terminal) -> dict[str, str]:

@@ -21,7 +21,6 @@ from backend.errors import CODES
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
 
 SECRET_FIELD_TYPES = ("password", "totp_secret")
-MASK = "••••••"  # what a secret looks like in logs, traces and messages
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`invoice-collector libeo show|set|test|folder` and `invoice-collector demo [--json]`."""
+"""`invoice-collector libeo show|set|test|folder`."""
 
 from __future__ import annotations
 
@@ -43,17 +43,9 @@ def register(subparsers) -> None:
     fstate.add_argument("--disable", dest="enabled", action="store_const", const=False)
     folder.set_defaults(func=cmd_folder)
 
-    demo = subparsers.add_parser("demo", help="run the whole job on a bundled demo portal and a local inbox",
-                                 description="Collects from the bundled demo portal, shows the non-retroactive "
-                                             "rule, and delivers to a local SMTP server standing in for the "
-                                             "Libeo inbox (each message is written as a .eml file). Uses its "
-                                             "own home unless INVOICE_COLLECTOR_HOME is set.")
-    demo.add_argument("--json", action="store_true", help='print only {"collected", "delivered", "baseline", "inbox"}')
-    demo.set_defaults(func=cmd_demo)
-
 
 def _store():
-    from backend.server.store import Store
+    from backend.core.store import Store
     return Store()
 
 
@@ -163,8 +155,3 @@ def cmd_folder(args: argparse.Namespace) -> int:
     if folder["enabled"]:
         print("Each new invoice is copied there as YYYY-MM-DD_provider_number.pdf.")
     return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from backend.delivery import demo
-    return demo.main(as_json=args.json, verbose=getattr(args, "verbose", False))

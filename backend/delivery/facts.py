@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.server.store import Store
+from backend.core.store import Store
 
 
 @dataclass

@@ -16,7 +16,8 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from backend.server.store import Store
+from backend.core.clock import iso, parse, utcnow
+from backend.core.store import Store
 
 DESTINATIONS = ("libeo", "folder")
 ACTIVE = ("pending", "retrying")
@@ -35,18 +36,6 @@ class Backoff:
         return min(self.first * 2 ** max(attempts - 1, 0), self.cap)
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(value: str) -> dt.datetime:
-    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-
-
 def due(store: Store, destinations: Iterable[str], at: dt.datetime) -> list[sqlite3.Row]:
     destinations = tuple(destinations)
     marks = ",".join("?" for _ in destinations) or "NULL"
@@ -63,7 +52,7 @@ def next_due(store: Store, destinations: Iterable[str]) -> dt.datetime | None:
         f"AND destination IN ({marks})", destinations)
     if row is None or row[0] is None:
         return None
-    return parse_iso(row[0]) if row[0] else now()
+    return parse(row[0]) if row[0] else utcnow()
 
 
 def recover_interrupted(store: Store) -> int:
@@ -83,7 +72,7 @@ def mark_sent(store: Store, delivery_id: int, attempt: int, message_id: str | No
     with store.transaction() as conn:
         conn.execute("UPDATE deliveries SET status = 'sent', attempts = ?, sent_at = ?, message_id = ?, "
                      "last_error = NULL, next_attempt_at = NULL WHERE id = ?",
-                     (attempt, iso(now()), message_id, delivery_id))
+                     (attempt, iso(utcnow()), message_id, delivery_id))
 
 
 def mark_failed_attempt(store: Store, delivery_id: int, attempt: int, error: str,
@@ -93,7 +82,7 @@ def mark_failed_attempt(store: Store, delivery_id: int, attempt: int, error: str
         error = f"gave up after {attempt} attempts: {error}"
         permanent = True
     status = "failed" if permanent else "retrying"
-    next_at = None if permanent else iso(now() + dt.timedelta(seconds=backoff.delay(attempt)))
+    next_at = None if permanent else iso(utcnow() + dt.timedelta(seconds=backoff.delay(attempt)))
     with store.transaction() as conn:
         conn.execute("UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
                      "WHERE id = ?", (status, attempt, error, next_at, delivery_id))
@@ -108,8 +97,9 @@ def hold(store: Store, destination: str, reason: str) -> None:
 
 
 def requeue(store: Store, invoice_id: int) -> int:
-    """Manual retry: failed or waiting deliveries of this invoice go now, with a fresh attempt count."""
+    """Manual retry: failed deliveries of this invoice, and those waiting for their next attempt, go
+    now with a fresh attempt count. Returns how many (0: nothing to retry)."""
     with store.transaction() as conn:
         return conn.execute("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, "
-                            "last_error = NULL WHERE invoice_id = ? AND status IN ('failed', 'retrying', "
-                            "'pending')", (invoice_id,)).rowcount
+                            "last_error = NULL WHERE invoice_id = ? AND status IN ('failed', 'retrying')",
+                            (invoice_id,)).rowcount

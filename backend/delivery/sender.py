@@ -12,10 +12,10 @@ import smtplib
 import sqlite3
 from pathlib import Path
 
+from backend.core.store import Store
 from backend.delivery import folder, message, outbox, smtp
 from backend.delivery.facts import InvoiceFacts, file_name, message_id
 from backend.delivery.settings import FolderSettings, KeyringUnavailable, LibeoSettings, get_password, pause_libeo
-from backend.server.store import Store
 
 log = logging.getLogger("invoice_collector.delivery")
 

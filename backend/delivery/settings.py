@@ -16,9 +16,10 @@ from typing import Any
 import keyring
 import keyring.errors
 
-from backend.server import keyring_store
-from backend.server.keyring_store import KeyringUnavailable
-from backend.server.store import Store
+from backend.core import keyring_store
+from backend.core.addresses import is_email
+from backend.core.keyring_store import KeyringUnavailable
+from backend.core.store import Store
 
 KEYRING_PASSWORD_USER = "smtp-password"
 SECURITY_MODES = ("starttls", "tls", "plain")
@@ -26,8 +27,6 @@ DEFAULT_PORTS = {"starttls": 587, "tls": 465, "plain": 25}
 LIBEO_DOMAIN = "box.libeo.io"
 PAUSE_KEY = "libeo_paused"  # why sending is paused (login refused, TLS broken): cleared by a settings change
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 _LIBEO_INBOX = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?@box\.libeo\.io$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -128,12 +127,12 @@ def merge_libeo(current: LibeoSettings, changes: dict[str, Any], has_password: b
 
 def _check_libeo(s: LibeoSettings, errors: dict[str, str]) -> None:
     if s.inbox:
-        if not _EMAIL.match(s.inbox):
+        if not is_email(s.inbox):
             errors["inbox"] = "not an e-mail address (expected <your-company>@box.libeo.io)"
         elif not s.allow_other_inbox and not _LIBEO_INBOX.match(s.inbox):
             errors["inbox"] = ("must be your Libeo inbox, <your-company>@box.libeo.io (shown in Libeo); "
                                "set allow_other_inbox to true to send elsewhere")
-    if s.sender and not _EMAIL.match(s.sender):
+    if s.sender and not is_email(s.sender):
         errors["sender"] = "not an e-mail address: use the address you log in to Libeo with"
     if s.smtp_security not in SECURITY_MODES:
         errors["smtp_security"] = "must be one of starttls, tls, plain"
@@ -230,12 +229,7 @@ def resume_libeo(store: Store) -> None:
 
 def _keyring_call(what: str, func, *args):
     keyring_store.check_backend()  # refuses the fail / plaintext backends, says how to fix it
-    try:
-        return func(*args)
-    except keyring.errors.PasswordDeleteError:
-        return None
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"The keyring refused to {what}: {exc}. {keyring_store.FIX}") from None
+    return keyring_store.call(what, func, *args)
 
 
 def get_password() -> str | None:

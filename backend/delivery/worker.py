@@ -8,20 +8,16 @@ One worker per database: at start it puts rows left "sending" by a crash back in
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 
+from backend.core.clock import utcnow
+from backend.core.locks import Claim
+from backend.core.store import Store
 from backend.delivery import facts as facts_mod
 from backend.delivery import outbox, settings
 from backend.delivery.sender import DestinationUnavailable, LibeoBatch, deliver_to_folder
 from backend.delivery.smtp import DEFAULT_TIMEOUT
-from backend.server.store import Store
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover — Windows: no cross-process guard
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("invoice_collector.delivery")
 HELD_RECHECK = 60.0  # seconds; only while deliveries wait for a destination that cannot send
@@ -49,24 +45,12 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock_fd: int | None = None
+        # one worker per database, or the start-up recovery of one would resend what another is sending
+        self._claim = Claim(self.store.path.parent / "delivery.lock")
 
     # ---- lifecycle ---------------------------------------------------------------------
-    def _claim(self) -> bool:
-        """Hold delivery.lock beside the database: one worker per database, or the start-up recovery
-        of one would resend what another is sending right now."""
-        fd = os.open(self.store.path.parent / "delivery.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
-
     def start(self) -> DeliveryWorker:
-        if not self._claim():
+        if not self._claim.take():
             log.info("another invoice-collector process delivers for this database: not starting a worker here")
             return self
         resent = outbox.recover_interrupted(self.store)
@@ -86,9 +70,7 @@ class DeliveryWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the lock
-            self._lock_fd = None
+        self._claim.release()
 
     @property
     def alive(self) -> bool:
@@ -108,7 +90,7 @@ class DeliveryWorker:
     def _seconds_to_next_due(self) -> float | None:
         active, held = self._active_destinations()
         moment = outbox.next_due(self.store, active)
-        wait = None if moment is None else max(0.0, (moment - outbox.now()).total_seconds())
+        wait = None if moment is None else max(0.0, (moment - utcnow()).total_seconds())
         if held and outbox.next_due(self.store, list(held)) is not None:
             # Rows wait for a destination to be set up. The panel's changes call notify(), but
             # `invoice-collector libeo set` runs in another process: look again now and then.
@@ -141,7 +123,7 @@ class DeliveryWorker:
         active, held = self._active_destinations()
         for destination, reason in held.items():
             outbox.hold(self.store, destination, reason)
-        rows = outbox.due(self.store, active, outbox.now())
+        rows = outbox.due(self.store, active, utcnow())
         sent = 0
         libeo_rows = [r for r in rows if r["destination"] == "libeo"]
         folder_rows = [r for r in rows if r["destination"] == "folder"]
@@ -184,24 +166,3 @@ class DeliveryWorker:
         finally:
             batch.close()
         return sent
-
-
-# ---- the server's hooks ------------------------------------------------------------------------
-def start(services) -> DeliveryWorker:
-    """Called by the server's Services.start(): one worker per server, reachable as services.delivery."""
-    worker = DeliveryWorker(services.store, provider_name=services.provider_name).start()
-    services.delivery = worker
-    return worker
-
-
-def notify(services) -> None:
-    """Something was queued or changed: wake the worker if this process runs one."""
-    worker = getattr(services, "delivery", None)
-    if worker is not None:
-        worker.notify()
-
-
-def retry_requested(services) -> None:
-    """The user asked for a retry: lift a pause (refused login…) and look now."""
-    settings.resume_libeo(services.store)
-    notify(services)

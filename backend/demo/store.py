@@ -7,16 +7,12 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-try:  # a lock file keeps two processes from publishing the same number
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from backend.core.locks import exclusive
 
 STATE_FILE = "invoices.json"
 SEED_MONTHS = 6
@@ -57,17 +53,10 @@ def seed(today: dt.date) -> list[dict[str, Any]]:
     return [_invoice(n, day, Decimal(SEED_AMOUNTS[n - 1])) for n, day in enumerate(issued, 1)]
 
 
-@contextmanager
-def _locked(state_dir: Path) -> Iterator[None]:
+def _locked(state_dir: Path) -> AbstractContextManager[None]:
+    """A lock file keeps two processes from publishing the same number."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    with open(state_dir / ".lock", "a+") as handle:
-        if fcntl:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive(state_dir / ".lock")
 
 
 def _read(state_dir: Path) -> list[dict[str, Any]] | None:

@@ -11,16 +11,17 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
+from backend.core import keyring_store
+from backend.core.clock import iso, parse
 from backend.errors import CODES
-from backend.server import keyring_store, validation
-from backend.server.clock import iso, parse
+from backend.server import validation
 from backend.server.errors import ApiError, bad_request, not_found, reject_unknown
 from backend.server.records import account_json, load_accounts, outcome_json
 from backend.server.scheduler import after_success
 
 if TYPE_CHECKING:  # the engine is imported only when a collection runs (fast start-up)
     from backend.collectors.model import Provider
-    from backend.server.app import Services
+    from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.accounts")
 CREATE_FIELDS = ("provider", "terms_accepted", "credentials", "options", "since", "interval_hours")

@@ -4,7 +4,8 @@
     app.extensions["invoice_collector"]    # the Services: store, jobs, scheduler…
     services.start() / services.stop()     # background services (scheduler, delivery worker)
 
-Route tests use the app as is (no background services); `serve` starts them."""
+It builds and nothing else: `serve` puts right what a crashed server left (recovery.py), then
+listens, then starts the background services. Route tests use the app as is."""
 
 from __future__ import annotations
 
@@ -22,20 +23,19 @@ from werkzeug.routing import IntegerConverter
 from backend import paths
 from backend.config import Settings
 from backend.config import load as load_settings
-from backend.server import accounts, errors, invoices, meta, providers, security
-from backend.server.clock import Clock, iso, utcnow
+from backend.core.clock import Clock, utcnow
+from backend.core.keyring_store import KeyringUnavailable, check_backend
+from backend.core.store import Store
+from backend.server import accounts, delivery_settings, errors, invoices, meta, providers, security
 from backend.server.jobs import JobManager
-from backend.server.keyring_store import KeyringUnavailable, check_backend
 from backend.server.pairing import PairingGate
 from backend.server.scheduler import Scheduler
-from backend.server.services import EXTENSION_KEY, Services, optional_module
-from backend.server.store import Store
+from backend.server.services import EXTENSION_KEY, Services
 
 if TYPE_CHECKING:
     from backend.collectors import Catalog, RunRequest, RunResult
 
 log = logging.getLogger("invoice_collector.server")
-DELIVERY_API = "backend.delivery.api"  # issue 4's routes (a Blueprint `bp`), registered when present
 
 
 class IdConverter(IntegerConverter):
@@ -47,8 +47,7 @@ class IdConverter(IntegerConverter):
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None, catalog: Catalog | None = None,
                runner: Callable[[RunRequest], RunResult] | None = None, clock: Clock | None = None,
-               code_timeout: float = 300.0, poll_seconds: float = 60.0, manifest: Path | None = None,
-               start_background: bool = False) -> Flask:
+               code_timeout: float = 300.0, poll_seconds: float = 60.0, manifest: Path | None = None) -> Flask:
     """Build the app. Raises KeyringUnavailable (with how to fix it) when secrets would not be safe."""
     settings = settings or load_settings()
     backend_name = check_backend()
@@ -57,9 +56,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                         clock or utcnow, random.Random(), PairingGate(clock or utcnow))
     services.jobs = JobManager(services, workers=settings.workers, code_timeout=code_timeout)
     services.scheduler = Scheduler(services, poll_seconds=poll_seconds)
-    if services.jobs.claim():  # the process that runs jobs cleans up after a crashed one
-        services.jobs.recover()
-        _reschedule_orphans(services)
 
     app = Flask("invoice_collector", static_folder=None)
     app.url_map.converters["id"] = IdConverter
@@ -75,15 +71,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         return errors.error_response(503, "UNAVAILABLE", str(exc))
 
     security.install(app, settings, settings.port, manifest)
-    modules = [meta, providers, accounts, invoices]
-    delivery_api = optional_module(DELIVERY_API)
-    if delivery_api is not None:
-        modules.append(delivery_api)
+    modules = [meta, providers, accounts, invoices, delivery_settings]
     for module in modules:
         app.register_blueprint(module.bp)
     app.extensions["openapi_modules"] = modules
-    if start_background:
-        services.start()
     return app
 
 
@@ -103,10 +94,3 @@ def load_recipes() -> Catalog:
 def run_engine(request: RunRequest) -> RunResult:
     from backend.collectors.run.isolated import run_collection_isolated
     return run_collection_isolated(request, paths.data_dir() / "tmp")
-
-
-def _reschedule_orphans(services: Services) -> None:
-    """An account created just before a crash may have neither a job nor a next run: give it one."""
-    with services.store.transaction() as conn:
-        conn.execute("UPDATE accounts SET next_run_at = ? WHERE next_run_at IS NULL AND blocked_code IS NULL "
-                     "AND enabled = 1", (iso(services.clock()),))

@@ -61,8 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     started = time.monotonic()
     from waitress.server import create_server  # what `waitress` re-exports; only this module's stub has it
 
+    from backend.core.keyring_store import KeyringUnavailable
+    from backend.server import recovery
     from backend.server.app import create_app
-    from backend.server.keyring_store import KeyringUnavailable
     from backend.server.services import EXTENSION_KEY
 
     settings = config.load()
@@ -75,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"invoice-collector: {exc}", file=sys.stderr)
         return 1
     services = app.extensions[EXTENSION_KEY]
+    recovery.recover(services)  # what a crashed server left, put right before anyone can ask
     try:
         server = create_server(app, host="127.0.0.1", port=settings.port, threads=8, ident="invoice-collector")
     except OSError as exc:
@@ -109,7 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
-    from backend.server import keyring_store, pairing
+    from backend.core import keyring_store
+    from backend.server import pairing
 
     try:
         keyring_store.check_backend()

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
-from backend.collectors.model import MASK, BrowserConfig, Invoice, Progress, RunRequest, RunResult
+from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
+from backend.core import keyring_store
+from backend.core.clock import iso
 from backend.errors import CODES
-from backend.server import keyring_store, scheduler
-from backend.server.clock import iso
+from backend.redact import redact
+from backend.server import scheduler
 
 if TYPE_CHECKING:
-    from backend.server.app import Services
+    from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
 
@@ -67,13 +69,6 @@ def store_invoice(services: Services, account_id: int, job_id: int, invoice: Inv
     if queued:
         services.notify_delivery()
     return kind
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
 
 
 def browser_config(services: Services, account_id: int) -> BrowserConfig:
@@ -141,7 +136,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code) -> None:
         result = RunResult("INTERNAL", "the sync was interrupted: invoice-collector stopped while it waited "
                                        "for a one-time code")
     secrets = [credentials[f.name] for f in provider.credentials if f.secret and f.name in credentials]
-    result.message = _redact(result.message or "", secrets)
+    result.message = redact(result.message or "", secrets)
     finish(services, job_id, account_id, result)
 
 

@@ -6,11 +6,11 @@ import re
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
+from backend.delivery import outbox
 from backend.server import validation
 from backend.server.errors import ApiError, bad_request, json_body, not_found
 from backend.server.records import STATUS_FILTERS, invoice_json
 from backend.server.services import current as services
-from backend.server.services import optional_module
 
 bp = Blueprint("invoices", __name__)
 
@@ -136,13 +136,7 @@ def retry_delivery(invoice_id: int) -> Response:
     json_body(optional=True)
     _one(invoice_id)
     svc = services()
-    with svc.store.transaction() as conn:
-        changed = conn.execute(
-            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL WHERE invoice_id = ? "
-            "AND status IN ('failed', 'retrying')", (invoice_id,)).rowcount
-    if not changed:
+    if not outbox.requeue(svc.store, invoice_id):
         raise ApiError(409, "nothing to retry: no delivery of this invoice has failed or waits to be retried")
-    worker = optional_module("backend.delivery.worker")
-    if worker is not None and hasattr(worker, "retry_requested"):
-        worker.retry_requested(svc)  # lifts a paused destination and wakes the worker
+    svc.retry_delivery()
     return jsonify({"invoice": _json(_one(invoice_id))})

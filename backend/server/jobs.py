@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -20,18 +19,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
+from backend.core.clock import iso
+from backend.core.locks import Claim
 from backend.server import scheduler
-from backend.server.clock import iso
 from backend.server.errors import ApiError
 from backend.server.records import ACTIVE_JOB_STATES, job_json
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover — Windows: no cross-process guard
-    fcntl = None  # type: ignore[assignment]
-
 if TYPE_CHECKING:
-    from backend.server.app import Services
+    from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
 INTERRUPTED = "the sync was interrupted: invoice-collector stopped while it ran; it will run again shortly"
@@ -53,29 +48,17 @@ class JobManager:
         self._futures: dict[int, Future] = {}
         self._interrupted: set[int] = set()  # code prompts cut short by a shutdown
         self._closed = False
-        self._lock_fd: int | None = None
+        self._claim = Claim(paths.data_dir() / "jobs.lock")
 
     # ---- start-up --------------------------------------------------------------------------
     def claim(self) -> bool:
         """Hold data/jobs.lock while this process runs jobs: only a process that gets it may treat
         the jobs it finds active as interrupted (another live server's jobs are not)."""
-        if self._lock_fd is not None:
-            return True
-        fd = os.open(paths.data_dir() / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
+        return self._claim.take()
 
-    def recover(self) -> list[int]:
-        """Jobs a dead process left active can never finish: fail them and reschedule their accounts."""
-        if not self.claim():
-            log.info("another invoice-collector process runs jobs on this database: nothing to recover")
-            return []
+    def fail_interrupted(self) -> list[int]:
+        """Jobs a dead process left active can never finish: fail them and reschedule their accounts.
+        Only for the process holding the claim (recovery.py)."""
         moment = self.services.clock()
         now = iso(moment)
         with self.services.store.transaction() as conn:
@@ -211,6 +194,4 @@ class JobManager:
             future.cancel()
         wait(futures, timeout=timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the flock
-            self._lock_fd = None
+        self._claim.release()

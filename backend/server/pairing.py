@@ -19,17 +19,12 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 from backend import paths
-from backend.server import keyring_store
-from backend.server.clock import iso, parse, utcnow
-
-try:  # POSIX; elsewhere the in-process lock is all we have
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+from backend.core import keyring_store
+from backend.core.clock import iso, parse, utcnow
+from backend.core.locks import exclusive
 
 CODE_TTL_SECONDS = 120
 MAX_ATTEMPTS = 5
@@ -50,16 +45,8 @@ def pairing_file() -> Path:
     return paths.data_dir() / "pairing.json"
 
 
-@contextlib.contextmanager
-def _locked() -> Iterator[None]:
-    lock_path = paths.data_dir() / "pairing.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
+def _locked() -> contextlib.AbstractContextManager[None]:
+    return exclusive(paths.data_dir() / "pairing.lock")
 
 
 def _digest(salt: str, code: str) -> str:

@@ -18,10 +18,10 @@ import random
 import threading
 from typing import TYPE_CHECKING
 
-from backend.server.clock import iso, parse
+from backend.core.clock import iso, parse
 
 if TYPE_CHECKING:
-    from backend.server.app import Services
+    from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.scheduler")
 

@@ -27,7 +27,7 @@ from flask_cors import CORS
 
 from backend import paths
 from backend.config import Settings
-from backend.server import keyring_store
+from backend.core import keyring_store
 from backend.server.errors import error_response
 
 log = logging.getLogger("invoice_collector.security")

@@ -1,47 +1,40 @@
-"""What the server's parts share: settings, store, catalog, jobs, scheduler, clock.
+"""What the server's parts share: settings, store, catalog, jobs, scheduler, delivery worker, clock.
 
 `Services.start()` / `Services.stop()` are the one place where background services start and
-stop: the scheduler, then each module of BACKGROUND_MODULES that exists. Such a module has
-`start(services) -> handle`, where handle has `stop()` (or is a callable, or None); it gets this
-object, so it can use `services.store`, `services.settings` and `services.clock`."""
+stop: the scheduler and the delivery worker (after `serve` has run crash recovery, recovery.py)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 import sqlite3
 import threading
 from collections.abc import Callable
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from backend.config import Settings
-from backend.server.clock import Clock
+from backend.core.clock import Clock
+from backend.core.store import Store
+from backend.delivery import settings as delivery_settings
+from backend.delivery.worker import DeliveryWorker
 from backend.server.pairing import PairingGate
-from backend.server.store import Store
 
 if TYPE_CHECKING:
     from backend.collectors import Catalog, RunRequest, RunResult
+    from backend.server.jobs import JobManager
+    from backend.server.scheduler import Scheduler
 
 log = logging.getLogger("invoice_collector.server")
 EXTENSION_KEY = "invoice_collector"
-BACKGROUND_MODULES = ["backend.delivery.worker"]  # the delivery worker (issue 4), when present
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """Import a module another part of the project may not have written yet; nothing else is hidden."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name in (name, name.rsplit(".", 1)[0]):
-            return None
-        raise
 
 
 class Services:
+    # Made by create_app() right after this object, which both need.
+    jobs: JobManager
+    scheduler: Scheduler
+
     def __init__(self, settings: Settings, store: Store, catalog: Catalog | Callable[[], Catalog],
                  runner: Callable[[RunRequest], RunResult], clock: Clock, rng: random.Random,
                  pairing: PairingGate):
@@ -52,13 +45,10 @@ class Services:
         self.clock = clock
         self.random = rng
         self.pairing = pairing
-        self.jobs: Any = None  # JobManager
-        self.scheduler: Any = None  # Scheduler
-        self.delivery: Any = None  # the delivery worker, set by its start() when it runs in this process
+        self.delivery: DeliveryWorker | None = None  # set by start(): only `serve` delivers
         self._catalog = None if callable(catalog) else catalog
         self._load_catalog = catalog if callable(catalog) else None
         self._catalog_lock = threading.Lock()
-        self._running: list[Any] = []
         self._started = False
 
     @property
@@ -86,36 +76,32 @@ class Services:
 
     def notify_delivery(self) -> None:
         """New outbox rows were committed: wake the delivery worker if this process runs one."""
-        if self.delivery is not None and hasattr(self.delivery, "notify"):
+        if self.delivery is not None:
             self.delivery.notify()
+
+    def retry_delivery(self) -> None:
+        """The user asked for a retry, or saved settings that work: lift a pause (a refused login…)
+        and look now."""
+        delivery_settings.resume_libeo(self.store)
+        self.notify_delivery()
 
     def start(self) -> None:
         """Start the background services (called by `serve`, not by tests of the routes)."""
         if self._started:
             return
         self._started = True
-        if self.jobs.claim():  # the process that runs jobs cleans what a crashed one left (none runs yet)
-            from backend.server import leftovers
-            leftovers.clean(self.store)
         threading.Thread(target=lambda: self.catalog, name="ic-catalog", daemon=True).start()
         self.scheduler.start()
-        self._running.append(self.scheduler)
-        for name in BACKGROUND_MODULES:
-            module = optional_module(name)
-            if module is not None and hasattr(module, "start"):
-                handle = module.start(self)
-                if handle is not None:
-                    self._running.append(handle)
-                log.info("started %s", name)
+        self.delivery = DeliveryWorker(self.store, provider_name=self.provider_name).start()
+        log.info("started the scheduler and the delivery worker")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop background services, then let running jobs end (code prompts are cut short)."""
-        for handle in reversed(self._running):
-            try:
-                handle.stop() if hasattr(handle, "stop") else handle()
-            except Exception:
-                log.exception("could not stop %r", handle)
-        self._running.clear()
+        if self.delivery is not None:
+            self.delivery.stop()
+            self.delivery = None
+        if self._started:
+            self.scheduler.stop()
         self.jobs.stop(timeout)
         self._started = False
 

@@ -8,12 +8,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from backend.core.addresses import is_email
 from backend.server.errors import bad_request
 
 if TYPE_CHECKING:
     from backend.collectors.model import Provider
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_VALUE_LENGTH = 4096
 MIN_INTERVAL_HOURS, MAX_INTERVAL_HOURS = 1, 744
 
@@ -57,7 +57,7 @@ def credentials(provider: Provider, data: Any, existing: set[str] | None = None,
             continue
         if spec.type == "email":
             value = value.strip()
-            if not EMAIL.match(value):
+            if not is_email(value):
                 problems[field_prefix + name] = "not a valid e-mail address"
                 continue
         elif spec.type == "totp_secret":

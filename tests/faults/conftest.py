@@ -15,9 +15,8 @@ import pytest
 from backend import paths
 from backend.collectors.model import RunRequest, RunResult
 from backend.config import Settings
-from backend.server import create_app
-from backend.server.app import run_engine
-from backend.server.keyring_store import KeyringUnavailable, check_backend
+from backend.core.keyring_store import KeyringUnavailable, check_backend
+from backend.server.app import create_app, run_engine
 from tests.faults.harness import FIGURES, PROVIDER, RECIPES, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import serve

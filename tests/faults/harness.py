@@ -26,8 +26,8 @@ from typing import Any
 import requests
 
 from backend import config
+from backend.core.store import DB_NAME
 from backend.server import pairing
-from backend.server.store import DB_NAME
 from tests.helpers import wait_for as shared_wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def require_keyring() -> None:
     """Skip (with the command that provides one) when no unlocked Secret Service keyring answers."""
     import pytest
 
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
+    from backend.core.keyring_store import KeyringUnavailable, check_backend
     try:
         check_backend()
     except KeyringUnavailable as exc:

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from backend import paths
 from backend.config import Settings
-from backend.server import create_app, keyring_store
-from backend.server.keyring_store import TOKEN_USER
+from backend.core.keyring_store import TOKEN_USER
+from backend.server.app import create_app, keyring_store
 from tests.faults.harness import FIGURES, PROVIDER, RECIPES, require_keyring
 from tests.faults.portal import LOGIN
 from tests.server.conftest import BASE, PORT, ScriptedRunner, pair

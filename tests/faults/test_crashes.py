@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import pytest
 
 from backend import paths
+from backend.core.store import Store
 from backend.delivery.facts import InvoiceFacts, message_id
-from backend.server import leftovers
-from backend.server.store import Store
+from backend.server import recovery
 from tests.faults.harness import (
     FIGURES,
     PROVIDER,
@@ -292,11 +292,11 @@ def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files
                                stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         driver = int(process.stdout.readline())
-        owner = wait_for(lambda: leftovers._lock_owner(profile), 30, "Chromium to lock the profile")
+        owner = wait_for(lambda: recovery.lock_owner(profile), 30, "Chromium to lock the profile")
         process.kill()  # the "server" dies; its chromedriver follows it, its Chromium does not
         process.wait(10)
-        wait_for(lambda: leftovers._state(driver) in (None, "Z"), 10, "chromedriver to die with its parent")
-        assert leftovers._state(owner) not in (None, "Z"), "Chromium outlives the killed process"
+        wait_for(lambda: not recovery.is_running(driver), 10, "chromedriver to die with its parent")
+        assert recovery.is_running(owner), "Chromium outlives the killed process"
         half = store.pdf_root / "ab" / ("ab" * 32 + ".part")
         orphan = store.pdf_root / "cd" / ("cd" * 32 + ".pdf")
         download = paths.data_dir() / "downloads" / "job-9" / "F1-0123456789ab.pdf"
@@ -304,12 +304,12 @@ def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files
         for path in (half, orphan, download, scratch):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"%PDF-1.4 partial")
-        assert leftovers.clean(store) == {"browsers": 1, "partial_files": 1, "downloads": 1, "temporary_files": 1,
+        assert recovery.clean(store) == {"browsers": 1, "partial_files": 1, "downloads": 1, "temporary_files": 1,
                                           "orphan_pdfs": 1}
-        wait_for(lambda: leftovers._state(owner) in (None, "Z"), 10, "the left-over Chromium to end")
+        wait_for(lambda: not recovery.is_running(owner), 10, "the left-over Chromium to end")
         assert not any(path.exists() for path in (half, orphan, download, scratch))
         assert store.pdf_path(kept_sha).read_bytes() == make_pdf("kept")
-        assert leftovers.clean(store) == {"browsers": 0, "partial_files": 0, "downloads": 0, "temporary_files": 0,
+        assert recovery.clean(store) == {"browsers": 0, "partial_files": 0, "downloads": 0, "temporary_files": 0,
                                           "orphan_pdfs": 0}
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -87,7 +87,7 @@ def test_recipe_check_refuses_each_hostile_file_clearly_in_bounded_time_and_memo
 
 @pytest.mark.keyring
 def test_serve_with_hostile_user_recipes_still_serves_the_good_providers(home, tmp_path):
-    from backend.server.keyring_store import KeyringUnavailable, check_backend
+    from backend.core.keyring_store import KeyringUnavailable, check_backend
     try:
         check_backend()
     except KeyringUnavailable as exc:

@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from backend.delivery.inbox import LocalSmtpServer
+from backend.demo.inbox import LocalSmtpServer
 from tests.faults.harness import FIGURES, PROVIDER, Server, prepare_home, require_keyring, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve

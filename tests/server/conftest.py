@@ -18,8 +18,8 @@ import pytest
 from backend import paths
 from backend.collectors.model import Invoice, Progress, RunRequest, RunResult
 from backend.config import Settings
-from backend.server import create_app, pairing
-from backend.server.keyring_store import KeyringUnavailable, check_backend
+from backend.core.keyring_store import KeyringUnavailable, check_backend
+from backend.server.app import create_app, pairing
 from backend.server.services import EXTENSION_KEY, Services
 from tests.helpers import make_pdf, serve, wait_for  # noqa: F401 — wait_for: for the tests importing it from here
 from tests.server.portal import Portal
@@ -50,7 +50,7 @@ def clean_keyring(keyring_ready, home) -> None:
     import keyring
     import keyring.errors
 
-    from backend.server.keyring_store import service
+    from backend.core.keyring_store import service
     for account_id in range(1, 21):
         for name in ("email", "password", "login", "totp_secret", "customer_number"):
             with contextlib.suppress(keyring.errors.PasswordDeleteError):

@@ -14,8 +14,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from backend import paths
+from backend.core.keyring_store import service
 from backend.server import openapi
-from backend.server.keyring_store import service
 from tests.helpers import make_pdf
 from tests.server.conftest import PASSWORD
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from backend.config import Settings
-from backend.server import create_app
+from backend.server.app import create_app
 from tests.server.conftest import PASSWORD, PORT, Api, pair, wait_for
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,10 @@ import threading
 import pytest
 
 from backend.config import Settings
-from backend.server import create_app
-from backend.server.clock import iso, parse
+from backend.core.clock import iso, parse
+from backend.server import recovery
+from backend.server.app import create_app
+from backend.server.services import EXTENSION_KEY
 from tests.server.conftest import PORT, Api, ScriptedRunner, pair, wait_for
 
 NOW = lambda: dt.datetime.now(dt.timezone.utc)  # noqa: E731
@@ -168,6 +170,7 @@ def test_jobs_cut_off_by_a_crash_are_failed_and_rescheduled(home, recipes, keyri
                               "VALUES (?, 'manual', 'running', ?, ?)", (account["id"], iso(NOW()), iso(NOW()))).lastrowid
         conn.execute("UPDATE accounts SET next_run_at = ?", (iso(NOW() + dt.timedelta(days=1)),))
     second = create_app(Settings(port=PORT), runner=runner)
+    assert recovery.recover(second.extensions[EXTENSION_KEY])["interrupted_jobs"] == 1  # as `serve` does
     again = Api(second, api.token)
     try:
         job = again.job(job_id)

@@ -18,9 +18,9 @@ from keyring.backends.chainer import ChainerBackend
 
 from backend import paths
 from backend.config import Settings
-from backend.server import create_app
+from backend.core.keyring_store import KeyringUnavailable, check_backend, service
+from backend.server.app import create_app
 from backend.server.cli import setup_logging
-from backend.server.keyring_store import KeyringUnavailable, check_backend, service
 from tests.server.conftest import PORT
 
 DISTINCTIVE = "Zq7!pelican-ORCHID-9041"

@@ -14,8 +14,8 @@ import keyring
 import pytest
 
 from backend.config import Settings
-from backend.server import create_app, pairing, security
-from backend.server.keyring_store import TOKEN_USER, delete_token, service
+from backend.core.keyring_store import TOKEN_USER, delete_token, service
+from backend.server.app import create_app, pairing, security
 from tests.server.conftest import BASE, EXTENSION_ORIGIN, PASSWORD, pair
 
 BODY = {"provider": "test-portal", "terms_accepted": True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonschema
@@ -47,8 +47,9 @@ def locate(root: Any, path: Iterable[Any], key: str | None = None) -> Position |
         else:
             break
         best = getattr(node, "pos", best)
-    if key is not None and isinstance(node, dict) and key in getattr(node, "key_pos", {}):
-        return node.key_pos[key]
+    key_pos: dict[str, Position] = getattr(node, "key_pos", {}) if isinstance(node, dict) else {}
+    if key is not None and key in key_pos:
+        return key_pos[key]
     return best
 
 
@@ -93,13 +94,13 @@ def describe_schema(schema: Any) -> str:
         if word in schema and all(isinstance(s, dict) and ("type" in s or "$ref" in s or "enum" in s or "const" in s)
                                   for s in schema[word]):
             return " or ".join(dict.fromkeys(describe_schema(s) for s in schema[word]))
-    kind = schema.get("type")
+    kind = schema.get("type", "")
     if isinstance(kind, list):
-        return " or ".join(TYPE_WORDS.get(k, k) for k in kind)
+        return " or ".join(TYPE_WORDS.get(k) or k for k in kind)
     return TYPE_WORDS.get(kind, "a valid value")
 
 
-def _quote_hint(instance: Any, schema: dict) -> str:
+def _quote_hint(instance: Any, schema: Mapping[str, Any]) -> str:
     wants_text = schema.get("type") == "string" or "string" in (schema.get("type") or [])
     if wants_text and isinstance(instance, (bool, int, float, dt.date)) or (wants_text and instance is None):
         return " (put it in quotes: YAML reads yes/no/on/off, numbers, dates and empty values as non-text)"
@@ -151,7 +152,12 @@ class SchemaReporter:
         where = _text_path(list(path_prefix) + path)
         lead = f"{where}: " if where else ""
         at = locate(data, path) or base
-        schema, instance, kind = error.schema, error.instance, error.validator
+        # jsonschema types these `… | Unset`, the default of an error built by hand: a validator sets them all on the
+        # errors it yields. The schema is a bool only for a `false` subschema, whose error has no keyword (kind None).
+        schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+        instance: Any = error.instance
+        expected: Any = error.validator_value
+        kind = error.validator
         if kind == "additionalProperties":
             known = list(schema.get("properties", {}))
             out = []
@@ -160,10 +166,10 @@ class SchemaReporter:
                 out.append((locate(data, path, extra) or at, f"{lead}unknown key '{extra}'{hint}"))
             return out
         if kind == "required":
-            missing = [k for k in error.validator_value if k not in instance]
+            missing = [k for k in expected if k not in instance]
             return [(at, f"{lead}missing {', '.join(missing)}")]
         if kind in ("anyOf", "oneOf"):
-            branches = error.validator_value
+            branches = expected
             if all(isinstance(b, dict) and list(b) == ["required"] for b in branches):
                 keys = [k for b in branches for k in b["required"]]
                 return [(at, f"{lead}needs one of: {', '.join(keys)}")]
@@ -183,22 +189,22 @@ class SchemaReporter:
             return [(at, f"{lead}must be {describe_schema(schema)}, not {describe_value(instance)}"
                          f"{_quote_hint(instance, schema)}")]
         if kind == "enum":
-            hint = did_you_mean(instance, error.validator_value) if isinstance(instance, str) else ""
+            hint = did_you_mean(instance, expected) if isinstance(instance, str) else ""
             return [(at, f"{lead}{describe_value(instance)} is not allowed; use {describe_schema(schema)}{hint}")]
         if kind == "const":
-            return [(at, f"{lead}must be {json.dumps(error.validator_value)}")]
+            return [(at, f"{lead}must be {json.dumps(expected)}")]
         if kind == "pattern" and "propertyNames" in error.schema_path:
-            what = schema.get("patternErrorMessage") or f"a name matching {error.validator_value}"
+            what = schema.get("patternErrorMessage") or f"a name matching {expected}"
             return [(locate(data, path, instance) or at, f"{lead}key '{instance}' is not valid here: expected {what}")]
         if kind == "pattern":
-            what = schema.get("patternErrorMessage") or f"text matching {error.validator_value}"
+            what = schema.get("patternErrorMessage") or f"text matching {expected}"
             return [(at, f"{lead}'{instance}' is not valid here: expected {what}")]
         if kind in ("minLength", "minItems", "minProperties"):
             return [(at, f"{lead}must not be empty")]
-        if kind == "maxProperties" and error.validator_value == 1:
+        if kind == "maxProperties" and expected == 1:
             return [(at, f"{lead}holds {len(instance)} entries; put each on its own list item")]
         if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                      "exclusiveMaximum": "less than"}
-            return [(at, f"{lead}must be {words[kind]} {error.validator_value}, not {instance}")]
+            return [(at, f"{lead}must be {words[kind]} {expected}, not {instance}")]
         return [(at, f"{lead}{error.message}")]

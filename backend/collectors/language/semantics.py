@@ -46,7 +46,7 @@ class TemplateChecker:
         self.options = _names(entry.get("options"))
         self.urls = list(entry.get("urls") or {}) if isinstance(entry.get("urls"), dict) else []
         self.variables: dict[str, int] = {}  # name -> line of the step that sets it
-        self.all_variables = {}  # every variable the steps set, wherever they are
+        self.all_variables: dict[str, int] = {}  # every variable the steps set, wherever they are
         for name, line in _defined(entry.get("steps")):
             self.all_variables.setdefault(name, line)
 

@@ -16,7 +16,7 @@ is refused at the alias that crosses the limit, in time proportional to the file
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -61,8 +61,15 @@ class YamlLoadError(Exception):
         self.error = error
 
 
+class _Mark(Protocol):
+    """A position in the text: yaml.Mark, or the C parser's own Mark class."""
+
+    line: int
+    column: int
+
+
 class _Limit(Exception):
-    def __init__(self, mark: yaml.Mark, message: str):
+    def __init__(self, mark: _Mark, message: str):
         super().__init__(message)
         self.mark = mark
         self.message = message
@@ -110,22 +117,23 @@ class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, y
 
     def compose_node(self, parent: Any, index: Any) -> yaml.Node:
         event = self.peek_event()
+        assert event is not None and event.start_mark is not None  # the parser marks every event up to stream end
+        mark = event.start_mark
         if isinstance(event, yaml.AliasEvent):
             node = self.anchors.get(event.anchor)
             if node is not None:
                 if id(node) not in self.size:
-                    raise _Limit(event.start_mark, f"alias *{event.anchor} refers to a value that contains it")
+                    raise _Limit(mark, f"alias *{event.anchor} refers to a value that contains it")
                 if self.depth + self.height[id(node)] > MAX_DEPTH:
-                    raise _Limit(event.start_mark, f"alias *{event.anchor} nests values deeper than "
-                                                   f"{MAX_DEPTH} levels")
-                self._spend(self.size[id(node)], event.start_mark, event.anchor)
-            return super().compose_node(parent, index)
+                    raise _Limit(mark, f"alias *{event.anchor} nests values deeper than {MAX_DEPTH} levels")
+                self._spend(self.size[id(node)], mark, event.anchor)
+            return self._composed(super().compose_node(parent, index))
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Limit(event.start_mark, f"values nested deeper than {MAX_DEPTH} levels")
-        self._spend(1, event.start_mark)
+            raise _Limit(mark, f"values nested deeper than {MAX_DEPTH} levels")
+        self._spend(1, mark)
         try:
-            node = super().compose_node(parent, index)
+            node = self._composed(super().compose_node(parent, index))
         finally:
             self.depth -= 1
         if isinstance(node, yaml.ScalarNode):  # size 1, height 1: the default, not stored
@@ -138,6 +146,11 @@ class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, y
             total += size.get(key, 1)
             tallest = max(tallest, height.get(key, 1))
         size[id(node)], height[id(node)] = total, tallest + 1
+        return node
+
+    @staticmethod
+    def _composed(node: yaml.Node | None) -> yaml.Node:
+        assert node is not None  # PyYAML's composer returns a node or raises, never None
         return node
 
 

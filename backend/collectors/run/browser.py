@@ -42,7 +42,7 @@ BASE_FLAGS = [
 def _dies_with_its_parent() -> dict:
     """Linux: chromedriver gets SIGKILL when the process that started it dies (kill -9, OOM killer),
     instead of running on forever. (The Chromium it drove outlives it: the server ends such a
-    browser at its next start, see backend/server/leftovers.py.)"""
+    browser at its next start, see backend/server/recovery.py.)"""
     if not sys.platform.startswith("linux"):
         return {}
     try:

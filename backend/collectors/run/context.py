@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import time
@@ -24,7 +23,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from backend.collectors.model import MASK, TEMPLATE, CollectionError, Invoice, Progress, RunRequest
+from backend.collectors.model import TEMPLATE, CollectionError, Invoice, Progress, RunRequest
+from backend.redact import redact
 
 if TYPE_CHECKING:
     import requests
@@ -50,27 +50,6 @@ def parse_locator(locator: str) -> tuple[str, str]:
         literal = "concat('" + rest.replace("'", "', \"'\", '") + "', '')"
         return By.XPATH, f"//*[contains(normalize-space(.), {literal}) and not(.//*[contains(normalize-space(.), {literal})])]"
     return By.CSS_SELECTOR, locator
-
-
-ENTITY_NAMES = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos", "\u00a0": "nbsp"}
-
-
-def _char_pattern(char: str) -> str:
-    """A character, or any HTML entity that spells it (browsers differ in what they escape)."""
-    forms = [re.escape(char), f"&#0*{ord(char)};", f"&#[xX]0*(?i:{ord(char):x});"]
-    if char in ENTITY_NAMES:
-        forms.append(f"&{ENTITY_NAMES[char]};")
-    return "(?:" + "|".join(forms) + ")"
-
-
-@functools.lru_cache(maxsize=64)
-def secret_pattern(secret: str) -> re.Pattern[str]:
-    """Matches a secret as typed, as HTML spells it, URL-encoded or JSON-escaped."""
-    literal = {urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
-               json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    options = ["".join(_char_pattern(c) for c in secret)]
-    options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
-    return re.compile("|".join(options))
 
 
 @dataclass
@@ -107,7 +86,7 @@ class Context:
         self.step_name = ""
         self.step_line: int | None = None
         self.deadline = time.monotonic() + request.run_timeout
-        self.main_window = None
+        self.main_window: str | None = None  # steps/navigation.py: the first tab, once a step switches tabs
         self.step_runner = step_runner  # the runner's own loop, for steps that hold steps
         self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
@@ -130,9 +109,7 @@ class Context:
 
     def redact(self, text: str) -> str:
         """Mask every secret, also as a page or a URL would spell it (&amp;, %26, \\u0026…)."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = secret_pattern(secret).sub(MASK, text)
-        return text
+        return redact(text, self.secrets)
 
     def note(self, text: str) -> None:
         self.log.add(self.redact(text))

@@ -83,7 +83,8 @@ def _read_body(ctx: Context, invoice: Invoice, response: requests.Response) -> b
     keeps a sized read() waiting for ever — is cut off when the run's time is up."""
     raw = response.raw
     read = getattr(raw, "read1", None) or raw.read  # urllib3 < 2 has no read1
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         if time.monotonic() > ctx.deadline:
             response.close()

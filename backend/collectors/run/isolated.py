@@ -25,7 +25,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import AuthenticationError, Client, Listener
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Listener
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,11 @@ HARD_GRACE = 60.0  # seconds past the run's own time limit before the child is k
 QUIET_LOGGERS = ("selenium", "urllib3", "websocket")  # their DEBUG lines carry typed values: never forwarded
 # Its own session (POSIX) or process group (Windows, without a console window): the child and
 # the browser it starts can be ended together, and a Ctrl-C meant for the server is not theirs.
-_NEW_SESSION: dict[str, Any] = (
-    {"start_new_session": True} if os.name == "posix"
-    else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)})
+_NEW_SESSION: dict[str, Any]
+if sys.platform == "win32":
+    _NEW_SESSION = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW}
+else:
+    _NEW_SESSION = {"start_new_session": True}
 
 
 class ChildGone(Exception):
@@ -57,7 +60,8 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
     """run_collection() in a child process; same request, same result. tmp_dir holds the run's
     throwaway folders (else the system's temporary folder)."""
     hooks: dict[str, Callable[..., Any]] = {name: getattr(request, name) for name in HOOKS if getattr(request, name)}
-    plain = dataclasses.replace(request, **dict.fromkeys(HOOKS))
+    no_hooks: dict[str, Any] = dict.fromkeys(HOOKS)
+    plain = dataclasses.replace(request, **no_hooks)
     deadline = time.monotonic() + request.run_timeout + hard_grace
     try:
         with _Child("run", (plain, sorted(hooks)), tmp_dir) as child:
@@ -123,10 +127,12 @@ class _Child:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "backend.collectors.run.isolated"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=_child_env(), **_NEW_SESSION)
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # both are PIPEs
         try:
-            self.process.stdin.write(key.hex().encode() + b"\n")
-            self.process.stdin.flush()
-            port = self.process.stdout.readline().strip()
+            stdin.write(key.hex().encode() + b"\n")
+            stdin.flush()
+            port = stdout.readline().strip()
             if not port.isdigit():  # it died before listening (the stderr it inherited says why)
                 raise EOFError
             self.conn = Client(("127.0.0.1", int(port)), authkey=key)
@@ -179,6 +185,7 @@ class _Child:
         # Timed out, or died (what it started may live on: killed by the OOM killer, its Chromium
         # is still running), or simply done (then nothing is left to find).
         _kill_tree(self.process.pid)
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are PIPEs (__init__)
         self.process.stdin.close()  # the lifeline
         self.process.stdout.close()
         self.process.wait()

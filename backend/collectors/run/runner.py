@@ -49,7 +49,7 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
         spec = STEPS[name]
         ctx.step_index += 1
         ctx.step_name = name
-        ctx.step_line = getattr(step, "pos", None).line if hasattr(step, "pos") else None
+        ctx.step_line = step.pos.line if hasattr(step, "pos") else None
         kwargs = {}
         for key, value in args.items():
             arg = spec.args[key]

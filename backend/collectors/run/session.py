@@ -3,6 +3,8 @@ answer sets going back into the browser. Used by the HTTP steps and by PDF downl
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from selenium.common.exceptions import WebDriverException
 
@@ -28,7 +30,7 @@ def keep_cookies(ctx: Context, response: requests.Response) -> None:
     """Cookies an API answer sets go back into the browser: the next call (which starts from the
     browser's cookies) and the next page must see them, as the portal's own script would."""
     for cookie in response.cookies:
-        params = {"url": response.url, "name": cookie.name, "value": cookie.value, "path": cookie.path or "/",
+        params: dict[str, Any] = {"url": response.url, "name": cookie.name, "value": cookie.value, "path": cookie.path or "/",
                   "secure": bool(cookie.secure), "httpOnly": cookie.has_nonstandard_attr("HttpOnly")}
         if cookie.expires:
             params["expires"] = cookie.expires

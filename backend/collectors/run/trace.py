@@ -10,8 +10,8 @@ from pathlib import Path
 
 from selenium.common.exceptions import NoSuchFrameException
 
-from backend.collectors.model import MASK
 from backend.collectors.run.context import Context
+from backend.redact import MASK
 
 # Values the browser keeps in the DOM for typed fields: mask every password input's value.
 PASSWORD_VALUE = re.compile(r'(<input[^>]*type=["\']?password["\']?[^>]*value=["\'])([^"\']*)', re.I)

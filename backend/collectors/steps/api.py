@@ -291,6 +291,8 @@ def load_more(ctx: Context, *,
         before = len(ctx.find_all(items))
         ctx.note(f"click {locator} ({before} rows so far)")
         ctx.driver.execute_script("arguments[0].click();", found)
-        ctx.wait_until(lambda d, before=before: len(ctx.find_all(items)) > before or button() is None, timeout,
-                       f"more rows after clicking '{locator}'")
+
+        def grown(d: object, before: int = before) -> bool:
+            return len(ctx.find_all(items)) > before or button() is None
+        ctx.wait_until(grown, timeout, f"more rows after clicking '{locator}'")
     ctx.note(f"stopped after {max_clicks} clicks on {locator}")

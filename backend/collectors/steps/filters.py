@@ -119,10 +119,12 @@ def parse_date(value: Any, fmt: str = "auto") -> dt.date:
             raise FilterError(f"'{value}' does not match the date format '{fmt}'") from None
     match = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
     if match:
-        return _date(*map(int, match.groups()), value)
+        year, month, day = map(int, match.groups())
+        return _date(year, month, day, value)
     match = re.search(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b", text)
     if match:  # 2024/06/05
-        return _date(*map(int, match.groups()), value)
+        year, month, day = map(int, match.groups())
+        return _date(year, month, day, value)
     match = re.search(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b", text)
     if match:  # day first, as in France
         day, month, year = map(int, match.groups())
@@ -134,18 +136,18 @@ def parse_date(value: Any, fmt: str = "auto") -> dt.date:
     lowered = text.lower()
     match = re.search(r"\b(\d{1,2})(?:er)?\s+([a-zéèûô]+)\.?\s+(\d{4})\b", lowered)
     if match:
-        day, name, year = match.groups()
-        month = FR_MONTHS.get(name) or EN_MONTHS.get(name)
-        if month:
-            return _date(int(year), month, int(day), value)
+        day_text, name, year_text = match.groups()
+        named_month = FR_MONTHS.get(name) or EN_MONTHS.get(name)
+        if named_month:
+            return _date(int(year_text), named_month, int(day_text), value)
     match = re.search(r"\b([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})\b", lowered)
     if match and match.group(1) in EN_MONTHS:
         return _date(int(match.group(3)), EN_MONTHS[match.group(1)], int(match.group(2)), value)
     match = re.search(r"\b([a-zéèûô]+)\.?\s+(\d{4})\b", lowered)
     if match:
-        month = FR_MONTHS.get(match.group(1)) or EN_MONTHS.get(match.group(1))
-        if month:
-            return dt.date(int(match.group(2)), month, 1)
+        named_month = FR_MONTHS.get(match.group(1)) or EN_MONTHS.get(match.group(1))
+        if named_month:
+            return dt.date(int(match.group(2)), named_month, 1)
     raise FilterError(f"cannot read '{value}' as a date")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
@@ -17,7 +17,11 @@ Visible = Annotated[Locator | None, "true when this element is visible"]
 Absent = Annotated[Locator | None, "true when no such element is in the page"]
 UrlMatch = Annotated[str | None, "true when the current URL matches this regular expression"]
 TextMatch = Annotated[str | None, "true when the page's visible text contains this (case-insensitive)"]
-OutcomeCode = Literal[tuple(c for c in CODES)]  # type: ignore[valid-type]
+# Spelled out so that type checkers see it; the recipe schema's enum lists them in this order.
+OutcomeCode: TypeAlias = Literal["LOGIN_FAILED", "ACTION_NEEDED", "OTP_REQUIRED", "OTP_WRONG", "CAPTCHA",
+                                 "PROVIDER_DOWN", "RECIPE_BROKEN", "DOWNLOAD_FAILED", "TIMEOUT", "INTERNAL"]
+if get_args(OutcomeCode) != tuple(CODES):
+    raise RuntimeError(f"OutcomeCode must list backend.errors.CODES in order: {', '.join(CODES)}")
 
 CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
 

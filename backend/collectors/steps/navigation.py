@@ -107,4 +107,5 @@ def close_tab(ctx: Context, *, then: Annotated[Literal["main", "new"], "the tab 
     """Close the current tab and switch back to the main one."""
     ctx.driver.close()
     handles = ctx.driver.window_handles
-    ctx.driver.switch_to.window(ctx.main_window if then == "main" and ctx.main_window in handles else handles[-1])
+    main = ctx.main_window
+    ctx.driver.switch_to.window(main if then == "main" and main is not None and main in handles else handles[-1])

@@ -33,10 +33,10 @@ def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where 
         if ctx.request.ask_code is None:
             raise CollectionError("OTP_REQUIRED", "the portal asks for a one-time code and nobody can type it")
         ctx.progress("waiting for a one-time code")
-        code = ctx.request.ask_code(ctx.render(prompt) or "One-time code", kind)
-        if not code:
+        answer = ctx.request.ask_code(ctx.render(prompt) or "One-time code", kind)
+        if not answer:
             raise CollectionError("OTP_REQUIRED", "no one-time code was entered in time")
-        code = code.strip()
+        code = answer.strip()
         ctx.note("one-time code received")
     ctx.add_secret(code)
 

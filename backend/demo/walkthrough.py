@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend import paths
-from backend.delivery import demo_keyring
 from backend.delivery import settings as dsettings
-from backend.delivery.inbox import LocalSmtpServer, MaildirHandler
+from backend.demo import keyring as demo_keyring
+from backend.demo.inbox import LocalSmtpServer, MaildirHandler
 
 PROVIDER = "demo-energie"
 DEMO_INBOX = "demo-entreprise@box.libeo.io"
@@ -157,11 +157,11 @@ def _wait_deliveries(store) -> list:
 def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
     from backend.collectors import load_catalog
     from backend.config import load as load_config
+    from backend.core.store import Store
     from backend.demo import publish_invoice, start_demo_portal
     from backend.server import account_ops
     from backend.server.app import create_app
     from backend.server.services import EXTENSION_KEY
-    from backend.server.store import Store
 
     tally = Tally()
     say(f"Home: {home} (everything the demo writes is under it)")
@@ -229,8 +229,9 @@ def run(home: Path, say: Reporter) -> tuple[Tally, Path]:
 
 def _account(services, say: Reporter) -> tuple[int, dict | None]:
     """The demo account (created once per home). Returns (id, the first collection's job or None)."""
+    from backend.core import keyring_store
     from backend.demo import DEMO_LOGIN, DEMO_PASSWORD
-    from backend.server import account_ops, keyring_store
+    from backend.server import account_ops
     credentials = {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
     row = services.store.query_one("SELECT id FROM accounts WHERE provider = ? ORDER BY id LIMIT 1", (PROVIDER,))
     if row is not None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from backend.delivery import settings, worker
+from backend.core.keyring_store import KeyringUnavailable
+from backend.delivery import settings
 from backend.delivery.smtp import SmtpFailure, check_login
 from backend.server.errors import ApiError, bad_request, json_body
-from backend.server.keyring_store import KeyringUnavailable
 from backend.server.services import current as services
 
 bp = Blueprint("delivery", __name__)
@@ -103,7 +103,7 @@ def put_libeo() -> Response:
     except KeyringUnavailable as exc:
         raise _keyring_error(exc) from None
     settings.save_libeo(svc.store, merged)
-    worker.notify(svc)
+    svc.notify_delivery()
     return jsonify({"libeo": settings.libeo_public(svc.store)})
 
 
@@ -128,7 +128,7 @@ def test_libeo() -> Response:
         raise ApiError(502, failure.text, {failure.field: failure.text} if failure.field else {},
                        code="UNAVAILABLE") from None
     if not overrides and settings.paused_reason(svc.store):
-        worker.retry_requested(svc)  # the saved settings work again: resume sending
+        svc.retry_delivery()  # the saved settings work again: resume sending
     return jsonify({"ok": True})
 
 
@@ -145,5 +145,5 @@ def put_folder() -> Response:
     except settings.InvalidSettings as exc:
         raise bad_request(exc.fields) from None
     settings.save_folder(svc.store, merged)
-    worker.notify(svc)
+    svc.notify_delivery()
     return jsonify({"folder": settings.folder_public(svc.store)})

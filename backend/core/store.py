@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.server.migrations import migrate
+from backend.core.migrations import migrate
 
 DB_NAME = "invoice-collector.sqlite3"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import overload
 
 Clock = Callable[[], dt.datetime]
 
@@ -12,12 +13,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
+@overload
+def iso(value: dt.datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
 def iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@overload
+def parse(value: str) -> dt.datetime: ...
+@overload
+def parse(value: str | None) -> dt.datetime | None: ...
 def parse(value: str | None) -> dt.datetime | None:
     if not value:
         return None

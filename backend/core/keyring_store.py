@@ -83,7 +83,9 @@ def check_backend() -> str:
     return _name(backend)
 
 
-def _call(what: str, func, *args):
+def call(what: str, func, *args):
+    """Run a keyring call; a refusal becomes KeyringUnavailable saying how to fix it (deleting what
+    is not there is not an error)."""
     try:
         return func(*args)
     except keyring.errors.PasswordDeleteError:
@@ -98,13 +100,13 @@ def account_user(account_id: int, field: str) -> str:
 
 def set_credentials(account_id: int, values: dict[str, str]) -> None:
     for field, value in values.items():
-        _call("save a credential", keyring.set_password, service(), account_user(account_id, field), value)
+        call("save a credential", keyring.set_password, service(), account_user(account_id, field), value)
 
 
 def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
     found = {}
     for field in fields:
-        value = _call("read a credential", keyring.get_password, service(), account_user(account_id, field))
+        value = call("read a credential", keyring.get_password, service(), account_user(account_id, field))
         if value is not None:
             found[field] = value
     return found
@@ -112,7 +114,7 @@ def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
 
 def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
     for field in fields:
-        _call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
+        call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
 
 
 def token_digest(token: str) -> str:
@@ -132,17 +134,17 @@ def _mark_token_changed() -> None:
 
 
 def save_token(token: str) -> None:
-    _call("save the API token", keyring.set_password, service(), TOKEN_USER, token_digest(token))
+    call("save the API token", keyring.set_password, service(), TOKEN_USER, token_digest(token))
     _mark_token_changed()
 
 
 def token_hash() -> str | None:
-    return _call("read the API token", keyring.get_password, service(), TOKEN_USER)
+    return call("read the API token", keyring.get_password, service(), TOKEN_USER)
 
 
 def delete_token() -> bool:
     had = token_hash() is not None
-    _call("delete the API token", keyring.delete_password, service(), TOKEN_USER)
+    call("delete the API token", keyring.delete_password, service(), TOKEN_USER)
     _mark_token_changed()
     return had
 

@@ -1,0 +1,41 @@
+"""Secrets out of every text the program shows or keeps: logs, traces, job messages, API answers.
+
+One function for the whole program: a secret is masked as typed, as a page spells it in HTML
+(named or numeric entities, which browsers mix), URL-encoded (quote and quote_plus) and
+JSON-escaped. The longest secret goes first, so one that contains another leaves no tail."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable
+
+MASK = "••••••"  # what a secret looks like in logs, traces and messages
+ENTITY_NAMES = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos", "\u00a0": "nbsp"}
+
+
+def _char_pattern(char: str) -> str:
+    """A character, or any HTML entity that spells it (browsers differ in what they escape)."""
+    forms = [re.escape(char), f"&#0*{ord(char)};", f"&#[xX]0*(?i:{ord(char):x});"]
+    if char in ENTITY_NAMES:
+        forms.append(f"&{ENTITY_NAMES[char]};")
+    return "(?:" + "|".join(forms) + ")"
+
+
+@functools.lru_cache(maxsize=64)
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """Matches a secret as typed, as HTML spells it, URL-encoded or JSON-escaped."""
+    literal = {urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
+               json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    options = ["".join(_char_pattern(c) for c in secret)]
+    options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
+    return re.compile("|".join(options))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret, in every spelling above, replaced by MASK."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = secret_pattern(secret).sub(MASK, text)
+    return text
