@@ -45,3 +45,9 @@ def test_the_server_app_does_not_load_selenium_or_the_validator():
             "print(sorted(m for m in ('selenium', 'backend.collectors.language.stepcheck') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_engine_entry_points_resolve():
+    """backend.collectors names its entry points lazily (the server must not load them at import)."""
+    import backend.collectors as engine
+    assert {name: callable(getattr(engine, name)) for name in engine.__all__} == dict.fromkeys(engine.__all__, True)

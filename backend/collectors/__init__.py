@@ -15,7 +15,7 @@ __all__ = [
     "BrowserConfig", "Catalog", "CollectionError", "CredentialField", "Invoice", "Progress", "Provider",
     "RecipeError", "RunRequest", "RunResult", "load_catalog", "run_collection",
 ]
-_WHERE = dict.fromkeys(__all__, "model") | {"load_catalog": "catalog", "run_collection": "runner"}
+_WHERE = dict.fromkeys(__all__, "model") | {"load_catalog": "language.catalog", "run_collection": "run.runner"}
 
 if TYPE_CHECKING:
     from backend.collectors.language.catalog import load_catalog

@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 
 from backend import paths
 from backend.config import Settings
+from backend.core import keyring_store
 from backend.core.keyring_store import TOKEN_USER
-from backend.server.app import create_app, keyring_store
+from backend.server.app import create_app
 from tests.faults.harness import FIGURES, PROVIDER, RECIPES, require_keyring
 from tests.faults.portal import LOGIN
 from tests.server.conftest import BASE, PORT, ScriptedRunner, pair

@@ -19,7 +19,8 @@ from backend import paths
 from backend.collectors.model import Invoice, Progress, RunRequest, RunResult
 from backend.config import Settings
 from backend.core.keyring_store import KeyringUnavailable, check_backend
-from backend.server.app import create_app, pairing
+from backend.server import pairing
+from backend.server.app import create_app
 from backend.server.services import EXTENSION_KEY, Services
 from tests.helpers import make_pdf, serve, wait_for  # noqa: F401 — wait_for: for the tests importing it from here
 from tests.server.portal import Portal

@@ -15,7 +15,8 @@ import pytest
 
 from backend.config import Settings
 from backend.core.keyring_store import TOKEN_USER, delete_token, service
-from backend.server.app import create_app, pairing, security
+from backend.server import pairing, security
+from backend.server.app import create_app
 from tests.server.conftest import BASE, EXTENSION_ORIGIN, PASSWORD, pair
 
 BODY = {"provider": "test-portal", "terms_accepted": True,
