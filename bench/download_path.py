@@ -55,7 +55,7 @@ def run(args) -> Report:
             request = RunRequest(provider=provider, credentials={"login": LOGIN, "password": PASSWORD},
                                  out_dir=Path(tmp), url_overrides={"portal": url}, browser=browser_config())
             with Browser(request.browser, downloads) as browser:
-                ctx = Context(request, browser.driver, downloads)
+                ctx = Context(request, browser.driver, downloads, step_runner=run_steps)
                 run_steps(ctx, login_steps)
                 for mode in (MODES if round_ % 2 == 0 else MODES[::-1]):
                     request.out_dir = Path(tmp) / f"{mode}-{round_}"

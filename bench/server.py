@@ -1,28 +1,22 @@
 """Run `invoice-collector serve` as a user would, for the server benchmarks (3–5).
 
-ServerProcess starts the installed command in its own INVOICE_COLLECTOR_HOME (config.json,
-providers.d/), pairs with `invoice-collector pair` + POST /api/pair, and gives a requests
-session with the token. The /proc helpers read RSS, CPU ticks and the PSS of a process tree.
+ServerProcess is the tests' ServeProcess (its own INVOICE_COLLECTOR_HOME, pairing with
+`invoice-collector pair` + POST /api/pair, a requests session with the token) with the
+benchmarks' recipes, workers and start-up figures. The /proc helpers read RSS, CPU ticks and the PSS of a process tree.
 
 The server refuses to start without a Secret Service keyring: bench/run.py re-executes itself
 under a private dbus-run-session with an unlocked gnome-keyring (as scripts/test.sh does)."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import requests
-
 from bench.common import chrome_bin, chromedriver_bin
-from tests.helpers import free_port
+from tests.serve import ServeProcess
 
 KEYRING_MARK = "INVOICE_COLLECTOR_BENCH_KEYRING"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -38,63 +32,33 @@ def keyring_session_argv(argv: list[str]) -> list[str]:
     return ["dbus-run-session", "--", "env", f"{KEYRING_MARK}=1", "bash", "-c", script, "_", *argv]
 
 
-def command() -> list[str]:
-    installed = Path(sys.executable).parent / "invoice-collector"
-    return [str(installed)] if installed.exists() else [sys.executable, "-m", "backend"]
+class ServerProcess(ServeProcess):
+    """The shared serve process (tests/serve.py), set up for a benchmark: its recipes in providers.d/,
+    Debian's Chromium, a number of workers; `start()` also records the CPU it took to get healthy."""
 
-
-class ServerProcess:
     def __init__(self, home: Path, workers: int = 2, recipes: list[Path] = (),
                  url_overrides: dict[str, dict[str, str]] | None = None):
-        self.home = Path(home)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "INVOICE_COLLECTOR_HOME": str(self.home), "CHROME_BIN": chrome_bin(),
-                    "CHROMEDRIVER": chromedriver_bin(), "SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
+        super().__init__(home, env={"CHROME_BIN": chrome_bin(), "CHROMEDRIVER": chromedriver_bin(),
+                                    "SE_OFFLINE": "true", "SE_AVOID_STATS": "true"})
+        self.url = self.base
         (self.home / "config" / "providers.d").mkdir(parents=True, exist_ok=True)
         for recipe in recipes:
             shutil.copy(recipe, self.home / "config" / "providers.d" / Path(recipe).name)
-        config = {"port": self.port, "workers": workers, "url_overrides": url_overrides or {},
-                  "chrome_binary": chrome_bin(), "chromedriver": chromedriver_bin()}
-        (self.home / "config" / "config.json").write_text(json.dumps(config), encoding="utf-8")
-        self.proc: subprocess.Popen | None = None
-        self.http = requests.Session()
+        self.configure(port=self.port, workers=workers, url_overrides=url_overrides or {},
+                       chrome_binary=chrome_bin(), chromedriver=chromedriver_bin())
+        self.start_cpu: float | None = None
 
-    def start(self, timeout: float = 30.0) -> float:
-        """Start `serve`; returns the seconds from the process start to the first healthy /api/health."""
-        started = time.perf_counter()
-        self.start_cpu = None
-        # stderr to a file, never a pipe nobody reads: once a pipe is full the server blocks on
-        # its next log line (waitress warns about queue depth under load) and stops answering.
-        self.stderr_path = self.home / "serve-stderr.log"
-        with open(self.stderr_path, "ab") as stderr:
-            self.proc = subprocess.Popen(command() + ["serve", "--port", str(self.port)], env=self.env,
-                                         cwd=self.home, stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = started + timeout
-        probe = requests.Session()
-        while time.perf_counter() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited with {self.proc.returncode}: "
-                                   f"{self.stderr_path.read_text(errors='replace')[-2000:]}")
-            try:
-                answer = probe.get(f"{self.url}/api/health", timeout=1)
-                if answer.ok and answer.json().get("app") == "invoice-collector":
-                    elapsed = time.perf_counter() - started
-                    self.start_cpu = cpu_seconds(self.proc.pid)  # CPU used to get there (load-independent)
-                    return elapsed
-            except requests.RequestException:
-                pass
-            time.sleep(0.005)  # a probe every 5 ms: the figure is measured to that resolution
-        raise RuntimeError(f"serve did not answer /api/health within {timeout} s")
+    @property
+    def proc(self) -> subprocess.Popen:
+        assert self.process is not None, "not started"
+        return self.process
 
-    def pair(self) -> None:
-        out = subprocess.run(command() + ["pair"], env=self.env, capture_output=True, text=True, timeout=60)
-        match = re.search(r"Pairing code: (\d{3}-\d{3})", out.stdout)
-        if not match:
-            raise RuntimeError(f"`invoice-collector pair` printed no code: {out.stdout} {out.stderr}")
-        answer = self.http.post(f"{self.url}/api/pair", json={"code": match.group(1)}, timeout=30)
-        answer.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    def start(self, timeout: float = 30.0, new_session: bool = False, probe_every: float = 0.005) -> float:
+        """Seconds from the process start to the first healthy /api/health, probed every 5 ms (the
+        figure is measured to that resolution); start_cpu: the CPU used to get there."""
+        elapsed = super().start(timeout, new_session, probe_every)
+        self.start_cpu = cpu_seconds(self.proc.pid)
+        return elapsed
 
     def api(self, method: str, path: str, **kwargs) -> dict:
         answer = self.http.request(method, f"{self.url}{path}", timeout=60, **kwargs)
@@ -129,21 +93,6 @@ class ServerProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"jobs still running after {timeout} s: {[j['state'] for j in jobs]}")
             time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # ---- /proc ------------------------------------------------------------------------------------

@@ -55,3 +55,36 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "c
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}"
                                  + (f"\n{explain()}" if explain else ""))
         time.sleep(every)
+
+
+def assert_api_error(response: Any, status: int, code: str | None = None, field: str | None = None) -> dict:
+    """The API's one error shape, {"error": {"code", "message", "fields"}}, with this status (and
+    code, and a problem on this field when given). Takes a Flask test response or a requests one;
+    returns the "error" object for further checks."""
+    body = response.get_json() if hasattr(response, "get_json") else response.json()
+    actual = response.status_code
+    assert actual == status, f"HTTP {actual} instead of {status}: {body}"
+    error = body["error"]
+    assert set(error) >= {"code", "message", "fields"} and error["message"], body
+    if code is not None:
+        assert error["code"] == code, body
+    if field is not None:
+        assert field in error["fields"], body
+    return error
+
+
+def run_recipe(provider: Any, browser: Any, credentials: dict[str, str], url_overrides: dict[str, str],
+               **options: Any) -> Any:
+    """One collection with the real engine, as the server's child process runs it (in process here)."""
+    from backend.collectors.model import RunRequest
+    from backend.collectors.run.runner import run_collection
+    request = RunRequest(provider=provider, credentials=credentials, browser=browser, url_overrides=url_overrides,
+                         **options)
+    return run_collection(request)
+
+
+def summary(invoices: list) -> list[tuple]:
+    """What a user sees of each invoice: key, number, date, due date, amount, currency."""
+    return [(i.key, i.number, i.date.isoformat() if i.date else None,
+             i.due_date.isoformat() if i.due_date else None,
+             str(i.amount) if i.amount is not None else None, i.currency) for i in invoices]

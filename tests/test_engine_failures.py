@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import free_port, summary
 from tests.portals import broken, classic, otp
-from tests.portals.common import RECIPES, leaks, load_recipe, run, summary
+from tests.portals.common import RECIPES, leaks, load_recipe, run
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from backend.collectors.language.catalog import load_file
+from tests.helpers import summary
 from tests.portals import classic, otp, spa, twostep
-from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256, summary
+from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256
 
 pytestmark = pytest.mark.browser
 

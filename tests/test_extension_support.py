@@ -3,12 +3,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +15,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from tests.helpers import free_port
+from tests.serve import ServeProcess
 from tests.test_delivery_support import CERT
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,75 +45,17 @@ def wait_until(condition: Callable[[], object], timeout: float = 20.0, what: str
     raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f" ({last_error})" if last_error else ""))
 
 
-def cli() -> list[str]:
-    """`invoice-collector` from the venv the tests run in."""
-    script = Path(sys.executable).with_name("invoice-collector")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "backend"]
-
-
-class ServerProcess:
-    """`invoice-collector serve --port N` in its own INVOICE_COLLECTOR_HOME, under the real keyring."""
+class ServerProcess(ServeProcess):
+    """`invoice-collector serve` for the extension's journeys; it trusts the loopback SMTP server's
+    throwaway certificate (SSL_CERT_FILE)."""
 
     def __init__(self, home: Path, port: int | None = None):
-        self.home = home
-        self.port = port or free_port()
-        self.process: subprocess.Popen | None = None
-        self.log = home / "serve-output.txt"
-
-    @property
-    def env(self) -> dict[str, str]:
-        # SSL_CERT_FILE: the server trusts the loopback SMTP server's throwaway certificate.
-        return dict(os.environ, INVOICE_COLLECTOR_HOME=str(self.home), SSL_CERT_FILE=str(CERT))
-
-    def configure(self, **settings) -> None:
-        """Writes config.json (e.g. url_overrides pointing a recipe at a local portal)."""
-        path = self.home / "config" / "config.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        current = json.loads(path.read_text()) if path.exists() else {}
-        current.update(settings)
-        path.write_text(json.dumps(current, indent=2))
-
-    def start(self) -> ServerProcess:
-        with open(self.log, "ab") as output:
-            self.process = subprocess.Popen([*cli(), "serve", "--port", str(self.port)], env=self.env,
-                                            stdout=output, stderr=subprocess.STDOUT)
-        wait_until(self.healthy, timeout=30, what=f"the server on port {self.port} ({self.output()})")
-        return self
-
-    def healthy(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"serve exited with {self.process.returncode}: {self.output()}")
-        try:
-            return requests.get(f"http://127.0.0.1:{self.port}/api/health", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        super().__init__(home, port, env={"SSL_CERT_FILE": str(CERT)})
 
     def revoke(self) -> None:
         """`invoice-collector pair --revoke`: the extension's token stops working."""
-        result = subprocess.run([*cli(), "pair", "--revoke"], env=self.env, capture_output=True, text=True,
-                                timeout=60)
+        result = self.command("pair", "--revoke")
         assert result.returncode == 0, result.stderr
-
-    def pair_code(self) -> str:
-        """Runs `invoice-collector pair` and returns the code it prints."""
-        result = subprocess.run([*cli(), "pair"], env=self.env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        match = re.search(r"Pairing code: (\d{3}-\d{3})", result.stdout)
-        assert match, result.stdout
-        return match.group(1)
 
 
 def launch_chromium(profile: Path, language: str = "fr") -> webdriver.Chrome:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import summary
 from tests.replicas import bouygues
 from tests.replicas.common import pdf
-from tests.replicas.harness import CodeReader, files_containing, pdf_bytes, run, running, summary
+from tests.replicas.harness import CodeReader, files_containing, pdf_bytes, run, running
 
 pytestmark = pytest.mark.browser
 GOOD = {"login": bouygues.USER, "password": bouygues.PASSWORD, "lastname": "dupont"}

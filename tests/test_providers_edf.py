@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
+from tests.helpers import summary
 from tests.replicas import edf
 from tests.replicas.common import pdf
-from tests.replicas.harness import CodeReader, pdf_bytes, run, running, summary
+from tests.replicas.harness import CodeReader, pdf_bytes, run, running
 
 pytestmark = pytest.mark.browser
 GOOD = {"login": edf.USER, "password": edf.PASSWORD}

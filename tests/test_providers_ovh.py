@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import summary
 from tests.replicas import ovh
 from tests.replicas.common import pdf
-from tests.replicas.harness import CodeReader, pdf_bytes, run, running, summary
+from tests.replicas.harness import CodeReader, pdf_bytes, run, running
 
 pytestmark = pytest.mark.browser
 

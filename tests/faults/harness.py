@@ -17,8 +17,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from backend import config
 from backend.core.store import DB_NAME
 from backend.server import pairing
 from tests.helpers import wait_for as shared_wait_for
+from tests.serve import ServeProcess
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES: collections.Counter = collections.Counter()  # what the suite did, printed at its end (conftest)
@@ -71,37 +70,24 @@ def prepare_home(home: Path, port: int, portal_url: str, **settings: Any) -> Non
             os.environ["INVOICE_COLLECTOR_HOME"] = previous
 
 
-class Server:
+class Server(ServeProcess):
+    """The shared serve process (tests/serve.py) in its own process group, with what the fault
+    suite needs on top: kill -9, the processes a killed server left, the database and the log."""
+
     def __init__(self, home: Path, port: int, env: dict[str, str] | None = None):
-        self.home = home
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home), **(env or {}))
-        self.process: subprocess.Popen | None = None
+        super().__init__(home, port, env)
         self.groups: list[int] = []  # every process group we started (browsers may outlive a kill)
-        self.token: str | None = None
         self.starts = 0
         self.kills = 0
 
     # ---- life and death ----------------------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> Server:
-        assert self.process is None or self.process.poll() is not None, "already running"
-        output = open(self.home / "serve-output.txt", "ab")  # noqa: SIM115 — the child keeps it; closed here once handed over
-        self.process = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(self.port)],
-                                        cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        output.close()
-        self.groups.append(self.process.pid)
-        self.starts += 1
-
-        def healthy() -> bool:
-            assert self.process.poll() is None, (self.home / "serve-output.txt").read_text()[-3000:]
-            try:
-                return requests.get(f"{self.base}/api/health", timeout=1).ok
-            except requests.RequestException:
-                return False
-        wait_for(healthy, timeout, "the server to answer /api/health")
-        return self
+    def start(self, timeout: float = 30.0, new_session: bool = True, probe_every: float = 0.05) -> float:
+        try:
+            return super().start(timeout, new_session=True, probe_every=probe_every)
+        finally:
+            if self.process is not None and self.process.pid not in self.groups:
+                self.groups.append(self.process.pid)
+                self.starts += 1
 
     def kill(self) -> None:
         """kill -9 of the serve process only, as a crash or the OOM killer would."""
@@ -110,14 +96,6 @@ class Server:
         self.process.wait(10)
         self.kills += 1
         FIGURES["kill -9 of serve"] += 1
-
-    def stop(self) -> int:
-        """SIGTERM, as the OS does at logout; returns the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            return self.process.wait(30)
-        return self.process.returncode
 
     def cleanup(self) -> None:
         """End whatever we started: the server, then the groups (browsers a killed server left)."""

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.collectors.language.catalog import load_file
-from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
-from backend.collectors.run.runner import run_collection
+from backend.collectors.model import BrowserConfig, Provider, RunResult
+from tests.helpers import run_recipe
 
 RECIPES = Path(__file__).resolve().parent / "recipes"
 
@@ -32,16 +32,7 @@ def run(provider: Provider, portal_url: str, tmp_path: Path, browser: BrowserCon
     """Run a recipe once against a local portal, PDFs under tmp_path/pdf."""
     options.setdefault("out_dir", tmp_path / "pdf")
     options.setdefault("default_step_timeout", 5.0)
-    request = RunRequest(provider=provider, credentials=credentials, browser=browser,
-                         url_overrides={"portal": portal_url}, **options)
-    return run_collection(request)
-
-
-def summary(invoices: list[Invoice]) -> list[tuple]:
-    """What a user sees of each invoice: key, number, date, due date, amount, currency."""
-    return [(i.key, i.number, i.date.isoformat() if i.date else None,
-             i.due_date.isoformat() if i.due_date else None,
-             str(i.amount) if i.amount is not None else None, i.currency) for i in invoices]
+    return run_recipe(provider, browser, credentials, {"portal": portal_url}, **options)
 
 
 def sha256(data: bytes) -> str:

@@ -10,9 +10,8 @@ from typing import Any
 
 from backend import paths
 from backend.collectors.language.catalog import load_catalog
-from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
-from backend.collectors.run.runner import run_collection
-from tests.helpers import serve
+from backend.collectors.model import BrowserConfig, Invoice, Provider, RunResult
+from tests.helpers import run_recipe, serve
 from tests.replicas.common import Replica
 
 # The catalog under test: the bundled providers.yaml (IC_TEST_PROVIDERS may name a draft file).
@@ -41,17 +40,8 @@ def run(provider_id: str, replica: Replica, tmp_path: Path, browser: BrowserConf
     """One collection run: PDFs under tmp_path/pdf, a trace under tmp_path/traces on failure."""
     options.setdefault("default_step_timeout", 10.0)  # as in production; refusals end on their signal
     options.setdefault("run_timeout", 90.0)
-    request = RunRequest(provider=provider(provider_id), credentials=credentials, browser=browser,
-                         out_dir=tmp_path / "pdf", trace_dir=tmp_path / "traces",
-                         url_overrides=replica.overrides(provider_id), **options)
-    return run_collection(request)
-
-
-def summary(invoices: list[Invoice]) -> list[tuple]:
-    """What a user sees of each invoice: key, number, date, due date, amount, currency."""
-    return [(i.key, i.number, i.date.isoformat() if i.date else None,
-             i.due_date.isoformat() if i.due_date else None,
-             str(i.amount) if i.amount is not None else None, i.currency) for i in invoices]
+    return run_recipe(provider(provider_id), browser, credentials, replica.overrides(provider_id),
+                      out_dir=tmp_path / "pdf", trace_dir=tmp_path / "traces", **options)
 
 
 def pdf_bytes(invoices: list[Invoice]) -> dict[str, bytes]:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from backend import paths
 from backend.core.keyring_store import service
 from backend.server import openapi
-from tests.helpers import make_pdf
+from tests.helpers import assert_api_error, make_pdf
 from tests.server.conftest import PASSWORD
 
 TODAY = dt.date.today()
@@ -145,7 +145,7 @@ def test_entries_left_under_a_reused_id_do_not_leak_into_a_new_account(api, runn
 def test_same_login_twice_is_a_conflict(api):
     api.create()
     response = api.post("/api/accounts", VALID)
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "CONFLICT"
+    assert_api_error(response, 409, "CONFLICT")
 
 
 def test_first_sync_is_baseline_and_later_only_new_invoices_are_sent(api, runner):
@@ -234,14 +234,14 @@ def test_invoice_list_filters_and_pages(api, runner):
 ])
 def test_invoice_list_rejects_bad_parameters(api, query, field):
     response = api.get(f"/api/invoices?{query}")
-    assert response.status_code == 400 and field in response.get_json()["error"]["fields"]
+    assert_api_error(response, 400, field=field)
 
 
 def test_unknown_things_are_json_404s(api):
     for path in ("/api/accounts/999", "/api/jobs/999", "/api/invoices/999", "/api/invoices/999/pdf",
                  "/api/nothing-here"):
         response = api.get(path)
-        assert response.status_code == 404 and response.get_json()["error"]["code"] == "NOT_FOUND"
+        assert_api_error(response, 404, "NOT_FOUND")
     for path in ("/api/accounts/99999999999999999999999999", "/api/jobs/0", "/api/invoices/-1"):
         assert api.get(path).status_code == 404
         assert api.post(path.replace("/api/jobs/0", "/api/jobs/0/code"), {"code": "1"}).status_code in (404, 405)
@@ -315,7 +315,7 @@ def test_patch_options_interval_and_enabled(api, runner):
     for body, field in (({"enabled": "no"}, "enabled"), ({"interval_hours": 10_000}, "interval_hours"),
                         ({"options": {"unknown": "x"}}, "options.unknown"), ({}, "body"), ({"login": "x"}, "login")):
         response = api.patch(f"/api/accounts/{account['id']}", body)
-        assert response.status_code == 400 and field in response.get_json()["error"]["fields"], body
+        assert_api_error(response, 400, field=field)
     updated = api.patch(f"/api/accounts/{account['id']}",
                         {"options": {"contract": "C-9"}, "interval_hours": 6, "enabled": False}).get_json()["account"]
     assert updated["options"] == {"contract": "C-9"} and updated["interval_hours"] == 6 and not updated["enabled"]
@@ -326,7 +326,7 @@ def test_update_credentials_validates_and_never_echoes(api, runner):
     account = api.create()["account"]
     api.wait_idle()
     bad = api.put(f"/api/accounts/{account['id']}/credentials", {"credentials": {"email": "nope"}})
-    assert bad.status_code == 400 and "credentials.email" in bad.get_json()["error"]["fields"]
+    assert_api_error(bad, 400, field="credentials.email")
     empty = api.put(f"/api/accounts/{account['id']}/credentials", {"credentials": {}})
     assert empty.status_code == 400
     good = api.put(f"/api/accounts/{account['id']}/credentials", {"credentials": {"password": "new pass 2"}})

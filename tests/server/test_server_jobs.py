@@ -13,6 +13,7 @@ from backend.core.clock import iso, parse
 from backend.server import recovery
 from backend.server.app import create_app
 from backend.server.services import EXTENSION_KEY
+from tests.helpers import assert_api_error
 from tests.server.conftest import PORT, Api, ScriptedRunner, pair, wait_for
 
 NOW = lambda: dt.datetime.now(dt.timezone.utc)  # noqa: E731
@@ -26,7 +27,7 @@ def test_a_job_waits_for_a_code_and_goes_on_with_it(make_api, runner):
     assert waiting["prompt"] == {"text": "Code reçu par SMS", "kind": "sms"}
     assert api.account(job["account_id"])["state"] == "waiting_for_code"
     bad = api.post(f"/api/jobs/{job['id']}/code", {"code": ""})
-    assert bad.status_code == 400 and "code" in bad.get_json()["error"]["fields"]
+    assert_api_error(bad, 400, field="code")
     answer = api.post(f"/api/jobs/{job['id']}/code", {"code": " 123456 "})
     assert answer.status_code == 200
     api.wait_idle()

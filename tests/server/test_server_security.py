@@ -17,6 +17,7 @@ from backend.config import Settings
 from backend.core.keyring_store import TOKEN_USER, delete_token, service
 from backend.server import pairing, security
 from backend.server.app import create_app
+from tests.helpers import assert_api_error
 from tests.server.conftest import BASE, EXTENSION_ORIGIN, PASSWORD, pair
 
 BODY = {"provider": "test-portal", "terms_accepted": True,
@@ -39,7 +40,7 @@ def test_extension_id_is_derived_from_the_manifest_key():
                                   "[::1]:47311", ""])
 def test_foreign_host_is_refused_before_anything(api, host):
     response = api.call("POST", "/api/accounts", BODY, headers={"Host": host})
-    assert response.status_code == 403 and response.get_json()["error"]["code"] == "FORBIDDEN"
+    assert_api_error(response, 403, "FORBIDDEN")
     assert api.call("GET", "/api/health", headers={"Host": host}).status_code == 403
     nothing_happened(api)
 
@@ -82,7 +83,7 @@ def test_missing_or_wrong_token_is_refused(api, authorization):
         for method, path in (("POST", "/api/accounts"), ("GET", "/api/accounts"), ("GET", "/api/openapi.json"),
                              ("GET", "/api/invoices"), ("DELETE", "/api/accounts/1")):
             response = api.call(method, path, BODY if method == "POST" else None, headers=headers)
-            assert response.status_code == 401 and response.get_json()["error"]["code"] == "UNAUTHORIZED"
+            assert_api_error(response, 401, "UNAUTHORIZED")
     finally:
         api.token = client_token
     nothing_happened(api)
@@ -91,14 +92,14 @@ def test_missing_or_wrong_token_is_refused(api, authorization):
 @pytest.mark.parametrize("name", ["token", "access_token", "api_key"])
 def test_a_token_in_the_query_string_is_refused_even_with_a_valid_header(api, name):
     response = api.call("POST", f"/api/accounts?{name}={api.token}", BODY)
-    assert response.status_code == 400 and "token" in response.get_json()["error"]["fields"]
+    assert_api_error(response, 400, field="token")
     assert api.get(f"/api/accounts?{name}={api.token}").status_code == 400
     nothing_happened(api)
 
 
 def test_text_plain_and_form_posts_do_nothing(api):
     as_text = api.call("POST", "/api/accounts", data=json.dumps(BODY), headers={"Content-Type": "text/plain"})
-    assert as_text.status_code == 415 and as_text.get_json()["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert_api_error(as_text, 415, "UNSUPPORTED_MEDIA_TYPE")
     as_form = api.call("POST", "/api/accounts", data={"provider": "test-portal", "terms_accepted": "true"})
     assert as_form.status_code == 415
     no_type = api.call("POST", "/api/accounts", data=json.dumps(BODY), headers={"Content-Type": ""})
@@ -146,10 +147,10 @@ def test_pairing_gives_a_token_kept_only_as_a_hash(make_api):
 def test_without_a_window_or_with_an_expired_code_pairing_is_refused(make_api):
     api = make_api()
     response = api.client.post("/api/pair", json={"code": "123-456"}, base_url=BASE)
-    assert response.status_code == 403 and "invoice-collector pair" in response.get_json()["error"]["message"]
+    assert "invoice-collector pair" in assert_api_error(response, 403)["message"]
     code, _ = pairing.open_window(now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=3))
     response = api.client.post("/api/pair", json={"code": code}, base_url=BASE)
-    assert response.status_code == 403 and "expired" in response.get_json()["error"]["message"]
+    assert "expired" in assert_api_error(response, 403)["message"]
     assert not pairing.pairing_file().exists()
 
 
@@ -158,7 +159,7 @@ def test_malformed_codes_are_400(make_api, code):
     api = make_api()
     pairing.open_window()
     response = api.client.post("/api/pair", json={"code": code}, base_url=BASE)
-    assert response.status_code == 400 and "code" in response.get_json()["error"]["fields"]
+    assert_api_error(response, 400, field="code")
 
 
 def test_brute_force_closes_the_window_and_is_rate_limited(make_api):
