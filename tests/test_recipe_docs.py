@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from backend.collectors.language.catalog import load_catalog, load_file
-from backend.collectors.language.docexamples import EXAMPLE_HEADER, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import EXAMPLE_HEADER, OUTCOME_ADVICE, WORKED_EXAMPLE
 from backend.collectors.language.docgen import DOCS_FILE, render
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS
@@ -25,7 +25,7 @@ def test_docs_are_up_to_date(docs):
 
 
 def test_every_step_and_filter_and_code_is_documented(docs):
-    assert set(STEP_EXAMPLES) == set(STEPS), "each step needs an example in backend/collectors/language/docexamples.py"
+    assert all(spec.example for spec in STEPS.values()), "each step needs describe(example=…) in the step table"
     for name in STEPS:
         assert f"### `{name}`" in docs
     for name in FILTERS:
@@ -45,10 +45,10 @@ def _provider_with(steps: str) -> str:
     return EXAMPLE_HEADER + textwrap.indent(steps, "  ") + "\n"
 
 
-@pytest.mark.parametrize("name", sorted(STEP_EXAMPLES))
+@pytest.mark.parametrize("name", sorted(STEPS))
 def test_each_step_example_checks_cleanly(tmp_path, name):
     path = tmp_path / f"{name}.yaml"
-    path.write_text(_provider_with(STEP_EXAMPLES[name]), encoding="utf-8")
+    path.write_text(_provider_with(STEPS[name].example), encoding="utf-8")
     providers, errors = load_file(path)
     assert [str(e) for e in errors] == []
     assert any(name in step for step in _all_steps(providers[0].steps))

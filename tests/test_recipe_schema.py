@@ -11,7 +11,7 @@ import pytest
 from backend import paths
 from backend.collectors.language import yamlpos
 from backend.collectors.language.catalog import load_file
-from backend.collectors.language.schema import ARG_OVERRIDES, SCHEMA_FILE, build_schema, schema_text
+from backend.collectors.language.schema import SCHEMA_FILE, build_schema, schema_text
 from backend.collectors.steps import STEPS
 
 RECIPES = sorted((Path(__file__).parent / "portals" / "recipes").glob("*.yaml"))
@@ -28,11 +28,6 @@ def test_the_schema_is_a_valid_draft_2020_12_schema():
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["$defs"]["step"]["properties"]) == set(STEPS)
-
-
-def test_every_argument_override_names_a_real_argument():
-    for step, arg in ARG_OVERRIDES:
-        assert step in STEPS and arg in STEPS[step].args, f"schema.ARG_OVERRIDES has a stale entry {step}.{arg}"
 
 
 @pytest.mark.parametrize("path", RECIPES + BUNDLED, ids=lambda p: p.name)

@@ -1,12 +1,11 @@
-"""Examples and advice for docs/recipes.md. Every example here is validated by the tests
+"""Examples and advice for docs/recipes.md beyond single steps. Every example here, and each
+step's own (describe(example=…) in the step table), is validated by the tests
 (tests/test_recipe_docs.py), so the reference never shows a recipe that `recipe check` rejects.
-
-A step added to the step table needs an example here: the docs test fails until it has one.
 """
 
 from __future__ import annotations
 
-# What every step example may rely on: these credentials, options, urls (see EXAMPLE_HEADER).
+# What every step example may rely on: these credentials, options, urls.
 EXAMPLE_HEADER = """\
 id: example
 name: Example
@@ -25,130 +24,6 @@ urls:
 expect_invoices: false
 steps:
 """
-
-STEP_EXAMPLES: dict[str, str] = {
-    "open": '- open: "{{ urls.portal }}/connexion"',
-    "follow": '- follow: "link=Mes factures"',
-    "back": "- back:",
-    "reload": "- reload:",
-    "switch_frame": '- switch_frame: "iframe#login-frame"\n'
-                    '- fill: {locator: "#user", value: "{{ login }}"}\n'
-                    "- switch_frame: top",
-    "switch_tab": '- click: "text=Espace factures"\n'
-                  "- switch_tab: new\n"
-                  "- close_tab: {then: main}",
-    "close_tab": "- close_tab:",
-    "fill": '- fill: {locator: "#email", value: "{{ login }}"}\n'
-            '- fill: {locator: "name=password", value: "{{ password }}", timeout: 20}',
-    "select": '- select: {locator: "#year", option: "2024"}\n'
-              '- select: {locator: "#contract", option: "value={{ options.contract }}"}',
-    "check": '- check: "#remember-me"\n'
-             '- check: {locator: "#newsletter", checked: false}',
-    "click": '- click: "button[type=submit]"\n'
-             '- click: {locator: "xpath=//button[normalize-space()=\'Se connecter\']", timeout: 15}',
-    "click_if_present": '- click_if_present: "#didomi-notice-agree-button"\n'
-                        '- click_if_present: {locator: "text=Plus tard", timeout: 5}',
-    "submit": '- submit: "form#login"',
-    "load_more": '- load_more: {locator: "button.voir-plus", items: ".facture", max_clicks: 20}',
-    "press_key": '- press_key: enter\n'
-                 '- press_key: {key: tab, locator: "#password"}',
-    "wait_for": '- wait_for: {visible: "#dashboard"}\n'
-                '- wait_for: {url: "/factures", timeout: 30}\n'
-                '- wait_for: {absent: ".spinner"}',
-    "wait_for_any": "- wait_for_any:\n"
-                    '    - {present: "#account-menu"}\n'
-                    '    - {present: ".alert-danger", fail: LOGIN_FAILED, message_from: ".alert-danger"}\n'
-                    '    - {text: "maintenance", fail: PROVIDER_DOWN}\n'
-                    '    - present: "#otp"\n'
-                    "      then:\n"
-                    '        - one_time_code: {locator: "#otp", prompt: "Code reçu par SMS", submit: "#verify"}',
-    "pause": '- pause: {seconds: 2, reason: "the portal ignores clicks during its opening animation"}',
-    "if": "- if:\n"
-          '    present: "#choose-contract"\n'
-          "    then:\n"
-          '      - click: "text={{ options.contract }}"\n'
-          "    else:\n"
-          '      - log: "single contract account"',
-    "fail_if": '- fail_if: {present: ".error-login", code: LOGIN_FAILED, message_from: ".error-login"}\n'
-               '- fail_if: {url: "/maintenance", code: PROVIDER_DOWN}\n'
-               '- fail_if: {text: "accepter les nouvelles conditions", code: ACTION_NEEDED,\n'
-               '            message: "Accept the new terms on the portal, then sync again."}',
-    "for_each": '- fetch_json: {url: "{{ urls.api }}/contracts", save_as: contracts}\n'
-                "- for_each:\n"
-                "    in: contracts.items\n"
-                "    steps:\n"
-                '      - fetch_json: {url: "{{ urls.api }}/contracts/{{ item.id | url }}/bills", save_as: bills}\n'
-                "      - invoices:\n"
-                "          from: bills\n"
-                "          fields:\n"
-                "            id: {path: billId}\n"
-                "            date: {path: date}\n"
-                "            amount: {path: amount}\n"
-                '            pdf: {value: "{{ urls.api }}/bills/{{ item.billId }}.pdf"}',
-    "store_text": "- store_text: {locator: \".client-number\", save_as: client, regex: 'N°\\s*(\\d+)'}\n"
-                  '- open: "{{ urls.portal }}/clients/{{ client }}/factures"',
-    "set": '- set: {name: year, value: "2024"}\n'
-           '- open: "{{ urls.portal }}/factures?annee={{ year }}"',
-    "log": '- log: "logged in as {{ login }}"',
-    "one_time_code": "- one_time_code:\n"
-                     '    locator: "#code"\n'
-                     '    prompt: "Code reçu par SMS"\n'
-                     "    kind: sms\n"
-                     '    totp_secret: "{{ totp_secret }}"\n'
-                     '    submit: "button#verify"',
-    "fetch_json": "- fetch_json:\n"
-                  '    url: "{{ urls.api }}/v2/bills"\n'
-                  "    method: POST\n"
-                  '    body: {contract: "{{ options.contract }}", page: 1}\n'
-                  '    headers: {X-Requested-With: XMLHttpRequest}\n'
-                  "    fail_on: {401: LOGIN_FAILED, 503: PROVIDER_DOWN}\n"
-                  "    save_as: bills\n"
-                  "- invoices:\n"
-                  "    from: bills.data\n"
-                  "    fields:\n"
-                  "      id: {path: id}\n"
-                  "      date: {path: issuedAt, date: auto}\n"
-                  "      amount: {path: total.value}\n"
-                  "      currency: {path: total.currency}\n"
-                  "      pdf: {path: links.pdf}",
-    "fetch_api": "- fetch_api:\n"
-                 '    url: "{{ urls.api }}/invoices"\n'
-                 '    params: {contract: "{{ options.contract }}", since: ""}\n'
-                 '    headers: {X-API-KEY: "{{ password }}"}\n'
-                 "    pages: {param: page, items: data, size: 20}\n"
-                 '    fail_on: {"401": LOGIN_FAILED, "403:429": PROVIDER_DOWN}\n'
-                 "    save_as: bills\n"
-                 "- invoices:\n"
-                 "    from: bills\n"
-                 "    fields:\n"
-                 "      id: {path: id}\n"
-                 "      date: {path: issued_at, local_date: Europe/Paris}\n"
-                 "      amount: {path: amount_cents, divide: 100}\n"
-                 "      pdf: {path: pdf_url}",
-    "store_url": "- store_url: {regex: 'access_token=([^&]+)', save_as: token, secret: true}\n"
-                 '- fetch_api: {url: "{{ urls.api }}/me", headers: {Authorization: "Bearer {{ token }}"}, save_as: me}',
-    "jwt_claims": "- store_url: {regex: 'id_token=([^&]+)', save_as: id_token, secret: true}\n"
-                  '- jwt_claims: {token: "{{ id_token }}", save_as: claims}\n'
-                  '- fetch_api: {url: "{{ urls.api }}/customers/{{ claims.sub | url }}/bills", save_as: bills}',
-    "flatten": '- fetch_api: {url: "{{ urls.api }}/contracts", save_as: docs}\n'
-               "- flatten: {path: docs.*.bills.*, save_as: bills}\n"
-               "- invoices:\n"
-               "    from: bills\n"
-               "    fields:\n"
-               "      id: {path: number}\n"
-               "      contract: {path: parents.0.contractId}\n"
-               "      amount: {path: amount}\n"
-               "      pdf: {path: pdfUrl}",
-    "invoices": "- invoices:\n"
-                '    items: "table#factures tbody tr"\n'
-                '    next_page: "a.pagination-next"\n'
-                "    fields:\n"
-                '      id: {css: "td.ref"}\n'
-                "      number: {css: \"td.ref\", regex: 'N°\\s*(\\S+)'}\n"
-                '      date: {css: "td.date", date: "%d/%m/%Y"}\n'
-                '      amount: {css: "td.montant", amount: fr}\n'
-                '      pdf: {css: "a.pdf", attr: href}',
-}
 
 DETAIL_EXAMPLE = """\
 - invoices:

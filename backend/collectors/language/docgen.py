@@ -1,7 +1,8 @@
 """Generate docs/recipes.md from the step table, the filter table and the outcome codes.
 
 `invoice-collector recipe docs --write` rewrites the file; a test fails when it is stale, so
-the reference always says what the engine does. Prose lives here; examples in docexamples.py.
+the reference always says what the engine does. Prose lives here; each step's example in the
+step table, the others in docexamples.py.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 from backend import paths
 from backend.collectors.exits import EXIT_CODES, exit_status_help
 from backend.collectors.language import yamlpos
-from backend.collectors.language.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, STEP_EXAMPLES, WORKED_EXAMPLE
-from backend.collectors.language.schema import ARG_OVERRIDES, provider_schema
+from backend.collectors.language.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
 from backend.collectors.steps.registry import Arg, StepSpec
@@ -172,18 +173,15 @@ Run with `--headed` to watch the browser, and add `log:` steps to follow your va
 """
 
 
-def _type_of(step: str, arg: Arg) -> str:
-    schema = ARG_OVERRIDES.get((step, arg.name), arg.schema)
-    if arg.kind == "steps":
-        return "steps"
-    if arg.kind == "locator":
-        return "locator"
-    if arg.kind == "fields":
-        return "fields"
-    return _schema_words(schema)
+def _type_of(arg: Arg) -> str:
+    if arg.kind in ("steps", "locator", "fields"):
+        return arg.kind
+    return _schema_words(arg.schema)
 
 
 def _schema_words(schema: dict[str, Any]) -> str:
+    if schema.get("$ref", "").endswith("/outcome"):
+        return _schema_words({"enum": list(CODES)})
     if "$ref" in schema:
         return {"detail": "mapping (fields, steps)", "fields": "fields", "steps": "steps"}.get(
             schema["$ref"].rsplit("/", 1)[-1], "mapping")
@@ -214,11 +212,11 @@ def step_section(spec: StepSpec) -> str:
         lines += ["| Argument | Type | Required / default | Description |", "|---|---|---|---|"]
         for arg in spec.args.values():
             need = "**required**" if arg.required else ("—" if arg.default is None else f"`{json.dumps(arg.default)}`")
-            lines.append(f"| `{arg.name}` | {_type_of(spec.name, arg)} | {need} | {_cell(arg.doc)} |")
+            lines.append(f"| `{arg.name}` | {_type_of(arg)} | {need} | {_cell(arg.doc)} |")
     else:
         lines.append("No arguments: write `- " + spec.name + ":`.")
-    example = STEP_EXAMPLES.get(spec.name)  # the docs test fails while one is missing
-    lines += ["", "```yaml", example or f"# no example yet for {spec.name}", "```", ""]
+    example = spec.example or f"# no example yet for {spec.name}"  # the docs test fails while one is missing
+    lines += ["", "```yaml", example, "```", ""]
     return "\n".join(lines)
 
 

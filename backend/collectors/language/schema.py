@@ -15,7 +15,8 @@ from typing import Any
 
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
-from backend.collectors.steps.registry import Arg, StepSpec
+from backend.collectors.steps.flow import CONDITION_KEYS
+from backend.collectors.steps.registry import OUTCOME_REF, STEPS_REF, Arg, StepSpec
 from backend.errors import CODES
 
 SCHEMA_FILE = Path(__file__).parent.parent / "recipe.schema.json"  # where editors find it
@@ -23,67 +24,21 @@ SCHEMA_ID = "https://invoice-collector.local/recipe.schema.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # credential and option names
 IDENT = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "patternErrorMessage": "letters, digits and _ (usable in templates)"}
-CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
 CASE_ACTION_KEYS = ("fail", "message", "message_from", "then")
-STEPS_REF = {"$ref": "#/$defs/steps"}
-OUTCOME_REF = {"$ref": "#/$defs/outcome"}
-
-# Arguments whose Python type says less than the recipe language means.
-ARG_OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
-    ("wait_for_any", "cases"): {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/case"}},
-    ("invoices", "fields"): {"$ref": "#/$defs/fields", "required": ["id"]},
-    ("invoices", "detail"): {"$ref": "#/$defs/detail"},
-    ("invoices", "max_pages"): {"type": "integer", "minimum": 1, "maximum": 1000},
-    ("for_each", "limit"): {"type": "integer", "minimum": 1, "maximum": 10_000},
-    ("fetch_json", "fail_on"): {"type": "object", "propertyNames": {"pattern": "^[1-5][0-9][0-9]$",
-                                                                     "patternErrorMessage": "an HTTP status such as 401"},
-                                "additionalProperties": OUTCOME_REF},
-    ("fetch_api", "fail_on"): {"type": "object", "additionalProperties": OUTCOME_REF,
-                               "propertyNames": {"pattern": "^[1-5][0-9][0-9](:.+)?$",
-                                                 "patternErrorMessage": "an HTTP status such as 401, or STATUS:CODE"}},
-    ("fetch_api", "pages"): {"type": "object", "additionalProperties": False, "required": ["param", "items"],
-                             "properties": {"param": {"type": "string", "minLength": 1}, "items": {"type": "string"},
-                                            "first": {"type": "integer"}, "total": {"type": "string"},
-                                            "size": {"type": "integer", "minimum": 1},
-                                            "max": {"type": "integer", "minimum": 1}}},
-    ("pause", "seconds"): {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
-    ("press_key", "key"): {"enum": ["enter", "tab", "escape", "space", "backspace", "down", "up"]},
-}
-TIMEOUT_LIMITS = {"minimum": 0, "maximum": 600}
-
-
-def arg_schema(step: str, arg: Arg) -> dict[str, Any]:
-    """The schema of one argument's value (nested steps are a $ref to the step list)."""
-    if (step, arg.name) in ARG_OVERRIDES:
-        schema = dict(ARG_OVERRIDES[(step, arg.name)])
-    elif arg.kind == "steps":
-        schema = dict(STEPS_REF)
-    else:
-        schema = dict(arg.schema)
-    if arg.name == "timeout" and schema.get("type") in (["number"], "number"):
-        schema |= TIMEOUT_LIMITS
-    if arg.name in ("code", "fail") and "enum" in schema:
-        schema = dict(OUTCOME_REF)
-    return schema
-
-
-def condition_step(spec: StepSpec) -> bool:
-    """Steps that test the page (wait_for, if, fail_if…) take the condition keys."""
-    return all(k in spec.args for k in CONDITION_KEYS)
 
 
 def step_args_schema(spec: StepSpec) -> dict[str, Any]:
     """The value under a step name: a mapping of its arguments, its shorthand scalar, or nothing."""
-    props = {a.name: arg_schema(spec.name, a) | {"description": _arg_doc(a)} for a in spec.args.values()}
+    props = {a.name: a.schema | {"description": _arg_doc(a)} for a in spec.args.values()}
     obj: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     required = [a.name for a in spec.args.values() if a.required]
     if required:
         obj["required"] = required
-    if condition_step(spec):
-        obj["anyOf"] = [{"required": [k]} for k in CONDITION_KEYS]
+    if spec.any_of:
+        obj["anyOf"] = [{"required": [k]} for k in spec.any_of.keys]
     variants = [obj]
     if spec.shorthand:
-        variants.insert(0, arg_schema(spec.name, spec.args[spec.shorthand]))
+        variants.insert(0, dict(spec.args[spec.shorthand].schema))
     if not required:
         variants.append({"type": "null"})
     if len(variants) == 1:

@@ -13,11 +13,13 @@ from typing import Any
 
 from backend.collectors.language.schemaerrors import did_you_mean, key_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
-from backend.collectors.steps import STEPS
+from backend.collectors.steps import STEPS, walk_steps
+from backend.collectors.steps.registry import nested_steps
 
 TEMPLATE_FILTERS = ("url", "json")
 LIST_SOURCES = {("for_each", "in"), ("invoices", "from"), ("flatten", "path")}  # a variable, then a path
 NAMESPACES = ("credentials", "options", "urls", "vars", "item")
+ITEM_STEPS = ("for_each", "invoices")  # their nested steps see {{ item }}
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -101,29 +103,26 @@ class TemplateChecker:
             for text in _strings(args):
                 self.check_text(text, in_item, default)
             return
-        nested: list[tuple[Any, bool]] = []
         for key, value in args.items():
-            arg = spec.args.get(key)
-            if arg is not None and arg.kind == "steps":
-                nested.append((value, in_item or name == "for_each"))
-            elif name == "wait_for_any" and key == "cases" and isinstance(value, list):
+            kind = spec.args[key].kind if key in spec.args else None
+            if kind == "steps":
+                continue  # nested steps: below, once this step's own templates are checked
+            if kind == "cases" and isinstance(value, list):
                 for case in value:
                     if isinstance(case, dict):
                         for text in _strings({k: v for k, v in case.items() if k != "then"}):
                             self.check_text(text, in_item, default)
-                        nested.append((case.get("then"), in_item))
-            elif name == "invoices" and key in ("fields", "detail"):
-                detail = value if key == "detail" and isinstance(value, dict) else {}
-                for text in _strings(value if key == "fields" else detail.get("fields")):
+            elif kind in ("fields", "detail"):  # an invoice's fields and detail page see {{ item }}
+                detail = value if kind == "detail" and isinstance(value, dict) else {}
+                for text in _strings(value if kind == "fields" else detail.get("fields")):
                     self.check_text(text, True, default)
-                nested.append((detail.get("steps"), True))
             elif (name, key) in LIST_SOURCES and isinstance(value, str):
                 self._list_source(name, key, value, args, default)
             elif key != "save_as" and not (name == "set" and key == "name"):
                 for text in _strings(value):
                     self.check_text(text, in_item, default)
-        for inner, inner_item in nested:
-            self.steps(inner, inner_item)
+        for _, inner in nested_steps(spec, args):
+            self.steps(inner, in_item or name in ITEM_STEPS)
         for variable in _step_defines(name, args):
             self.variables.setdefault(variable, default.line)
 
@@ -148,22 +147,10 @@ def _step_defines(name: str, args: Any) -> list[str]:
 
 def _defined(steps: Any) -> Iterator[tuple[str, int]]:
     """Every (variable, line) set anywhere in a step tree, nested steps included."""
-    if not isinstance(steps, list):
-        return
-    for step in steps:
-        if not (isinstance(step, dict) and len(step) == 1):
-            continue
-        name, args = next(iter(step.items()))
-        line = getattr(step, "pos", Position("", 0, 0)).line
+    for step in walk_steps(steps):
+        (name, args), = step.items()
         for variable in _step_defines(name, args):
-            yield variable, line
-        if isinstance(args, dict):
-            for value in args.values():
-                candidates = [value] + ([c.get("then") for c in value if isinstance(c, dict)]
-                                        if isinstance(value, list) else []) + \
-                    ([value.get("steps")] if isinstance(value, dict) else [])
-                for inner in candidates:
-                    yield from _defined(inner)
+            yield variable, getattr(step, "pos", Position("", 0, 0)).line
 
 
 def check_provider(entry: dict, file: str) -> list[RecipeError]:

@@ -3,8 +3,8 @@
 Each step is checked on its own so that one mistake yields one clear message at its exact
 place: an unknown step (with "did you mean"), an unknown or missing argument, a value of the
 wrong type, a condition step without a condition, a regular expression that doesn't compile,
-a `wait_for_any` case or an `invoices` field spec that can't work. Nested steps (then, else,
-steps, cases, detail) are checked the same way.
+and whatever the step's own `check` reports (a `wait_for_any` case or an `invoices` field spec
+that can't work). Nested steps (then, else, steps, cases, detail) are checked the same way.
 """
 
 from __future__ import annotations
@@ -12,18 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from backend.collectors.language.schema import (
-    CASE_ACTION_KEYS,
-    CONDITION_KEYS,
-    arg_schema,
-    build_schema,
-    condition_step,
-)
-from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, value_position
+from backend.collectors.language.schema import CASE_ACTION_KEYS, build_schema
+from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, locate, value_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
 from backend.collectors.steps import STEPS
-from backend.collectors.steps.filters import SOURCE_KEYS
-from backend.collectors.steps.registry import StepSpec
+from backend.collectors.steps.registry import Place, StepSpec, nested_steps
 
 # Nested step lists are checked by recursion, so the schemas used here stop at them.
 SHALLOW_DEFS = build_schema()["$defs"] | {"steps": {"type": "array"}}
@@ -33,7 +26,7 @@ _REPORTERS: dict[tuple[str, str], SchemaReporter] = {}
 def _reporter(spec: StepSpec, arg: str) -> SchemaReporter:
     key = (spec.name, arg)
     if key not in _REPORTERS:
-        _REPORTERS[key] = SchemaReporter(arg_schema(spec.name, spec.args[arg]), SHALLOW_DEFS)
+        _REPORTERS[key] = SchemaReporter(spec.args[arg].schema, SHALLOW_DEFS)
     return _REPORTERS[key]
 
 
@@ -97,8 +90,11 @@ class StepChecker:
         spec = STEPS[name]
         before = len(self.errors)
         args = self._arguments(spec, args, step, name_pos)
-        if args is not None:
-            self._semantics(spec, args, name_pos, clean=len(self.errors) == before)
+        if args is None:
+            return
+        for place, inner in nested_steps(spec, args):  # even when something else is wrong
+            self.steps(inner, place_position(args, place, name_pos))
+        self._semantics(spec, args, name_pos, clean=len(self.errors) == before)
 
     def _arguments(self, spec: StepSpec, args: Any, step: dict, name_pos: Position) -> dict | None:
         """Check the value under the step name; return it as a mapping of arguments (or None)."""
@@ -138,85 +134,46 @@ class StepChecker:
             if key in spec.args:
                 self.errors.extend(_reporter(spec, key).errors(value, self.file, value_position(args, key, value_pos),
                                                                prefix=f"{name}: ", path_prefix=(key,)))
-        for arg in spec.args.values():  # nested steps are checked even when something else is wrong
-            if arg.kind == "steps" and isinstance(args.get(arg.name), list):
-                self.steps(args[arg.name], key_position(args, arg.name, value_pos))
         return args
 
     # ---- what the schema can't express ---------------------------------------------------
     def _semantics(self, spec: StepSpec, args: dict, name_pos: Position, clean: bool) -> None:
         """Runs even after other errors (all problems at once), so it tolerates wrong types."""
-        name = spec.name
-        if condition_step(spec):
-            if clean and not any(args.get(k) for k in CONDITION_KEYS):
-                self.add(name_pos, f"{name}: needs a condition: one of {', '.join(CONDITION_KEYS)}")
-            self.errors.extend(check_regex(args.get("url"), self.file, name_pos, f"{name}: url"))
-        if "regex" in args:
-            self.errors.extend(check_regex(args["regex"], self.file, name_pos, f"{name}: regex"))
-        if name == "switch_tab" and args.get("to") not in ("new", "main"):
-            self.errors.extend(check_regex(args.get("to"), self.file, name_pos, f"{name}: to"))
-        if name == "wait_for_any" and isinstance(args.get("cases"), list):
-            for n, case in enumerate(args["cases"]):
-                if isinstance(case, dict):
-                    self._case(case, n, name_pos)
-        if name == "invoices":
-            self._invoices(args, name_pos)
+        report = StepReport(self, spec.name, args, name_pos)
+        if spec.any_of and clean and not any(args.get(k) for k in spec.any_of.keys):
+            report.problem(None, f"needs {spec.any_of.what}: one of {', '.join(spec.any_of.keys)}")
+        for arg in spec.args.values():
+            if arg.kind == "regex":
+                report.regex(None, args.get(arg.name), arg.name)
+        if spec.check:
+            spec.check(args, report)
 
-    def _case(self, case: dict, n: int, default: Position) -> None:
-        pos = getattr(case, "pos", default)
-        if case.get("fail") and "then" in case:
-            self.add(key_position(case, "then", pos), f"wait_for_any: cases[{n}]: use either fail or then, not both")
-        for key in ("message", "message_from"):
-            if key in case and not case.get("fail"):
-                self.add(key_position(case, key, pos), f"wait_for_any: cases[{n}]: {key} only goes with fail")
-        self.errors.extend(check_regex(case.get("url"), self.file, pos, f"wait_for_any: cases[{n}].url"))
-        if isinstance(case.get("then"), list):
-            self.steps(case["then"], key_position(case, "then", pos))
 
-    def _invoices(self, args: dict, pos: Position) -> None:
-        mode = "html" if args.get("items") else "json" if args.get("from") else None
-        if ("items" in args) == ("from" in args):
-            self.add(pos, "invoices: give exactly one of `items` (a locator: one element per invoice in the page) "
-                          "or `from` (a JSON list read by fetch_json)")
-        if mode == "json":
-            for key in ("next_page", "empty_marker"):
-                if key in args:
-                    self.add(key_position(args, key, pos), f"invoices: {key} only works with `items` (HTML)")
-        self._fields(args.get("fields"), mode, key_position(args, "fields", pos), "invoices")
-        detail = args.get("detail")
-        if isinstance(detail, dict):
-            detail_pos = key_position(args, "detail", pos)
-            self._fields(detail.get("fields"), "detail", detail_pos, "invoices: detail")
-            if isinstance(detail.get("steps"), list):
-                self.steps(detail["steps"], key_position(detail, "steps", detail_pos))
+class StepReport:
+    """The Reporter a step's `check` writes to: places become positions in the file, and every
+    message starts with the step's name."""
 
-    def _fields(self, fields: Any, mode: str | None, pos: Position, where: str) -> None:
-        if not isinstance(fields, dict):
-            return
-        for field, spec in fields.items():
-            if not isinstance(spec, dict):
-                continue
-            at = key_position(fields, field, pos)
-            sources = [k for k in SOURCE_KEYS if k in spec]
-            if mode == "json" and any(k in spec for k in ("css", "xpath", "attr", "scope")):
-                self.add(at, f"{where}: field '{field}': css, xpath, attr and scope read HTML; with `from` (JSON) "
-                             f"use path (or value)")
-            if mode == "html" and "path" in spec:
-                self.add(at, f"{where}: field '{field}': path reads JSON; with `items` (HTML) use css or xpath "
-                             f"(or nothing to read the item itself)")
-            if not sources and "default" not in spec and mode in ("json", "detail"):
-                self.add(at, f"{where}: field '{field}' needs a source: "
-                             f"{'path or value' if mode == 'json' else 'css, xpath, path or value'}")
-            if mode != "json" and any(k in spec for k in ("attr", "scope")) and any(k in spec for k in ("path", "value")):
-                self.add(at, f"{where}: field '{field}': attr and scope go with css or xpath, not path or value")
-            self.errors.extend(check_regex(spec.get("regex"), self.file, at, f"{where}: field '{field}': regex"))
-            if isinstance(spec.get("replace"), dict):
-                for pattern in spec["replace"]:
-                    self.errors.extend(check_regex(pattern, self.file, at, f"{where}: field '{field}': replace"))
-            date = spec.get("date")
-            if isinstance(date, str) and date != "auto" and "%" not in date:
-                self.add(value_position(spec, "date", at), f"{where}: field '{field}': date takes 'auto' (or true) "
-                                                          f"or a format such as '%d/%m/%Y', not '{date}'")
+    def __init__(self, checker: StepChecker, step: str, args: dict, name_pos: Position):
+        self.checker, self.step, self.args, self.name_pos = checker, step, args, name_pos
+
+    def problem(self, place: Place, message: str, *, at_value: bool = False) -> None:
+        self.checker.add(place_position(self.args, place, self.name_pos, at_value), f"{self.step}: {message}")
+
+    def regex(self, place: Place, value: Any, what: str) -> None:
+        at = place_position(self.args, place, self.name_pos)
+        self.checker.errors.extend(check_regex(value, self.checker.file, at, f"{self.step}: {what}"))
+
+
+def place_position(args: dict, place: Place, step_name: Position, at_value: bool = False) -> Position:
+    """Where a place in a step's arguments is written: the key named last (its value with
+    at_value; an item of a list is where it starts), or the step's name for None."""
+    if place is None:
+        return step_name
+    path = (place,) if isinstance(place, str) else place
+    last = path[-1]
+    if at_value or isinstance(last, int):
+        return locate(args, path) or step_name
+    return locate(args, path[:-1], last) or step_name
 
 
 def _signature(spec: StepSpec) -> str:

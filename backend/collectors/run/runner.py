@@ -6,7 +6,7 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -31,16 +31,15 @@ log = logging.getLogger("invoice_collector.engine")
 
 
 def step_call(step: Any) -> tuple[str, dict[str, Any]]:
-    """Split `- click: "#go"` / `- fill: {locator: …, value: …}` into (name, kwargs)."""
+    """Split `- click: "#go"` / `- fill: {locator: …, value: …}` into (name, kwargs). Every recipe
+    was validated when the catalog loaded it (language/catalog.py), so the value is a mapping of
+    arguments, nothing, or the short form of a step that has one."""
     (name, args), = step.items()
-    spec = STEPS[name]
     if args is None:
         return name, {}
     if isinstance(args, dict):
         return name, dict(args)
-    if spec.shorthand:
-        return name, {spec.shorthand: args}
-    raise CollectionError("RECIPE_BROKEN", f"step '{name}' needs a mapping of arguments")
+    return name, {cast(str, STEPS[name].shorthand): args}
 
 
 def run_steps(ctx: Context, steps: list[Any]) -> None:
@@ -51,10 +50,8 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
         ctx.step_name = name
         ctx.step_line = step.pos.line if hasattr(step, "pos") else None
         kwargs = {}
-        for key, value in args.items():
-            arg = spec.args[key]
-            kwargs[arg.param] = ctx.render(value) if arg.kind in ("value", "locator") and isinstance(value, str) \
-                else value
+        for key, value in args.items():  # validated: text only where a value, a locator or a regex goes
+            kwargs[spec.args[key].param] = ctx.render(value) if isinstance(value, str) else value
         ctx.note(f"step {ctx.step_index} {name} (line {ctx.step_line})")
         ctx.progress()
         spec.func(ctx, **kwargs)

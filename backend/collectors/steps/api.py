@@ -23,9 +23,19 @@ from backend.collectors.run.context import Context
 from backend.collectors.run.download import MAX_PDF_BYTES
 from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
 from backend.collectors.steps.filters import FilterError, json_path, parse_date
-from backend.collectors.steps.registry import Locator, Timeout
+from backend.collectors.steps.registry import OUTCOME_REF, Locator, Regex, Schema, Timeout
 
 # ---- fetch_api ---------------------------------------------------------------------------------
+
+# pages: {param: page, items: data, …}; fail_on: {"401": LOGIN_FAILED, "403:429": PROVIDER_DOWN}
+PAGES = Schema(additionalProperties=False, required=["param", "items"],
+               properties={"param": {"type": "string", "minLength": 1}, "items": {"type": "string"},
+                           "first": {"type": "integer"}, "total": {"type": "string"},
+                           "size": {"type": "integer", "minimum": 1}, "max": {"type": "integer", "minimum": 1}})
+STATUS_TO_OUTCOME = Schema(additionalProperties=OUTCOME_REF,
+                           propertyNames={"pattern": "^[1-5][0-9][0-9](:.+)?$",
+                                          "patternErrorMessage": "an HTTP status such as 401, or STATUS:CODE"})
+
 
 def _render_tree(ctx: Context, value: Any) -> Any:
     if isinstance(value, dict):
@@ -126,12 +136,12 @@ def fetch_api(ctx: Context, *,
               pages: Annotated[dict | None, "page through the answers: {param: NAME (the page-number query "
                                "parameter), items: PATH (the list in each answer), first: 1, total: PATH (the "
                                "total count, optional), size: N (a short page is the last, optional), max: 50}. "
-                               "Stops at an empty page, at `total` items or at a short page"] = None,
+                               "Stops at an empty page, at `total` items or at a short page", PAGES] = None,
               as_: Annotated[Literal["json", "base64"], "json: decode the answer; base64: keep the raw file as "
                              "base64 text (for a `pdf_base64` field: PDFs that need headers to download)"] = "json",
               fail_on: Annotated[dict | None, "HTTP status -> outcome code; 'STATUS:CODE' matches an error "
                                  "answer whose `error_code` field holds CODE, e.g. {'403': LOGIN_FAILED, "
-                                 "'403:429': PROVIDER_DOWN} (quote the keys)"] = None,
+                                 "'403:429': PROVIDER_DOWN} (quote the keys)", STATUS_TO_OUTCOME] = None,
               empty_on: Annotated[list[str] | None, "HTTP statuses ('412', or 'STATUS:CODE') that mean "
                                   "'nothing here': the variable is set to null and the recipe goes on"] = None,
               error_code: Annotated[str, "path of the error code inside a JSON error answer"] = "code",
@@ -190,7 +200,7 @@ def fetch_api(ctx: Context, *,
 
 def store_url(ctx: Context, *,
               save_as: Annotated[str, "variable name, then {{ NAME }}"],
-              regex: Annotated[str, "waits until the current URL (fragment included) matches; keeps the first "
+              regex: Annotated[Regex, "waits until the current URL (fragment included) matches; keeps the first "
                                "group, URL-decoded, e.g. 'access_token=([^&]+)'"],
               secret: Annotated[bool, "the value is a secret (a token): masked in logs and traces"] = False,
               timeout: Timeout = None) -> None:

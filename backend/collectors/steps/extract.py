@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from backend.collectors.model import CollectionError, Invoice
 from backend.collectors.run import download
 from backend.collectors.run.context import Context
 from backend.collectors.steps.filters import (
+    SOURCE_KEYS,
     FilterError,
     apply_filters,
     clean_text,
@@ -18,7 +20,7 @@ from backend.collectors.steps.filters import (
 )
 from backend.collectors.steps.inputs import click_element
 from backend.collectors.steps.navigation import load as load_page
-from backend.collectors.steps.registry import FieldSpecs, Locator
+from backend.collectors.steps.registry import TIMEOUT_LIMITS, Detail, FieldSpecs, Locator, Place, Reporter, Schema
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
 
@@ -157,21 +159,22 @@ def _to_invoice(values: dict, where: str) -> Invoice:
 def invoices(ctx: Context, *,
              fields: Annotated[FieldSpecs, "field name -> how to read it. `id` is required (the portal's own "
                                "invoice id); then number, date, due_date, amount, currency, pdf (the PDF link), "
-                               "pdf_base64, detail (link to a detail page) and any extra field"],
+                               "pdf_base64, detail (link to a detail page) and any extra field",
+                               Schema(required=["id"])],
              items: Annotated[Locator | None, "HTML: one element per invoice (a table row, a card…)"] = None,
              from_: Annotated[str | None, "JSON: a variable (from fetch_json) and path to the list, e.g. bills.items"] = None,
              next_page: Annotated[Locator | None, "a 'next page' link or button, followed until it is gone"] = None,
-             max_pages: Annotated[int, "stop after this many pages"] = 50,
+             max_pages: Annotated[int, "stop after this many pages", Schema(minimum=1, maximum=1000)] = 50,
              next_page_by: Annotated[Literal["click", "link"], "click: click the next-page element as a user "
                                      "would; link: open the address of that <a href> (faster, for plain "
                                      "server-rendered links, not for single-page apps)"] = "click",
-             detail: Annotated[dict | None, "for portals where the PDF (or a field) is only on each invoice's "
+             detail: Annotated[Detail | None, "for portals where the PDF (or a field) is only on each invoice's "
                                "page: {fields: {...}, steps: [...]} run on the `detail` link of every new invoice"] = None,
              download: Annotated[Literal["session", "browser"], "session: fetch PDFs with the browser's cookies "
                                  "(fast); browser: let Chromium download them"] = "session",
              allow_empty: Annotated[bool, "an empty list is normal (else it is RECIPE_BROKEN)"] = False,
              empty_marker: Annotated[Locator | None, "an element shown when the account truly has no invoice"] = None,
-             timeout: Annotated[float | None, "how long the first item may take to appear"] = None) -> None:
+             timeout: Annotated[float | None, "how long the first item may take to appear", TIMEOUT_LIMITS] = None) -> None:
     """List invoices, skip those already known, and save the PDF of each new one."""
     if bool(items) == bool(from_):
         raise CollectionError("RECIPE_BROKEN", "invoices needs exactly one of `items` (HTML) or `from` (JSON)")
@@ -193,9 +196,56 @@ def invoices(ctx: Context, *,
     if not rows and not allow_empty and not (empty_marker and ctx.find_all(empty_marker)):
         raise CollectionError("RECIPE_BROKEN", "the invoice list is empty: the portal's layout may have changed")
     ctx.lists_read += 1
-    specs = {**fields, **((detail or {}).get("fields") or {})}
+    specs = {**fields, **((detail.get("fields") or {}) if detail else {})}
     pdf_optional = any(specs.get(name, {}).get("optional") for name in ("pdf", "pdf_base64"))
     _collect(ctx, rows, detail, download, pdf_optional)
+
+
+def check_invoices(args: Mapping[str, Any], report: Reporter) -> None:
+    """Exactly one of `items` (HTML) or `from` (JSON), then field specs that can work with it."""
+    mode = "html" if args.get("items") else "json" if args.get("from") else None
+    if ("items" in args) == ("from" in args):
+        report.problem(None, "give exactly one of `items` (a locator: one element per invoice in the page) "
+                             "or `from` (a JSON list read by fetch_json)")
+    if mode == "json":
+        for key in ("next_page", "empty_marker"):
+            if key in args:
+                report.problem(key, f"{key} only works with `items` (HTML)")
+    _check_fields(report, args.get("fields"), mode, ("fields",), "")
+    detail = args.get("detail")
+    if isinstance(detail, dict):
+        _check_fields(report, detail.get("fields"), "detail", ("detail", "fields"), "detail: ")
+
+
+def _check_fields(report: Reporter, fields: Any, mode: str | None, at: tuple[str, ...], where: str) -> None:
+    """Each field spec reads what the mode gives (HTML, JSON, a detail page); its regexes compile."""
+    if not isinstance(fields, dict):
+        return
+    for field, spec in fields.items():
+        if not isinstance(spec, dict):
+            continue
+        place: Place = (*at, field)
+        label = f"{where}field '{field}'"
+        sources = [k for k in SOURCE_KEYS if k in spec]
+        if mode == "json" and any(k in spec for k in ("css", "xpath", "attr", "scope")):
+            report.problem(place, f"{label}: css, xpath, attr and scope read HTML; with `from` (JSON) "
+                                  f"use path (or value)")
+        if mode == "html" and "path" in spec:
+            report.problem(place, f"{label}: path reads JSON; with `items` (HTML) use css or xpath "
+                                  f"(or nothing to read the item itself)")
+        if not sources and "default" not in spec and mode in ("json", "detail"):
+            report.problem(place, f"{label} needs a source: "
+                                  f"{'path or value' if mode == 'json' else 'css, xpath, path or value'}")
+        if mode != "json" and any(k in spec for k in ("attr", "scope")) and any(k in spec for k in ("path", "value")):
+            report.problem(place, f"{label}: attr and scope go with css or xpath, not path or value")
+        report.regex(place, spec.get("regex"), f"{label}: regex")
+        if isinstance(spec.get("replace"), dict):
+            for pattern in spec["replace"]:
+                report.regex(place, pattern, f"{label}: replace")
+        date = spec.get("date")
+        if isinstance(date, str) and date != "auto" and "%" not in date:
+            report.problem((*at, field, "date"), f"{label}: date takes 'auto' (or true) or a format such as "
+                                                 f"'%d/%m/%Y', not '{date}'", at_value=True)
 
 
 def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout,

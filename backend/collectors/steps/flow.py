@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Annotated, Any, Literal, TypeAlias, get_args
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
 from backend.collectors.steps.filters import json_path
-from backend.collectors.steps.registry import Locator, StepList, Timeout
+from backend.collectors.steps.registry import (
+    TIMEOUT_LIMITS,
+    AnyOf,
+    Cases,
+    Locator,
+    Outcome,
+    Regex,
+    Reporter,
+    Schema,
+    StepList,
+    Timeout,
+)
 from backend.errors import CODES
 
 Present = Annotated[Locator | None, "true when this element is in the page"]
 Visible = Annotated[Locator | None, "true when this element is visible"]
 Absent = Annotated[Locator | None, "true when no such element is in the page"]
-UrlMatch = Annotated[str | None, "true when the current URL matches this regular expression"]
+UrlMatch = Annotated[Regex | None, "true when the current URL matches this regular expression"]
 TextMatch = Annotated[str | None, "true when the page's visible text contains this (case-insensitive)"]
-# Spelled out so that type checkers see it; the recipe schema's enum lists them in this order.
-OutcomeCode: TypeAlias = Literal["LOGIN_FAILED", "ACTION_NEEDED", "OTP_REQUIRED", "OTP_WRONG", "CAPTCHA",
-                                 "PROVIDER_DOWN", "RECIPE_BROKEN", "DOWNLOAD_FAILED", "TIMEOUT", "INTERNAL"]
-if get_args(OutcomeCode) != tuple(CODES):
-    raise RuntimeError(f"OutcomeCode must list backend.errors.CODES in order: {', '.join(CODES)}")
 
-CONDITION_KEYS = ("present", "visible", "absent", "url", "text")
+CONDITION_KEYS = ("present", "visible", "absent", "url", "text")  # also the keys of a wait_for_any case
+CONDITIONS = AnyOf(CONDITION_KEYS, "a condition")  # what wait_for, if and fail_if need
 
 
 def holds(ctx: Context, present: str | None = None, visible: str | None = None, absent: str | None = None,
@@ -62,7 +70,8 @@ def wait_for(ctx: Context, *, present: Present = None, visible: Visible = None, 
     ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
 
 
-def pause(ctx: Context, *, seconds: Annotated[float, "how long; at most 10 seconds"],
+def pause(ctx: Context, *, seconds: Annotated[float, "how long; at most 10 seconds",
+                                              Schema(type="number", exclusiveMinimum=0, maximum=10)],
           reason: Annotated[str, "why the portal needs it (shown in the step log)"]) -> None:
     """Wait a fixed time. Only for portals that truly need it: prefer wait_for."""
     if not 0 < seconds <= 10:
@@ -75,7 +84,7 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
         else_: Annotated[StepList | None, "steps run otherwise"] = None,
         present: Present = None, visible: Visible = None, absent: Absent = None, url: UrlMatch = None,
         text: TextMatch = None,
-        timeout: Annotated[float, "how long the condition may take to become true"] = 0.0) -> None:
+        timeout: Annotated[float, "how long the condition may take to become true", TIMEOUT_LIMITS] = 0.0) -> None:
     """Run steps depending on the page's state."""
     given = _conditions(present, visible, absent, url, text)
     result = ctx.alert_safe(lambda: holds(ctx, **given))
@@ -100,7 +109,7 @@ def _message_from(ctx: Context, locator: str | None, fallback: str) -> str:
     return fallback
 
 
-def fail_if(ctx: Context, *, code: Annotated[OutcomeCode, "the outcome code to end the run with"],
+def fail_if(ctx: Context, *, code: Annotated[Outcome, "the outcome code to end the run with"],
             message: Annotated[str | None, "what to tell the user"] = None,
             message_from: Annotated[Locator | None, "read the message from this element (the portal's own words)"] = None,
             present: Present = None, visible: Visible = None, absent: Absent = None, url: UrlMatch = None,
@@ -111,7 +120,7 @@ def fail_if(ctx: Context, *, code: Annotated[OutcomeCode, "the outcome code to e
         raise CollectionError(code, _message_from(ctx, message_from, message or CODES[code].en))
 
 
-def wait_for_any(ctx: Context, *, cases: Annotated[list[dict], "a list of states; each has its condition keys "
+def wait_for_any(ctx: Context, *, cases: Annotated[Cases, "a list of states; each has its condition keys "
                  "(present, visible, absent, url, text) and either `fail` (an outcome code, with optional "
                  "message / message_from) or `then` (steps) or nothing (just go on)"],
                  timeout: Timeout = None) -> None:
@@ -136,9 +145,23 @@ def wait_for_any(ctx: Context, *, cases: Annotated[list[dict], "a list of states
     ctx.run_steps(case.get("then") or [])
 
 
+def check_cases(args: Mapping[str, Any], report: Reporter) -> None:
+    """What the case schema cannot say: a case fails or goes on (then), a message goes with fail."""
+    cases = args.get("cases")
+    for n, case in enumerate(cases if isinstance(cases, list) else []):
+        if not isinstance(case, dict):
+            continue
+        if case.get("fail") and "then" in case:
+            report.problem(("cases", n, "then"), f"cases[{n}]: use either fail or then, not both")
+        for key in ("message", "message_from"):
+            if key in case and not case.get("fail"):
+                report.problem(("cases", n, key), f"cases[{n}]: {key} only goes with fail")
+        report.regex(("cases", n), case.get("url"), f"cases[{n}].url")
+
+
 def store_text(ctx: Context, *, locator: Locator, save_as: Annotated[str, "variable name, then {{ NAME }}"],
                attribute: Annotated[str | None, "read this attribute instead of the text"] = None,
-               regex: Annotated[str | None, "keep the first group (or the whole match) of this expression"] = None,
+               regex: Annotated[Regex | None, "keep the first group (or the whole match) of this expression"] = None,
                timeout: Timeout = None) -> None:
     """Read an element's text (or attribute) into a variable."""
     element = ctx.find(locator, timeout)
@@ -164,7 +187,7 @@ def log(ctx: Context, *, message: Annotated[str, "text for the step log; templat
 
 def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON list, with an optional path: bills or account.contracts"],
              steps: Annotated[StepList, "steps run for each element, which is {{ item }} / {{ item.FIELD }}"],
-             limit: Annotated[int, "at most this many elements"] = 100) -> None:
+             limit: Annotated[int, "at most this many elements", Schema(minimum=1, maximum=10_000)] = 100) -> None:
     """Repeat steps for each element of a list read from JSON (contracts, lines, sub-accounts)."""
     items = json_path(ctx.vars, in_)
     if not isinstance(items, list):

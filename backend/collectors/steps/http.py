@@ -10,7 +10,12 @@ import requests
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
 from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
-from backend.collectors.steps.registry import Timeout
+from backend.collectors.steps.registry import OUTCOME_REF, Schema, Timeout
+
+# fail_on: {"401": LOGIN_FAILED, …}
+STATUS_TO_OUTCOME = Schema(propertyNames={"pattern": "^[1-5][0-9][0-9]$",
+                                          "patternErrorMessage": "an HTTP status such as 401"},
+                           additionalProperties=OUTCOME_REF)
 
 
 def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates allowed"],
@@ -18,7 +23,8 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
                method: Annotated[Literal["GET", "POST", "PUT"], "HTTP method"] = "GET",
                body: Annotated[dict | None, "a JSON body; string values may be templates"] = None,
                headers: Annotated[dict | None, "extra headers; values may be templates"] = None,
-               fail_on: Annotated[dict | None, "HTTP status -> outcome code, e.g. {'401': LOGIN_FAILED} (quote the status)"] = None,
+               fail_on: Annotated[dict | None, "HTTP status -> outcome code, e.g. {'401': LOGIN_FAILED} (quote the status)",
+                                  STATUS_TO_OUTCOME] = None,
                timeout: Timeout = None) -> None:
     """Call a JSON endpoint with the browser's cookies and keep the answer in a variable."""
     http = session(ctx)

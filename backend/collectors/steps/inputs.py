@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import Select
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
-from backend.collectors.steps.registry import Locator, Timeout
+from backend.collectors.steps.registry import TIMEOUT_LIMITS, Locator, Timeout
 
 Target = Annotated[Locator, "the element: CSS by default, or xpath=…, id=…, name=…, link=…, text=…"]
 
@@ -131,7 +131,7 @@ def click(ctx: Context, *, locator: Target, timeout: Timeout = None) -> None:
 
 
 def click_if_present(ctx: Context, *, locator: Target,
-                     timeout: Annotated[float, "how long the element may take to appear"] = 2.0) -> None:
+                     timeout: Annotated[float, "how long the element may take to appear", TIMEOUT_LIMITS] = 2.0) -> None:
     """Click an element if it shows up within the timeout (cookie banners, pop-ins); else go on."""
     try:
         ctx.find(locator, timeout, visible=True)
@@ -154,9 +154,12 @@ def submit(ctx: Context, *, locator: Annotated[Locator, "the form, or any field 
 
 KEYS = {"enter": Keys.ENTER, "tab": Keys.TAB, "escape": Keys.ESCAPE, "space": Keys.SPACE,
         "backspace": Keys.BACKSPACE, "down": Keys.ARROW_DOWN, "up": Keys.ARROW_UP}
+KeyName = Literal["enter", "tab", "escape", "space", "backspace", "down", "up"]  # the schema's enum, as in KEYS
+if get_args(KeyName) != tuple(KEYS):
+    raise RuntimeError(f"KeyName must list the KEYS in order: {', '.join(KEYS)}")
 
 
-def press_key(ctx: Context, *, key: Annotated[str, "enter, tab, escape, space, backspace, down or up"],
+def press_key(ctx: Context, *, key: Annotated[KeyName, "enter, tab, escape, space, backspace, down or up"],
               locator: Annotated[Locator | None, "the element to send it to (default: the focused one)"] = None,
               timeout: Timeout = None) -> None:
     """Press a key in an element or in whatever has the focus."""

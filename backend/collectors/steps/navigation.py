@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from selenium.common.exceptions import NoSuchFrameException, UnexpectedAlertPresentException, WebDriverException
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
-from backend.collectors.steps.registry import Locator, Timeout
+from backend.collectors.steps.registry import Locator, Reporter, Timeout
 
 NETWORK_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_RESET",
                   "ERR_CONNECTION_CLOSED", "ERR_ADDRESS_UNREACHABLE", "ERR_INTERNET_DISCONNECTED",
@@ -101,6 +102,12 @@ def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab),
                 return True
         return False
     ctx.wait_until(matching, timeout, f"a tab whose URL matches '{to}'")
+
+
+def check_switch_tab(args: Mapping[str, Any], report: Reporter) -> None:
+    """`to` is a regular expression unless it names a tab."""
+    if args.get("to") not in ("new", "main"):
+        report.regex(None, args.get("to"), "to")
 
 
 def close_tab(ctx: Context, *, then: Annotated[Literal["main", "new"], "the tab to switch to afterwards"] = "main") -> None:
