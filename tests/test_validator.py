@@ -151,6 +151,13 @@ def test_item_and_variables_inside_loops(tmp_path):
                             (21, 25, "flatten: path 'docs.*.bills': no variable 'docs'")])
 
 
+def test_a_variable_set_in_the_short_form_of_wait_for_any_is_known_after_it(tmp_path):
+    """`- wait_for_any: [...]` holds cases like its long form: their `then` steps set variables."""
+    found = problems(tmp_path, '      - wait_for_any: [{present: "#a", then: [{set: {name: x, value: "1"}}]}]\n'
+                               '      - log: "{{ x }} {{ y }}"\n')
+    assert_problems(found, [(15, 23, "'y' is not a credential field or a variable set by an earlier step")])
+
+
 def test_regexes_must_compile_and_plain_urls_are_not_regexes(tmp_path):
     found = problems(tmp_path, '      - fail_if: {url: "(maint", code: PROVIDER_DOWN}\n'
                                '      - wait_for: {url: "[a-"}\n'

@@ -14,7 +14,7 @@ from typing import Any
 from backend.collectors.language.schemaerrors import did_you_mean, key_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
 from backend.collectors.steps import STEPS, walk_steps
-from backend.collectors.steps.registry import nested_steps
+from backend.collectors.steps.registry import as_arguments, nested_steps
 
 TEMPLATE_FILTERS = ("url", "json")
 LIST_SOURCES = {("for_each", "in"), ("invoices", "from"), ("flatten", "path")}  # a variable, then a path
@@ -99,10 +99,12 @@ class TemplateChecker:
         if spec is None:
             return
         default = pos or Position(self.file, 1, 1)
-        if not isinstance(args, dict):
+        arguments = as_arguments(spec, args)  # the short form too: `- wait_for_any: [...]` has cases
+        if arguments is None:
             for text in _strings(args):
                 self.check_text(text, in_item, default)
             return
+        args = arguments
         for key, value in args.items():
             kind = spec.args[key].kind if key in spec.args else None
             if kind == "steps":

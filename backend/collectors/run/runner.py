@@ -6,7 +6,7 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
@@ -25,6 +25,7 @@ from backend.collectors.run.browser import Browser
 from backend.collectors.run.context import Context
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS
+from backend.collectors.steps.registry import as_arguments
 from backend.errors import CODES
 
 log = logging.getLogger("invoice_collector.engine")
@@ -35,11 +36,7 @@ def step_call(step: Any) -> tuple[str, dict[str, Any]]:
     was validated when the catalog loaded it (language/catalog.py), so the value is a mapping of
     arguments, nothing, or the short form of a step that has one."""
     (name, args), = step.items()
-    if args is None:
-        return name, {}
-    if isinstance(args, dict):
-        return name, dict(args)
-    return name, {cast(str, STEPS[name].shorthand): args}
+    return name, dict(as_arguments(STEPS[name], args) or {})
 
 
 def run_steps(ctx: Context, steps: list[Any]) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from backend.collectors.steps import api, extract, flow, http, inputs, navigation, otp
-from backend.collectors.steps.registry import StepSpec, describe, nested_steps
+from backend.collectors.steps.registry import StepSpec, as_arguments, describe, nested_steps
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (
     # navigation
@@ -185,6 +185,7 @@ def walk_steps(steps: Any) -> Iterator[dict]:
             continue
         yield step
         (name, args), = step.items()
-        if name in STEPS and isinstance(args, dict):
-            for _, inner in nested_steps(STEPS[name], args):
+        arguments = as_arguments(STEPS[name], args) if name in STEPS else None
+        if arguments:
+            for _, inner in nested_steps(STEPS[name], arguments):
                 yield from walk_steps(inner)

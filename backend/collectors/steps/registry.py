@@ -176,6 +176,16 @@ def describe(name: str, func: Callable[..., Any], group: str, shorthand: str | N
     return StepSpec(name, func, group, doc, args, shorthand, any_of, check, example)
 
 
+def as_arguments(spec: StepSpec, args: Any) -> dict[str, Any] | None:
+    """A step's value as a mapping of its arguments: `- click: "#go"` is {locator: "#go"}, `- back:`
+    is {}; None when the value is neither (the validator reports it)."""
+    if args is None:
+        return {}
+    if isinstance(args, dict):
+        return args
+    return {spec.shorthand: args} if spec.shorthand else None
+
+
 def nested_steps(spec: StepSpec, args: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], list]]:
     """The step lists inside one step's mapping of arguments, in the order written, each with its
     place: ("then",), ("cases", 2, "then"), ("detail", "steps"). What is not a list holds no steps
