@@ -2,12 +2,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from backend.collectors.model import BrowserConfig
 
 pytest_plugins = ["tests.portals.fixtures"]  # the fixture portals, for any test that names one
+
+
+class BufferedClient(FlaskClient):
+    """Flask's test client, reading and closing every answer as a real HTTP server does: a PDF sent
+    with send_file would otherwise keep its file open until garbage collection (a ResourceWarning,
+    which pytest turns into an error)."""
+
+    def open(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = BufferedClient
 
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")

@@ -19,12 +19,12 @@ from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
 from backend import config, doctor, paths
-from backend.autostart.probe import wait_for
 from backend.collectors import load_catalog
 from backend.core import keyring_store
 from backend.core.store import DB_NAME
 from backend.delivery import settings as delivery
 from tests.helpers import free_port, serve
+from tests.serve import ServeProcess
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp, trust_test_cert
 
 __all__ = ["trust_test_cert"]
@@ -236,17 +236,13 @@ def test_another_program_on_the_port_is_named():
 @pytest.fixture
 def real_server(home):
     """`invoice-collector serve` in the test home, on a free port."""
-    port = free_port()
-    config.save(config.Settings(port=port))
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    server = ServeProcess(home)
+    config.save(config.Settings(port=server.port))
+    server.start()
     try:
-        health = wait_for(port, deadline_s=30)
-        assert health.answering, f"the server did not start: {health.detail}"
-        yield port
+        yield server.port
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.stop()
 
 
 @pytest.mark.keyring

@@ -148,6 +148,7 @@ def test_serve_demo_portal_serves_with_waitress_in_its_own_process(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+        process.stderr.close()
 
 
 # ---- the bundled recipe against the demo portal, in Chromium ---------------------------------

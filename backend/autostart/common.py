@@ -61,6 +61,9 @@ class Install:
         return {HOME_ENV: self.home} if self.home else {}
 
 
+_DETACHED: list[subprocess.Popen] = []  # kept: a running child's Popen must not be collected (ResourceWarning)
+
+
 def start_detached(argv: Sequence[str]) -> subprocess.Popen:
     """Start the server now, outliving this command and without a console window."""
     kwargs: dict = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
@@ -70,4 +73,6 @@ def start_detached(argv: Sequence[str]) -> subprocess.Popen:
             | subprocess.CREATE_NO_WINDOW
     else:
         kwargs["start_new_session"] = True
-    return subprocess.Popen(list(argv), **kwargs)
+    process = subprocess.Popen(list(argv), **kwargs)
+    _DETACHED.append(process)
+    return process

@@ -26,9 +26,21 @@ INSIDE_ENV = "INVOICE_COLLECTOR_DEMO_KEYRING"  # set in the re-run: the private 
 DEMO_KEYRING_PASSWORD = "invoice-collector-demo"  # unlocks a keyring that holds demo data only
 
 
+class _NeverDiscovered:
+    """keyring picks its backend by asking every KeyringBackend subclass for its priority; a
+    priority that raises makes it skip this one, so importing this module never changes the
+    keyring the rest of the process gets (it made keyring choose a chain holding it)."""
+
+    def __get__(self, instance: object, owner: type) -> float:
+        raise RuntimeError("installed explicitly by the demo (use_session_keyring), never discovered")
+
+
 class SessionKeyring(KeyringBackend):
     """Secrets in memory, for this process only."""
-    priority = 1
+    priority = _NeverDiscovered()  # keyring's own way of saying "not viable"
+
+    def __str__(self) -> str:
+        return "a session-only keyring in memory (demo)"
 
     def __init__(self) -> None:
         super().__init__()

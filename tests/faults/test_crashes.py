@@ -314,3 +314,4 @@ def test_the_next_start_ends_the_browser_a_killed_server_left_and_its_half_files
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.stdout.close()
