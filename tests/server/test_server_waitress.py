@@ -8,14 +8,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.helpers import free_port
-from tests.server.conftest import EXTENSION_ORIGIN, wait_for
+from tests.serve import ServeProcess
+from tests.server.conftest import EXTENSION_ORIGIN
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,25 +26,11 @@ def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def server(home, keyring_ready):
-    port = free_port()
-    env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home))
-    started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port)], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def healthy():
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=0.5).ok
-        except requests.ConnectionError:
-            assert process.poll() is None, process.communicate()
-            return False
-    wait_for(healthy, 20, "the server to answer")
-    ready_after = time.monotonic() - started
-    yield {"port": port, "env": env, "process": process, "ready_after": ready_after,
-           "base": f"http://127.0.0.1:{port}"}
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+    process = ServeProcess(home)
+    ready_after = process.start(timeout=20)
+    yield {"port": process.port, "env": process.env, "process": process.process, "ready_after": ready_after,
+           "base": process.base}
+    process.stop()
 
 
 def test_serve_is_ready_fast_and_listens_on_loopback_only(server):
