@@ -59,19 +59,6 @@ def _version(output: str) -> str | None:
     return match.group(0) if match else None
 
 
-def browser_version(path: str, run: Callable[[Sequence[str]], str], platform: str = sys.platform) -> str | None:
-    """`--version` where it works; on Windows chrome.exe would open a window instead, so read the
-    version-named folder Chrome installs next to chrome.exe (also a fallback elsewhere)."""
-    if platform != "win32":
-        found = _version(run([path, "--version"]))
-        if found:
-            return found
-    folder = Path(path).parent
-    versions = [p.name for p in folder.iterdir() if p.is_dir() and _VERSION.fullmatch(p.name)] \
-        if folder.is_dir() else []
-    return max(versions, key=lambda v: tuple(map(int, v.split(".")))) if versions else None
-
-
 def _install_hint(what: str) -> str:
     if sys.platform.startswith("linux"):
         return {"browser": "install it: sudo apt install chromium",
@@ -100,7 +87,7 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
         if not resolved:
             return Check("browser", FAIL, f"{label} not found at {path}", f"{_install_hint(what)}, or {where}")
         output = "" if what == "browser" else run([resolved, "--version"])
-        version = browser_version(resolved, run, platform) if what == "browser" else _version(output)
+        version = browser.browser_version(resolved, platform, run) if what == "browser" else _version(output)
         if not version:
             said = output.strip().splitlines()[0][:200] if output.strip() else ""
             return Check("browser", FAIL, f"{label} at {resolved} does not report a version"

@@ -3,6 +3,7 @@ download folder, both with the engine's own code (backend/collectors/run/downloa
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -54,7 +55,8 @@ def run(args) -> Report:
             downloads.mkdir()
             request = RunRequest(provider=provider, credentials={"login": LOGIN, "password": PASSWORD},
                                  out_dir=Path(tmp), url_overrides={"portal": url}, browser=browser_config())
-            with Browser(request.browser, downloads) as browser:
+            # Both ways in one browser: inline PDFs must be saved as downloads for the browser way.
+            with Browser(dataclasses.replace(request.browser, pdfs_as_downloads=True), downloads) as browser:
                 ctx = Context(request, browser.driver, downloads, step_runner=run_steps)
                 run_steps(ctx, login_steps)
                 for mode in (MODES if round_ % 2 == 0 else MODES[::-1]):

@@ -14,6 +14,9 @@ command -v chromedriver >/dev/null         || need+=(chromium-driver)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-run-session >/dev/null     || need+=(dbus dbus-user-session)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+command -v Xvfb >/dev/null                 || need+=(xvfb)            # headed Chromium in the tests
+command -v xdotool >/dev/null              || need+=(xdotool)         # a human's input events, in the tests
+command -v npm >/dev/null                  || need+=(nodejs npm)      # test-only packages from the npm registry
 if ((${#need[@]})); then
   echo "Installing system packages: ${need[*]}" >&2
   $SUDO apt-get update -q
@@ -27,3 +30,11 @@ grep -qE '^127\.0\.0\.1[[:space:]].*localhost' /etc/hosts 2>/dev/null \
 # then the project itself, built with the locked setuptools rather than whatever is newest today.
 .venv/bin/python -m pip install -q --require-hashes --only-binary :all: -r requirements.lock
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+# Third-party test fixtures, fetched (never committed) at a pinned version and checked by the tests.
+BOTD=tests/.vendor/botd-2.0.0
+if [ ! -f "$BOTD/botd.esm.js" ]; then
+  pack=$(mktemp -d)
+  (cd "$pack" && npm pack --silent @fingerprintjs/botd@2.0.0 >/dev/null && tar -xzf fingerprintjs-botd-2.0.0.tgz)
+  mkdir -p "$BOTD" && cp "$pack/package/dist/botd.esm.js" "$pack/package/LICENSE" "$BOTD/"
+  rm -rf "$pack"
+fi

@@ -20,6 +20,7 @@ from keyring.errors import KeyringLocked
 
 from backend import config, doctor, paths
 from backend.collectors import load_catalog
+from backend.collectors.run import browser
 from backend.core import keyring_store
 from backend.core.store import DB_NAME
 from backend.delivery import settings as delivery
@@ -123,7 +124,7 @@ def test_chrome_on_windows_is_never_run_its_version_comes_from_its_folder(tmp_pa
     def run(argv):
         ran.append(list(argv))
         return doctor._run(argv)
-    assert doctor.browser_version(str(chrome), run, platform="win32") == "120.0.6099.109" and ran == []
+    assert browser.browser_version(str(chrome), "win32", run) == "120.0.6099.109" and ran == []
     result = doctor.check_browser(config.Settings(chrome_binary=str(chrome), chromedriver=driver), run=run,
                                   platform="win32")
     assert result.status == doctor.OK and "browser 120.0.6099.109" in result.summary
@@ -388,7 +389,6 @@ def test_doctor_exits_non_zero_when_collection_is_blocked(home, tmp_path):
 def test_macos_without_a_configured_driver_leaves_it_to_selenium_manager(tmp_path, monkeypatch):
     """On macOS/Windows Chrome is already installed and Selenium Manager brings its driver."""
     from backend.collectors.model import BrowserConfig
-    from backend.collectors.run import browser
     monkeypatch.delenv("CHROMEDRIVER", raising=False)
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
     assert browser.chromedriver_path(BrowserConfig(), "darwin") is None

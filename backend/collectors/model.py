@@ -143,6 +143,9 @@ class BrowserConfig:
     profile_dir: Path | None = None  # persistent profile for this account (fewer 2FA prompts)
     extra_args: list[str] = field(default_factory=list)
     page_load_timeout: float = 30.0
+    # Inline PDFs saved as downloads (`download: browser` needs it). It also turns off Chromium's PDF
+    # viewer, whose plugins bot checks look for, so the runner asks for it only when a recipe needs it.
+    pdfs_as_downloads: bool = False
 
 
 AskCode = Callable[[str, str], "str | None"]

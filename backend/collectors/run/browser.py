@@ -7,17 +7,22 @@ configured path or, failing that, from Selenium Manager."""
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
+import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.collectors.model import BrowserConfig
+from backend.collectors.run import stealth
 
 ON_LINUX = sys.platform.startswith("linux")
 if ON_LINUX:  # Selenium Manager must never fetch a browser or driver; we pass the driver path too
@@ -68,6 +73,32 @@ def chrome_binary(config: BrowserConfig, platform: str = sys.platform) -> str:
     return shutil.which("google-chrome") or "/usr/bin/chromium"
 
 
+VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def _printed(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run it: {exc}"
+    return (done.stdout or "") + (done.stderr or "")
+
+
+@functools.lru_cache(maxsize=8)
+def browser_version(path: str, platform: str = sys.platform,
+                    run: Callable[[list[str]], str] = _printed) -> str | None:
+    """`--version` where it works; on Windows chrome.exe would open a window instead, so read the
+    version-named folder Chrome installs next to chrome.exe (also a fallback elsewhere)."""
+    if platform != "win32":
+        match = VERSION.search(run([path, "--version"]))
+        if match:
+            return match.group(0)
+    folder = Path(path).parent
+    versions = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.fullmatch(p.name)] \
+        if folder.is_dir() else []
+    return max(versions, key=lambda v: tuple(map(int, v.split(".")))) if versions else None
+
+
 def chromedriver_path(config: BrowserConfig, platform: str = sys.platform) -> str | None:
     """None on macOS/Windows when nothing is configured: Selenium Manager then finds (and if
     needed fetches) the driver matching the installed Chrome, as users there expect."""
@@ -81,10 +112,12 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
     opts = webdriver.ChromeOptions()
     if not config.remote_url:
         opts.binary_location = chrome_binary(config)
-    for flag in BASE_FLAGS + list(config.extra_args):
+    version = None if config.remote_url else browser_version(chrome_binary(config))
+    for flag in BASE_FLAGS + stealth.flags(not config.headed, version) + list(config.extra_args):
         opts.add_argument(flag)
     if not config.headed:
         opts.add_argument("--headless=new")
+    opts.add_experimental_option("excludeSwitches", ["enable-automation"])
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
     if not config.remote_url:
@@ -93,13 +126,13 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         "download.default_directory": str(download_dir),
         "download.prompt_for_download": False,
         "download.directory_upgrade": True,
-        "plugins.always_open_pdf_externally": True,  # inline PDFs download instead of opening
+        "plugins.always_open_pdf_externally": config.pdfs_as_downloads,  # inline PDFs download, not open
         # Without this Chromium blocks every download after the first from the same page
         # ("multiple automatic downloads"), so `download: browser` saved only one PDF per list.
         "profile.default_content_setting_values.automatic_downloads": 1,
         "credentials_enable_service": False,
         "profile.password_manager_enabled": False,
-    })
+    } | stealth.prefs())
     opts.page_load_strategy = "normal"
     # A portal's alert() ("Nouveau : la facture électronique !") would fail every later command;
     # accept it as a user would click OK.
@@ -160,6 +193,7 @@ class Browser:
                                          "(another collection for this account, or a window left open)") from exc
             raise
         self.driver.set_page_load_timeout(config.page_load_timeout)
+        stealth.hide_driver(self.driver)
 
     def close(self) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -24,7 +25,7 @@ from backend.collectors.model import CollectionError, RunRequest, RunResult
 from backend.collectors.run.browser import Browser
 from backend.collectors.run.context import Context
 from backend.collectors.run.trace import write_trace
-from backend.collectors.steps import STEPS
+from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments
 from backend.errors import CODES
 
@@ -103,13 +104,21 @@ def server_error_page(ctx: Context) -> str | None:
     return ctx.redact(f"the portal answered HTTP {status}" + (f" ({shown})" if shown else ""))
 
 
+def downloads_in_browser(steps: list[Any]) -> bool:
+    """Whether a recipe lets Chromium download PDFs (`invoices` with `download: browser`)."""
+    return any(name == "invoices" and isinstance(args, dict) and args.get("download") == "browser"
+               for name, args in (next(iter(step.items())) for step in walk_steps(steps)))
+
+
 def run_collection(request: RunRequest) -> RunResult:
     """Run one recipe once. Never raises for portal trouble: the outcome says what happened."""
     download_dir = Path(tempfile.mkdtemp(prefix="ic-downloads-"))
     ctx: Context | None = None
     try:
         try:
-            browser = Browser(request.browser, download_dir)
+            config = dataclasses.replace(request.browser,
+                                         pdfs_as_downloads=downloads_in_browser(request.provider.steps))
+            browser = Browser(config, download_dir)
         except WebDriverException as exc:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
         with browser:
