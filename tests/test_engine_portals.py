@@ -88,6 +88,7 @@ def test_persistent_profile_keeps_the_remember_me_cookie(classic_portal, browser
     assert [i.key for i in first.invoices] == [i.key for i in second.invoices] == ["FAC-2024-001"]
     hits = classic_portal.state.hits
     assert (hits["login"], hits["remembered"]) == (1, 1)  # the second run skipped the login form
+    assert (first.session_reused, second.session_reused) == (False, True)
 
 
 # ---- (2) two-step login, cookie banner, PDFs on detail pages ---------------------------------

@@ -180,6 +180,7 @@ class RunResult:
     trace_path: Path | None = None
     failed_step: int | None = None
     failed_line: int | None = None
+    session_reused: bool = False  # a `login` step found the account's profile still logged in
 
     @property
     def ok(self) -> bool:

@@ -82,32 +82,38 @@ options:
 urls:
   portal: https://espace.hydra-eau.example
 steps:
-  # 1. Log in. The cookie banner only shows on a fresh profile.
+  # 1. Log in, unless the account's browser profile is still logged in from the last sync
+  #    (profiles persist). The cookie banner only shows on a fresh profile.
   - open: "{{ urls.portal }}/connexion"
   - click_if_present: "#tarteaucitronPersonalize2"
-  - fill: {locator: "#email", value: "{{ login }}"}
-  - fill: {locator: "#password", value: "{{ password }}"}
-  - click: "button[type=submit]"
-  # 2. Whatever page comes next says how the login went.
-  - wait_for_any:
+  - login:
+      logged_in: {present: "nav.espace-client"}
+      form: "#email"
       timeout: 30
-      cases:
-        - {present: "nav.espace-client"}
-        - {present: ".alert-error", fail: LOGIN_FAILED, message_from: ".alert-error"}
-        - {url: "/maintenance", fail: PROVIDER_DOWN}
-        - {text: "nouvelles conditions générales", fail: ACTION_NEEDED,
-           message: "Acceptez les nouvelles conditions sur hydra-eau.example, puis relancez."}
-        - present: "#code-2fa"
-          then:
-            - one_time_code:
-                locator: "#code-2fa"
-                prompt: "Code reçu par e-mail"
-                kind: email
-                totp_secret: "{{ totp_secret }}"
-                submit: "#valider-code"
-            - wait_for_any:
-                - {present: "nav.espace-client"}
-                - {present: ".code-invalide", fail: OTP_WRONG}
+      steps:
+        - fill: {locator: "#email", value: "{{ login }}"}
+        - fill: {locator: "#password", value: "{{ password }}"}
+        - click: "button[type=submit]"
+        # 2. Whatever page comes next says how the login went.
+        - wait_for_any:
+            timeout: 30
+            cases:
+              - {present: "nav.espace-client"}
+              - {present: ".alert-error", fail: LOGIN_FAILED, message_from: ".alert-error"}
+              - {url: "/maintenance", fail: PROVIDER_DOWN}
+              - {text: "nouvelles conditions générales", fail: ACTION_NEEDED,
+                 message: "Acceptez les nouvelles conditions sur hydra-eau.example, puis relancez."}
+              - present: "#code-2fa"
+                then:
+                  - one_time_code:
+                      locator: "#code-2fa"
+                      prompt: "Code reçu par e-mail"
+                      kind: email
+                      totp_secret: "{{ totp_secret }}"
+                      submit: "#valider-code"
+                  - wait_for_any:
+                      - {present: "nav.espace-client"}
+                      - {present: ".code-invalide", fail: OTP_WRONG}
   # 3. Accounts with several contracts choose one first.
   - if:
       present: "#choix-contrat"

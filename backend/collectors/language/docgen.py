@@ -68,6 +68,16 @@ from stdin, one per line (optional secret fields are then left empty).
 
 {exit_status}
 
+## Each account keeps its browser profile
+
+Every account has its own Chromium profile, kept between syncs (cookies, local storage), as a
+person's browser would: portals ask for fewer one-time codes and captchas that way. So a recipe
+must expect to find the portal **already logged in** at the start of a sync — the second sync of
+an account, or a `recipe run --profile DIR` run twice. Wrap the login in a `login` step: it waits
+for either the logged-in page or the login form, and skips its steps (no password typed, no code
+asked) when the session is still open. A recipe tried only once with `recipe run` (a fresh profile
+each time) passes, then fails at its second sync in the server if it does not.
+
 Editors complete and check recipes with the JSON Schema: `invoice-collector recipe schema >
 recipe.schema.json`, then put `# yaml-language-server: $schema=recipe.schema.json` on the
 first line of your file (VS Code with the YAML extension, or any yaml-language-server client).

@@ -87,6 +87,7 @@ class Context:
         self.step_line: int | None = None
         self.deadline = time.monotonic() + request.run_timeout
         self.main_window: str | None = None  # steps/navigation.py: the first tab, once a step switches tabs
+        self.session_reused = False  # a `login` step found the profile still logged in
         self.step_runner = step_runner  # the runner's own loop, for steps that hold steps
         self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy

@@ -143,7 +143,7 @@ def run_collection(request: RunRequest) -> RunResult:
                 trace = write_trace(ctx, request.trace_dir, code, message) if request.trace_dir else None
                 return RunResult(code, message, ctx.invoices, ctx.listed, ctx.known, trace,
                                  ctx.step_index, ctx.step_line)
-            return RunResult("OK", "", ctx.invoices, ctx.listed, ctx.known)
+            return RunResult("OK", "", ctx.invoices, ctx.listed, ctx.known, session_reused=ctx.session_reused)
     finally:
         shutil.rmtree(download_dir, ignore_errors=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from backend.collectors.steps import api, extract, flow, http, inputs, navigation, otp
+from backend.collectors.steps import api, extract, flow, http, inputs, navigation, otp, session
 from backend.collectors.steps.registry import StepSpec, as_arguments, describe, nested_steps
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (
@@ -77,6 +77,15 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '      - click: "text={{ options.contract }}"\n'
                      "    else:\n"
                      '      - log: "single contract account"'),
+    describe("login", session.login, "conditions",
+             example="- login:\n"
+                     '    logged_in: {present: "a.logout"}\n'
+                     '    form: "form#login"\n'
+                     "    steps:\n"
+                     '      - fill: {locator: "#email", value: "{{ login }}"}\n'
+                     '      - fill: {locator: "#password", value: "{{ password }}"}\n'
+                     '      - click: "form#login button[type=submit]"\n'
+                     '      - fail_if: {present: ".alert-danger", code: LOGIN_FAILED, message_from: ".alert-danger"}'),
     describe("fail_if", flow.fail_if, "conditions", any_of=flow.CONDITIONS,
              example='- fail_if: {present: ".error-login", code: LOGIN_FAILED, message_from: ".error-login"}\n'
                      '- fail_if: {url: "/maintenance", code: PROVIDER_DOWN}\n'

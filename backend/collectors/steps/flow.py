@@ -52,8 +52,12 @@ def holds(ctx: Context, present: str | None = None, visible: str | None = None, 
     return True
 
 
-def _describe(**conditions: Any) -> str:
+def describe_condition(conditions: dict[str, Any]) -> str:
     return " and ".join(f"{k} '{v}'" for k, v in conditions.items() if v)
+
+
+def _describe(**conditions: Any) -> str:
+    return describe_condition(conditions)
 
 
 def _conditions(present, visible, absent, url, text) -> dict[str, Any]:
