@@ -39,6 +39,7 @@ BENCHMARKS = {
     "api": "bench.api_load",
     "accounts": "bench.many_accounts",
     "growth": "bench.growth",
+    "stealth": "bench.stealth_session",
 }
 SERVER_BENCHMARKS = {"rest", "api", "accounts", "growth"}  # need a keyring
 

@@ -102,7 +102,8 @@ def test_manifest_is_a_side_panel_with_the_narrowest_permissions():
     assert derived == EXTENSION_ID
     assert data["manifest_version"] == 3
     assert data["side_panel"] == {"default_path": "panel.html"}
-    assert data["permissions"] == ["sidePanel", "storage"]
+    # alarms + notifications: the service worker looks for what needs the user and says so (badge, notification)
+    assert data["permissions"] == ["sidePanel", "storage", "alarms", "notifications"]
     assert data["host_permissions"] == ["http://127.0.0.1/*"]
     assert data["default_locale"] == "fr"
     assert data["options_ui"]["page"] == "options.html"

@@ -146,6 +146,7 @@ class BrowserConfig:
     # Inline PDFs saved as downloads (`download: browser` needs it). It also turns off Chromium's PDF
     # viewer, whose plugins bot checks look for, so the runner asks for it only when a recipe needs it.
     pdfs_as_downloads: bool = False
+    stealth: bool = True  # run/stealth.py: what gives an automated browser away, hidden (off: to compare)
 
 
 AskCode = Callable[[str, str], "str | None"]

@@ -33,3 +33,11 @@ export function onStorageChanged(listener) {
     if (area === 'local') listener(changes);
   });
 }
+
+/** The account a notification was clicked for (see service-worker.js), taken once: null when none. */
+export async function takeFocusAccount() {
+  const { focusAccount } = await chrome.storage.local.get('focusAccount');
+  if (focusAccount === undefined || focusAccount === null) return null;
+  await chrome.storage.local.remove('focusAccount');
+  return focusAccount;
+}

@@ -112,12 +112,15 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
     opts = webdriver.ChromeOptions()
     if not config.remote_url:
         opts.binary_location = chrome_binary(config)
-    version = None if config.remote_url else browser_version(chrome_binary(config))
-    for flag in BASE_FLAGS + stealth.flags(not config.headed, version) + list(config.extra_args):
+    hiding: list[str] = []
+    if config.stealth:
+        version = None if config.remote_url else browser_version(chrome_binary(config))
+        hiding = stealth.flags(not config.headed, version)
+        opts.add_experimental_option("excludeSwitches", ["enable-automation"])
+    for flag in BASE_FLAGS + hiding + list(config.extra_args):
         opts.add_argument(flag)
     if not config.headed:
         opts.add_argument("--headless=new")
-    opts.add_experimental_option("excludeSwitches", ["enable-automation"])
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
     if not config.remote_url:
@@ -132,7 +135,7 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         "profile.default_content_setting_values.automatic_downloads": 1,
         "credentials_enable_service": False,
         "profile.password_manager_enabled": False,
-    } | stealth.prefs())
+    } | (stealth.prefs() if config.stealth else {}))
     opts.page_load_strategy = "normal"
     # A portal's alert() ("Nouveau : la facture électronique !") would fail every later command;
     # accept it as a user would click OK.
@@ -193,7 +196,8 @@ class Browser:
                                          "(another collection for this account, or a window left open)") from exc
             raise
         self.driver.set_page_load_timeout(config.page_load_timeout)
-        stealth.hide_driver(self.driver)
+        if config.stealth:
+            stealth.hide_driver(self.driver)
 
     def close(self) -> None:
         try:

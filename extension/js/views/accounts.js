@@ -5,6 +5,7 @@ import { errorMessage, h } from '../dom.js';
 import { confirmDialog } from '../dialog.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
+import { takeFocusAccount } from '../storage.js';
 import * as state from '../store.js';
 import { providerBadge, renderStatus } from './account-card.js';
 import { menuButton } from './menu.js';
@@ -126,18 +127,34 @@ export function mountAccounts(container, { navigate, notify }) {
     }
   }
 
+  // Opened from a notification: show that account's card and put the keyboard focus on it.
+  async function focusRequested() {
+    if (!cards.size) return;
+    const accountId = await takeFocusAccount();
+    const card = accountId === null ? null : cards.get(accountId);
+    if (!card) return;
+    card.item.tabIndex = -1;
+    card.item.classList.add('card-attention');
+    card.item.scrollIntoView({ block: 'center' });
+    card.item.focus();
+  }
+
   function onJob(event) {
     const card = cards.get(event.detail.accountId);
     const account = state.getAccount(event.detail.accountId);
     if (card && account) update(card, account);
   }
 
-  state.store.addEventListener('accounts', render);
+  const renderAndFocus = () => { render(); focusRequested(); };
+  const onStorage = (changes, area) => { if (area === 'local' && changes.focusAccount) focusRequested(); };
+  state.store.addEventListener('accounts', renderAndFocus);
   state.store.addEventListener('job', onJob);
-  render();
+  chrome.storage.onChanged.addListener(onStorage);
+  renderAndFocus();
   state.refreshAccounts().catch(() => {}); // fresh facts each time the tab opens
   return () => {
-    state.store.removeEventListener('accounts', render);
+    state.store.removeEventListener('accounts', renderAndFocus);
     state.store.removeEventListener('job', onJob);
+    chrome.storage.onChanged.removeListener(onStorage);
   };
 }
