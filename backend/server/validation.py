@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from backend import totp
 from backend.core.addresses import is_email
 from backend.server.errors import bad_request
 
@@ -16,18 +15,6 @@ if TYPE_CHECKING:
 
 MAX_VALUE_LENGTH = 4096
 MIN_INTERVAL_HOURS, MAX_INTERVAL_HOURS = 1, 744
-
-
-def normalize_totp(value: str) -> str | None:
-    """A base32 TOTP key as authenticator apps show it (spaces, lower case allowed), or None."""
-    key = re.sub(r"[\s-]", "", value).upper()
-    if not key or not re.fullmatch(r"[A-Z2-7]+=*", key):
-        return None
-    try:
-        decoded = base64.b32decode(key + "=" * (-len(key) % 8))
-    except (binascii.Error, ValueError):
-        return None
-    return key if len(decoded) >= 10 else None  # shorter keys are not real TOTP keys
 
 
 def credentials(provider: Provider, data: Any, existing: set[str] | None = None,
@@ -61,7 +48,7 @@ def credentials(provider: Provider, data: Any, existing: set[str] | None = None,
                 problems[field_prefix + name] = "not a valid e-mail address"
                 continue
         elif spec.type == "totp_secret":
-            key = normalize_totp(value)
+            key = totp.normalize(value)
             if key is None:
                 problems[field_prefix + name] = ("not a valid TOTP key: expected the base32 key shown when "
                                                  "setting up the authenticator app (letters A-Z and digits 2-7)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import pyotp
 from selenium.webdriver.remote.webelement import WebElement
 
+from backend import totp
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
 from backend.collectors.steps.inputs import use
@@ -25,9 +25,10 @@ def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where 
     secret = ctx.render(totp_secret) if totp_secret else ""
     if secret:
         try:
-            code = pyotp.TOTP(secret.replace(" ", "").upper()).now()
-        except (ValueError, TypeError):
-            raise CollectionError("OTP_WRONG", "the saved TOTP secret is not a valid base32 key") from None
+            code = totp.code(secret)
+        except ValueError:  # the account's saved key, not a code the portal refused: the user must fix it
+            raise CollectionError("LOGIN_FAILED", "the saved TOTP key is not one an authenticator app would "
+                                                  "accept: enter it again in the account's credentials") from None
         ctx.note("one-time code computed from the TOTP secret")
     else:
         if ctx.request.ask_code is None:
