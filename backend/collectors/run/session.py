@@ -48,3 +48,18 @@ def map_status(status: int, fail_on: dict | None, what: str) -> None:
         raise CollectionError("PROVIDER_DOWN", f"{what} answered HTTP {status}")
     if status >= 400:
         raise CollectionError("RECIPE_BROKEN", f"{what} answered HTTP {status}")
+
+
+def request(ctx: Context, method: str, url: str, limit: int, timeout: float | None,
+            **kwargs: Any) -> tuple[requests.Response, bytes]:
+    """One request with the browser's cookies; the body read up to limit + 1 bytes (the caller
+    tells a body over the limit); network trouble as outcomes; cookies it sets go to the browser."""
+    try:
+        response = session(ctx).request(method, url, timeout=ctx.timeout(timeout), stream=True, **kwargs)
+        content = response.raw.read(limit + 1, decode_content=True)
+    except requests.Timeout:
+        raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
+    except requests.ConnectionError:
+        raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
+    keep_cookies(ctx, response)
+    return response, content

@@ -16,12 +16,10 @@ import re
 import urllib.parse
 from typing import Annotated, Any, Literal
 
-import requests
-
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
 from backend.collectors.run.download import MAX_PDF_BYTES
-from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
+from backend.collectors.run.session import MAX_JSON_BYTES, map_status, request
 from backend.collectors.steps.filters import FilterError, json_path, parse_date
 from backend.collectors.steps.registry import OUTCOME_REF, Locator, Regex, Schema, Timeout
 
@@ -93,18 +91,10 @@ def _refuse(status: int, content: bytes, fail_on: dict | None, empty_on: list | 
         raise CollectionError(exc.code, what) from None
 
 
-def _call(ctx: Context, http: requests.Session, method: str, url: str, query: dict, headers: dict,
+def _call(ctx: Context, method: str, url: str, query: dict, headers: dict,
           body: Any, limit: int, timeout: float | None, fail: dict) -> bytes:
     ctx.note(f"{method} {url}" + (f"?{urllib.parse.urlencode(query)}" if query else ""))
-    try:
-        response = http.request(method, url, params=query, json=body, headers=headers,
-                                timeout=ctx.timeout(timeout), stream=True)
-        content = response.raw.read(limit + 1, decode_content=True)
-    except requests.Timeout:
-        raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
-    except requests.ConnectionError:
-        raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
-    keep_cookies(ctx, response)
+    response, content = request(ctx, method, url, limit, timeout, params=query, json=body, headers=headers)
     if response.status_code >= 400:
         _refuse(response.status_code, content, url=url, **fail)
     if len(content) > limit:
@@ -149,7 +139,6 @@ def fetch_api(ctx: Context, *,
                                        "with the outcome)"] = "detail",
               timeout: Timeout = None) -> None:
     """Call a JSON API (with the browser's cookies): query parameters, key headers, paging, files as base64."""
-    http = session(ctx)
     target = ctx.render(url)
     sent_headers = {str(k): str(ctx.render(v)) for k, v in (headers or {}).items()}
     sent_headers.setdefault("Accept", "application/json" if as_ == "json" else "application/pdf,*/*")
@@ -159,7 +148,7 @@ def fetch_api(ctx: Context, *,
     limit = MAX_PDF_BYTES if as_ == "base64" else MAX_JSON_BYTES
     if not pages:
         try:
-            content = _call(ctx, http, method, target, query, sent_headers, sent_body, limit, timeout, fail)
+            content = _call(ctx, method, target, query, sent_headers, sent_body, limit, timeout, fail)
         except _Empty:
             ctx.vars[save_as] = None
             ctx.note(f"{target}: nothing here")
@@ -177,7 +166,7 @@ def fetch_api(ctx: Context, *,
     collected: list[Any] = []
     for number in range(first, first + most):
         try:
-            data = _decode(_call(ctx, http, method, target, query | {str(pages["param"]): str(number)},
+            data = _decode(_call(ctx, method, target, query | {str(pages["param"]): str(number)},
                                  sent_headers, sent_body, limit, timeout, fail), target)
         except _Empty:
             break

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-import requests
-
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
-from backend.collectors.run.session import MAX_JSON_BYTES, keep_cookies, map_status, session
+from backend.collectors.run.session import MAX_JSON_BYTES, map_status, request
 from backend.collectors.steps.registry import OUTCOME_REF, Schema, Timeout
 
 # fail_on: {"401": LOGIN_FAILED, …}
@@ -27,21 +25,13 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
                                   STATUS_TO_OUTCOME] = None,
                timeout: Timeout = None) -> None:
     """Call a JSON endpoint with the browser's cookies and keep the answer in a variable."""
-    http = session(ctx)
     rendered_body = _render_tree(ctx, body) if body is not None else None
     rendered_headers = {k: str(ctx.render(v)) for k, v in (headers or {}).items()}
     rendered_headers.setdefault("Accept", "application/json")
     rendered_headers.setdefault("Referer", ctx.current_url)
     ctx.note(f"{method} {url}")
-    try:
-        response = http.request(method, url, json=rendered_body, headers=rendered_headers,
-                                timeout=ctx.timeout(timeout), stream=True)
-        content = response.raw.read(MAX_JSON_BYTES + 1, decode_content=True)
-    except requests.Timeout:
-        raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
-    except requests.ConnectionError:
-        raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
-    keep_cookies(ctx, response)
+    response, content = request(ctx, method, url, MAX_JSON_BYTES, timeout, json=rendered_body,
+                                headers=rendered_headers)
     map_status(response.status_code, fail_on, url)
     if len(content) > MAX_JSON_BYTES:
         raise CollectionError("RECIPE_BROKEN", f"{url} answered more than {MAX_JSON_BYTES} bytes")
