@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import secrets
 import shutil
 import subprocess
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 DISK_WARN_BYTES = 500 * 1024 ** 2
 DISK_FAIL_BYTES = 50 * 1024 ** 2
-_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?")
 
 
 class DiskUsage(Protocol):  # what check_disk reads of shutil.disk_usage()
@@ -52,11 +50,6 @@ def _run(argv: Sequence[str]) -> str:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"cannot run it: {exc}"
     return (result.stdout or "") + (result.stderr or "")
-
-
-def _version(output: str) -> str | None:
-    match = _VERSION.search(output)
-    return match.group(0) if match else None
 
 
 def _install_hint(what: str) -> str:
@@ -87,7 +80,7 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
         if not resolved:
             return Check("browser", FAIL, f"{label} not found at {path}", f"{_install_hint(what)}, or {where}")
         output = "" if what == "browser" else run([resolved, "--version"])
-        version = browser.browser_version(resolved, platform, run) if what == "browser" else _version(output)
+        version = browser.browser_version(resolved, platform, run) if what == "browser" else browser.printed_version(output)
         if not version:
             said = output.strip().splitlines()[0][:200] if output.strip() else ""
             return Check("browser", FAIL, f"{label} at {resolved} does not report a version"

@@ -22,6 +22,15 @@ from tests.portals.common import load_recipe
 LOGIN_SECONDS = 1.5  # a real portal's login: SSO redirects, risk checks (1–5 s seen in the field)
 
 
+def slow_login(app, seconds: float):
+    """The classic portal, taking `seconds` to answer a login POST, as a real portal's SSO does."""
+    def wsgi(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/login":
+            time.sleep(seconds)  # the simulated portal's own work, not a wait of ours
+        return app(environ, start_response)
+    return wsgi
+
+
 def _collect(provider, url: str, out: Path, config, credentials, **options):
     from backend.collectors import RunRequest, run_collection
     result = run_collection(RunRequest(provider=provider, credentials=credentials, out_dir=out,
@@ -51,14 +60,14 @@ def stealth_cost(repeat: int, quick: bool, tmp: Path, report: Report) -> None:
 
 
 def live_session(repeat: int, quick: bool, tmp: Path, report: Report) -> None:
-    state = classic.State(login_seconds=0.0 if quick else LOGIN_SECONDS)
+    state = classic.State()
     provider = load_recipe("classic", "classic")
     credentials = {"login": classic.LOGIN, "password": classic.PASSWORD}
     known = {number for number, *_ in classic.INVOICES}  # a routine sync: nothing new to download
     times: dict[str, list[float]] = {"logs in": [], "live session": []}
     logins: dict[str, int] = {"logs in": 0, "live session": 0}
     live = dataclasses.replace(browser_config(), profile_dir=tmp / "live-profile")
-    with serve(classic.create_app(state)) as url:
+    with serve(slow_login(classic.create_app(state), 0.0 if quick else LOGIN_SECONDS)) as url:
         _collect(provider, url, tmp / "first", live, credentials, known_keys=known)  # the account's first sync
         for round_ in range(repeat):
             for side in (("logs in", "live session") if round_ % 2 == 0 else ("live session", "logs in")):

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_for
 
 
 def cli() -> list[str]:
@@ -55,17 +55,17 @@ class ServeProcess:
                                             cwd=self.home, stdout=output, stderr=subprocess.STDOUT,
                                             start_new_session=new_session)
         probe = requests.Session()
-        while time.perf_counter() < started + timeout:
+
+        def healthy() -> bool:
             if not self.running:
                 raise RuntimeError(f"serve exited with {self.process.returncode}: {self.output()}")
             try:
                 answer = probe.get(f"{self.base}/api/health", timeout=1)
-                if answer.ok and answer.json().get("app") == "invoice-collector":
-                    return time.perf_counter() - started
             except requests.RequestException:
-                pass
-            time.sleep(probe_every)  # polling a condition: the server's own start time varies
-        raise RuntimeError(f"serve did not answer /api/health within {timeout} s: {self.output()}")
+                return False  # not listening yet
+            return answer.ok and answer.json().get("app") == "invoice-collector"
+        wait_for(healthy, timeout, "serve to answer /api/health", every=probe_every, explain=self.output)
+        return time.perf_counter() - started
 
     @property
     def running(self) -> bool:

@@ -81,6 +81,7 @@ def test_badge_and_one_notification_per_event_then_the_panel_opens_on_the_accoun
     shown = card(panel, demo.name)
     wait_for(lambda: "card-attention" in shown.get_attribute("class"), 10, "the card to be highlighted")
     assert panel.driver.switch_to.active_element == shown
+    panel.screenshot("attention-card")  # test-artifacts/extension/: the card the notification led to
     assert "focusAccount" not in panel.storage()  # taken once
 
     # The user fixes the password: nothing needs them any more, the badge clears.

@@ -48,3 +48,18 @@ def test_what_no_authenticator_takes_is_refused(written):
     assert totp.normalize(written) is None
     with pytest.raises(ValueError):
         totp.code(written, AT)
+
+
+def test_the_server_stores_the_normal_form_and_names_the_field_it_refuses():
+    """Saving an account: an 80-bit key as shown under a QR code is accepted (stored without spaces);
+    a key no app would take is a 400 naming the credential field."""
+    from backend.server import validation
+    from backend.server.errors import ApiError
+    from tests.portals.common import load_recipe
+    provider = load_recipe("otp")
+    base = {"login": "totp-user", "password": "pw"}
+    assert validation.credentials(provider, base | {"totp_secret": "jbsw y3dp ehpk 3pxp"})["totp_secret"] \
+        == "JBSWY3DPEHPK3PXP"
+    with pytest.raises(ApiError) as refused:
+        validation.credentials(provider, base | {"totp_secret": "JBSWY3DP"})
+    assert refused.value.status == 400 and "not a valid TOTP key" in refused.value.fields["credentials.totp_secret"]

@@ -158,6 +158,18 @@ def test_a_variable_set_in_the_short_form_of_wait_for_any_is_known_after_it(tmp_
     assert_problems(found, [(15, 23, "'y' is not a credential field or a variable set by an earlier step")])
 
 
+def test_a_login_step_needs_a_condition_a_form_and_its_steps(tmp_path):
+    found = problems(tmp_path, '      - login: {logged_in: {}, form: "#f", steps: [{log: a}]}\n'
+                               '      - login: {logged_in: {presnt: "a"}, form: "#f", steps: [{log: a}]}\n'
+                               '      - login: {logged_in: {present: "a"}, form: "#f"}\n'
+                               '      - login: {logged_in: {url: "(x"}, form: "#f", steps: [{clik: a}]}\n')
+    assert_problems(found, [(14, 28, "login: logged_in: must not be empty"),
+                            (15, 29, "login: logged_in: unknown key 'presnt' (did you mean 'present'?)"),
+                            (16, 9, "login: missing argument 'steps': the login itself"),
+                            (17, 35, "login: logged_in.url: invalid regular expression '(x'"),
+                            (17, 62, "unknown step 'clik' (did you mean 'click'?)")])
+
+
 def test_regexes_must_compile_and_plain_urls_are_not_regexes(tmp_path):
     found = problems(tmp_path, '      - fail_if: {url: "(maint", code: PROVIDER_DOWN}\n'
                                '      - wait_for: {url: "[a-"}\n'

@@ -8,7 +8,6 @@ skips the login form (for the persistent-profile test)."""
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 
 from flask import Flask, abort, make_response, redirect, render_template_string, request, session
@@ -45,7 +44,6 @@ class State:
     maintenance: bool = False
     hits: Hits = field(default_factory=Hits)
     remember_tokens: dict[str, str] = field(default_factory=dict)
-    login_seconds: float = 0.0  # the benchmarks' stand-in for a real portal's login (SSO hops, checks)
 
 
 LAYOUT = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Espace client</title></head>
@@ -111,7 +109,6 @@ def create_app(state: State) -> Flask:
             return page(LOGIN_PAGE, email=email, attempted=password,
                         error="Identifiant ou mot de passe incorrect. Il vous reste 2 essais.")
         state.hits.add("login")
-        time.sleep(state.login_seconds)  # the portal's own time to log a user in (0 in the tests)
         session["user"] = email
         response = make_response(redirect("/cgu" if email == TERMS_LOGIN else "/factures"))
         if request.form.get("remember"):

@@ -84,15 +84,21 @@ def _printed(argv: list[str]) -> str:
     return (done.stdout or "") + (done.stderr or "")
 
 
+def printed_version(output: str) -> str | None:
+    """The version a program printed ("Chromium 156.0.8078.129 built on Debian" -> 156.0.8078.129)."""
+    match = VERSION.search(output)
+    return match.group(0) if match else None
+
+
 @functools.lru_cache(maxsize=8)
 def browser_version(path: str, platform: str = sys.platform,
                     run: Callable[[list[str]], str] = _printed) -> str | None:
     """`--version` where it works; on Windows chrome.exe would open a window instead, so read the
     version-named folder Chrome installs next to chrome.exe (also a fallback elsewhere)."""
     if platform != "win32":
-        match = VERSION.search(run([path, "--version"]))
-        if match:
-            return match.group(0)
+        found = printed_version(run([path, "--version"]))
+        if found:
+            return found
     folder = Path(path).parent
     versions = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.fullmatch(p.name)] \
         if folder.is_dir() else []

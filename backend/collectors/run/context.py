@@ -157,6 +157,14 @@ class Context:
 
         return TEMPLATE.sub(lookup, value)
 
+    def render_tree(self, value: Any) -> Any:
+        """render() on every text of a JSON-like value (a request body, headers)."""
+        if isinstance(value, dict):
+            return {k: self.render_tree(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.render_tree(v) for v in value]
+        return self.render(value)
+
     # ---- time ----------------------------------------------------------------------------
     def timeout(self, value: float | None) -> float:
         wanted = self.request.default_step_timeout if value is None else float(value)

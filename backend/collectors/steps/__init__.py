@@ -77,7 +77,7 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '      - click: "text={{ options.contract }}"\n'
                      "    else:\n"
                      '      - log: "single contract account"'),
-    describe("login", session.login, "conditions",
+    describe("login", session.login, "conditions", check=session.check_login,
              example="- login:\n"
                      '    logged_in: {present: "a.logout"}\n'
                      '    form: "form#login"\n'

@@ -35,14 +35,6 @@ STATUS_TO_OUTCOME = Schema(additionalProperties=OUTCOME_REF,
                                           "patternErrorMessage": "an HTTP status such as 401, or STATUS:CODE"})
 
 
-def _render_tree(ctx: Context, value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _render_tree(ctx, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render_tree(ctx, v) for v in value]
-    return ctx.render(value)
-
-
 def _query(ctx: Context, params: dict | None) -> dict[str, str]:
     """Render query parameters; an empty value drops the parameter (an optional filter left blank)."""
     out: dict[str, str] = {}
@@ -142,7 +134,7 @@ def fetch_api(ctx: Context, *,
     target = ctx.render(url)
     sent_headers = {str(k): str(ctx.render(v)) for k, v in (headers or {}).items()}
     sent_headers.setdefault("Accept", "application/json" if as_ == "json" else "application/pdf,*/*")
-    sent_body = _render_tree(ctx, body) if body is not None else None
+    sent_body = ctx.render_tree(body) if body is not None else None
     query = _query(ctx, params)
     fail = {"fail_on": fail_on, "empty_on": empty_on, "error_code": error_code, "error_message": error_message}
     limit = MAX_PDF_BYTES if as_ == "base64" else MAX_JSON_BYTES

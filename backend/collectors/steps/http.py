@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
@@ -25,7 +25,7 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
                                   STATUS_TO_OUTCOME] = None,
                timeout: Timeout = None) -> None:
     """Call a JSON endpoint with the browser's cookies and keep the answer in a variable."""
-    rendered_body = _render_tree(ctx, body) if body is not None else None
+    rendered_body = ctx.render_tree(body) if body is not None else None
     rendered_headers = {k: str(ctx.render(v)) for k, v in (headers or {}).items()}
     rendered_headers.setdefault("Accept", "application/json")
     rendered_headers.setdefault("Referer", ctx.current_url)
@@ -41,9 +41,3 @@ def fetch_json(ctx: Context, *, url: Annotated[str, "the endpoint; templates all
         raise CollectionError("RECIPE_BROKEN", f"{url} did not answer JSON (HTTP {response.status_code})") from None
 
 
-def _render_tree(ctx: Context, value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _render_tree(ctx, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render_tree(ctx, v) for v in value]
-    return ctx.render(value)

@@ -4,14 +4,22 @@ be a needless login (and, on many portals, a new one-time code to ask the user f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from backend.collectors.run.context import Context
 from backend.collectors.steps.flow import CONDITION_KEYS, describe_condition, holds
-from backend.collectors.steps.registry import Locator, Schema, StepList, Timeout
+from backend.collectors.steps.registry import Locator, Reporter, Schema, StepList, Timeout
 
 CONDITION = Schema(type="object", minProperties=1, additionalProperties=False,
                    properties={key: {"type": "string", "minLength": 1} for key in CONDITION_KEYS})
+
+
+def check_login(args: Mapping[str, Any], report: Reporter) -> None:
+    """The logged-in condition's url is a regular expression, as in wait_for: it must compile."""
+    condition = args.get("logged_in")
+    if isinstance(condition, dict):
+        report.regex(("logged_in",), condition.get("url"), "logged_in.url")
 
 
 def login(ctx: Context, *,
