@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -88,3 +89,13 @@ def summary(invoices: list) -> list[tuple]:
     return [(i.key, i.number, i.date.isoformat() if i.date else None,
              i.due_date.isoformat() if i.due_date else None,
              str(i.amount) if i.amount is not None else None, i.currency) for i in invoices]
+
+
+def make_context(driver: Any) -> Any:
+    """An engine Context around a driver, for a one-account provider with no steps."""
+    from backend.collectors.model import CredentialField, Provider, RunRequest, Terms
+    from backend.collectors.run.context import Context
+    provider = Provider(id="p", name="P", homepage="https://p.test", category="autre",
+                        terms=Terms(version="1", text="t"),
+                        credentials=[CredentialField("login", "Identifiant", "Login")], steps=[])
+    return Context(RunRequest(provider, {"login": "x"}, Path("/nonexistent")), driver, None)

@@ -3,13 +3,10 @@ under a navigation or an alert that a real page cannot be made to give on demand
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from backend.collectors.model import CredentialField, Provider, RunRequest, Terms
-from backend.collectors.run.context import Context
 from backend.collectors.steps.flow import holds
+from tests.helpers import make_context
 
 
 class NavigatingDriver:
@@ -21,13 +18,6 @@ class NavigatingDriver:
     @property
     def current_url(self):
         return self.urls.pop(0) if self.urls else "http://portal.test/factures"
-
-
-def make_context(driver) -> Context:
-    provider = Provider(id="p", name="P", homepage="https://p.test", category="autre",
-                        terms=Terms(version="1", text="t"),
-                        credentials=[CredentialField("login", "Identifiant", "Login")], steps=[])
-    return Context(RunRequest(provider, {"login": "x"}, Path("/nonexistent")), driver, None)
 
 
 def test_a_url_condition_is_false_not_a_crash_while_the_url_is_unknown():
@@ -62,6 +52,10 @@ class ChangingPageDriver(NavigatingDriver):
 
     def find_elements(self, by, value):
         return [self.element]
+
+    def execute_script(self, script, *args):
+        """One parsed document throughout: only the element's answers change."""
+        return [self.element, "complete"] if not args else True
 
 
 def test_an_element_of_a_replaced_document_is_looked_for_again_not_an_internal_error():

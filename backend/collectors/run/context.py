@@ -216,6 +216,31 @@ class Context:
                 raise CollectionError("TIMEOUT", f"time limit reached while waiting for {what}") from None
             raise CollectionError(code, f"gave up waiting for {what}") from None
 
+    def on_one_page(self, check: Callable[[], Any]) -> Any:
+        """check(), seen on one parsed document. Conditions are read one command at a time; a
+        form's answer can replace the page between two of them, and an old page's "no captcha"
+        read with the new page's "error banner" ends a run as the wrong outcome. A page still
+        being parsed, or replaced during the check, counts as no answer yet."""
+        try:
+            root, state = self.driver.execute_script("return [document.documentElement, document.readyState]")
+        except NoSuchFrameException:
+            return check()  # the frame we were in is gone: no document to hold on to
+        if state == "loading":
+            return False
+        answer = check()
+        try:
+            if answer and not self.driver.execute_script("return document.documentElement === arguments[0]", root):
+                return False
+        except WebDriverException as exc:
+            if not page_changed(exc):
+                raise
+            return False  # the document we started from is gone
+        return answer
+
+    def wait_for_state(self, check: Callable[[], Any], timeout: float | None, what: str) -> Any:
+        """wait_until for a page state (conditions, cases): each look sees one document."""
+        return self.wait_until(lambda driver: self.on_one_page(check), timeout, what)
+
     # ---- elements ------------------------------------------------------------------------
     def find_all(self, locator: str, root: Any = None) -> list[WebElement]:
         by, value = parse_locator(self.render(locator))

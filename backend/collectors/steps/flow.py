@@ -71,7 +71,7 @@ def wait_for(ctx: Context, *, present: Present = None, visible: Visible = None, 
              url: UrlMatch = None, text: TextMatch = None, timeout: Timeout = None) -> None:
     """Wait until the page is in a state: an element present/visible/gone, a URL, a text."""
     given = _conditions(present, visible, absent, url, text)
-    ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
+    ctx.wait_for_state(lambda: holds(ctx, **given), timeout, _describe(**given))
 
 
 def pause(ctx: Context, *, seconds: Annotated[float, "how long; at most 10 seconds",
@@ -94,7 +94,7 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
     result = ctx.alert_safe(lambda: holds(ctx, **given))
     if not result and timeout > 0:
         try:
-            ctx.wait_until(lambda d: holds(ctx, **given), timeout, _describe(**given))
+            ctx.wait_for_state(lambda: holds(ctx, **given), timeout, _describe(**given))
             result = True
         except CollectionError as exc:
             if exc.code == "TIMEOUT":
@@ -133,14 +133,14 @@ def wait_for_any(ctx: Context, *, cases: Annotated[Cases, "a list of states; eac
     The usual end of a login: the account page (go on), an error banner (LOGIN_FAILED),
     a code page (enter a one-time code) or a maintenance page (PROVIDER_DOWN)."""
 
-    def first(driver: object) -> dict | bool:
+    def first() -> dict | bool:
         for case in cases:
             given = {k: case.get(k) for k in CONDITION_KEYS}
             if holds(ctx, **given):
                 return case
         return False
     what = " or ".join(_describe(**{k: c.get(k) for k in CONDITION_KEYS}) for c in cases)
-    case = ctx.wait_until(first, timeout, what)
+    case = ctx.wait_for_state(first, timeout, what)
     ctx.note(f"state: {_describe(**{k: case.get(k) for k in CONDITION_KEYS})}")
     if case.get("fail"):
         code = case["fail"]

@@ -36,14 +36,14 @@ def login(ctx: Context, *,
     condition: dict[str, Any] = {k: logged_in.get(k) for k in CONDITION_KEYS}
     wanted = describe_condition(condition)
 
-    def state(driver: object) -> str | bool:
+    def state() -> str | bool:
         if holds(ctx, **condition):
             return "logged in"
         return "login form" if ctx.find_all(form) else False
-    found = ctx.wait_until(state, timeout, f"the login form '{form}' or {wanted}")
+    found = ctx.wait_for_state(state, timeout, f"the login form '{form}' or {wanted}")
     if found == "logged in":
         ctx.note("still logged in (the account's browser profile kept the session): login skipped")
         ctx.session_reused = True
         return
     ctx.run_steps(steps)
-    ctx.wait_until(lambda d: holds(ctx, **condition), timeout, f"{wanted} after logging in")
+    ctx.wait_for_state(lambda: holds(ctx, **condition), timeout, f"{wanted} after logging in")
