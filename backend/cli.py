@@ -8,6 +8,7 @@ import logging
 import sys
 
 from backend import __version__
+from backend.redact import mask_logs
 
 # Each module has register(subparsers): it adds its commands and sets `func` on them.
 COMMAND_MODULES = [
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    mask_logs()  # -v shows Selenium's and urllib3's debug lines: never a secret in them
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

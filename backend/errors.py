@@ -26,10 +26,12 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "retried until you do, so that your account does not get locked.",
          auto_retry=False),
     Code("ACTION_NEEDED",
-         "Le fournisseur demande une action sur son site (nouvelles conditions, mot de passe à "
-         "changer…). Connectez-vous à son espace client, faites-la, puis relancez la synchronisation.",
-         "The provider asks for an action on its site (new terms, password change…). Log in to "
-         "its customer area, complete it, then sync again.",
+         "Le fournisseur demande une action sur son site (nouvelles conditions, validation sur "
+         "votre téléphone…). Cliquez sur « Résoudre maintenant » pour la faire dans la fenêtre du "
+         "site, ou faites-la sur son espace client puis relancez la synchronisation.",
+         "The provider asks for an action on its site (new terms, a confirmation on your phone…). "
+         "Click \"Resolve now\" to do it in the site's window, or do it in its customer area, then "
+         "sync again.",
          auto_retry=False),
     Code("OTP_REQUIRED",
          "Un code à usage unique était nécessaire et n'a pas été saisi à temps. Lancez "
@@ -44,9 +46,10 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "(or check the saved TOTP key).",
          auto_retry=False),
     Code("CAPTCHA",
-         "Le fournisseur affiche un captcha. Connectez-vous une fois à son site depuis ce "
-         "navigateur, puis relancez la synchronisation.",
-         "The provider shows a captcha. Log in to its site once from this browser, then sync again.",
+         "Le fournisseur affiche un captcha. Cliquez sur « Résoudre maintenant » : sa page "
+         "s'ouvre dans une fenêtre, résolvez-le et la collecte reprend d'elle-même.",
+         "The provider shows a captcha. Click \"Resolve now\": its page opens in a window; solve "
+         "it there and the collection goes on by itself.",
          auto_retry=False),
     Code("PROVIDER_DOWN",
          "Le site du fournisseur est indisponible ou en maintenance. Une nouvelle tentative "
@@ -59,6 +62,15 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "The provider's site changed and the recipe no longer matches it. Update invoice-collector "
          "or report it with the attached trace.",
          auto_retry=True, backoff=True),
+    Code("RECIPE_UNSAFE",
+         "La recette de ce fournisseur a voulu envoyer vos identifiants, ou ouvrir une page, hors des "
+         "sites approuvés pour ce compte : la collecte a été arrêtée avant tout envoi. Si la recette "
+         "vient d'un fichier local, supprimez-le ou faites-le vérifier (« invoice-collector doctor » "
+         "le nomme).",
+         "The provider's recipe tried to send your credentials, or open a page, outside the sites "
+         "approved for this account: the sync was stopped before anything was sent. If the recipe "
+         "comes from a local file, remove it or have it checked (\"invoice-collector doctor\" names it).",
+         auto_retry=False),
     Code("DOWNLOAD_FAILED",
          "Une facture n'a pas pu être téléchargée (le fichier reçu n'est pas un PDF valide). "
          "Une nouvelle tentative aura lieu à la prochaine synchronisation.",

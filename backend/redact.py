@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import urllib.parse
 from collections.abc import Iterable
@@ -26,12 +27,43 @@ def _char_pattern(char: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def secret_pattern(secret: str) -> re.Pattern[str]:
-    """Matches a secret as typed, as HTML spells it, URL-encoded or JSON-escaped."""
+    """Matches a secret as typed, as HTML spells it, URL-encoded, JSON-escaped, or as a list of its
+    characters."""
     literal = {urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret, safe=""),
                json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     options = ["".join(_char_pattern(c) for c in secret)]
+    if len(secret) > 1:  # one character per item, as WebDriver's send_keys payload lists them
+        options.append(r"""['"]\s*,\s*['"]""".join(re.escape(c) for c in secret))
     options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
     return re.compile("|".join(options))
+
+
+_HANDLED: set[str] = set()  # every secret this process has handled: masked in each log line
+
+
+def remember(*secrets: str) -> None:
+    """Secrets the log filter below masks from now on, in this process."""
+    _HANDLED.update(s for s in secrets if s)
+
+
+class MaskSecrets(logging.Filter):
+    """For a log handler: every record, whatever library wrote it (Selenium logs each WebDriver
+    command's payload at DEBUG, urllib3 each URL), with the secrets this process handled masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _HANDLED:
+            text = record.getMessage()
+            masked = redact(text, _HANDLED)
+            if masked != text:
+                record.msg, record.args = masked, None
+        return True
+
+
+def mask_logs(logger: logging.Logger | None = None) -> None:
+    """MaskSecrets on every handler of `logger` (the root logger by default)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, MaskSecrets) for f in handler.filters):
+            handler.addFilter(MaskSecrets())
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

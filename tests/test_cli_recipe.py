@@ -312,3 +312,16 @@ def test_the_installed_command_exits_with_the_login_failed_status(portal, tmp_pa
     leaked = [p.name for p in trace.rglob("*") if p.is_file() and wrong.encode() in p.read_bytes()]
     assert leaked == [] and wrong not in done.stdout + done.stderr
     assert not (tmp_path / "invoices").exists() or not any((tmp_path / "invoices").iterdir())
+
+
+@pytest.mark.browser
+def test_verbose_output_shows_webdrivers_commands_but_never_a_secret(portal, tmp_path, recipe_home):
+    from backend.redact import secret_pattern
+    wrong = "Wr0ng&Verbose<8>"
+    done = _run_command(["-v", "recipe", "run", "tinyportal", "--login", LOGIN, "--password-stdin",
+                         "--option", "contract=C1", "--url", f"portal={portal}", *browser_args()],
+                        wrong + "\n", tmp_path, recipe_home)
+    assert done.returncode == EXIT_CODES["LOGIN_FAILED"]
+    assert "selenium.webdriver.remote.remote_connection" in done.stderr  # the debug lines are there…
+    assert "/value" in done.stderr  # …the one that typed the password included
+    assert secret_pattern(wrong).search(done.stderr + done.stdout) is None  # …masked in every spelling

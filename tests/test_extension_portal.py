@@ -1,6 +1,7 @@
 """Provider portals the extension's browser tests collect from (no tests here), and what a user
 types and sees for each: the bundled demo provider « Énergie Démo » (backend/demo/portal.py),
-and the server tests' fixture portal, which can ask for a one-time code."""
+the server tests' fixture portal, which can ask for a one-time code, and a site with a "not a robot"
+check that only a person in its window can pass."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from backend.demo.portal import DEMO_LOGIN, DEMO_PASSWORD, start_demo_portal
 from backend.demo.store import load_invoices, publish_invoice
 from tests.helpers import serve
+from tests.portals import challenge
+from tests.portals.common import RECIPES
 from tests.server.conftest import RECIPE
 from tests.server.portal import Portal
 
@@ -97,4 +100,25 @@ class CodePortal(PortalUnderTest):
             "    category: energy\n", f"    category: energy\n    status: beta\n    status_note: \"{self.beta_note}\"\n", 1)
         assert self.beta_note in recipe
         (recipes / RECIPE.name).write_text(recipe, encoding="utf-8")
+        server.configure(url_overrides={self.provider_id: {"portal": base_url}})
+
+
+class ChallengeSite(PortalUnderTest):
+    """A site with a "not a robot" check after the password (tests/portals/challenge.py)."""
+    provider_id = "challenge"
+    name = "Portail avec vérification"
+    search = "verification"
+    login = challenge.LOGIN
+    password = challenge.PASSWORD
+    labels_fr = ("Identifiant", "Mot de passe")
+    labels_en = ("Login", "Password")
+
+    def __init__(self, server) -> None:
+        super().__init__()
+        self.state = challenge.State()
+        base_url = self.stack.enter_context(serve(challenge.create_app(self.state)))
+        recipes = server.home / "config" / "providers.d"
+        recipes.mkdir(parents=True, exist_ok=True)
+        (recipes / "challenge.yaml").write_text((RECIPES / "challenge.yaml").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
         server.configure(url_overrides={self.provider_id: {"portal": base_url}})

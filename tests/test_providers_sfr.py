@@ -37,7 +37,7 @@ def test_sfr_collects_the_last_bill_and_every_older_one(portal, tmp_path, browse
 @pytest.mark.parametrize("login, password, outcome, words", [
     (sfr.USER, "wrong-password", "LOGIN_FAILED", "Identifiant ou mot de passe incorrect"),
     (sfr.BLOCKED, sfr.PASSWORD, "LOGIN_FAILED", "trop grand nombre de tentatives"),
-    (sfr.ROBOT, sfr.PASSWORD, "CAPTCHA", "pas un robot"),
+    (sfr.ROBOT, sfr.PASSWORD, "CAPTCHA", "confirm you are not a robot"),
 ])
 def test_sfr_login_refusals(portal, tmp_path, browser_config, login, password, outcome, words):
     result = run("sfr", portal, tmp_path, browser_config, {"login": login, "password": password})

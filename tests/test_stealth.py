@@ -17,7 +17,7 @@ import pytest
 from backend.collectors.model import BrowserConfig
 from backend.collectors.run.browser import Browser, browser_version, chrome_binary
 from backend.collectors.run.stealth import user_agent
-from tests.helpers import serve, summary, wait_for
+from tests.helpers import serve, summary
 from tests.portals import botd
 from tests.portals.common import run
 
@@ -32,28 +32,16 @@ def portal():
         yield url, state
 
 
-@pytest.fixture(scope="module")
-def display():
-    """An X screen for headed Chromium: Xvfb on a free display number, ended with the module."""
-    number = next(n for n in range(90, 190) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-    process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to open its display")
-    yield f":{number}"
-    process.terminate()
-    process.wait(10)
-
-
 def _recipe():
     from tests.portals.common import load_recipe
     return load_recipe("botd")
 
 
 @pytest.mark.parametrize("headed", [False, True], ids=["headless", "headed"])
-def test_a_recipe_collects_behind_botd(portal, display, browser_config, tmp_path, monkeypatch, headed):
+def test_a_recipe_collects_behind_botd(portal, x_display, browser_config, tmp_path, monkeypatch, headed):
     url, state = portal
     if headed:
-        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.setenv("DISPLAY", x_display)
     before = len(state.verdicts)
     config = BrowserConfig(chrome_binary=browser_config.chrome_binary, chromedriver=browser_config.chromedriver,
                            headed=headed)

@@ -170,6 +170,28 @@ def test_a_login_step_needs_a_condition_a_form_and_its_steps(tmp_path):
                             (17, 62, "unknown step 'clik' (did you mean 'click'?)")])
 
 
+def test_a_hand_over_needs_its_condition_both_messages_and_a_sane_wait(tmp_path):
+    found = problems(tmp_path, '      - hand_over: {until: {url: "(x"}, message_fr: a, message_en: b}\n'
+                               '      - hand_over: {until: {present: "a"}, message_fr: a}\n'
+                               '      - hand_over: {until: {present: "a"}, message_fr: a, message_en: b, fail: CAPCHA}\n'
+                               '      - hand_over: {until: {present: "a"}, message_fr: a, message_en: b, timeout: 5}\n')
+    assert_problems(found, [(14, 35, "hand_over: until.url: invalid regular expression '(x'"),
+                            (15, 9, "hand_over: missing argument 'message_en'"),
+                            (16, 80, "(did you mean 'CAPTCHA'?)"),
+                            (17, 83, "hand_over: timeout: must be at least 10, not 5")])
+
+
+def test_only_web_addresses_may_be_opened_or_fetched(tmp_path):
+    found = problems(tmp_path, '      - open: "file:///etc/passwd"\n'
+                               "      - open: \"javascript:alert(1)\"\n"
+                               '      - fetch_json: {url: "data:application/json,{}", save_as: x}\n'
+                               '      - open: "{{ urls.portal }}/login"\n'
+                               '      - open: "HTTPS://acme.example/x"\n')
+    assert_problems(found, [(14, 15, "open: url: 'file:' addresses are not allowed"),
+                            (15, 15, "open: url: 'javascript:' addresses are not allowed"),
+                            (16, 27, "fetch_json: url: 'data:' addresses are not allowed")])
+
+
 def test_regexes_must_compile_and_plain_urls_are_not_regexes(tmp_path):
     found = problems(tmp_path, '      - fail_if: {url: "(maint", code: PROVIDER_DOWN}\n'
                                '      - wait_for: {url: "[a-"}\n'

@@ -18,7 +18,16 @@ from typing import Any
 
 from backend import paths
 from backend.collectors.exits import EXIT_CODES, EXIT_INVALID_RECIPE, EXIT_USAGE, exit_status_help
-from backend.collectors.model import BrowserConfig, CredentialField, Invoice, Progress, Provider, RunRequest, RunResult
+from backend.collectors.model import (
+    BrowserConfig,
+    CredentialField,
+    HandOver,
+    Invoice,
+    Progress,
+    Provider,
+    RunRequest,
+    RunResult,
+)
 from backend.errors import CODES
 
 
@@ -195,12 +204,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     def ask_code(prompt: str, kind: str) -> str | None:
         return term.text(f"{prompt} ({kind}): ")
 
+    def hand_over(wanted: HandOver | None) -> None:
+        if wanted is not None:  # the person at the terminal started this run: they can attend its window
+            minutes = f"{wanted.timeout / 60:g}"
+            print(f"the portal needs you: {wanted.message_en}\n  do it in the Chromium window just shown; the run "
+                  f"goes on by itself (waiting up to {minutes} min)", file=sys.stderr, flush=True)
+
     def saved(invoice: Invoice) -> None:
         print(f"  saved {invoice.key} -> {invoice.pdf_path}", file=sys.stderr, flush=True)
 
     request = RunRequest(
         provider=provider, credentials=credentials, out_dir=args.out.resolve(), options=options, url_overrides=urls,
-        trace_dir=(args.trace or paths.traces_dir()).resolve(), ask_code=ask_code,
+        trace_dir=(args.trace or paths.traces_dir()).resolve(), ask_code=ask_code, on_hand_over=hand_over,
         on_progress=_progress_printer(sys.stderr), on_invoice=saved, default_step_timeout=args.step_timeout,
         browser=BrowserConfig(chrome_binary=args.chrome, chromedriver=args.chromedriver, headed=args.headed,
                               remote_url=args.remote_url, profile_dir=args.profile))

@@ -76,6 +76,7 @@ class Provider:
     steps: list[Any]  # validated step mappings, with positions (see yamlpos)
     options: list[OptionField] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)  # named base URLs, {{ urls.NAME }}
+    origins: list[str] = field(default_factory=list)  # more origins its secrets may go to (run/origins.py)
     interval_hours: float = 24.0
     status: str = "stable"  # stable | beta
     status_note: str | None = None  # shown in the panel, e.g. for beta recipes
@@ -147,10 +148,24 @@ class BrowserConfig:
     # viewer, whose plugins bot checks look for, so the runner asks for it only when a recipe needs it.
     pdfs_as_downloads: bool = False
     stealth: bool = True  # run/stealth.py: what gives an automated browser away, hidden (off: to compare)
+    # Headed, but off-screen until a `hand_over` step shows it to the user (set by the runner).
+    hidden_window: bool = False
 
 
 AskCode = Callable[[str, str], "str | None"]
 """ask_code(prompt, kind) -> the code typed by the user, or None if none came in time."""
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What the user is told while the run waits for them in its browser window (`hand_over`)."""
+    message_fr: str
+    message_en: str
+    timeout: float  # seconds the run waits for them
+
+
+OnHandOver = Callable[["HandOver | None"], None]
+"""on_hand_over(HandOver) when the window is shown to the user, on_hand_over(None) once they are done."""
 
 
 @dataclass
@@ -164,6 +179,8 @@ class RunRequest:
     url_overrides: dict[str, str] = field(default_factory=dict)  # replaces provider.urls[name]
     trace_dir: Path | None = None  # a failure leaves a trace folder under it
     ask_code: AskCode | None = None
+    # Set only for a sync a person started and can attend: then a `hand_over` step may show them the window.
+    on_hand_over: OnHandOver | None = None
     on_progress: Callable[[Progress], None] | None = None
     on_invoice: Callable[[Invoice], None] | None = None
     browser: BrowserConfig = field(default_factory=BrowserConfig)

@@ -35,7 +35,7 @@ MIGRATIONS: list[list[str]] = [
             id INTEGER PRIMARY KEY,
             account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
             trigger TEXT NOT NULL,                   -- create | manual | schedule | retry
-            state TEXT NOT NULL,                     -- queued | running | waiting_for_code | succeeded | failed
+            state TEXT NOT NULL,                     -- queued | running | waiting_for_code | waiting_for_user | succeeded | failed
             created_at TEXT NOT NULL,
             started_at TEXT,
             finished_at TEXT,

@@ -11,6 +11,7 @@ import sys
 import time
 
 from backend import config, paths
+from backend.redact import mask_logs
 
 LOG_FILE = "invoice-collector.log"
 
@@ -51,6 +52,7 @@ def setup_logging(verbose: bool = False) -> logging.handlers.RotatingFileHandler
     os.chmod(path, 0o600)
     root = logging.getLogger()
     root.addHandler(handler)
+    mask_logs(root)
     root.setLevel(min(root.level or logging.WARNING, handler.level))
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

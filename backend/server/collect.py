@@ -78,7 +78,8 @@ def browser_config(services: Services, account_id: int) -> BrowserConfig:
                          headed=settings.headed, remote_url=settings.remote_webdriver_url, profile_dir=profile)
 
 
-def run_job(services: Services, job_id: int, account_id: int, ask_code) -> None:
+def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_over=None) -> None:
+    """One sync. on_hand_over is given only when the user started it and can attend its window."""
     store = services.store
     with store.transaction() as conn:
         account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
@@ -123,7 +124,8 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code) -> None:
         options=json.loads(account["options"] or "{}"), known_keys=known,
         want_pdf=lambda invoice: not is_baseline(invoice),
         url_overrides=dict(services.settings.url_overrides.get(provider.id, {})),
-        trace_dir=paths.traces_dir(), ask_code=ask_code, on_progress=on_progress, on_invoice=on_invoice,
+        trace_dir=paths.traces_dir(), ask_code=ask_code, on_hand_over=on_hand_over, on_progress=on_progress,
+        on_invoice=on_invoice,
         browser=browser_config(services, account_id))
     try:
         result = services.runner(request)

@@ -1,15 +1,22 @@
 """Collection jobs: a bounded pool of workers (one browser each), one job per account at a time.
 
-A job lives in the `jobs` table (queued → running ⇄ waiting_for_code → succeeded | failed), so
+A job lives in the `jobs` table (queued → running ⇄ waiting_for_code | waiting_for_user →
+succeeded | failed), so
 its progress survives the request that started it and a crash: at start-up, jobs left active
 by a previous process are marked failed (interrupted) and their accounts rescheduled.
 
 When a recipe needs a one-time code, the worker waits on the job's code slot; the panel posts
 the code (POST /api/jobs/<id>/code). No answer within `code_timeout` → the engine gets None
-and the run ends with OTP_REQUIRED."""
+and the run ends with OTP_REQUIRED.
+
+A sync the user started themselves (adding the account, « Synchroniser maintenant », « Résoudre
+maintenant ») may hand its browser window over to them (a captcha, a confirmation on their
+phone): the job is `waiting_for_user` meanwhile, its prompt saying what to do and until when.
+A scheduled sync never does: nobody is there to look."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
+ATTENDED_TRIGGERS = ("create", "manual")  # syncs the user started: they may be shown a window
 INTERRUPTED = "the sync was interrupted: invoice-collector stopped while it ran; it will run again shortly"
 
 
@@ -105,13 +113,14 @@ class JobManager:
                 job_id = cursor.lastrowid
                 assert job_id is not None  # set by the INSERT just made: the row below exists
                 row: sqlite3.Row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            self._futures[job_id] = self._pool.submit(self._run, job_id, account_id)
+            self._futures[job_id] = self._pool.submit(self._run, job_id, account_id, trigger)
         return job_json(row), True
 
-    def _run(self, job_id: int, account_id: int) -> None:
+    def _run(self, job_id: int, account_id: int, trigger: str) -> None:
         from backend.server import collect  # imports the engine: only once a job runs
+        attended = self._hand_over(job_id) if trigger in ATTENDED_TRIGGERS else None
         try:
-            collect.run_job(self.services, job_id, account_id, self._asker(job_id))
+            collect.run_job(self.services, job_id, account_id, self._asker(job_id), attended)
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             from backend.collectors.model import RunResult
@@ -147,6 +156,16 @@ class JobManager:
             self._set_state(job_id, "running", None)
             return slot.code if answered else None
         return ask_code
+
+    def _hand_over(self, job_id: int):
+        def on_hand_over(hand_over) -> None:
+            if hand_over is None:
+                self._set_state(job_id, "running", None)
+                return
+            until = self.services.clock() + dt.timedelta(seconds=hand_over.timeout)
+            self._set_state(job_id, "waiting_for_user", {"kind": "hand_over", "text_fr": hand_over.message_fr,
+                                                         "text_en": hand_over.message_en, "until": iso(until)})
+        return on_hand_over
 
     def was_interrupted(self, job_id: int) -> bool:
         """True when a shutdown, not the user's silence, ended this job's wait for a code."""

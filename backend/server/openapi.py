@@ -34,14 +34,17 @@ SCHEMAS: dict[str, Any] = {
     "Outcome": OUTCOME,
     "Job": {"type": "object", "properties": {
         "id": {"type": "integer"}, "account_id": {"type": "integer"},
-        "state": {"enum": ["queued", "running", "waiting_for_code", "succeeded", "failed"]},
+        "state": {"enum": ["queued", "running", "waiting_for_code", "waiting_for_user", "succeeded", "failed"]},
         "trigger": {"enum": ["create", "manual", "schedule"]},
         "created_at": TIME, "started_at": TIME, "finished_at": TIME,
         "progress": {"type": "object", "properties": {
             "step": {"type": "integer"}, "step_name": {"type": "string"}, "listed": {"type": "integer"},
             "downloaded": {"type": "integer"}, "queued_for_libeo": {"type": "integer"}, "message": {"type": "string"}}},
-        "prompt": {"type": ["object", "null"], "properties": {"text": {"type": "string"},
-                                                              "kind": {"enum": ["sms", "email", "app", "totp"]}}},
+        # A code to type (kind sms/email/app/totp: text), or the window to finish in (kind hand_over:
+        # text_fr, text_en, until).
+        "prompt": {"type": ["object", "null"], "properties": {
+            "text": {"type": "string"}, "kind": {"enum": ["sms", "email", "app", "totp", "hand_over"]},
+            "text_fr": {"type": "string"}, "text_en": {"type": "string"}, "until": {"type": "string"}}},
         "outcome": {"$ref": "#/components/schemas/Outcome"},
         "new_invoices": {"type": "integer"}, "baseline": {"type": "integer"}}},
     "Account": {"type": "object", "properties": {
@@ -49,7 +52,7 @@ SCHEMAS: dict[str, Any] = {
         "login": {"type": "string"}, "options": {"type": "object"}, "interval_hours": {"type": "number"},
         "enabled": {"type": "boolean"}, "created_at": TIME, "terms_version": {"type": "string"},
         "terms_accepted_at": TIME, "since": {"type": ["string", "null"], "format": "date"},
-        "state": {"enum": ["new", "ok", "syncing", "waiting_for_code", "error", "blocked"]},
+        "state": {"enum": ["new", "ok", "syncing", "waiting_for_code", "waiting_for_user", "error", "blocked"]},
         "last_sync_at": TIME, "last_success_at": TIME, "last_outcome": {"$ref": "#/components/schemas/Outcome"},
         "invoices_collected": {"type": "integer"}, "invoices_sent": {"type": "integer"},
         "next_run_at": TIME, "blocked": {"type": "boolean"},

@@ -9,7 +9,7 @@ from typing import Any, overload
 
 from backend.errors import CODES
 
-ACTIVE_JOB_STATES = ("queued", "running", "waiting_for_code")
+ACTIVE_JOB_STATES = ("queued", "running", "waiting_for_code", "waiting_for_user")
 OK_MESSAGES = ("Synchronisation réussie.", "Sync succeeded.")
 DESTINATIONS = ("libeo", "folder")
 # The outbox's internal "sending" is shown as "pending": the panel only needs to know it is not done.
@@ -59,7 +59,7 @@ SELECT a.*,
   (SELECT COUNT(*) FROM invoices i WHERE i.account_id = a.id AND i.duplicate_of IS NULL) AS invoices_collected,
   (SELECT COUNT(DISTINCT d.invoice_id) FROM deliveries d JOIN invoices i ON i.id = d.invoice_id
      WHERE i.account_id = a.id AND d.status = 'sent') AS invoices_sent,
-  (SELECT j.id FROM jobs j WHERE j.account_id = a.id AND j.state IN ('queued','running','waiting_for_code')
+  (SELECT j.id FROM jobs j WHERE j.account_id = a.id AND j.state IN ('queued','running','waiting_for_code','waiting_for_user')
      ORDER BY j.id DESC LIMIT 1) AS active_job_id
 FROM accounts a
 """
@@ -67,7 +67,7 @@ FROM accounts a
 
 def account_state(row: sqlite3.Row, job: dict[str, Any] | None) -> str:
     if job is not None:
-        return "waiting_for_code" if job["state"] == "waiting_for_code" else "syncing"
+        return job["state"] if job["state"] in ("waiting_for_code", "waiting_for_user") else "syncing"
     if row["blocked_code"]:
         return "blocked"
     if not row["last_code"]:

@@ -1,7 +1,8 @@
 // What needs the user now, read from the server's own answers: an account whose sync stopped
 // until they act (a refused password, a captcha, new terms to accept…), a one-time code asked
-// right now, delivery to Libeo paused. The service worker turns these into the toolbar badge and
-// one notification per event; a key names the event, so the same one is never notified twice.
+// right now, a site waiting for them in the window a sync opened, delivery to Libeo paused. The
+// service worker turns these into the toolbar badge and one notification per event; a key names
+// the event, so the same one is never notified twice.
 
 import { currentLang, t } from './i18n.js';
 
@@ -17,6 +18,10 @@ export function attentionItems(accounts, libeo) {
     if (account.state === 'waiting_for_code' && account.job) {
       items.push({ key: `code:${account.job.id}`, accountId: account.id,
                    title: account.provider_name, message: t('attentionCode') });
+    } else if (account.state === 'waiting_for_user' && account.job && account.job.prompt) {
+      const prompt = account.job.prompt;
+      items.push({ key: `hand_over:${account.job.id}`, accountId: account.id, title: account.provider_name,
+                   message: t('attentionHandOver', currentLang() === 'fr' ? prompt.text_fr : prompt.text_en) });
     } else if (account.blocked) {
       items.push({ key: `blocked:${account.id}:${account.last_sync_at}`, accountId: account.id,
                    title: account.provider_name, message: outcomeText(account.last_outcome) });

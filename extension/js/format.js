@@ -32,6 +32,14 @@ export function formatAmount(amount, currency) {
   }
 }
 
+/** Seconds left until `iso`, as "4 min 32 s" in the user's locale ("0 s" once past). */
+export function formatTimeLeft(iso, now = Date.now()) {
+  const left = Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000));
+  const unit = (value, name) => new Intl.NumberFormat(currentLocale(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+  const minutes = Math.floor(left / 60);
+  return minutes ? `${unit(minutes, 'minute')} ${unit(left % 60, 'second')}` : unit(left, 'second');
+}
+
 /** Today as "YYYY-MM-DD" in local time (for <input type=date> limits). */
 export function todayIso() {
   const now = new Date();

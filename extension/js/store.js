@@ -7,7 +7,7 @@
 
 import * as api from './api.js';
 
-export const ACTIVE_JOB_STATES = new Set(['queued', 'running', 'waiting_for_code']);
+export const ACTIVE_JOB_STATES = new Set(['queued', 'running', 'waiting_for_code', 'waiting_for_user']);
 const JOB_POLL_MS = 1000;
 const ACCOUNTS_REFRESH_MS = 5000; // also how soon a stopped server is noticed
 
@@ -72,7 +72,7 @@ function applyJob(job) {
   const account = getAccount(job.account_id);
   if (account) {
     account.job = job;
-    if (job.state === 'waiting_for_code') account.state = 'waiting_for_code';
+    if (job.state === 'waiting_for_code' || job.state === 'waiting_for_user') account.state = job.state;
     else if (ACTIVE_JOB_STATES.has(job.state)) account.state = 'syncing';
   }
   emit('job', { accountId: job.account_id, job });

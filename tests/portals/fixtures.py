@@ -5,13 +5,15 @@ tests/conftest.py registers this module as a plugin: a test names the fixture it
 from __future__ import annotations
 
 import logging
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import serve
-from tests.portals import broken, classic, otp, spa, twostep
+from tests.helpers import serve, wait_for
+from tests.portals import broken, challenge, classic, otp, spa, twostep
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in test output
 
@@ -83,3 +85,26 @@ def _broken_server():
 @pytest.fixture
 def broken_portal(_broken_server):
     return _fresh(_broken_server)
+
+
+@pytest.fixture(scope="module")
+def _challenge_server():
+    yield from _server(challenge)
+
+
+@pytest.fixture
+def challenge_portal(_challenge_server):
+    _challenge_server.state.solved_with.clear()
+    return _fresh(_challenge_server)
+
+
+@pytest.fixture(scope="session")
+def x_display():
+    """An X screen for headed Chromium (Debian's Xvfb) on a free display number, for the session."""
+    number = next(n for n in range(90, 190) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to open its display")
+    yield f":{number}"
+    process.terminate()
+    process.wait(10)

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from backend import paths
-from backend.collectors.model import Invoice, Progress, RunRequest, RunResult
+from backend.collectors.model import HandOver, Invoice, Progress, RunRequest, RunResult
 from backend.config import Settings
 from backend.core.keyring_store import KeyringUnavailable, check_backend
 from backend.server import pairing
@@ -78,6 +79,8 @@ class ScriptedRunner:
     requests: list[RunRequest] = field(default_factory=list)
     codes: list[str | None] = field(default_factory=list)
     pdfs: dict[str, bytes] = field(default_factory=dict)
+    hand_over: HandOver | None = None  # show the window first; the person is done when `handed_back` is set
+    handed_back: threading.Event = field(default_factory=threading.Event)
 
     def add(self, key: str, date: dt.date, pdf: bytes | None = None, amount: str = "44.20") -> None:
         from decimal import Decimal
@@ -93,6 +96,12 @@ class ScriptedRunner:
             self.codes.append(code)
             if not code:
                 return RunResult("OTP_REQUIRED", "no one-time code was entered in time")
+        if self.hand_over:
+            if request.on_hand_over is None:
+                return RunResult("CAPTCHA", f"{self.hand_over.message_en} This sync ran without you")
+            request.on_hand_over(self.hand_over)
+            self.handed_back.wait(30)
+            request.on_hand_over(None)
         if self.outcome != "OK":
             return RunResult(self.outcome, self.message)
         new = []

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from backend.collectors.model import HandOver
 from backend.config import Settings
 from backend.core.clock import iso, parse
 from backend.server import recovery
@@ -35,6 +36,35 @@ def test_a_job_waits_for_a_code_and_goes_on_with_it(make_api, runner):
     done = api.job(job["id"])
     assert done["state"] == "succeeded" and done["prompt"] is None
     assert api.post(f"/api/jobs/{job['id']}/code", {"code": "1"}).status_code == 409
+
+
+def test_only_a_sync_the_user_started_shows_them_the_window(make_api, runner):
+    runner.hand_over = HandOver("Cochez « Je ne suis pas un robot ».", "Tick “I am not a robot”.", 300)
+    api = make_api(runner=runner)
+    job = api.create()["job"]  # adding an account: the user is there
+    waiting = wait_for(lambda: (j := api.job(job["id"]))["state"] == "waiting_for_user" and j, what="the hand-over")
+    until = parse(waiting["prompt"].pop("until"))
+    assert waiting["prompt"] == {"kind": "hand_over", "text_fr": "Cochez « Je ne suis pas un robot ».",
+                                 "text_en": "Tick “I am not a robot”."}
+    assert dt.timedelta(seconds=290) < until - NOW() <= dt.timedelta(seconds=300)
+    assert api.account(job["account_id"])["state"] == "waiting_for_user"
+    runner.handed_back.set()
+    api.wait_idle()
+    assert (api.job(job["id"])["state"], api.job(job["id"])["prompt"]) == ("succeeded", None)
+
+    # Days later, the scheduler: nobody is there, nothing is shown; the account waits for the user.
+    runner.handed_back.clear()
+    assert len(api.services.scheduler.tick(NOW() + dt.timedelta(days=2))) == 1
+    api.wait_idle()
+    assert runner.requests[-1].on_hand_over is None
+    state = api.account(job["account_id"])
+    assert (state["state"], state["last_outcome"]["code"], state["next_run_at"]) == ("blocked", "CAPTCHA", None)
+    # « Résoudre maintenant » is a sync the user starts: it may show the window again.
+    runner.handed_back.set()
+    assert api.post(f"/api/accounts/{job['account_id']}/sync").status_code == 202
+    api.wait_idle()
+    assert runner.requests[-1].on_hand_over is not None
+    assert api.account(job["account_id"])["state"] == "ok"
 
 
 def test_no_code_in_time_ends_with_otp_required_and_is_not_retried_alone(make_api, runner):

@@ -47,10 +47,12 @@ OUTCOME_ADVICE = {
                      "expired password, confirm contact details.",
     "OTP_REQUIRED": "Raised by one_time_code when nobody typed a code in time; rarely written by hand.",
     "OTP_WRONG": "The portal rejected the one-time code (error shown after submitting it).",
-    "CAPTCHA": "The portal shows a captcha: the user must log in once by hand (a persistent profile helps).",
+    "CAPTCHA": "The portal shows a captcha: a person must solve it (`hand_over` shows them the window).",
     "PROVIDER_DOWN": "Maintenance page, HTTP 5xx, site unreachable. Retried later with increasing delays.",
     "RECIPE_BROKEN": "The page no longer looks like the recipe expects (the default when an element never shows "
                      "up). Retried later; the trace helps fix the recipe.",
+    "RECIPE_UNSAFE": "Set by the engine when a step would take a secret, or the browser, outside the provider's "
+                     "origins (see Security model). Never retried: the user must act.",
     "DOWNLOAD_FAILED": "A PDF link returned something that is not a PDF (an HTML error page…). Set by the engine.",
     "TIMEOUT": "The run went past its time limit. Set by the engine.",
     "INTERNAL": "A bug in invoice-collector itself. Never written in a recipe.",

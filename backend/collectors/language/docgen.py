@@ -78,6 +78,20 @@ for either the logged-in page or the login form, and skips its steps (no passwor
 asked) when the session is still open. A recipe tried only once with `recipe run` (a fresh profile
 each time) passes, then fails at its second sync in the server if it does not.
 
+## When only a person can go on: `hand_over`
+
+Captchas, « validez sur votre téléphone », new terms to accept: do not script them. Put a
+`hand_over` step where the portal shows them. In a sync the user started (adding the account,
+« Synchroniser maintenant », « Résoudre maintenant » in the panel, or `recipe run`), the run's
+Chromium window comes to the front at the current page, the panel says « Terminez la connexion
+dans la fenêtre ouverte » with your message and a countdown, and the run goes on by itself as
+soon as `until` holds; the window then steps out of the way. A scheduled sync never opens a
+window: it ends with the step's `fail` code (CAPTCHA or ACTION_NEEDED) and the panel offers
+« Résoudre maintenant ». So does a run with no screen (a server without `DISPLAY`, a Selenium
+Grid) and a person who does not finish within `timeout` — each with a message that says which.
+Fill in again what the portal emptied (the password, usually) before handing over, so the
+person only does what only they can.
+
 Editors complete and check recipes with the JSON Schema: `invoice-collector recipe schema >
 recipe.schema.json`, then put `# yaml-language-server: $schema=recipe.schema.json` on the
 first line of your file (VS Code with the YAML extension, or any yaml-language-server client).

@@ -23,6 +23,8 @@ SCHEMA_FILE = Path(__file__).parent.parent / "recipe.schema.json"  # where edito
 SCHEMA_ID = "https://invoice-collector.local/recipe.schema.json"
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # credential and option names
+# An origin (scheme, host, optional port; no path): https://auth.example.fr, or https://*.example.fr.
+ORIGIN_PATTERN = r"^https?://(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$"
 IDENT = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "patternErrorMessage": "letters, digits and _ (usable in templates)"}
 CASE_ACTION_KEYS = ("fail", "message", "message_from", "then")
 
@@ -129,6 +131,12 @@ def provider_schema() -> dict[str, Any]:
             "urls": {"type": "object", "propertyNames": IDENT,
                      "additionalProperties": http_url,
                      "description": "Named base URLs used as {{ urls.NAME }}; tests and demos may override them."},
+            "origins": {"type": "array", "uniqueItems": True,
+                        "items": {"type": "string", "pattern": ORIGIN_PATTERN,
+                                  "patternErrorMessage": "an origin such as https://auth.example.fr (no path)"},
+                        "description": "Other origins the login or the invoices use, beyond homepage and urls "
+                                       "(https://auth.example.fr, or https://*.example.fr for its subdomains). "
+                                       "Credentials go nowhere else; the user approves this list."},
             "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31,
                                "description": "Default time between two collections."},
             "status": {"enum": ["stable", "beta"], "description": "stable (default) or beta."},

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -42,6 +43,36 @@ BASE_FLAGS = [
     "--disable-features=Translate,MediaRouter,OptimizationHints",
     "--window-size=1280,900", "--lang=fr-FR",
 ]
+
+
+OFF_SCREEN = -20000  # where a headed window waits, unseen, until a hand-over shows it
+SHOWN_AT = 40
+
+
+def display_available(platform: str = sys.platform) -> bool:
+    """Whether a headed window can be shown: on Linux, only inside a graphical session."""
+    if not platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class Window:
+    """The run's browser window, as a hand-over shows it to the user and hides it again."""
+
+    def __init__(self, driver: Any, config: BrowserConfig):
+        self.driver = driver
+        self.hidden = config.hidden_window
+        # A Grid node's screen is not the user's; a headless browser has none.
+        self.can_show = config.headed and not config.remote_url
+
+    def show(self) -> None:
+        if self.hidden:
+            self.driver.set_window_rect(x=SHOWN_AT, y=SHOWN_AT)
+        self.driver.switch_to.window(self.driver.current_window_handle)  # raises the window, this tab first
+
+    def hide(self) -> None:
+        if self.hidden:
+            self.driver.set_window_rect(x=OFF_SCREEN, y=OFF_SCREEN)
 
 
 def _dies_with_its_parent() -> dict:
@@ -127,6 +158,8 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         opts.add_argument(flag)
     if not config.headed:
         opts.add_argument("--headless=new")
+    elif config.hidden_window:
+        opts.add_argument(f"--window-position={OFF_SCREEN},{OFF_SCREEN}")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
     if not config.remote_url:
@@ -204,6 +237,7 @@ class Browser:
         self.driver.set_page_load_timeout(config.page_load_timeout)
         if config.stealth:
             stealth.hide_driver(self.driver)
+        self.window = Window(self.driver, config)
 
     def close(self) -> None:
         try:

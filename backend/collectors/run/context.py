@@ -24,7 +24,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.collectors.model import TEMPLATE, CollectionError, Invoice, Progress, RunRequest
-from backend.redact import redact
+from backend.collectors.run.origins import OriginGate, declared_origins
+from backend.redact import redact, remember
 
 if TYPE_CHECKING:
     import requests
@@ -65,7 +66,8 @@ StepRunner = Callable[["Context", list[Any]], None]
 
 
 class Context:
-    def __init__(self, request: RunRequest, driver: WebDriver, download_dir, step_runner: StepRunner | None = None):
+    def __init__(self, request: RunRequest, driver: WebDriver, download_dir, step_runner: StepRunner | None = None,
+                 window: Any = None):
         self.request = request
         self.provider = request.provider
         self.driver = driver
@@ -89,6 +91,11 @@ class Context:
         self.main_window: str | None = None  # steps/navigation.py: the first tab, once a step switches tabs
         self.session_reused = False  # a `login` step found the profile still logged in
         self.step_runner = step_runner  # the runner's own loop, for steps that hold steps
+        remember(*self.secrets)  # backend/redact.py: masked in every log line of this process
+        urls = dict(request.provider.urls) | dict(request.url_overrides)
+        self.gate = OriginGate(declared_origins(request.provider.homepage, urls, request.provider.origins),
+                               self.secrets)  # run/origins.py: where the secrets may go
+        self.window = window  # run/browser.Window: what a hand-over shows the user (None: nothing to show)
         self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
 
@@ -103,6 +110,7 @@ class Context:
     def add_secret(self, value: str) -> None:
         if value:
             self.secrets.add(value)
+            remember(value)
 
     @property
     def listed(self) -> int:

@@ -152,6 +152,8 @@ def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content
               sync: bool = True) -> None:
     """Save one PDF; sync=False reuses the cookies copied for the previous PDF (same page)."""
     started = time.monotonic()
+    if url:
+        ctx.gate.carrying(url, what="a PDF download from")
     if content is not None:
         from_base64(ctx, invoice, content)
     elif not url:

@@ -5,7 +5,7 @@ recipe validator, so it stays small at rest; two syncs run truly in parallel (on
 each, no shared GIL); a sync's memory returns to the system when it ends; and a run stuck in
 C code (a pathological regular expression in a recipe) is killed at its hard deadline.
 
-The request's callbacks (on_invoice, on_progress, ask_code, want_pdf) stay in the parent: the
+The request's callbacks (on_invoice, on_progress, ask_code, want_pdf, on_hand_over) stay in the parent: the
 child calls them through the pipe and waits for the answer, so an invoice is stored before the
 engine goes on, exactly as in process. If the parent dies, the child ends itself and its
 browser (the lifeline below); if the child dies, the run ends INTERNAL."""
@@ -33,7 +33,7 @@ from typing import Any
 from backend.collectors.model import RunRequest, RunResult
 
 log = logging.getLogger("invoice_collector.engine")
-HOOKS = ("on_invoice", "on_progress", "ask_code", "want_pdf")
+HOOKS = ("on_invoice", "on_progress", "ask_code", "want_pdf", "on_hand_over")
 HARD_GRACE = 60.0  # seconds past the run's own time limit before the child is killed
 QUIET_LOGGERS = ("selenium", "urllib3", "websocket")  # their DEBUG lines carry typed values: never forwarded
 # Its own session (POSIX) or process group (Windows, without a console window): the child and
@@ -76,6 +76,8 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
                 except Exception as exc:  # noqa: BLE001 — raised again in the child, where the engine classifies it
                     reply = ("raise", _picklable(exc))
                 deadline += time.monotonic() - started  # the user typing a code, the server storing: not the run's time
+                if name == "on_hand_over" and args[0] is not None:
+                    deadline += args[0].timeout  # the child waits that long for the user in its window
                 child.send(reply)
     except PastDeadline:
         return RunResult("TIMEOUT", f"the collection ran past its time limit ({request.run_timeout:.0f} s) "

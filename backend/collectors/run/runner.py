@@ -21,8 +21,8 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 
-from backend.collectors.model import CollectionError, RunRequest, RunResult
-from backend.collectors.run.browser import Browser
+from backend.collectors.model import BrowserConfig, CollectionError, RunRequest, RunResult
+from backend.collectors.run.browser import Browser, display_available
 from backend.collectors.run.context import Context
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
@@ -53,6 +53,7 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
         ctx.note(f"step {ctx.step_index} {name} (line {ctx.step_line})")
         ctx.progress()
         spec.func(ctx, **kwargs)
+        ctx.gate.page(ctx.current_url)  # wherever the step led (a redirect, a tab): a web page only
 
 
 def raise_failed_downloads(ctx: Context) -> None:
@@ -104,10 +105,25 @@ def server_error_page(ctx: Context) -> str | None:
     return ctx.redact(f"the portal answered HTTP {status}" + (f" ({shown})" if shown else ""))
 
 
+def _steps_named(steps: list[Any], wanted: str) -> list[Any]:
+    """The arguments of every step called `wanted`, nested ones included."""
+    return [args for name, args in (next(iter(step.items())) for step in walk_steps(steps)) if name == wanted]
+
+
 def downloads_in_browser(steps: list[Any]) -> bool:
     """Whether a recipe lets Chromium download PDFs (`invoices` with `download: browser`)."""
-    return any(name == "invoices" and isinstance(args, dict) and args.get("download") == "browser"
-               for name, args in (next(iter(step.items())) for step in walk_steps(steps)))
+    return any(isinstance(args, dict) and args.get("download") == "browser" for args in _steps_named(steps, "invoices"))
+
+
+def browser_for(request: RunRequest) -> BrowserConfig:
+    """The request's browser, with what this recipe needs: inline PDFs as downloads for
+    `download: browser`; for a `hand_over` in a sync someone attends, a real window kept
+    off-screen until it is needed (a headless browser cannot be shown later)."""
+    config = dataclasses.replace(request.browser, pdfs_as_downloads=downloads_in_browser(request.provider.steps))
+    if (request.on_hand_over and not config.headed and not config.remote_url and display_available()
+            and _steps_named(request.provider.steps, "hand_over")):
+        config = dataclasses.replace(config, headed=True, hidden_window=True)
+    return config
 
 
 def run_collection(request: RunRequest) -> RunResult:
@@ -116,13 +132,11 @@ def run_collection(request: RunRequest) -> RunResult:
     ctx: Context | None = None
     try:
         try:
-            config = dataclasses.replace(request.browser,
-                                         pdfs_as_downloads=downloads_in_browser(request.provider.steps))
-            browser = Browser(config, download_dir)
+            browser = Browser(browser_for(request), download_dir)
         except WebDriverException as exc:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
         with browser:
-            ctx = Context(request, browser.driver, download_dir, step_runner=run_steps)
+            ctx = Context(request, browser.driver, download_dir, step_runner=run_steps, window=browser.window)
             try:
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:

@@ -54,6 +54,7 @@ def request(ctx: Context, method: str, url: str, limit: int, timeout: float | No
             **kwargs: Any) -> tuple[requests.Response, bytes]:
     """One request with the browser's cookies; the body read up to limit + 1 bytes (the caller
     tells a body over the limit); network trouble as outcomes; cookies it sets go to the browser."""
+    ctx.gate.request(url, f"{method} request to")
     try:
         response = session(ctx).request(method, url, timeout=ctx.timeout(timeout), stream=True, **kwargs)
         content = response.raw.read(limit + 1, decode_content=True)

@@ -1,5 +1,6 @@
 """A failed run leaves a trace folder: the step and its YAML line, a screenshot, the page
-HTML with secrets masked, and the step log. Everything is redacted before it touches disk."""
+HTML with secrets masked, and the step log. Everything is redacted before it touches disk,
+the screenshot's pixels included."""
 
 from __future__ import annotations
 
@@ -17,6 +18,31 @@ from backend.redact import MASK
 PASSWORD_VALUE = re.compile(r'(<input[^>]*type=["\']?password["\']?[^>]*value=["\'])([^"\']*)', re.I)
 
 
+# Before the screenshot: a portal that echoes what was typed ("wrong password: …") would show it
+# in pixels, which no text redaction reaches. Every text and field holding a secret is masked in
+# the page itself (and in its same-origin frames; a cross-origin frame's document is out of
+# reach), password fields are emptied.
+SCRUB_JS = """
+const [secrets, mask] = arguments;
+const clean = (text) => secrets.reduce((t, s) => t.split(s).join(mask), text);
+function scrub(doc) {
+  const walker = doc.createTreeWalker(doc.documentElement, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = clean(node.nodeValue);
+    if (text !== node.nodeValue) node.nodeValue = text;
+  }
+  for (const field of doc.querySelectorAll('input, textarea')) {
+    if (field.type === 'password') field.value = '';
+    else if (clean(field.value) !== field.value) field.value = clean(field.value);
+  }
+  for (const frame of doc.querySelectorAll('iframe, frame')) {
+    try { if (frame.contentDocument) scrub(frame.contentDocument); } catch (e) { /* another origin */ }
+  }
+}
+scrub(document);
+"""
+
+
 def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     folder = Path(root) / f"{ctx.provider.id}-{stamp}"
@@ -29,6 +55,8 @@ def write_trace(ctx: Context, root: Path, code: str, message: str) -> Path:
         html = _page_html(ctx)
         html = PASSWORD_VALUE.sub(lambda m: m.group(1) + MASK, ctx.redact(html or ""))
         (folder / "page.html").write_text(html, encoding="utf-8")
+        ctx.driver.switch_to.default_content()
+        ctx.driver.execute_script(SCRUB_JS, sorted(ctx.secrets, key=len, reverse=True), MASK)
         ctx.driver.save_screenshot(str(folder / "screenshot.png"))
     except Exception as exc:  # noqa: BLE001 — the browser may be the thing that died; keep what we have
         info["capture_error"] = ctx.redact(f"{type(exc).__name__}: {exc}")[:500]

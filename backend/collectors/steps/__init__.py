@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from backend.collectors.steps import api, extract, flow, http, inputs, navigation, otp, session
+from backend.collectors.steps import api, extract, flow, http, human, inputs, navigation, otp, session
 from backend.collectors.steps.registry import StepSpec, as_arguments, describe, nested_steps
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (
     # navigation
-    describe("open", navigation.open_url, "navigation", shorthand="url",
+    describe("open", navigation.open_url, "navigation", shorthand="url", check=navigation.check_web_address,
              example='- open: "{{ urls.portal }}/connexion"'),
     describe("follow", navigation.follow, "navigation", shorthand="locator",
              example='- follow: "link=Mes factures"'),
@@ -86,6 +86,16 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '      - fill: {locator: "#password", value: "{{ password }}"}\n'
                      '      - click: "form#login button[type=submit]"\n'
                      '      - fail_if: {present: ".alert-danger", code: LOGIN_FAILED, message_from: ".alert-danger"}'),
+    describe("hand_over", human.hand_over, "conditions", check=human.check_hand_over,
+             example="- wait_for_any:\n"
+                     '    - {present: "a.logout"}\n'
+                     '    - present: "#captcha"\n'
+                     "      then:\n"
+                     "        - hand_over:\n"
+                     '            until: {present: "a.logout"}\n'
+                     '            message_fr: "Cochez « Je ne suis pas un robot », puis validez."\n'
+                     '            message_en: "Tick “I am not a robot”, then submit."\n'
+                     "            fail: CAPTCHA"),
     describe("fail_if", flow.fail_if, "conditions", any_of=flow.CONDITIONS,
              example='- fail_if: {present: ".error-login", code: LOGIN_FAILED, message_from: ".error-login"}\n'
                      '- fail_if: {url: "/maintenance", code: PROVIDER_DOWN}\n'
@@ -120,7 +130,7 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      "    kind: sms\n"
                      '    totp_secret: "{{ totp_secret }}"\n'
                      '    submit: "button#verify"'),
-    describe("fetch_json", http.fetch_json, "http",
+    describe("fetch_json", http.fetch_json, "http", check=navigation.check_web_address,
              example="- fetch_json:\n"
                      '    url: "{{ urls.api }}/v2/bills"\n'
                      "    method: POST\n"
@@ -136,7 +146,7 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      "      amount: {path: total.value}\n"
                      "      currency: {path: total.currency}\n"
                      "      pdf: {path: links.pdf}"),
-    describe("fetch_api", api.fetch_api, "http",
+    describe("fetch_api", api.fetch_api, "http", check=navigation.check_web_address,
              example="- fetch_api:\n"
                      '    url: "{{ urls.api }}/invoices"\n'
                      '    params: {contract: "{{ options.contract }}", since: ""}\n'

@@ -62,11 +62,22 @@ def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[Web
                                                "(something covers it, or it is disabled)") from None
 
 
+FORM_ACTION_JS = "return [location.href, arguments[0].form ? arguments[0].form.action : null]"
+
+
+def guard_secret(ctx: Context, element: WebElement, value: str) -> None:
+    """A secret goes only into a page, and a form posting, on the provider's approved origins."""
+    if ctx.gate.holds_secret(value):
+        page, action = ctx.driver.execute_script(FORM_ACTION_JS, element)
+        ctx.gate.typing(page, action)
+
+
 def fill(ctx: Context, *, locator: Target,
          value: Annotated[str, "text to type; templates such as {{ login }} or {{ password }} (masked in logs)"],
          clear: Annotated[bool, "empty the field first"] = True, timeout: Timeout = None) -> None:
     """Type a value into a field once it is visible."""
     def type_in(element: WebElement) -> None:
+        guard_secret(ctx, element, value)
         if clear:
             element.clear()
         element.send_keys(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,19 @@ from backend.collectors.steps.registry import Locator, Reporter, Timeout
 NETWORK_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_RESET",
                   "ERR_CONNECTION_CLOSED", "ERR_ADDRESS_UNREACHABLE", "ERR_INTERNET_DISCONNECTED",
                   "ERR_EMPTY_RESPONSE", "ERR_CONNECTION_TIMED_OUT")
+
+
+LITERAL_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def check_web_address(args: Mapping[str, Any], report: Reporter) -> None:
+    """A written address must be http(s): file:, data:, javascript:, chrome: … are refused here,
+    as at run time (run/origins.py), where a template's value is checked too."""
+    url = args.get("url")
+    scheme = LITERAL_SCHEME.match(url) if isinstance(url, str) else None
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        report.problem(("url",), f"url: '{scheme.group(1)}:' addresses are not allowed: recipes may only open "
+                                 "http and https addresses, on the provider's origins", at_value=True)
 
 
 def load(ctx: Context, url: str) -> None:
@@ -33,6 +47,7 @@ def load(ctx: Context, url: str) -> None:
 
 def open_url(ctx: Context, *, url: Annotated[str, "address to open; templates allowed, e.g. {{ urls.portal }}/login"]) -> None:
     """Open a URL in the current tab and wait for the page to load."""
+    ctx.gate.request(url, "open")
     ctx.note(f"open {url}")
     load(ctx, url)
 
@@ -43,6 +58,7 @@ def follow(ctx: Context, *, locator: Annotated[Locator, "the link to follow"], t
     href = element.get_attribute("href")
     if not href:
         raise CollectionError("RECIPE_BROKEN", f"'{locator}' has no href to follow")
+    ctx.gate.carrying(href, what="follow")
     ctx.note(f"follow {href}")
     load(ctx, href)
 

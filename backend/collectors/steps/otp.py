@@ -9,7 +9,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from backend import totp
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
-from backend.collectors.steps.inputs import use
+from backend.collectors.steps.inputs import guard_secret, use
 from backend.collectors.steps.registry import Locator, Timeout
 
 
@@ -42,6 +42,7 @@ def one_time_code(ctx: Context, *, locator: Annotated[Locator, "the field where 
     ctx.add_secret(code)
 
     def type_code(field: WebElement) -> None:
+        guard_secret(ctx, field, code)
         field.clear()
         field.send_keys(code)
     use(ctx, locator, timeout, type_code, "typed into")

@@ -4,7 +4,7 @@ be a needless login (and, on many portals, a new one-time code to ask the user f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from backend.collectors.run.context import Context
@@ -15,11 +15,17 @@ CONDITION = Schema(type="object", minProperties=1, additionalProperties=False,
                    properties={key: {"type": "string", "minLength": 1} for key in CONDITION_KEYS})
 
 
-def check_login(args: Mapping[str, Any], report: Reporter) -> None:
-    """The logged-in condition's url is a regular expression, as in wait_for: it must compile."""
-    condition = args.get("logged_in")
-    if isinstance(condition, dict):
-        report.regex(("logged_in",), condition.get("url"), "logged_in.url")
+def condition_url_compiles(key: str) -> Callable[[Mapping[str, Any], Reporter], None]:
+    """A step's check for its condition argument `key`: its url is a regular expression, as in
+    wait_for, so it must compile."""
+    def check(args: Mapping[str, Any], report: Reporter) -> None:
+        condition = args.get(key)
+        if isinstance(condition, dict):
+            report.regex((key,), condition.get("url"), f"{key}.url")
+    return check
+
+
+check_login = condition_url_compiles("logged_in")
 
 
 def login(ctx: Context, *,

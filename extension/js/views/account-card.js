@@ -2,7 +2,7 @@
 
 import { providerLogo } from '../api.js';
 import { h } from '../dom.js';
-import { formatDateTime } from '../format.js';
+import { formatDateTime, formatTimeLeft } from '../format.js';
 import { currentLang, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
 import { ACTIVE_JOB_STATES, finishedJob } from '../store.js';
@@ -25,21 +25,32 @@ export function outcomeText(outcome) {
   return (currentLang() === 'fr' ? outcome.message_fr : outcome.message_en) || outcome.message || outcome.code;
 }
 
-/** What the account is doing now: {kind, label, detail, progress, action}. */
+// Outcomes a person settles in the site's own window (a captcha, new terms, a confirmation):
+// « Résoudre maintenant » starts a sync they attend, which shows them that window.
+const NEEDS_A_PERSON = new Set(['CAPTCHA', 'ACTION_NEEDED']);
+
+/** What the account is doing now: {kind, label, detail, until, progress, action}. */
 export function describeState(account) {
   const job = account.job && ACTIVE_JOB_STATES.has(account.job.state) ? account.job : null;
   if (job && job.state === 'waiting_for_code') {
     return { kind: 'warning', icon: 'key', label: t('stateWaitingForCode'), detail: t('stateWaitingForCodeDetail') };
+  }
+  if (job && job.state === 'waiting_for_user' && job.prompt) {
+    return {
+      kind: 'warning', icon: 'window', label: t('stateHandOver'), handOver: true,
+      detail: currentLang() === 'fr' ? job.prompt.text_fr : job.prompt.text_en,
+      until: job.prompt.until,
+    };
   }
   if (job) {
     return { kind: 'busy', icon: 'sync', label: t('stateSyncing'), progress: job };
   }
   if (!account.enabled) return { kind: 'muted', icon: 'pause', label: t('statePaused') };
   if (account.blocked || account.state === 'blocked') {
-    const loginFailed = account.last_outcome && account.last_outcome.code === 'LOGIN_FAILED';
+    const code = account.last_outcome && account.last_outcome.code;
     return {
       kind: 'error', icon: 'alert', label: t('stateBlocked'), detail: outcomeText(account.last_outcome),
-      action: loginFailed ? 'edit' : 'sync',
+      action: code === 'LOGIN_FAILED' ? 'edit' : (NEEDS_A_PERSON.has(code) ? 'resolve' : 'sync'),
     };
   }
   if (account.state === 'error') {
@@ -84,17 +95,33 @@ function fact(label, value) {
   return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', {}, value));
 }
 
-/** The part of a card that changes while a job runs (re-rendered on every poll). */
+/** "Temps restant : 4 min 32 s", ticking in place every second (a role=timer is not announced
+ * at each tick, and the card itself re-renders only when the job changes). */
+function countdownLine(container, until) {
+  const text = () => t('handOverTimeLeft', formatTimeLeft(until));
+  const line = h('p', { class: 'state-countdown', role: 'timer' }, text());
+  container.countdown = setInterval(() => {
+    if (line.isConnected) line.textContent = text();
+    else clearInterval(container.countdown);
+  }, 1000);
+  return line;
+}
+
+/** The part of a card that changes while a job runs (re-rendered when the job changes). */
 export function renderStatus(container, account, { onEdit, onSync }) {
   const stateInfo = describeState(account);
   const items = [
     h('span', { class: ['state', `state-${stateInfo.kind}`] }, icon(stateInfo.icon, 'icon icon-small'), stateInfo.label),
   ];
   if (stateInfo.detail) items.push(h('p', { class: 'state-detail' }, stateInfo.detail));
+  clearInterval(container.countdown);
+  if (stateInfo.until) items.push(countdownLine(container, stateInfo.until));
   if (stateInfo.progress) items.push(progressBlock(stateInfo.progress));
   if (!stateInfo.progress && stateInfo.kind === 'ok') items.push(summaryOf(finishedJob(account.id)));
   if (stateInfo.action === 'edit') {
     items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'], onClick: onEdit }, t('menuEditCredentials')));
+  } else if (stateInfo.action === 'resolve') {
+    items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'resolve'], onClick: onSync }, t('actionResolveNow')));
   } else if (stateInfo.action === 'sync') {
     items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost'], onClick: onSync }, t('menuSyncNow')));
   }
