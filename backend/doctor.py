@@ -215,6 +215,13 @@ def check_recipes(load: Callable[[], Catalog] | None = None) -> Check:
         return Check("recipes", FAIL, f"no usable provider recipe ({len(details)} errors)", fix, details)
     if details:
         return Check("recipes", WARN, f"{count} providers usable, {len(details)} errors", fix, details)
+    # A local file replacing a bundled provider is what a shared, hostile recipe would do: named.
+    replaced = [f"{provider.source.file if provider.source else '?'} replaces the bundled provider '{pid}' "
+                f"(its credentials may go to {', '.join(provider.trust.get('origins', [])) or 'nowhere'})"
+                for pid, provider in sorted(catalog.providers.items()) if pid in catalog.overridden]
+    if replaced:
+        return Check("recipes", WARN, f"{count} providers valid, {len(replaced)} bundled one(s) replaced by a "
+                                      "local file", "remove the file unless you trust it and meant it", replaced)
     return Check("recipes", OK, f"{count} providers valid")
 
 

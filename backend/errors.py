@@ -71,6 +71,14 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "approved for this account: the sync was stopped before anything was sent. If the recipe "
          "comes from a local file, remove it or have it checked (\"invoice-collector doctor\" names it).",
          auto_retry=False),
+    Code("RECIPE_CHANGED",
+         "La recette de ce fournisseur a changé : les sites où vont vos identifiants, ou les étapes "
+         "qui les utilisent, ne sont plus ceux que vous avez acceptés. Vérifiez la nouvelle liste sur "
+         "la carte du compte et approuvez-la pour reprendre la collecte.",
+         "The provider's recipe changed: the sites your credentials go to, or the steps that use "
+         "them, are no longer the ones you accepted. Check the new list on the account's card and "
+         "approve it to sync again.",
+         auto_retry=False),
     Code("DOWNLOAD_FAILED",
          "Une facture n'a pas pu être téléchargée (le fichier reçu n'est pas un PDF valide). "
          "Une nouvelle tentative aura lieu à la prochaine synchronisation.",

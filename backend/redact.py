@@ -33,7 +33,7 @@ def secret_pattern(secret: str) -> re.Pattern[str]:
                json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     options = ["".join(_char_pattern(c) for c in secret)]
     if len(secret) > 1:  # one character per item, as WebDriver's send_keys payload lists them
-        options.append(r"""['"]\s*,\s*['"]""".join(re.escape(c) for c in secret))
+        options.append(r"""['"]""" + r"""['"]\s*,\s*['"]""".join(re.escape(c) for c in secret) + r"""['"]""")
     options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
     return re.compile("|".join(options))
 
@@ -66,8 +66,13 @@ def mask_logs(logger: logging.Logger | None = None) -> None:
             handler.addFilter(MaskSecrets())
 
 
+# The password part of an address's userinfo (https://user:PASSWORD@host/): masked whoever wrote it.
+URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)([^/\s@]+)(@)", re.I)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret, in every spelling above, replaced by MASK."""
+    """`text` with every secret, in every spelling above, and any password written in an
+    address's userinfo, replaced by MASK."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = secret_pattern(secret).sub(MASK, text)
-    return text
+    return URL_USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)

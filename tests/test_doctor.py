@@ -336,6 +336,16 @@ def test_bad_recipe_in_the_user_folder_is_reported_with_its_position(home):
     assert str(paths.user_recipes_dir()) in result.fix
 
 
+def test_a_local_file_replacing_a_bundled_provider_is_named_with_its_origins(home):
+    override = paths.user_recipes_dir() / "orange.yaml"
+    text = (RECIPES / "classic.yaml").read_text(encoding="utf-8")
+    override.write_text(text.replace("id: classic", "id: orange", 1), encoding="utf-8")
+    result = doctor.check_recipes()
+    assert result.status == doctor.WARN and "1 bundled one(s) replaced by a local file" in result.summary
+    (detail,) = result.details
+    assert detail.startswith(f"{override} replaces the bundled provider 'orange' (its credentials may go to ")
+
+
 Usage = namedtuple("Usage", "total used free")
 
 

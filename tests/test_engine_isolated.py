@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ providers:
     urls: {portal: "http://127.0.0.1:9"}
     steps:
       - open: "{{ urls.portal }}/connexion?ref=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"
-      # Nested quantifiers on a URL that almost matches: the regular expression runs for hours.
+      # Nested quantifiers on a URL that almost matches: hours for a backtracking engine.
       - wait_for: {url: "(a+)+$"}
 """
 WAITING_RECIPE = STUCK_RECIPE.replace('      - wait_for: {url: "(a+)+$"}',
@@ -124,14 +123,15 @@ def test_a_child_killed_mid_run_ends_internal_with_its_browser(demo_portal, tmp_
     wait_for(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
 
 
-def test_a_run_stuck_in_a_regular_expression_is_stopped_at_its_hard_deadline(
+def test_a_pattern_that_would_backtrack_for_hours_is_just_a_wait_that_does_not_match(
         demo_portal, tmp_path, browser_config):
-    request = recipe_request(tmp_path, browser_config, STUCK_RECIPE, demo_portal.url, run_timeout=2.0)
-    began = time.monotonic()
+    """Recipe expressions run on RE2 (linear time): `(a+)+$` on an almost-matching URL once held a
+    worker at 100 % CPU until the hard deadline killed it, and the user read "the provider's site
+    did not answer". Now it is an ordinary wait that never matches: RECIPE_BROKEN, naming it."""
+    request = recipe_request(tmp_path, browser_config, STUCK_RECIPE, demo_portal.url, run_timeout=120.0,
+                             default_step_timeout=2.0)
     result = run_collection_isolated(request, tmp_path / "tmp", hard_grace=3.0)
-    assert (result.outcome, result.message) == (
-        "TIMEOUT", "the collection ran past its time limit (2 s) and was stopped")
-    assert time.monotonic() - began < 30
+    assert (result.outcome, result.message) == ("RECIPE_BROKEN", "gave up waiting for url '(a+)+$'")
     wait_for(lambda: not processes_mentioning(str(tmp_path / "tmp")), 15, "the browser to be gone")
 
 

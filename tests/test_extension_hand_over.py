@@ -47,7 +47,8 @@ def test_a_captcha_is_resolved_from_the_panel_in_the_sites_window(world, x_displ
     server.stop()
     server.env["DISPLAY"] = x_display  # the server in the user's desktop session
     server.start()
-    wait_for(lambda: not panel.driver.find_elements("css selector", "#offline"), 30, "the panel to reconnect")
+    wait_for(lambda: not any(e.is_displayed() for e in panel.driver.find_elements("css selector", "#offline")),
+             30, "the panel to reconnect")
     panel.click("li.account button.resolve", "Résoudre maintenant")
 
     panel.find("li.account .state-warning", "Terminez la connexion dans la fenêtre ouverte", timeout=90)

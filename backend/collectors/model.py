@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.errors import CODES
+from backend.redact import redact
 
 # A template in a recipe value: {{ name }}, {{ a.b }}, {{ x | url }}. Filled at run time, checked by the validator.
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*(\w+))?\s*\}\}")
@@ -84,6 +85,8 @@ class Provider:
     description: str | None = None
     expect_invoices: bool = True  # zero invoices listed = RECIPE_BROKEN
     source: Position | None = None  # where the provider is defined
+    local: bool = False  # from the user's recipes folder, not the bundled catalog
+    trust: dict[str, Any] = field(default_factory=dict)  # language/trust.py: {"origins": [...], "fingerprint": …}
 
     def public(self) -> dict[str, Any]:
         """What the panel may show: everything but the steps."""
@@ -95,6 +98,8 @@ class Provider:
             "terms": {"version": self.terms.version, "url": self.terms.url, "text": self.terms.text},
             "credentials": [vars(f) | {"secret": f.secret} for f in self.credentials],
             "options": [vars(o) for o in self.options],
+            # Where the credentials may go, shown before the user gives them; a local recipe is flagged.
+            "origins": self.trust.get("origins", []), "local": self.local,
         }
 
 
@@ -119,7 +124,7 @@ class Invoice:
             "date": self.date.isoformat() if self.date else None,
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "amount": str(self.amount) if self.amount is not None else None,
-            "currency": self.currency, "url": self.url,
+            "currency": self.currency, "url": redact(self.url, ()) if self.url else None,
             "pdf_path": str(self.pdf_path) if self.pdf_path else None,
             "sha256": self.sha256, "size": self.size, "extra": self.extra,
         }

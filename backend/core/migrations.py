@@ -90,6 +90,30 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE INDEX invoices_by_account_date ON invoices(account_id, duplicate_of, date, id)",
     ],
+    # 3: what the user approved of the account's recipe (server/approval.py): NULL = from before
+    [
+        "ALTER TABLE accounts ADD COLUMN approved_recipe TEXT",
+        "ALTER TABLE accounts ADD COLUMN approved_origins TEXT",
+    ],
+    # 4: the delivery ledger: what reached each destination, by provider + login + invoice key (and
+    # the PDF's SHA-256), kept whatever happens to the account (core/ledger.py)
+    [
+        """CREATE TABLE ledger (
+            provider TEXT NOT NULL,
+            login TEXT NOT NULL,
+            key TEXT NOT NULL,
+            sha256 TEXT,
+            destination TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            message_id TEXT,
+            PRIMARY KEY (provider, login, key, destination)
+        )""",
+        "CREATE INDEX ledger_by_pdf ON ledger(provider, login, sha256, destination)",
+        """INSERT OR IGNORE INTO ledger(provider, login, key, sha256, destination, sent_at, message_id)
+           SELECT a.provider, a.login, i.key, i.sha256, d.destination, d.sent_at, d.message_id
+           FROM deliveries d JOIN invoices i ON i.id = d.invoice_id JOIN accounts a ON a.id = i.account_id
+           WHERE d.status = 'sent'""",
+    ],
 ]
 
 

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from backend.core import ledger
 from backend.core.clock import iso, parse, utcnow
 from backend.core.store import Store
 
@@ -73,6 +74,7 @@ def mark_sent(store: Store, delivery_id: int, attempt: int, message_id: str | No
         conn.execute("UPDATE deliveries SET status = 'sent', attempts = ?, sent_at = ?, message_id = ?, "
                      "last_error = NULL, next_attempt_at = NULL WHERE id = ?",
                      (attempt, iso(utcnow()), message_id, delivery_id))
+        ledger.record(conn, delivery_id)  # kept after the account is gone: never sent twice
 
 
 def mark_failed_attempt(store: Store, delivery_id: int, attempt: int, error: str,

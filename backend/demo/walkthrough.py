@@ -238,7 +238,7 @@ def _account(services, say: Reporter) -> tuple[int, dict | None]:
         keyring_store.set_credentials(row["id"], credentials)  # a session-only keyring forgot them
         say(f"Demo account already here (id {row['id']}, login {DEMO_LOGIN}): its invoices so far are known")
         return row["id"], None
-    account, job = account_ops.create(services, {"provider": PROVIDER, "terms_accepted": True,
+    account, job, _ = account_ops.create(services, {"provider": PROVIDER, "terms_accepted": True,
                                                  "credentials": credentials})
     say(f"Demo account created (id {account['id']}, login {account['login']}); its password went to the "
         "keyring. First collection (Chromium, headless)…")

@@ -11,10 +11,10 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
-from backend.core import keyring_store
+from backend.core import keyring_store, ledger
 from backend.core.clock import iso, parse
 from backend.errors import CODES
-from backend.server import validation
+from backend.server import approval, validation
 from backend.server.errors import ApiError, bad_request, not_found, reject_unknown
 from backend.server.records import account_json, load_accounts, outcome_json
 from backend.server.scheduler import after_success
@@ -54,16 +54,18 @@ def get(services: Services, account_id: int) -> dict[str, Any]:
         rows = load_accounts(conn, account_id)
         if not rows:
             raise not_found(f"account {account_id}")
-        return account_json(conn, rows[0], services.provider_name, services.default_interval)
+        return account_json(conn, rows[0], services.provider_name, services.default_interval, services.catalog.get)
 
 
 def list_all(services: Services) -> list[dict[str, Any]]:
     with services.store.read() as conn:
-        return [account_json(conn, row, services.provider_name, services.default_interval)
+        return [account_json(conn, row, services.provider_name, services.default_interval, services.catalog.get)
                 for row in load_accounts(conn)]
 
 
-def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """The new account, its first job, and how many of its invoices reached Libeo before (an
+    account deleted and added again): those are remembered and never sent again."""
     reject_unknown(data, CREATE_FIELDS)
     provider_id = data.get("provider")
     if not isinstance(provider_id, str) or not provider_id:
@@ -80,15 +82,17 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
     interval = validation.interval_hours(data.get("interval_hours"))
     login = login_of(provider, credentials) or ""
     now = iso(services.clock())
+    fingerprint, origins = approval.current(provider)  # the origins the panel showed with the form
     with services.store.transaction() as conn:
         if login and conn.execute("SELECT 1 FROM accounts WHERE provider = ? AND login = ?",
                                   (provider.id, login)).fetchone():
             raise ApiError(409, f"an account for {login} at {provider.name} already exists")
         account_id = conn.execute(
             "INSERT INTO accounts(provider, login, credential_fields, options, interval_hours, since, "
-            "terms_version, terms_accepted_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            "terms_version, terms_accepted_at, created_at, approved_recipe, approved_origins) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (provider.id, login, json.dumps(sorted(credentials)), json.dumps(options), interval, since,
-             provider.terms.version, now, now)).lastrowid
+             provider.terms.version, now, now, fingerprint, json.dumps(origins))).lastrowid
     assert account_id is not None  # set by the INSERT just made
     try:
         # Entries left under this id by an older database (ids restart at 1) must not leak in.
@@ -99,9 +103,12 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
             conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
         keyring_store.delete_credentials(account_id, credentials)
         raise
+    with services.store.read() as conn:
+        already_sent = ledger.count(conn, provider.id, login or "")
     job, _ = services.jobs.submit(account_id, "create")
-    log.info("account %s created for provider %s", account_id, provider.id)
-    return get(services, account_id), job
+    log.info("account %s created for provider %s (%d invoices already delivered to Libeo)", account_id,
+             provider.id, already_sent)
+    return get(services, account_id), job, already_sent
 
 
 def update_credentials(services: Services, account_id: int, data: dict[str, Any]) -> dict[str, Any]:

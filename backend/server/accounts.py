@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from backend.server import account_ops
+from backend.server import account_ops, approval
 from backend.server.errors import ApiError, bad_request, json_body, not_found, reject_unknown
 from backend.server.services import current as services
 
@@ -40,9 +40,19 @@ OPENAPI_PATHS = {
                      "since": {"type": "string", "format": "date"},
                      "interval_hours": {"type": "number", "minimum": 1, "maximum": 744}},
                      ["provider", "terms_accepted", "credentials"]),
-                 "responses": {"201": _ok({"type": "object", "properties": {"account": ACCOUNT_REF, "job": JOB_REF}},
+                 "responses": {"201": _ok({"type": "object", "properties": {
+                     "account": ACCOUNT_REF, "job": JOB_REF,
+                     "already_sent": {"type": "integer", "description": "invoices of this login delivered to "
+                                                                        "Libeo before: never sent again"}}},
                                           "Created"),
                                "409": {"description": "An account for this login already exists"}}},
+    },
+    "/api/accounts/{account_id}/approve-recipe": {
+        "post": {"summary": "Approve the account's recipe as shown (its origins and fingerprint): it syncs again",
+                 "parameters": ID,
+                 "requestBody": _body({"fingerprint": {"type": "string"}}, ["fingerprint"]),
+                 "responses": {"200": _ok({"type": "object", "properties": {"account": ACCOUNT_REF}}),
+                               "409": {"description": "The recipe changed again since it was shown"}}},
     },
     "/api/accounts/{account_id}": {
         "get": {"summary": "One account", "parameters": ID,
@@ -89,8 +99,8 @@ def list_accounts() -> Response:
 
 @bp.post("/api/accounts")
 def create_account() -> tuple[Response, int]:
-    account, job = account_ops.create(services(), json_body())
-    return jsonify({"account": account, "job": job}), 201
+    account, job, already_sent = account_ops.create(services(), json_body())
+    return jsonify({"account": account, "job": job, "already_sent": already_sent}), 201
 
 
 @bp.get("/api/accounts/<id:account_id>")
@@ -119,6 +129,15 @@ def delete_account(account_id: int) -> tuple[str, int]:
 def sync_account(account_id: int) -> tuple[Response, int]:
     json_body(optional=True)
     return jsonify({"job": account_ops.sync_now(services(), account_id)}), 202
+
+
+@bp.post("/api/accounts/<id:account_id>/approve-recipe")
+def approve_recipe(account_id: int) -> Response:
+    data = json_body()
+    reject_unknown(data, ("fingerprint",))
+    if approval.approve(services(), account_id, data):
+        services().jobs.submit(account_id, "manual")  # held until now: the user's approval starts a sync
+    return jsonify({"account": account_ops.get(services(), account_id)})
 
 
 @bp.get("/api/jobs/<id:job_id>")

@@ -18,16 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from backend import paths
 from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
-from backend.core import keyring_store
+from backend.core import keyring_store, ledger
 from backend.core.clock import iso
 from backend.errors import CODES
 from backend.redact import redact
-from backend.server import scheduler
+from backend.server import approval, scheduler
 
 if TYPE_CHECKING:
     from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
+ALREADY_SENT = "already delivered earlier (the delivery ledger): not sent again"
 
 
 def store_invoice(services: Services, account_id: int, job_id: int, invoice: Invoice, baseline: bool) -> str:
@@ -57,7 +58,16 @@ def store_invoice(services: Services, account_id: int, job_id: int, invoice: Inv
                  json.dumps(invoice.extra, ensure_ascii=False), job_id, now))
             kind = "duplicate" if duplicate_of else "baseline" if baseline else "new"
             if kind == "new":
+                account = conn.execute("SELECT provider, login FROM accounts WHERE id = ?", (account_id,)).fetchone()
                 for destination in store.enabled_destinations(conn):
+                    sent = ledger.earlier(conn, account["provider"], account["login"], invoice.key, invoice.sha256,
+                                          destination)
+                    if sent is not None:  # delivered before (an account deleted and added again…): not again
+                        conn.execute("INSERT INTO deliveries(invoice_id, destination, status, sent_at, message_id, "
+                                     "last_error, created_at) VALUES (?, ?, 'sent', ?, ?, ?, ?)",
+                                     (cursor.lastrowid, destination, sent["sent_at"], sent["message_id"],
+                                      ALREADY_SENT, now))
+                        continue
                     conn.execute("INSERT INTO deliveries(invoice_id, destination, status, created_at) "
                                  "VALUES (?, ?, 'pending', ?)", (cursor.lastrowid, destination, now))
                     queued.append(destination)
@@ -92,6 +102,15 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
     if provider is None:
         finish(services, job_id, account_id, RunResult(
             "RECIPE_BROKEN", f"the provider '{account['provider']}' is no longer in the catalog"))
+        return
+    if approval.needs_approval(provider, account):  # before the keyring is even read
+        fingerprint, origins = approval.current(provider)
+        where = provider.source.file if provider.local and provider.source else "the bundled catalog"
+        log.warning("account %s: the recipe of %s changed (%s): waiting for the user's approval",
+                    account_id, provider.id, where)
+        finish(services, job_id, account_id, RunResult(
+            "RECIPE_CHANGED", f"the recipe of {provider.name} changed ({where}); its credentials would go to "
+                              f"{', '.join(origins)}: approve it in the panel to sync again"))
         return
     try:
         credentials = keyring_store.get_credentials(account_id, json.loads(account["credential_fields"]))

@@ -57,7 +57,14 @@ SCHEMAS: dict[str, Any] = {
         "invoices_collected": {"type": "integer"}, "invoices_sent": {"type": "integer"},
         "next_run_at": TIME, "blocked": {"type": "boolean"},
         "job": {"oneOf": [{"$ref": "#/components/schemas/Job"}, {"type": "null"}],
-                "description": "the job queued or running now, if any"}}},
+                "description": "the job queued or running now, if any"},
+        "recipe": {"type": "object", "description": "where the credentials may go, and whether the user "
+                                                    "must approve a changed recipe (server/approval.py)",
+                   "properties": {
+                       "local": {"type": "boolean"}, "file": {"type": ["string", "null"]},
+                       "origins": {"type": "array", "items": {"type": "string"}},
+                       "approved_origins": {"type": ["array", "null"], "items": {"type": "string"}},
+                       "approval_needed": {"type": "boolean"}, "fingerprint": {"type": ["string", "null"]}}}}},
     "Invoice": {"type": "object", "properties": {
         "id": {"type": "integer"}, "account_id": {"type": "integer"}, "provider": {"type": "string"},
         "provider_name": {"type": "string"}, "key": {"type": "string"}, "number": {"type": ["string", "null"]},

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from backend.errors import CODES
+from backend.server import approval
 
 ACTIVE_JOB_STATES = ("queued", "running", "waiting_for_code", "waiting_for_user")
 OK_MESSAGES = ("Synchronisation réussie.", "Sync succeeded.")
@@ -76,7 +77,7 @@ def account_state(row: sqlite3.Row, job: dict[str, Any] | None) -> str:
 
 
 def account_json(conn: sqlite3.Connection, row: sqlite3.Row, provider_name: ProviderName,
-                 default_interval: Callable[[str], float]) -> dict[str, Any]:
+                 default_interval: Callable[[str], float], provider_of: Callable[[str], Any]) -> dict[str, Any]:
     job = None
     if row["active_job_id"] is not None:
         job = job_json(conn.execute("SELECT * FROM jobs WHERE id = ?", (row["active_job_id"],)).fetchone())
@@ -92,6 +93,7 @@ def account_json(conn: sqlite3.Connection, row: sqlite3.Row, provider_name: Prov
         "last_outcome": outcome_json(row["last_code"], row["last_message"]),
         "invoices_collected": row["invoices_collected"], "invoices_sent": row["invoices_sent"],
         "next_run_at": row["next_run_at"], "blocked": bool(row["blocked_code"]), "job": job,
+        "recipe": approval.recipe_json(provider_of(row["provider"]), row),
     }
 
 

@@ -201,6 +201,11 @@ export async function syncAccount(accountId) {
   }
 }
 
+/** The user approves the recipe they were shown (its fingerprint); returns the account. */
+export async function approveRecipe(accountId, fingerprint) {
+  return (await json('POST', `/api/accounts/${accountId}/approve-recipe`, { body: { fingerprint } })).account;
+}
+
 export async function getJob(jobId) {
   return (await json('GET', `/api/jobs/${jobId}`)).job;
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from backend import paths
-from backend.collectors.language import yamlpos
+from backend.collectors.language import trust, yamlpos
 from backend.collectors.language.schema import build_schema
 from backend.collectors.language.schemaerrors import SchemaReporter, describe_value, key_position, locate
 from backend.collectors.language.semantics import check_provider
@@ -33,6 +33,12 @@ def _error(pos: Position, message: str) -> RecipeError:
 
 
 def _build(data: dict, file: str) -> Provider:
+    provider = _provider(data, file)
+    provider.trust = {"origins": trust.origins(provider), "fingerprint": trust.fingerprint(provider)}
+    return provider
+
+
+def _provider(data: dict, file: str) -> Provider:
     pos = getattr(data, "pos", Position(file, 1, 1))
     terms = data["terms"]
     return Provider(
@@ -171,5 +177,6 @@ def load_catalog(files: list[Path] | None = None, user_dir: Path | None = None,
             if earlier is not None:
                 catalog.overridden[provider.id] = earlier
             origin[provider.id] = provider.source or Position(str(path), 1, 1)
+            provider.local = n > 0
             catalog.providers[provider.id] = provider
     return catalog

@@ -53,6 +53,8 @@ OUTCOME_ADVICE = {
                      "up). Retried later; the trace helps fix the recipe.",
     "RECIPE_UNSAFE": "Set by the engine when a step would take a secret, or the browser, outside the provider's "
                      "origins (see Security model). Never retried: the user must act.",
+    "RECIPE_CHANGED": "Set by the server, never by a recipe: the recipe's origins or secret-handling steps "
+                      "changed since the user approved them; the account waits for their approval.",
     "DOWNLOAD_FAILED": "A PDF link returned something that is not a PDF (an HTML error page…). Set by the engine.",
     "TIMEOUT": "The run went past its time limit. Set by the engine.",
     "INTERNAL": "A bug in invoice-collector itself. Never written in a recipe.",

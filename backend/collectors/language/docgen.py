@@ -92,6 +92,33 @@ Grid) and a person who does not finish within `timeout` — each with a message 
 Fill in again what the portal emptied (the password, usually) before handing over, so the
 person only does what only they can.
 
+## Security model
+
+A recipe is code someone else may have written: the panel's users drop shared files into their
+recipes folder. What a recipe can do is bounded so that such a file cannot take the credentials
+it is given anywhere the user did not agree to.
+
+- **Origins.** A provider's origins are those of its `homepage`, of every `urls:` value and of
+  its `origins:` list (`https://auth.example.fr`, or `https://*.example.fr` for its subdomains).
+  The panel shows them before the user types a password. During a run the recipe's own requests
+  (`open`, `fetch_json`, `fetch_api`) go only there, a secret (a password, a TOTP key, a one-time
+  code, a value saved with `secret: true`) is typed only into a page of those origins, in a form
+  that posts to one of them, and a link or PDF address carrying a secret goes nowhere else. The
+  portal's own pages may still load what they load (scripts, images, other sites' links).
+- **Approval.** Each account remembers the origins and the secret-handling steps the user
+  accepted. When a recipe changes either — a file replacing a bundled provider, an edit, an
+  update — the account's next sync ends `RECIPE_CHANGED` before anything runs, and its card
+  lists the new origins (the ones never approved marked « nouveau ») with « Approuver cette
+  recette ». A provider from the recipes folder is tagged « Recette locale » in the panel, and
+  `invoice-collector doctor` names the file.
+- **Web pages only.** `open` and the fetch steps take http and https addresses; `file:`,
+  `data:`, `javascript:`, `chrome:` … are refused by `recipe check` (FILE:LINE:COL) and at run
+  time, where the browser's page is checked after every step, redirects included.
+- **Breaking a rule** ends the run `RECIPE_UNSAFE` before the request leaves, with what was
+  stopped; it is never retried on its own.
+- **Secrets stay out of everything kept**: logs (`-v` included, whatever library writes the line),
+  traces (page HTML, step log and the screenshot's pixels), messages and API answers.
+
 Editors complete and check recipes with the JSON Schema: `invoice-collector recipe schema >
 recipe.schema.json`, then put `# yaml-language-server: $schema=recipe.schema.json` on the
 first line of your file (VS Code with the YAML extension, or any yaml-language-server client).

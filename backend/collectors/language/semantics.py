@@ -13,6 +13,7 @@ from typing import Any
 
 from backend.collectors.language.schemaerrors import did_you_mean, key_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
+from backend.collectors.run.origins import OriginGate, declared_origins, origin_of
 from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments, nested_steps
 
@@ -171,4 +172,30 @@ def check_provider(entry: dict, file: str) -> list[RecipeError]:
                 seen.setdefault(name, pos.line)
     checker = TemplateChecker(entry, file)
     checker.steps(entry.get("steps"), in_item=False)
-    return errors + checker.errors
+    return errors + checker.errors + _addresses_outside_origins(entry, file, base)
+
+
+SENDING_STEPS = ("open", "fetch_json", "fetch_api")
+
+
+def _addresses_outside_origins(entry: dict, file: str, base: Position) -> list[RecipeError]:
+    """What the run would refuse, said before it runs: a written address of another origin than
+    the provider's (homepage, urls, origins) in a step that sends a request."""
+    homepage, urls, extra = entry.get("homepage"), entry.get("urls"), entry.get("origins")
+    if not (isinstance(homepage, str) and isinstance(urls or {}, dict) and isinstance(extra or [], list)):
+        return []  # the schema reports wrong types
+    gate = OriginGate(declared_origins(homepage, {k: str(v) for k, v in (urls or {}).items()},
+                                      [str(o) for o in extra or []]), set())
+    errors = []
+    for step in walk_steps(entry.get("steps")):
+        (name, args), = step.items()
+        url = args if isinstance(args, str) else args.get("url") if isinstance(args, dict) else None
+        if name not in SENDING_STEPS or not isinstance(url, str) or TEMPLATE.match(url) or not origin_of(url):
+            continue  # a template decides the address: checked at run time
+        if not gate.allows(url):
+            pos = getattr(url, "pos", getattr(step, "pos", base))
+            errors.append(RecipeError(file, pos.line, pos.column,
+                                      f"{name}: {origin_of(url)} is not one of this provider's origins "
+                                      f"({', '.join(gate.origins)}): add it to `origins:` if the provider "
+                                      "really uses it (the user approves that list)"))
+    return errors

@@ -15,6 +15,7 @@ from typing import Any
 from backend.collectors.language.schema import CASE_ACTION_KEYS, build_schema
 from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, locate, value_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
+from backend.collectors.patterns import PatternError, compile_pattern
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.registry import Place, StepSpec, nested_steps
 
@@ -36,12 +37,16 @@ def check_regex(value: Any, file: str, default: Position, where: str) -> list[Re
         return []
     has_template = bool(TEMPLATE.search(value))
     try:
-        re.compile(TEMPLATE.sub("x", value))
+        re.compile(TEMPLATE.sub("x", value))  # Python's parser says where a syntax error is
+        compile_pattern(TEMPLATE.sub("x", value))  # the engine the run uses: what it cannot do
     except re.error as exc:
         pos = getattr(value, "pos", default)
         if not has_template and exc.pos is not None and hasattr(value, "pos_at"):
             pos = value.pos_at(exc.pos)
         return [RecipeError(file, pos.line, pos.column, f"{where}: invalid regular expression '{value}': {exc.msg}")]
+    except PatternError as exc:
+        pos = getattr(value, "pos", default)
+        return [RecipeError(file, pos.line, pos.column, f"{where}: '{value}': {exc}")]
     return []
 
 

@@ -172,6 +172,7 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         # Without this Chromium blocks every download after the first from the same page
         # ("multiple automatic downloads"), so `download: browser` saved only one PDF per list.
         "profile.default_content_setting_values.automatic_downloads": 1,
+        "history.saving_disabled": True,  # no visited address (one may carry a token) kept in a profile
         "credentials_enable_service": False,
         "profile.password_manager_enabled": False,
     } | (stealth.prefs() if config.stealth else {}))

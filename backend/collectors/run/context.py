@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.collectors.model import TEMPLATE, CollectionError, Invoice, Progress, RunRequest
+from backend.collectors.patterns import PatternError, compile_pattern
 from backend.collectors.run.origins import OriginGate, declared_origins
 from backend.redact import redact, remember
 
@@ -248,6 +249,13 @@ class Context:
     def wait_for_state(self, check: Callable[[], Any], timeout: float | None, what: str) -> Any:
         """wait_until for a page state (conditions, cases): each look sees one document."""
         return self.wait_until(lambda driver: self.on_one_page(check), timeout, what)
+
+    def pattern(self, pattern: str, what: str) -> Any:
+        """A recipe's regular expression, compiled (RE2: linear time), or RECIPE_BROKEN naming it."""
+        try:
+            return compile_pattern(pattern)
+        except PatternError as exc:
+            raise CollectionError("RECIPE_BROKEN", f"{what}: '{pattern}': {exc}") from None
 
     # ---- elements ------------------------------------------------------------------------
     def find_all(self, locator: str, root: Any = None) -> list[WebElement]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import urllib.parse
 from typing import Annotated, Any, Literal
 
@@ -186,7 +185,7 @@ def store_url(ctx: Context, *,
               secret: Annotated[bool, "the value is a secret (a token): masked in logs and traces"] = False,
               timeout: Timeout = None) -> None:
     """Read a value from the current URL, such as an OAuth token a portal returns in the fragment."""
-    pattern = re.compile(regex)
+    pattern = ctx.pattern(regex, "store_url: regex")
     match = ctx.wait_until(lambda d: pattern.search(ctx.current_url) or False, timeout,
                            f"a URL matching '{regex}'")
     value = urllib.parse.unquote(match.group(1) if match.groups() else match.group(0))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from backend.collectors.patterns import PatternError, compile_pattern
+
 FR_MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "fev": 2,
     "mars": 3, "mar": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7,
@@ -183,8 +185,15 @@ class FilterSpec:
     example: str
 
 
+def _pattern(pattern: str) -> Any:
+    try:
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        raise FilterError(f"'{pattern}': {exc}") from None
+
+
 def _regex(value: Any, pattern: str, ctx: dict) -> str:
-    match = re.search(pattern, clean_text(value))
+    match = _pattern(pattern).search(clean_text(value))
     if not match:
         raise FilterError(f"'{pattern}' does not match '{clean_text(value)}'")
     return match.group(1) if match.groups() else match.group(0)
@@ -193,7 +202,7 @@ def _regex(value: Any, pattern: str, ctx: dict) -> str:
 def _replace(value: Any, pairs: dict, ctx: dict) -> str:
     text = str(value)
     for pattern, replacement in pairs.items():
-        text = re.sub(pattern, replacement, text)
+        text = _pattern(pattern).sub(replacement, text)
     return text
 
 

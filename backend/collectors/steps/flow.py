@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -43,7 +42,7 @@ def holds(ctx: Context, present: str | None = None, visible: str | None = None, 
         return False
     if absent and ctx.find_all(absent):
         return False
-    if url and not re.search(ctx.render(url), ctx.current_url):
+    if url and not ctx.pattern(ctx.render(url), "url").search(ctx.current_url):
         return False
     if text:
         body = ctx.driver.execute_script("return document.body ? document.body.innerText : ''") or ""
@@ -172,7 +171,7 @@ def store_text(ctx: Context, *, locator: Locator, save_as: Annotated[str, "varia
     value = element.get_attribute(attribute) if attribute else (element.text or element.get_attribute("textContent"))
     value = " ".join((value or "").split())
     if regex:
-        match = re.search(regex, value)
+        match = ctx.pattern(regex, "store_text: regex").search(value)
         if not match:
             raise CollectionError("RECIPE_BROKEN", f"'{regex}' does not match the text of '{locator}'")
         value = match.group(1) if match.groups() else match.group(0)

@@ -96,7 +96,6 @@ def switch_frame(ctx: Context, *, frame: Annotated[str, "an iframe locator, or '
 def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab), 'main', or a regular expression the tab's URL must match"],
                timeout: Timeout = None) -> None:
     """Switch to another tab or window, waiting for it to open."""
-    import re
     driver = ctx.driver
     if ctx.main_window is None:
         ctx.main_window = driver.window_handles[0]
@@ -109,7 +108,7 @@ def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab),
                                 timeout, "a new tab")
         driver.switch_to.window(handle)
         return
-    pattern = re.compile(to)
+    pattern = ctx.pattern(to, "switch_tab: to")
 
     def matching(d: object) -> bool:
         for handle in driver.window_handles:

@@ -45,6 +45,9 @@ export function describeState(account) {
   if (job) {
     return { kind: 'busy', icon: 'sync', label: t('stateSyncing'), progress: job };
   }
+  if (account.recipe && account.recipe.approval_needed) {
+    return { kind: 'error', icon: 'alert', label: t('stateApproval'), approval: account.recipe, action: 'approve' };
+  }
   if (!account.enabled) return { kind: 'muted', icon: 'pause', label: t('statePaused') };
   if (account.blocked || account.state === 'blocked') {
     const code = account.last_outcome && account.last_outcome.code;
@@ -107,12 +110,23 @@ function countdownLine(container, until) {
   return line;
 }
 
+/** The origins a changed recipe would send the credentials to, the ones not approved yet marked. */
+function approvalBlock(recipe) {
+  const approved = new Set(recipe.approved_origins || []);
+  return h('div', { class: 'approval' },
+    h('p', { class: 'state-detail' }, t('approvalExplain')),
+    h('ul', { class: 'origin-list' }, (recipe.origins || []).map((origin) => h('li', {}, h('code', {}, origin),
+      approved.has(origin) ? null : h('span', { class: ['tag', 'tag-new'] }, t('approvalNew'))))));
+}
+
 /** The part of a card that changes while a job runs (re-rendered when the job changes). */
-export function renderStatus(container, account, { onEdit, onSync }) {
+export function renderStatus(container, account, { onEdit, onSync, onApprove }) {
   const stateInfo = describeState(account);
   const items = [
     h('span', { class: ['state', `state-${stateInfo.kind}`] }, icon(stateInfo.icon, 'icon icon-small'), stateInfo.label),
   ];
+  if (account.recipe && account.recipe.local) items.unshift(h('span', { class: ['tag', 'tag-local'] }, t('localRecipe')));
+  if (stateInfo.approval) items.push(approvalBlock(stateInfo.approval));
   if (stateInfo.detail) items.push(h('p', { class: 'state-detail' }, stateInfo.detail));
   clearInterval(container.countdown);
   if (stateInfo.until) items.push(countdownLine(container, stateInfo.until));
@@ -120,6 +134,8 @@ export function renderStatus(container, account, { onEdit, onSync }) {
   if (!stateInfo.progress && stateInfo.kind === 'ok') items.push(summaryOf(finishedJob(account.id)));
   if (stateInfo.action === 'edit') {
     items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'], onClick: onEdit }, t('menuEditCredentials')));
+  } else if (stateInfo.action === 'approve') {
+    items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'approve'], onClick: onApprove }, t('approvalButton')));
   } else if (stateInfo.action === 'resolve') {
     items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'resolve'], onClick: onSync }, t('actionResolveNow')));
   } else if (stateInfo.action === 'sync') {
@@ -127,11 +143,12 @@ export function renderStatus(container, account, { onEdit, onSync }) {
   }
   const nextRun = account.next_run_at ? formatDateTime(account.next_run_at)
     : (account.blocked ? t('nextRunBlocked') : t('never'));
+  const nextShown = account.recipe && account.recipe.approval_needed ? t('nextRunBlocked') : nextRun;
   container.replaceChildren(
     h('div', { class: 'account-state' }, items),
     h('dl', { class: 'facts' },
       fact(t('factLastSync'), account.last_sync_at ? formatDateTime(account.last_sync_at) : t('never')),
       fact(t('factCollected'), String(account.invoices_collected ?? 0)),
       fact(t('factSent'), String(account.invoices_sent ?? 0)),
-      fact(t('factNextRun'), nextRun)));
+      fact(t('factNextRun'), nextShown)));
 }

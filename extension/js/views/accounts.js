@@ -53,6 +53,15 @@ export function mountAccounts(container, { navigate, notify }) {
     }
   }
 
+  async function approve(account) {
+    try {
+      state.upsertAccount(await api.approveRecipe(account.id, account.recipe.fingerprint));
+      notify(t('approvalDone', account.provider_name));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
   async function setEnabled(account, enabled) {
     try {
       state.upsertAccount(await api.updateAccount(account.id, { enabled }));
@@ -66,6 +75,7 @@ export function mountAccounts(container, { navigate, notify }) {
     return {
       onEdit: () => navigate('edit-credentials', { accountId: account.id }),
       onSync: () => syncNow(account),
+      onApprove: () => approve(state.getAccount(account.id) || account),
     };
   }
 

@@ -97,6 +97,16 @@ function sinceSection() {
     toggle, date);
 }
 
+/** Where the credentials will go (the recipe's origins), shown before they are typed. */
+function originsSection(provider) {
+  const origins = provider.origins || [];
+  return h('fieldset', { class: ['section', 'origins'] },
+    h('legend', {}, t('originsTitle')),
+    provider.local ? h('p', { class: ['banner', 'banner-warning'] }, h('strong', {}, t('localRecipe')), ' ', t('localRecipeExplain')) : null,
+    h('p', { class: ['muted', 'small'] }, t('originsExplain')),
+    h('ul', { class: 'origin-list' }, origins.map((origin) => h('li', {}, h('code', {}, origin)))));
+}
+
 function showForm(container, context, provider, query) {
   const status = statusLine();
   const submit = h('button', {
@@ -110,6 +120,7 @@ function showForm(container, context, provider, query) {
       h('legend', {}, t('credentialsTitle', provider.name)),
       credentialFields(provider),
       h('p', { class: ['muted', 'small'] }, t('credentialsKeyringNote'))),
+    originsSection(provider),
     (provider.options || []).length ? h('fieldset', { class: 'section' }, h('legend', {}, t('providerOptionsTitle')), optionFields(provider)) : null,
     sinceSection(),
     status, submit, hint);
