@@ -287,6 +287,22 @@ def journey(server, demo, driver, smtp, folder):
     panel.absent("li.account")
     panel.find(".empty", "Aucun compte fournisseur")
 
+    # Added again with « depuis » today: the invoice Libeo already has is remembered, not sent twice.
+    today = dt.date.today()
+    others = sum(1 for i in demo.invoices() if i["date"] >= today.isoformat() and i["number"] != number)
+    add_account(panel, demo, since=today)
+    panel.find(".notice", "1 facture déjà envoyée à Libeo ne sera pas renvoyée.")
+    panel.find("li.account .state-ok", "À jour", timeout=60)
+    panel.click("[role=tab]", "Factures")
+    panel.find("li.invoice", number).find_element(By.CSS_SELECTOR, ".state")
+    panel.find("li.invoice .state", "Envoyée à Libeo")
+    assert len(smtp.handler.messages()) == 1 + others
+    panel.click("[role=tab]", "Comptes")
+    gear(panel, demo.name, "Supprimer")
+    panel.find("dialog[open]", "elles ne seront pas renvoyées").find_element(
+        By.XPATH, ".//button[normalize-space()='Supprimer']").click()
+    panel.absent("li.account")
+
     # The pairing is revoked on the server: the panel asks for a new code, saying why.
     server.revoke()
     panel.find("#pairing .banner-warning", "a expiré ou a été révoquée", timeout=20)

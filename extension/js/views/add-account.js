@@ -149,11 +149,12 @@ function showForm(container, context, provider, query) {
       }
     }
     try {
-      const { account, job } = await busy(submit, () => api.createAccount(payload));
+      const { account, job, already_sent: alreadySent } = await busy(submit, () => api.createAccount(payload));
       account.job = job;
       state.upsertAccount(account);
       if (job) state.watchJob(job);
-      const notice = payload.since ? t('addDoneSince', provider.name, formatDate(payload.since)) : t('addDone', provider.name);
+      let notice = payload.since ? t('addDoneSince', provider.name, formatDate(payload.since)) : t('addDone', provider.name);
+      if (alreadySent) notice += ` ${tp('alreadySent', alreadySent)}`; // the delivery ledger: never twice
       context.navigate('accounts', { notice });
     } catch (error) {
       showErrors(form, status, error);
