@@ -294,8 +294,8 @@ def journey(server, demo, driver, smtp, folder):
     panel.find(".notice", "1 facture déjà envoyée à Libeo ne sera pas renvoyée.")
     panel.find("li.account .state-ok", "À jour", timeout=60)
     panel.click("[role=tab]", "Factures")
-    panel.find("li.invoice", number).find_element(By.CSS_SELECTOR, ".state")
-    panel.find("li.invoice .state", "Envoyée à Libeo")
+    sent = panel.find("li.invoice", number).get_attribute("data-invoice-id")
+    panel.find(f"li.invoice[data-invoice-id='{sent}'] .state", "Envoyée à Libeo")
     assert len(smtp.handler.messages()) == 1 + others
     panel.click("[role=tab]", "Comptes")
     gear(panel, demo.name, "Supprimer")
