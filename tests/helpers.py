@@ -59,14 +59,15 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "c
 
 
 def assert_api_error(response: Any, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The API's one error shape, {"error": {"code", "message", "fields"}}, with this status (and
-    code, and a problem on this field when given). Takes a Flask test response or a requests one;
-    returns the "error" object for further checks."""
+    """The API's one error shape, {"error": {"code", "message", "message_en", "message_fr", "fields"}},
+    with this status (and code, and a problem on this field when given). Takes a Flask test response
+    or a requests one; returns the "error" object for further checks."""
     body = response.get_json() if hasattr(response, "get_json") else response.json()
     actual = response.status_code
     assert actual == status, f"HTTP {actual} instead of {status}: {body}"
     error = body["error"]
-    assert set(error) >= {"code", "message", "fields"} and error["message"], body
+    assert set(error) == {"code", "message", "message_en", "message_fr", "fields"} and error["message"], body
+    assert error["message_en"] and error["message_fr"], body
     if code is not None:
         assert error["code"] == code, body
     if field is not None:

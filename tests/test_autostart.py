@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import plistlib
 import re
@@ -399,11 +400,13 @@ def test_xdg_enable_starts_the_real_server_now_and_status_sees_it(xdg_cli, home,
         assert f"listening on http://127.0.0.1:{port}" in output_log.read_text()
         assert main(["autostart", "status"]) == 0
         assert "server: answering" in capsys.readouterr().out
+        assert main(["autostart", "disable"]) == 0  # removes the entry and stops its server
+        assert f"stopped the server (pid {pid})" in capsys.readouterr().out
+        assert not probe(port, timeout=1).answering and not xdg_cli.exists()
     finally:
-        os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
         assert wait_for_down(port), "the server did not stop on SIGTERM"
-    assert main(["autostart", "disable"]) == 0
-    assert not xdg_cli.exists()
 
 
 def wait_for_down(port: int, deadline_s: float = 30) -> bool:

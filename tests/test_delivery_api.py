@@ -75,7 +75,7 @@ def test_libeo_defaults(api):
     ({"smtp_host": "smtp.example.com", "smtp_security": "plain"}, "smtp_security", "localhost"),
     ({"enabled": "yes"}, "enabled", "true or false"),
     ({"colour": "blue"}, "colour", "unknown field"),
-    ({"smtp_password": 1234}, "smtp_password", "string"),
+    ({"smtp_password": 1234}, "smtp_password", "expected text"),
     ({"enabled": True}, "inbox", "required"),
     ({**GOOD, "enabled": True}, "smtp_password", "required"),
 ])
@@ -123,7 +123,7 @@ def test_login_check_route(api, trust_test_cert, tmp_path):
 def test_folder_settings(api, tmp_path):
     assert api("GET", "/api/settings/folder") == (200, {"folder": {"enabled": False, "path": ""}})
     (tmp_path / "a-file").write_text("x")
-    for body, words in (({"path": "relative/dir"}, "absolute"), ({"path": str(tmp_path / "a-file")}, "not a folder"),
+    for body, words in (({"path": "relative/dir"}, "full path"), ({"path": str(tmp_path / "a-file")}, "not a folder"),
                         ({"enabled": True}, "required"), ({"enabled": 1}, "true or false")):
         status, answer = api("PUT", "/api/settings/folder", body)
         assert status == 400 and words in next(iter(answer["error"]["fields"].values())), answer

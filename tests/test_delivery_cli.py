@@ -57,7 +57,7 @@ def test_password_stdin_must_not_be_empty(run):
 
 def test_folder_command(run, tmp_path):
     bad = run("folder", "--path", "relative", "--enable")
-    assert bad.returncode == 2 and "path: must be an absolute path" in bad.stderr
+    assert bad.returncode == 2 and "path: must be a full path" in bad.stderr
     good = run("folder", "--path", str(tmp_path / "Factures"), "--enable")
     assert good.returncode == 0 and f"Folder destination: on ({tmp_path / 'Factures'})" in good.stdout
     assert (tmp_path / "Factures").is_dir()

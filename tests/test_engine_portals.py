@@ -60,9 +60,12 @@ def test_known_invoices_are_not_downloaded_again(classic_portal, browser_config,
 
 
 def test_want_pdf_false_keeps_the_invoice_without_its_pdf(classic_portal, browser_config, tmp_path):
+    progress = []
     result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path, browser_config,
-                 CLASSIC_CREDENTIALS, want_pdf=lambda invoice: invoice.amount > 0)
+                 CLASSIC_CREDENTIALS, want_pdf=lambda invoice: invoice.amount > 0, on_progress=progress.append)
     assert result.outcome == "OK", result.message
+    # The panel's « téléchargées » counts PDFs fetched, not invoices remembered without one.
+    assert progress[-1].downloaded == len(CLASSIC_EXPECTED) - 1
     assert summary(result.invoices) == CLASSIC_EXPECTED
     credit_note = next(i for i in result.invoices if i.key == "FAC-2024-004")
     assert (credit_note.pdf_path, credit_note.sha256, credit_note.size) == (None, None, None)

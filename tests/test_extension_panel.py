@@ -195,6 +195,11 @@ def journey(server, demo, driver, smtp, folder):
     panel.type(panel.field("Identifiant SMTP"), SMTP_USER)
     password = panel.field("Mot de passe SMTP")
     assert password.get_attribute("type") == "password"
+    # A refused password: the server's words in French, next to the field, and nothing saved.
+    panel.type(password, "not-the-smtp-password")
+    panel.click("#libeo-test", "Tester la connexion")
+    wait_until(lambda: "a refusé l'identification" in panel.field_error(password), 30, "the refusal")
+    panel.find("#smtp-password-state", "Aucun mot de passe")
     panel.type(password, SMTP_PASSWORD)
     panel.click("#libeo-test", "Tester la connexion")
     panel.find("#libeo-form .form-status-success", "Connexion réussie", timeout=30)
@@ -254,6 +259,7 @@ def journey(server, demo, driver, smtp, folder):
     panel.click("[role=tab]", "Comptes")
     gear(panel, demo.name, "Modifier mes identifiants")
     panel.find("h2", f"Modifier mes identifiants {demo.name}")
+    assert "null" not in panel.find("main#view").text
     assert panel.field(demo.login_label()).get_attribute("value") == demo.login
     secret = panel.field(demo.password_label())
     assert secret.get_attribute("value") == "" and secret.get_attribute("placeholder")
@@ -264,6 +270,11 @@ def journey(server, demo, driver, smtp, folder):
     panel.find("li.account .state-error", "Action requise", timeout=60)
     panel.find("li.account .state-detail", "Corrigez vos identifiants")
     panel.screenshot("12-account-blocked")
+    # The gear menu does not offer a sync the server would refuse (409) until the password is fixed.
+    panel.click(f"button[aria-label='Actions pour {demo.name}']")
+    offered = [e.text for e in panel.driver.find_elements(By.CSS_SELECTOR, "[role=menu] [role=menuitem]")]
+    assert "Synchroniser maintenant" not in offered and "Modifier mes identifiants" in offered, offered
+    panel.driver.switch_to.active_element.send_keys(Keys.ESCAPE)  # the focus is in the open menu
     card(panel, demo.name).find_element(By.CSS_SELECTOR, ".account-state button").click()
     panel.type(panel.field(demo.password_label()), demo.password)
     panel.click("#credentials-submit", "Mettre à jour")
@@ -272,6 +283,7 @@ def journey(server, demo, driver, smtp, folder):
     # Mettre en pause, reprendre.
     gear(panel, demo.name, "Mettre en pause")
     panel.find("li.account .state-muted", "En pause")
+    panel.find("li.account .fact", "Aucune (en pause)")  # no « Prochaine synchro » date while paused
     gear(panel, demo.name, "Reprendre la collecte")
     panel.find("li.account .state-ok", "À jour")
 

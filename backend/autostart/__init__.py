@@ -18,7 +18,7 @@ from pathlib import Path
 from backend import config, paths
 from backend.autostart.common import Install, run_command, start_detached
 from backend.autostart.launch import OUTPUT_LOG
-from backend.autostart.probe import probe, wait_for
+from backend.autostart.probe import probe, stop_server, wait_for
 
 ALREADY_RUNNING = "the server already answers"
 
@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
         elif args.autostart_command == "disable":
             for note in target.disable():
                 print(note)
+            stopped = stop_server(port)  # the entry's server too, whoever started it, as the README says
+            if stopped:
+                print(stopped)
         else:
             rows = target.status(install)
             if not rows:

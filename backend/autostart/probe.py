@@ -42,3 +42,26 @@ def wait_for(port: int, deadline_s: float, step_s: float = 0.2) -> Health:
         if health.answering or time.monotonic() >= end:
             return health
         time.sleep(step_s)
+
+
+def stop_server(port: int, timeout: float = 30.0) -> str | None:
+    """Stop the invoice-collector server answering on this port (SIGTERM: it finishes what it
+    writes, then exits). Returns what was done, or None when no such server runs."""
+    import psutil
+    if not probe(port).answering:
+        return None
+    listeners = [c.pid for c in psutil.net_connections(kind="tcp")
+                 if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid]
+    for pid in listeners:
+        try:
+            process = psutil.Process(pid)  # the health answer said invoice-collector listens there
+            if process.username() != psutil.Process().username():
+                continue
+            process.terminate()
+            process.wait(timeout)
+        except psutil.TimeoutExpired:
+            return f"asked the server (pid {pid}) to stop; it is still stopping"
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        return f"stopped the server (pid {pid})"
+    return "the server on this port was not started by this user: stop it where it was started"

@@ -20,6 +20,7 @@ from backend.core import keyring_store
 from backend.core.addresses import is_email
 from backend.core.keyring_store import KeyringUnavailable
 from backend.core.store import Store
+from backend.i18n import Said, say
 
 KEYRING_PASSWORD_USER = "smtp-password"
 SECURITY_MODES = ("starttls", "tls", "plain")
@@ -32,10 +33,13 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
+UNKNOWN = say("unknown field", "champ inconnu")
+
+
 class InvalidSettings(ValueError):
     """Bad input: `fields` maps each wrong field to what is wrong with it."""
 
-    def __init__(self, fields: dict[str, str], message: str = "Invalid settings"):
+    def __init__(self, fields: dict[str, Said], message: str = "Invalid settings"):
         super().__init__(message + ": " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
         self.message = message
@@ -56,10 +60,11 @@ class LibeoSettings:
     def port(self) -> int:
         return self.smtp_port or DEFAULT_PORTS[self.smtp_security]
 
-    def missing(self) -> dict[str, str]:
+    def missing(self) -> dict[str, Said]:
         """Fields a send needs that are still empty."""
         needed = {"inbox": self.inbox, "sender": self.sender, "smtp_host": self.smtp_host}
-        return {name: "required to send to Libeo" for name, value in needed.items() if not value}
+        return {name: say("required to send to Libeo", "obligatoire pour envoyer à Libeo")
+                for name, value in needed.items() if not value}
 
 
 @dataclass
@@ -87,14 +92,14 @@ def _valid_host(host: str) -> bool:
         return bool(_HOSTNAME.match(host))
 
 
-def _typed(data: dict[str, Any], name: str, kind: type, errors: dict[str, str]) -> Any:
+def _typed(data: dict[str, Any], name: str, kind: type, errors: dict[str, Said]) -> Any:
     value = data[name]
     if kind is bool and not isinstance(value, bool):
-        errors[name] = "must be true or false"
+        errors[name] = say("expected yes or no (true or false)", "oui ou non attendu (true ou false)")
     elif kind is str and not isinstance(value, str):
-        errors[name] = "must be a string"
+        errors[name] = say("expected text", "texte attendu")
     elif kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        errors[name] = "must be a whole number"
+        errors[name] = say("expected a whole number", "nombre entier attendu")
     else:
         return value.strip() if isinstance(value, str) else value
     return None
@@ -105,7 +110,7 @@ def merge_libeo(current: LibeoSettings, changes: dict[str, Any], has_password: b
 
     has_password: whether an SMTP password is (or is about to be) in the keyring."""
     known = {f.name for f in fields(LibeoSettings)}
-    errors = {name: "unknown field" for name in changes if name not in known | {"smtp_password"}}
+    errors = {name: UNKNOWN for name in changes if name not in known | {"smtp_password"}}
     merged = asdict(current)
     for name, kind in (("enabled", bool), ("allow_other_inbox", bool), ("inbox", str), ("sender", str),
                        ("smtp_host", str), ("smtp_security", str), ("smtp_username", str)):
@@ -119,36 +124,46 @@ def merge_libeo(current: LibeoSettings, changes: dict[str, Any], has_password: b
     result.inbox = result.inbox.lower()
     _check_libeo(result, errors)
     if result.enabled and result.smtp_username and not has_password and "smtp_password" not in errors:
-        errors["smtp_password"] = "required: the password (or app password) of the SMTP account"
+        errors["smtp_password"] = say("required: the password (or app password) of the SMTP account",
+                                      "obligatoire : le mot de passe (ou mot de passe d'application) du compte SMTP")
     if errors:
         raise InvalidSettings(errors)
     return result
 
 
-def _check_libeo(s: LibeoSettings, errors: dict[str, str]) -> None:
+def _check_libeo(s: LibeoSettings, errors: dict[str, Said]) -> None:
     if s.inbox:
         if not is_email(s.inbox):
-            errors["inbox"] = "not an e-mail address (expected <your-company>@box.libeo.io)"
+            errors["inbox"] = say("not an e-mail address (expected <your-company>@box.libeo.io)",
+                                  "ce n'est pas une adresse e-mail (attendu : <votre-société>@box.libeo.io)")
         elif not s.allow_other_inbox and not _LIBEO_INBOX.match(s.inbox):
-            errors["inbox"] = ("must be your Libeo inbox, <your-company>@box.libeo.io (shown in Libeo); "
-                               "set allow_other_inbox to true to send elsewhere")
+            errors["inbox"] = say("must be your Libeo inbox, <your-company>@box.libeo.io (shown in Libeo); tick "
+                                  "“Allow an address outside @box.libeo.io” to send elsewhere",
+                                  "ce doit être votre boîte Libeo, <votre-société>@box.libeo.io (affichée dans "
+                                  "Libeo) ; cochez « Autoriser une adresse qui n’est pas en @box.libeo.io » pour "
+                                  "envoyer ailleurs")
     if s.sender and not is_email(s.sender):
-        errors["sender"] = "not an e-mail address: use the address you log in to Libeo with"
+        errors["sender"] = say("not an e-mail address: use the address you log in to Libeo with",
+                               "ce n'est pas une adresse e-mail : utilisez celle de votre connexion à Libeo")
     if s.smtp_security not in SECURITY_MODES:
-        errors["smtp_security"] = "must be one of starttls, tls, plain"
+        errors["smtp_security"] = say("must be one of starttls, tls, plain",
+                                      "valeurs possibles : starttls, tls, plain")
     if s.smtp_host and not _valid_host(s.smtp_host):
-        errors["smtp_host"] = "not a host name or IP address (e.g. smtp.example.com)"
+        errors["smtp_host"] = say("not a host name or IP address (e.g. smtp.example.com)",
+                                  "ce n'est pas un nom de serveur ni une adresse IP (par exemple smtp.example.com)")
     elif s.smtp_security == "plain" and s.smtp_host and not is_loopback(s.smtp_host):
-        errors["smtp_security"] = ("plain (unencrypted) SMTP is only allowed to this computer "
-                                   "(localhost); use starttls or tls")
+        errors["smtp_security"] = say("plain (unencrypted) SMTP is only allowed to this computer (localhost); "
+                                      "use starttls or tls",
+                                      "le SMTP non chiffré n'est permis que vers cet ordinateur (localhost) ; "
+                                      "choisissez starttls ou tls")
     if s.smtp_port is not None and not 1 <= s.smtp_port <= 65535:
-        errors["smtp_port"] = "must be between 1 and 65535"
+        errors["smtp_port"] = say("must be between 1 and 65535", "entre 1 et 65535")
     if s.enabled:
         errors.update({k: v for k, v in s.missing().items() if k not in errors})
 
 
 def merge_folder(current: FolderSettings, changes: dict[str, Any]) -> FolderSettings:
-    errors = {name: "unknown field" for name in changes if name not in ("enabled", "path")}
+    errors = {name: UNKNOWN for name in changes if name not in ("enabled", "path")}
     merged = asdict(current)
     for name, kind in (("enabled", bool), ("path", str)):
         if name in changes:
@@ -162,30 +177,32 @@ def merge_folder(current: FolderSettings, changes: dict[str, Any]) -> FolderSett
         except RuntimeError:  # "~someone/…" for a user without a home
             expanded = Path(result.path)
         if "\0" in result.path:
-            errors["path"] = "must not contain a NUL character"
+            errors["path"] = say("must not contain a NUL character", "ne doit pas contenir de caractère NUL")
         elif not expanded.is_absolute():
-            errors["path"] = "must be an absolute path (e.g. /home/me/Factures)"
+            errors["path"] = say("must be a full path (e.g. /home/me/Factures)",
+                                 "ce doit être un chemin complet (par exemple /home/moi/Factures)")
         else:
             result.path = str(expanded)
             problem = _folder_problem(expanded)
             if problem:
                 errors["path"] = problem
     elif result.enabled:
-        errors["path"] = "required: the folder where invoices are copied"
+        errors["path"] = say("required: the folder where invoices are copied",
+                             "obligatoire : le dossier où copier les factures")
     if errors:
         raise InvalidSettings(errors)
     return result
 
 
-def _folder_problem(path: Path) -> str | None:
+def _folder_problem(path: Path) -> Said | None:
     try:
         if path.exists() and not path.is_dir():
-            return "exists and is not a folder"
+            return say("exists and is not a folder", "existe et n'est pas un dossier")
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a name too long, a parent that is a file, no permission…
-        return f"cannot be created: {exc.strerror or exc}"
+        return say(f"cannot be created: {exc.strerror or exc}", f"impossible à créer : {exc.strerror or exc}")
     if not os.access(path, os.W_OK | os.X_OK):
-        return "is not writable by this user"
+        return say("is not writable by this user", "n'est pas modifiable par cet utilisateur")
     return None
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.delivery.settings import LibeoSettings
+from backend.i18n import Said, say
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -20,7 +21,7 @@ DEFAULT_TIMEOUT = 30.0
 @dataclass
 class SmtpFailure(Exception):
     """Why a send or a login check failed, in words the user can act on."""
-    text: str  # includes the server's own reply when there is one
+    text: Said  # includes the server's own reply when there is one; French twin for the panel
     permanent: bool  # False: retry later (4xx, timeout, dropped connection)
     stage: str = "message"  # "connect" (nothing about this message: same for every message) | "message"
     auth: bool = False  # the server refused the login: never retried automatically
@@ -40,44 +41,61 @@ def classify(exc: BaseException, stage: str) -> SmtpFailure:
     if isinstance(exc, SmtpFailure):
         return exc
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return SmtpFailure(f"the SMTP server refused the login: {_reply(exc.smtp_code, exc.smtp_error)}",
+        reply = _reply(exc.smtp_code, exc.smtp_error)
+        return SmtpFailure(say(f"the SMTP server refused the login: {reply}",
+                               f"le serveur SMTP a refusé l'identification : {reply}"),
                            permanent=exc.smtp_code >= 500, stage="connect", auth=exc.smtp_code >= 500,
                            field="smtp_password")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
-        return SmtpFailure(f"the SMTP server refused the inbox address: {_reply(code, text)}",
+        return SmtpFailure(say(f"the SMTP server refused the inbox address: {_reply(code, text)}",
+                               f"le serveur SMTP a refusé l'adresse de la boîte Libeo : {_reply(code, text)}"),
                            permanent=code >= 500, stage=stage, field="inbox")
     if isinstance(exc, smtplib.SMTPSenderRefused):
-        return SmtpFailure(f"the SMTP server refused the sender address: {_reply(exc.smtp_code, exc.smtp_error)}",
+        reply = _reply(exc.smtp_code, exc.smtp_error)
+        return SmtpFailure(say(f"the SMTP server refused the sender address: {reply}",
+                               f"le serveur SMTP a refusé l'adresse d'expédition : {reply}"),
                            permanent=exc.smtp_code >= 500, stage=stage, field="sender")
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return SmtpFailure(f"the SMTP server closed the connection ({exc or 'no reason given'})",
+        return SmtpFailure(say(f"the SMTP server closed the connection ({exc or 'no reason given'})",
+                               f"le serveur SMTP a fermé la connexion ({exc or 'sans raison donnée'})"),
                            permanent=False, stage=stage)
     if isinstance(exc, smtplib.SMTPResponseException):
-        return SmtpFailure(f"the SMTP server answered: {_reply(exc.smtp_code, exc.smtp_error)}",
+        reply = _reply(exc.smtp_code, exc.smtp_error)
+        return SmtpFailure(say(f"the SMTP server answered: {reply}", f"le serveur SMTP a répondu : {reply}"),
                            permanent=exc.smtp_code >= 500, stage=stage)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return SmtpFailure(f"the SMTP server does not support this: {exc}", permanent=True,
+        return SmtpFailure(say(f"the SMTP server does not support this: {exc}",
+                               f"le serveur SMTP ne le permet pas : {exc}"), permanent=True,
                            stage="connect", field="smtp_security")
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return SmtpFailure(f"the SMTP server's certificate is not trusted: {exc.verify_message or exc}",
+        why = exc.verify_message or exc
+        return SmtpFailure(say(f"the SMTP server's certificate is not trusted: {why}",
+                               f"le certificat du serveur SMTP n'est pas reconnu : {why}"),
                            permanent=True, stage="connect", field="smtp_host")
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
-        return SmtpFailure(f"the secure connection was cut: {exc}", permanent=False, stage=stage)
+        return SmtpFailure(say(f"the secure connection was cut: {exc}", f"la connexion sécurisée a été coupée : {exc}"),
+                           permanent=False, stage=stage)
     if isinstance(exc, ssl.SSLError):
-        return SmtpFailure(f"secure connection failed ({exc.reason or exc}): check the port and "
-                           "security mode (tls is usually port 465, starttls port 587)",
+        return SmtpFailure(say(f"secure connection failed ({exc.reason or exc}): check the port and "
+                               "security mode (tls is usually port 465, starttls port 587)",
+                               f"la connexion sécurisée a échoué ({exc.reason or exc}) : vérifiez le port et la "
+                               "sécurité (tls se sert en général du port 465, starttls du 587)"),
                            permanent=True, stage="connect", field="smtp_security")
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return SmtpFailure("the SMTP server did not answer in time", permanent=False, stage=stage)
+        return SmtpFailure(say("the SMTP server did not answer in time", "le serveur SMTP n'a pas répondu à temps"),
+                           permanent=False, stage=stage)
     if isinstance(exc, socket.gaierror):
-        return SmtpFailure(f"the SMTP server name could not be resolved ({exc.strerror or exc})",
+        return SmtpFailure(say(f"the SMTP server name could not be resolved ({exc.strerror or exc})",
+                               f"le nom du serveur SMTP est introuvable ({exc.strerror or exc})"),
                            permanent=False, stage="connect", field="smtp_host")
     if isinstance(exc, ConnectionRefusedError):
-        return SmtpFailure("the SMTP server refused the connection (is the host and port right, "
-                           "is the server up?)", permanent=False, stage="connect", field="smtp_port")
+        return SmtpFailure(say("the SMTP server refused the connection (are the server and port right, is it up?)",
+                               "le serveur SMTP a refusé la connexion (le serveur et le port sont-ils justes, "
+                               "est-il en marche ?)"), permanent=False, stage="connect", field="smtp_port")
     if isinstance(exc, OSError):
-        return SmtpFailure(f"network error talking to the SMTP server: {exc.strerror or exc}",
+        return SmtpFailure(say(f"network error talking to the SMTP server: {exc.strerror or exc}",
+                               f"erreur réseau avec le serveur SMTP : {exc.strerror or exc}"),
                            permanent=False, stage=stage)
     raise exc
 
@@ -91,12 +109,17 @@ def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
     """One AUTH with the best mechanism offered. (smtplib.login() tries every mechanism in turn:
     one wrong password would count as two or three failed logins on the server.)"""
     if not smtp.has_extn("auth"):
-        raise SmtpFailure("the SMTP server offers no login (AUTH) here: check the port and security "
-                          "mode, or clear the username", permanent=True, stage="connect", field="smtp_username")
+        raise SmtpFailure(say("the SMTP server offers no login (AUTH) here: check the port and security "
+                              "mode, or clear the username",
+                              "le serveur SMTP ne propose pas d'identification ici : vérifiez le port et la "
+                              "sécurité, ou videz l'identifiant"),
+                          permanent=True, stage="connect", field="smtp_username")
     offered = smtp.esmtp_features["auth"].upper().split()
     mechanism = next((m for m in ("PLAIN", "LOGIN", "CRAM-MD5") if m in offered), None)
     if mechanism is None:
-        raise SmtpFailure(f"the SMTP server offers no login method this program knows ({' '.join(offered)})",
+        raise SmtpFailure(say(f"the SMTP server offers no login method this program knows ({' '.join(offered)})",
+                              f"le serveur SMTP ne propose aucune méthode d'identification connue "
+                              f"({' '.join(offered)})"),
                           permanent=True, stage="connect", field="smtp_username")
     smtp.user, smtp.password = username, password
     method = getattr(smtp, "auth_" + mechanism.lower().replace("-", "_"))
@@ -117,14 +140,18 @@ def connect(settings: LibeoSettings, password: str | None,
         smtp.ehlo()
         if settings.smtp_security == "starttls":
             if not smtp.has_extn("starttls"):
-                raise SmtpFailure("the SMTP server does not offer STARTTLS on this port: use tls "
-                                  "(usually port 465) or check the port", permanent=True,
+                raise SmtpFailure(say("the SMTP server does not offer STARTTLS on this port: use tls "
+                                      "(usually port 465) or check the port",
+                                      "le serveur SMTP ne propose pas STARTTLS sur ce port : choisissez tls "
+                                      "(en général le port 465) ou vérifiez le port"), permanent=True,
                                   stage="connect", field="smtp_security")
             smtp.starttls(context=_tls_context())
             smtp.ehlo()
         if settings.smtp_username:
             if not password:
-                raise SmtpFailure("no SMTP password saved: set it in the Libeo settings", permanent=True,
+                raise SmtpFailure(say("no SMTP password saved: set it in the Libeo settings",
+                                      "aucun mot de passe SMTP enregistré : saisissez-le dans les réglages Libeo"),
+                                  permanent=True,
                                   stage="connect", auth=True, field="smtp_password")
             _login(smtp, settings.smtp_username, password)
         return smtp

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from backend import paths
 from backend.core import keyring_store, ledger
 from backend.core.clock import iso, parse
-from backend.errors import CODES
+from backend.i18n import say
 from backend.server import approval, validation
 from backend.server.errors import ApiError, bad_request, not_found, reject_unknown
 from backend.server.records import account_json, load_accounts, outcome_json
@@ -37,15 +37,17 @@ def login_of(provider: Provider, values: dict[str, str]) -> str | None:
 def _row(services: Services, account_id: int):
     row = services.store.query_one("SELECT * FROM accounts WHERE id = ?", (account_id,))
     if row is None:
-        raise not_found(f"account {account_id}")
+        raise not_found(say(f"account {account_id}", f"Compte {account_id}"))
     return row
 
 
 def _provider_of(services: Services, row) -> Provider:
     provider = services.catalog.get(row["provider"])
     if provider is None:
-        raise ApiError(409, f"the provider '{row['provider']}' is no longer in the catalog: restore its recipe "
-                            "or delete this account")
+        raise ApiError(409, say(f"the provider '{row['provider']}' is no longer in the catalog: restore its recipe "
+                                "or delete this account",
+                                f"le fournisseur « {row['provider']} » n'est plus au catalogue : remettez sa recette "
+                                "ou supprimez ce compte"))
     return provider
 
 
@@ -53,7 +55,7 @@ def get(services: Services, account_id: int) -> dict[str, Any]:
     with services.store.read() as conn:
         rows = load_accounts(conn, account_id)
         if not rows:
-            raise not_found(f"account {account_id}")
+            raise not_found(say(f"account {account_id}", f"Compte {account_id}"))
         return account_json(conn, rows[0], services.provider_name, services.default_interval, services.catalog.get)
 
 
@@ -69,13 +71,15 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
     reject_unknown(data, CREATE_FIELDS)
     provider_id = data.get("provider")
     if not isinstance(provider_id, str) or not provider_id:
-        raise bad_request({"provider": "required: the id of a provider from GET /api/providers"})
+        raise bad_request({"provider": say("required: choose a provider", "obligatoire : choisissez un fournisseur")})
     provider = services.catalog.get(provider_id)
     if provider is None:
-        raise bad_request({"provider": f"unknown provider '{provider_id}' (see GET /api/providers)"})
+        raise bad_request({"provider": say(f"unknown provider '{provider_id}'",
+                                           f"fournisseur inconnu « {provider_id} »")})
     if data.get("terms_accepted") is not True:
-        raise bad_request({"terms_accepted": f"must be true: the user must accept {provider.name}'s terms "
-                                             f"(version {provider.terms.version}) before an account is added"})
+        raise bad_request({"terms_accepted": say(
+            f"accept {provider.name}'s terms (version {provider.terms.version}) to add the account",
+            f"acceptez les conditions de {provider.name} (version {provider.terms.version}) pour ajouter le compte")})
     credentials = validation.credentials(provider, data.get("credentials"))
     options = validation.options(provider, data.get("options"))
     since = validation.since(data.get("since"), services.clock().date())
@@ -86,7 +90,8 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
     with services.store.transaction() as conn:
         if login and conn.execute("SELECT 1 FROM accounts WHERE provider = ? AND login = ?",
                                   (provider.id, login)).fetchone():
-            raise ApiError(409, f"an account for {login} at {provider.name} already exists")
+            raise ApiError(409, say(f"an account for {login} at {provider.name} already exists",
+                                    f"un compte {login} existe déjà chez {provider.name}"), code="ACCOUNT_EXISTS")
         account_id = conn.execute(
             "INSERT INTO accounts(provider, login, credential_fields, options, interval_hours, since, "
             "terms_version, terms_accepted_at, created_at, approved_recipe, approved_origins) "
@@ -119,7 +124,8 @@ def update_credentials(services: Services, account_id: int, data: dict[str, Any]
     stored = set(json.loads(row["credential_fields"]))
     values = validation.credentials(provider, data.get("credentials"), existing=stored)
     if not values:
-        raise bad_request({"credentials": "give at least one credential field to change"})
+        raise bad_request({"credentials": say("give at least one credential to change",
+                                              "indiquez au moins un identifiant à modifier")})
     keyring_store.set_credentials(account_id, values)
     if services.jobs.active_for(account_id) is None:
         # The portal's session kept in the browser profile would skip the login form, so new
@@ -137,7 +143,8 @@ def update_credentials(services: Services, account_id: int, data: dict[str, Any]
 def update(services: Services, account_id: int, data: dict[str, Any]) -> dict[str, Any]:
     reject_unknown(data, ("options", "interval_hours", "enabled"))
     if not data:
-        raise bad_request({"body": "give at least one of: options, interval_hours, enabled"})
+        raise bad_request({"body": say("nothing to change: give the options, the interval or the pause state",
+                                       "rien à modifier : indiquez les options, la fréquence ou la pause")})
     row = _row(services, account_id)
     changes: dict[str, Any] = {}
     if "options" in data:
@@ -166,7 +173,9 @@ def update(services: Services, account_id: int, data: dict[str, Any]) -> dict[st
 def delete(services: Services, account_id: int) -> None:
     row = _row(services, account_id)
     if not services.jobs.cancel_queued(account_id):
-        raise ApiError(409, "a sync is running for this account: delete it once the sync has ended")
+        raise ApiError(409, say("a sync is running for this account: delete it once the sync has ended",
+                                "une synchronisation de ce compte est en cours : supprimez-le quand elle sera finie"),
+                       code="SYNC_RUNNING")
     shas = [r["sha256"] for r in services.store.query(
         "SELECT DISTINCT sha256 FROM invoices WHERE account_id = ? AND sha256 IS NOT NULL", (account_id,))]
     with services.store.transaction() as conn:
@@ -184,10 +193,14 @@ def sync_now(services: Services, account_id: int) -> dict[str, Any]:
     row = _row(services, account_id)
     if row["blocked_code"] == "LOGIN_FAILED":
         outcome = outcome_json("LOGIN_FAILED", row["last_message"])
-        raise ApiError(409, "the provider refused these credentials: update them before syncing again "
-                            "(nothing is retried until then, so that the account does not get locked)",
-                       extra={"outcome": outcome, "message_fr": CODES["LOGIN_FAILED"].fr})
+        raise ApiError(409, say("the provider refused these credentials: update them before syncing again "
+                                "(nothing is retried until then, so that the account does not get locked)",
+                                "le fournisseur a refusé ces identifiants : modifiez-les avant de synchroniser "
+                                "(rien n'est retenté d'ici là, pour ne pas bloquer votre compte)"),
+                       code="CREDENTIALS_REFUSED", extra={"outcome": outcome})
     job, created = services.jobs.submit(account_id, "manual")
     if not created:
-        raise ApiError(409, "a sync is already running for this account", extra={"job": job})
+        raise ApiError(409, say("a sync is already running for this account",
+                                "une synchronisation de ce compte est déjà en cours"),
+                       code="SYNC_RUNNING", extra={"job": job})
     return job

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from backend.i18n import say
 from backend.server import account_ops, approval
-from backend.server.errors import ApiError, bad_request, json_body, not_found, reject_unknown
+from backend.server.errors import bad_request, json_body, not_found, reject_unknown
 from backend.server.services import current as services
 
 bp = Blueprint("accounts", __name__)
@@ -144,7 +145,7 @@ def approve_recipe(account_id: int) -> Response:
 def get_job(job_id: int) -> Response:
     job = services().jobs.get(job_id)
     if job is None:
-        raise not_found(f"job {job_id}")
+        raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))
     return jsonify({"job": job})
 
 
@@ -154,12 +155,12 @@ def post_code(job_id: int) -> Response:
     reject_unknown(data, ("code",))
     code = data.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
-        raise bad_request({"code": "expected the one-time code as a string, e.g. \"123456\""})
+        raise bad_request({"code": say("type the code you received, e.g. 123456", "saisissez le code reçu, par exemple 123456")})
     jobs = services().jobs
     if jobs.get(job_id) is None:
-        raise not_found(f"job {job_id}")
+        raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))
     jobs.answer_code(job_id, code.strip())
     job = jobs.get(job_id)
     if job is None:  # pragma: no cover — deleted meanwhile
-        raise ApiError(404, f"job {job_id} not found")
+        raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))
     return jsonify({"job": job})

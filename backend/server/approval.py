@@ -17,6 +17,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from backend.core.clock import iso
+from backend.i18n import say
 from backend.server.errors import ApiError, bad_request, not_found
 
 if TYPE_CHECKING:
@@ -55,18 +56,22 @@ def approve(services: Services, account_id: int, data: Any) -> bool:
     held for it (it syncs again now)."""
     fingerprint = data.get("fingerprint") if isinstance(data, dict) else None
     if not isinstance(fingerprint, str) or not fingerprint:
-        raise bad_request({"fingerprint": "required: the recipe's fingerprint shown with its origins"})
+        raise bad_request({"fingerprint": say("required: the recipe's fingerprint shown with its origins",
+                                              "obligatoire : l'empreinte de la recette montrée avec ses sites")})
     with services.store.transaction() as conn:
         row = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if row is None:
-            raise not_found(f"account {account_id}")
+            raise not_found(say(f"account {account_id}", f"Compte {account_id}"))
         provider = services.catalog.get(row["provider"])
         if provider is None:
-            raise ApiError(409, f"the provider '{row['provider']}' is no longer in the catalog")
+            raise ApiError(409, say(f"the provider '{row['provider']}' is no longer in the catalog",
+                                    f"le fournisseur « {row['provider']} » n'est plus au catalogue"))
         now_fingerprint, origins = current(provider)
         if fingerprint != now_fingerprint:
-            raise ApiError(409, "the recipe changed again since it was shown: look at it again",
-                           {"fingerprint": "not the recipe's current fingerprint"}, code="RECIPE_CHANGED")
+            raise ApiError(409, say("the recipe changed again since it was shown: look at it again",
+                                    "la recette a encore changé depuis son affichage : regardez-la à nouveau"),
+                           {"fingerprint": say("not the recipe's current fingerprint",
+                                               "ce n'est plus l'empreinte de la recette")}, code="RECIPE_CHANGED")
         held = row["blocked_code"] == "RECIPE_CHANGED"
         conn.execute("UPDATE accounts SET approved_recipe = ?, approved_origins = ?, "
                      "blocked_code = CASE WHEN blocked_code = 'RECIPE_CHANGED' THEN NULL ELSE blocked_code END, "

@@ -80,7 +80,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services = app.extensions[EXTENSION_KEY]
     recovery.recover(services)  # what a crashed server left, put right before anyone can ask
     try:
-        server = create_server(app, host="127.0.0.1", port=settings.port, threads=8, ident="invoice-collector")
+        # A local program opening many connections and trickling bytes must not starve the panel:
+        # waitress reads requests asynchronously, so new connections must still be accepted (its
+        # default stops at 100) and idle ones dropped soon.
+        server = create_server(app, host="127.0.0.1", port=settings.port, threads=8, ident="invoice-collector",
+                               connection_limit=500, channel_timeout=30, cleanup_interval=5,
+                               max_request_header_size=65536, max_request_body_size=10_000_000)
     except OSError as exc:
         services.jobs.stop(0)
         print(f"invoice-collector: cannot listen on 127.0.0.1:{settings.port} ({exc.strerror}). Another "
@@ -124,17 +129,20 @@ def cmd_pair(args: argparse.Namespace) -> int:
     if args.revoke:
         had_token = keyring_store.delete_token()
         pairing.close_window()
-        print("Pairing revoked: the extension must be paired again." if had_token else
-              "No extension was paired; nothing to revoke.")
+        print("Pairing revoked: the extension must be paired again. / Association révoquée : le navigateur "
+              "doit être associé à nouveau." if had_token else
+              "No extension was paired; nothing to revoke. / Aucun navigateur n'était associé.")
         return 0
     code, expires = pairing.open_window()
     local = expires.astimezone().strftime("%H:%M:%S")
-    print(f"Pairing code: {code}")
-    print(f"Type it in the extension's options before {local} (2 minutes); "
-          f"{pairing.MAX_ATTEMPTS} attempts at most.")
-    print(f"Code d'appairage : {code} — saisissez-le dans les options de l'extension avant {local}.")
+    # The panel's own words: « Associer ce navigateur », « Code d'association ».
+    print(f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » (Associer ce "
+          f"navigateur) avant {local} ; {pairing.MAX_ATTEMPTS} essais au plus.")
+    print(f"Pairing code: {code} — type it in the « Collecte de factures » panel (Pair this browser) before "
+          f"{local}; {pairing.MAX_ATTEMPTS} attempts at most.")
     if not _server_running(config.load().port):
-        print("The server is not running: start it with `invoice-collector serve`.")
+        print("Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`.\n"
+              "The server is not running: start it with `invoice-collector serve`.")
     return 0
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 from backend.core.keyring_store import KeyringUnavailable
 from backend.delivery import settings
 from backend.delivery.smtp import SmtpFailure, check_login
+from backend.i18n import french, say
 from backend.server.errors import ApiError, bad_request, json_body
 from backend.server.services import current as services
 
@@ -64,7 +65,8 @@ OPENAPI_PATHS = {
 
 
 def _keyring_error(exc: KeyringUnavailable) -> ApiError:
-    return ApiError(503, str(exc), {"smtp_password": "the OS keyring is not available"})
+    unavailable = say("the keyring of this computer is not available", "le trousseau de cet ordinateur est indisponible")
+    return ApiError(503, say(str(exc), f"{french(unavailable)} : {exc}"), {"smtp_password": unavailable})
 
 
 def _password_change(data: dict[str, Any]) -> tuple[bool, str | None]:
@@ -73,7 +75,8 @@ def _password_change(data: dict[str, Any]) -> tuple[bool, str | None]:
         return False, None
     value = data.pop("smtp_password")
     if value is not None and not isinstance(value, str):
-        raise bad_request({"smtp_password": "must be a string (or null to delete it)"})
+        raise bad_request({"smtp_password": say("expected text (or nothing, to delete it)",
+                                                "texte attendu (ou rien, pour l'effacer)")})
     return True, value or None
 
 
@@ -114,7 +117,8 @@ def test_libeo() -> Response:
     overrides = bool(data)
     merged, given, password = _merged(data)
     if not merged.smtp_host:
-        raise bad_request({"smtp_host": "required: the SMTP server to log in to (e.g. smtp.example.com)"})
+        raise bad_request({"smtp_host": say("required: the SMTP server to log in to (e.g. smtp.example.com)",
+                                            "obligatoire : le serveur SMTP (par exemple smtp.example.com)")})
     try:
         if not given:
             password = settings.get_password() if merged.smtp_username else None

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from backend.delivery import outbox
+from backend.i18n import say
 from backend.server import validation
 from backend.server.errors import ApiError, bad_request, json_body, not_found
 from backend.server.records import STATUS_FILTERS, invoice_json
@@ -63,7 +64,7 @@ INVOICE_SQL = "SELECT i.*, a.provider FROM invoices i JOIN accounts a ON a.id = 
 def _one(invoice_id: int):
     row = services().store.query_one(INVOICE_SQL + " WHERE i.id = ? AND i.duplicate_of IS NULL", (invoice_id,))
     if row is None:
-        raise not_found(f"invoice {invoice_id}")
+        raise not_found(say(f"invoice {invoice_id}", f"Facture {invoice_id}"))
     return row
 
 
@@ -80,18 +81,19 @@ def list_invoices() -> Response:
     params: list[int | str] = []
     if args.get("account") not in (None, ""):
         if not re.fullmatch(r"\d{1,9}", args["account"]):
-            raise bad_request({"account": "expected an account id (a whole number)"})
+            raise bad_request({"account": say("expected an account number", "numéro de compte attendu")})
         where.append("i.account_id = ?")
         params.append(int(args["account"]))
     status = args.get("status")
     if status not in (None, ""):
         if status not in STATUS_FILTERS:
-            raise bad_request({"status": f"expected one of: {', '.join(sorted(STATUS_FILTERS))}"})
+            raise bad_request({"status": say(f"expected one of: {', '.join(sorted(STATUS_FILTERS))}",
+                                             f"valeurs possibles : {', '.join(sorted(STATUS_FILTERS))}")})
         where.append(STATUS_FILTERS[status])
     start = validation.date_param(args.get("from"), "from")
     end = validation.date_param(args.get("to"), "to")
     if start and end and start > end:
-        raise bad_request({"to": "must not be before `from`"})
+        raise bad_request({"to": say("the end date is before the start date", "la date de fin précède la date de début")})
     if start:
         where.append("i.date >= ?")
         params.append(start)
@@ -122,11 +124,14 @@ def get_invoice(invoice_id: int) -> Response:
 def get_pdf(invoice_id: int) -> Response:
     row = _one(invoice_id)
     if not row["sha256"]:
-        raise ApiError(404, "no PDF is kept for this invoice: it was already on the portal when the account was "
-                            "added (not sent, by design)")
+        raise ApiError(404, say("no PDF is kept for this invoice: it was already on the portal when the account "
+                                "was added (not sent, by design)",
+                                "aucun PDF n'est gardé pour cette facture : elle existait déjà sur le site quand le "
+                                "compte a été ajouté (non envoyée, c'est voulu)"))
     path = services().store.pdf_path(row["sha256"])
     if not path.is_file():
-        raise ApiError(404, "the PDF file is missing from the data folder")
+        raise ApiError(404, say("the PDF file is missing from the data folder",
+                                "le fichier PDF manque dans le dossier de données"))
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{row['provider']}_{row['number'] or row['key']}").strip("_")
     return send_file(path, mimetype="application/pdf", download_name=f"{name}.pdf", max_age=0)
 
@@ -137,6 +142,7 @@ def retry_delivery(invoice_id: int) -> Response:
     _one(invoice_id)
     svc = services()
     if not outbox.requeue(svc.store, invoice_id):
-        raise ApiError(409, "nothing to retry: no delivery of this invoice has failed or waits to be retried")
+        raise ApiError(409, say("nothing to retry: no delivery of this invoice has failed or waits to be retried",
+                                "rien à renvoyer : aucun envoi de cette facture n'a échoué ni n'attend"))
     svc.retry_delivery()
     return jsonify({"invoice": _json(_one(invoice_id))})

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from backend import paths
 from backend.core.clock import iso
 from backend.core.locks import Claim
+from backend.i18n import say
 from backend.server import scheduler
 from backend.server.errors import ApiError
 from backend.server.records import ACTIVE_JOB_STATES, job_json
@@ -101,7 +102,8 @@ class JobManager:
         """Queue a job for the account; if one is already active, return it with created=False."""
         with self._lock:
             if self._closed:
-                raise ApiError(503, "invoice-collector is shutting down", code="UNAVAILABLE")
+                raise ApiError(503, say("invoice-collector is shutting down", "invoice-collector s'arrête"),
+                               code="UNAVAILABLE")
             with self.services.store.transaction() as conn:
                 active: sqlite3.Row | None = conn.execute(
                     f"SELECT * FROM jobs WHERE account_id = ? AND state IN {ACTIVE_JOB_STATES}",
@@ -176,7 +178,8 @@ class JobManager:
         with self._lock:
             slot = self._slots.get(job_id)
             if slot is None or slot.answered.is_set():
-                raise ApiError(409, "this job is not waiting for a code")
+                raise ApiError(409, say("this sync is not waiting for a code (it may have ended)",
+                                        "cette synchronisation n'attend pas de code (elle est peut-être finie)"))
             slot.code = code
             slot.answered.set()
 

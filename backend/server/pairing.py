@@ -25,6 +25,7 @@ from backend import paths
 from backend.core import keyring_store
 from backend.core.clock import iso, parse, utcnow
 from backend.core.locks import exclusive
+from backend.i18n import Said, say
 
 CODE_TTL_SECONDS = 120
 MAX_ATTEMPTS = 5
@@ -34,7 +35,7 @@ CODE_PATTERN = re.compile(r"^\s*(\d{3})[\s-]?(\d{3})\s*$")
 
 
 class PairingError(Exception):
-    def __init__(self, status: int, message: str, field_message: str | None = None):
+    def __init__(self, status: int, message: Said, field_message: Said | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -103,42 +104,56 @@ class PairingGate:
             while self._recent and now - self._recent[0] > RATE_WINDOW_SECONDS:
                 self._recent.popleft()
             if len(self._recent) >= RATE_MAX_REQUESTS:
-                raise PairingError(429, "too many pairing attempts: wait a minute, then run "
-                                        "`invoice-collector pair` again")
+                raise PairingError(429, say("too many pairing attempts: wait a minute, then run "
+                                            "`invoice-collector pair` again",
+                                            "trop de tentatives d'association : attendez une minute, puis lancez "
+                                            "à nouveau `invoice-collector pair`"))
             self._recent.append(now)
 
     def redeem(self, code: object) -> str:
         self._rate_limit()
         if not isinstance(code, str):
-            raise PairingError(400, "code: the 6-digit code printed by `invoice-collector pair`, e.g. \"123-456\"",
-                               "must be a string such as \"123-456\"")
+            raise PairingError(400, say("type the 6-digit code printed by `invoice-collector pair`, e.g. 123-456",
+                                        "saisissez le code à 6 chiffres affiché par `invoice-collector pair`, par "
+                                        "exemple 123-456"))
         match = CODE_PATTERN.match(code)
         if not match:
-            raise PairingError(400, "code: expected the 6 digits printed by `invoice-collector pair`, "
-                                    "e.g. \"123-456\"", "expected 6 digits, e.g. \"123-456\"")
+            raise PairingError(400, say("expected the 6 digits printed by `invoice-collector pair`, e.g. 123-456",
+                                        "6 chiffres attendus, ceux affichés par `invoice-collector pair` "
+                                        "(par exemple 123-456)"))
         digits = "".join(match.groups())
         with self._lock, _locked():
             window = _read()
             if window is None:
-                raise PairingError(403, "no pairing window is open: run `invoice-collector pair` and type "
-                                        "the code it prints within 2 minutes")
+                raise PairingError(403, say("no pairing code is waiting: run `invoice-collector pair` and type "
+                                            "the code it prints within 2 minutes",
+                                            "aucun code d'association n'est en attente : lancez "
+                                            "`invoice-collector pair` et saisissez le code affiché dans les 2 minutes"))
             expires = parse(window.get("expires_at"))
             if expires is None or self.clock() >= expires:
                 pairing_file().unlink(missing_ok=True)
-                raise PairingError(403, "this pairing code has expired: run `invoice-collector pair` again")
+                raise PairingError(403, say("this pairing code has expired: run `invoice-collector pair` again",
+                                            "ce code d'association a expiré : lancez à nouveau "
+                                            "`invoice-collector pair`"))
             window["attempts"] = int(window.get("attempts", 0)) + 1
             allowed = int(window.get("max_attempts", MAX_ATTEMPTS))
             if window["attempts"] > allowed:
                 pairing_file().unlink(missing_ok=True)
-                raise PairingError(429, "too many wrong codes: this pairing window is closed; run "
-                                        "`invoice-collector pair` again")
+                raise PairingError(429, say("too many wrong codes: this code no longer works; run "
+                                            "`invoice-collector pair` again",
+                                            "trop de codes erronés : ce code ne fonctionne plus ; lancez à nouveau "
+                                            "`invoice-collector pair`"))
             _write(window)  # the attempt counts before the comparison
             if not hmac.compare_digest(_digest(window["salt"], digits), str(window.get("code_hash", ""))):
                 left = allowed - window["attempts"]
                 if left <= 0:
                     pairing_file().unlink(missing_ok=True)
-                    raise PairingError(429, "wrong code, and no attempt left: run `invoice-collector pair` again")
-                raise PairingError(403, f"wrong pairing code ({left} attempt{'s' if left > 1 else ''} left)")
+                    raise PairingError(429, say("wrong code, and no attempt left: run `invoice-collector pair` again",
+                                                "code erroné, et plus aucun essai : lancez à nouveau "
+                                                "`invoice-collector pair`"))
+                raise PairingError(403, say(f"wrong pairing code ({left} attempt{'s' if left > 1 else ''} left)",
+                                            f"code d'association erroné ({left} essai{'s' if left > 1 else ''} "
+                                            f"restant{'s' if left > 1 else ''})"))
             token = secrets.token_urlsafe(32)
             keyring_store.save_token(token)
             pairing_file().unlink(missing_ok=True)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from backend import paths
-from backend.server.errors import ApiError, not_found
+from backend.i18n import say
+from backend.server.errors import bad_request, not_found
 from backend.server.services import current as services
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def logo_file(provider: Provider) -> Path | None:
 def list_providers() -> Response:
     query = fold(request.args.get("q", "").strip())
     if len(query) > 100:
-        raise ApiError(400, "q: at most 100 characters", {"q": "too long"})
+        raise bad_request({"q": say("at most 100 characters", "100 caractères au plus")})
     found = []
     for provider in services().catalog.providers.values():
         if query and query not in fold(provider.name) and query not in fold(provider.id):
@@ -70,8 +71,8 @@ def list_providers() -> Response:
 def provider_logo(provider_id: str) -> Response:
     provider = services().catalog.get(provider_id)
     if provider is None:
-        raise not_found(f"provider {provider_id}")
+        raise not_found(say(f"provider {provider_id}", f"Fournisseur {provider_id}"))
     path = logo_file(provider)
     if path is None:
-        raise not_found(f"logo of {provider_id}")
+        raise not_found(say(f"logo of {provider_id}", f"Logo de {provider_id}"))
     return send_file(path, mimetype=LOGO_TYPES[path.suffix.lower()], max_age=86400)

@@ -241,8 +241,9 @@ export async function saveLibeoSettings(settings) {
 }
 
 /** Logs in to the SMTP server without sending anything. */
-export async function testLibeo() {
-  return json('POST', '/api/settings/libeo/test', { body: {}, timeout: 45000 });
+/** Logs in to the SMTP server with these settings (the saved ones for what is left out). */
+export async function testLibeo(settings = {}) {
+  return json('POST', '/api/settings/libeo/test', { body: settings, timeout: 45000 });
 }
 
 export async function getFolderSettings() {

@@ -112,7 +112,7 @@ def test_no_input_makes_a_500(api, body):
         response = api.call(method, path, json=body)
         assert response.status_code < 500, (method, path, body, response.get_json())
         if response.status_code >= 400:
-            assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+            assert set(response.get_json()["error"]) == {"code", "message", "message_en", "message_fr", "fields"}
 
 
 def test_create_account_keeps_secrets_out_of_the_answer_and_the_database(api, runner, home):
@@ -145,7 +145,7 @@ def test_entries_left_under_a_reused_id_do_not_leak_into_a_new_account(api, runn
 def test_same_login_twice_is_a_conflict(api):
     api.create()
     response = api.post("/api/accounts", VALID)
-    assert_api_error(response, 409, "CONFLICT")
+    assert_api_error(response, 409, "ACCOUNT_EXISTS")
 
 
 def test_first_sync_is_baseline_and_later_only_new_invoices_are_sent(api, runner):
@@ -301,7 +301,7 @@ def test_one_job_per_account_and_sync_now_conflict_returns_it(api, runner):
     response = api.post(f"/api/accounts/{account['id']}/sync")
     assert response.status_code == 409
     body = response.get_json()
-    assert body["error"]["code"] == "CONFLICT" and body["job"]["account_id"] == account["id"]
+    assert body["error"]["code"] == "SYNC_RUNNING" and body["job"]["account_id"] == account["id"]
     assert api.account(account["id"])["state"] == "syncing"
     assert api.delete(f"/api/accounts/{account['id']}").status_code == 409
     release.set()

@@ -54,6 +54,7 @@ def test_pair_from_another_process_then_revoke(server):
     printed = cli("pair", env=env)
     assert printed.returncode == 0, printed.stderr
     code = re.search(r"Pairing code: (\d{3}-\d{3})", printed.stdout).group(1)
+    assert f"Code d'association : {code} — saisissez-le dans le panneau" in printed.stdout  # the panel's words
     answer = requests.post(f"{base}/api/pair", json={"code": code}, headers={"Origin": EXTENSION_ORIGIN}, timeout=5)
     assert answer.status_code == 200, answer.text
     assert answer.headers["Access-Control-Allow-Origin"] == EXTENSION_ORIGIN
@@ -89,3 +90,22 @@ def test_sigterm_stops_the_server_cleanly(server):
 def test_bad_port_is_a_clear_cli_error(home):
     result = cli("serve", "--port", "80", env=dict(os.environ, INVOICE_COLLECTOR_HOME=str(home)))
     assert result.returncode == 2 and "between 1024 and 65535" in result.stderr
+
+
+def test_a_flood_of_slow_local_connections_does_not_starve_the_panel(server):
+    """200 connections that send half a request line and stall (a misbehaving local program):
+    the panel's calls are still answered (waitress's default stops accepting at 100)."""
+    import socket
+
+    port = int(server["base"].rsplit(":", 1)[1])
+    stalled = []
+    try:
+        for _ in range(200):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end
+            stalled.append(sock)
+        answer = requests.get(f"{server['base']}/api/health", timeout=5)
+        assert answer.status_code == 200 and answer.json()["app"] == "invoice-collector"
+    finally:
+        for sock in stalled:
+            sock.close()

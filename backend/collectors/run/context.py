@@ -279,5 +279,6 @@ class Context:
 
     def progress(self, message: str = "") -> None:
         if self.request.on_progress:
+            downloaded = sum(1 for invoice in self.invoices if invoice.pdf_path)  # not those kept without a PDF
             self.request.on_progress(Progress(self.step_index, self.step_name, self.step_line,
-                                              self.listed, len(self.invoices), message))
+                                              self.listed, downloaded, message))

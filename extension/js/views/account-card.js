@@ -143,7 +143,8 @@ export function renderStatus(container, account, { onEdit, onSync, onApprove }) 
   }
   const nextRun = account.next_run_at ? formatDateTime(account.next_run_at)
     : (account.blocked ? t('nextRunBlocked') : t('never'));
-  const nextShown = account.recipe && account.recipe.approval_needed ? t('nextRunBlocked') : nextRun;
+  let nextShown = account.recipe && account.recipe.approval_needed ? t('nextRunBlocked') : nextRun;
+  if (!account.enabled) nextShown = t('nextRunPaused'); // no sync while paused, whatever was planned
   container.replaceChildren(
     h('div', { class: 'account-state' }, items),
     h('dl', { class: 'facts' },

@@ -82,8 +82,11 @@ export function mountAccounts(container, { navigate, notify }) {
   function createCard(account) {
     const status = h('div', { class: 'account-status', 'aria-live': 'polite' });
     const current = () => state.getAccount(account.id) || account;
+    // The server refuses a sync of an account whose password was refused (it could lock it): the
+    // menu does not offer one; the card's own button leads to the credentials.
+    const refused = () => Boolean(current().blocked && current().last_outcome && current().last_outcome.code === 'LOGIN_FAILED');
     const menu = menuButton(t('menuLabel', account.provider_name), () => [
-      { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(current()) },
+      refused() ? null : { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(current()) },
       { label: t('menuEditCredentials'), icon: 'edit', onSelect: () => actionsFor(account).onEdit() },
       current().enabled
         ? { label: t('menuPause'), icon: 'pause', onSelect: () => setEnabled(current(), false) }

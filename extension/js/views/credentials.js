@@ -63,7 +63,7 @@ export function mountEditCredentials(container, { navigate, accountId }) {
       h('div', { class: 'view-head' },
         providerBadge(provider.id, provider.name, Boolean(provider.logo_url)),
         h('h2', { id: 'edit-title' }, t('editTitle', provider.name))),
-      blocked, form);
+      ...[blocked, form].filter(Boolean)); // replaceChildren writes a null as the text "null"
     form.querySelector('input').focus();
   }
 

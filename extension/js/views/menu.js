@@ -27,7 +27,7 @@ export function menuButton(label, itemsNow) {
     root,
     open() {
       if (openMenu && openMenu !== controller) openMenu.close(false);
-      entries = itemsNow().map((item, index) => entry(item, index));
+      entries = itemsNow().filter(Boolean).map((item, index) => entry(item, index)); // null: not offered now
       list.replaceChildren(...entries);
       list.hidden = false;
       button.setAttribute('aria-expanded', 'true');

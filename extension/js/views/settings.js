@@ -89,8 +89,9 @@ function libeoForm(settings) {
     setStatus(status, t('testing'), 'info');
     try {
       await busy(test, async () => {
-        await persist(); // the test checks what is saved: save what is on screen first
-        await api.testLibeo();
+        // Test what is on screen; save it only once it works (a refused password is never kept).
+        await api.testLibeo(collect());
+        await persist();
       });
       setStatus(status, t('testOk'), 'success');
     } catch (error) {
