@@ -244,7 +244,7 @@ def journey(server, demo, driver, smtp, folder):
     panel.find(f"{in_row} .state", "Envoyée à Libeo", timeout=60)
     assert len(smtp.handler.messages()) == 1
     assert [path.name for path in folder.glob("*.pdf")] and number in next(folder.glob("*.pdf")).name
-    panel.find("li.invoice", "Antérieure : non envoyée")  # the baseline is never sent
+    panel.find("li.invoice", "Antérieure : non envoyée")  # the baseline is not sent on its own…
     keep_for_docs(panel.screenshot("10-invoices"), "panel-invoices")
     tabs_before = set(driver.window_handles)
     panel.click(f"{in_row} button[aria-label^='Ouvrir le PDF']")
@@ -254,6 +254,15 @@ def journey(server, demo, driver, smtp, folder):
     assert driver.current_url.startswith("blob:chrome-extension://")
     driver.close()
     driver.switch_to.window(panel_tab)
+    # …unless the user asks: « Envoyer à Libeo » fetches its PDF with a sync started now, then sends it.
+    oldest = panel.find("li.invoice", "Antérieure : non envoyée").get_attribute("data-invoice-id")
+    panel.click(f"li.invoice[data-invoice-id='{oldest}'] button.send", "Envoyer à Libeo")
+    panel.find(".notice", "Son PDF sera récupéré à la synchronisation lancée maintenant")
+    wait_until(lambda: len(smtp.handler.messages()) == 2, 60, "the baseline invoice's message")
+    panel.click("[role=tab]", "Comptes")
+    panel.click("[role=tab]", "Factures")
+    panel.find(f"li.invoice[data-invoice-id='{oldest}'] .state", "Envoyée à Libeo", timeout=30)
+    panel.find(f"li.invoice[data-invoice-id='{oldest}'] .invoice-detail", "onglet « Contrôler »")
 
     # Modifier mes identifiants: a wrong password blocks the account with a message saying what to do.
     panel.click("[role=tab]", "Comptes")
@@ -303,12 +312,12 @@ def journey(server, demo, driver, smtp, folder):
     today = dt.date.today()
     others = sum(1 for i in demo.invoices() if i["date"] >= today.isoformat() and i["number"] != number)
     add_account(panel, demo, since=today)
-    panel.find(".notice", "1 facture déjà envoyée à Libeo ne sera pas renvoyée.")
+    panel.find(".notice", "2 factures déjà envoyées à Libeo ne seront pas renvoyées.")
     panel.find("li.account .state-ok", "À jour", timeout=60)
     panel.click("[role=tab]", "Factures")
     sent = panel.find("li.invoice", number).get_attribute("data-invoice-id")
     panel.find(f"li.invoice[data-invoice-id='{sent}'] .state", "Envoyée à Libeo")
-    assert len(smtp.handler.messages()) == 1 + others
+    assert len(smtp.handler.messages()) == 2 + others
     panel.click("[role=tab]", "Comptes")
     gear(panel, demo.name, "Supprimer")
     panel.find("dialog[open]", "elles ne seront pas renvoyées").find_element(

@@ -114,6 +114,10 @@ MIGRATIONS: list[list[str]] = [
            FROM deliveries d JOIN invoices i ON i.id = d.invoice_id JOIN accounts a ON a.id = i.account_id
            WHERE d.status = 'sent'""",
     ],
+    # 5: « Envoyer à Libeo » on an invoice kept without its PDF: fetched at the next sync, then sent
+    [
+        "ALTER TABLE invoices ADD COLUMN send_requested INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 

@@ -37,6 +37,35 @@ class Backoff:
         return min(self.first * 2 ** max(attempts - 1, 0), self.cap)
 
 
+ALREADY_SENT = "already delivered earlier (the delivery ledger): not sent again"
+
+
+def queue(conn: sqlite3.Connection, invoice_id: int, destination: str, now: str) -> bool:
+    """Give an invoice its delivery to `destination`, in the caller's transaction. An invoice the
+    ledger says reached it before (an account deleted and added again, the same PDF under another
+    key) gets a delivery already 'sent', never a second message. True when one was queued."""
+    row = conn.execute("SELECT a.provider, a.login, i.key, i.sha256 FROM invoices i JOIN accounts a "
+                       "ON a.id = i.account_id WHERE i.id = ?", (invoice_id,)).fetchone()
+    sent = ledger.earlier(conn, row["provider"], row["login"], row["key"], row["sha256"], destination)
+    if sent is not None:
+        conn.execute("INSERT INTO deliveries(invoice_id, destination, status, sent_at, message_id, last_error, "
+                     "created_at) VALUES (?, ?, 'sent', ?, ?, ?, ?)",
+                     (invoice_id, destination, sent["sent_at"], sent["message_id"], ALREADY_SENT, now))
+        return False
+    conn.execute("INSERT INTO deliveries(invoice_id, destination, status, created_at) VALUES (?, ?, 'pending', ?)",
+                 (invoice_id, destination, now))
+    return True
+
+
+# Invoices with a PDF that never got a delivery to a destination: collected while it was off.
+WAITING_SQL = ("SELECT i.id FROM invoices i WHERE i.sha256 IS NOT NULL AND i.baseline = 0 AND i.duplicate_of IS NULL "
+               "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.invoice_id = i.id AND d.destination = ?)")
+
+
+def waiting(conn: sqlite3.Connection, destination: str) -> list[int]:
+    return [r["id"] for r in conn.execute(WAITING_SQL + " ORDER BY i.id", (destination,))]
+
+
 def due(store: Store, destinations: Iterable[str], at: dt.datetime) -> list[sqlite3.Row]:
     destinations = tuple(destinations)
     marks = ",".join("?" for _ in destinations) or "NULL"

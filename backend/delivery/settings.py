@@ -20,6 +20,7 @@ from backend.core import keyring_store
 from backend.core.addresses import is_email
 from backend.core.keyring_store import KeyringUnavailable
 from backend.core.store import Store
+from backend.delivery import outbox
 from backend.i18n import Said, say
 
 KEYRING_PASSWORD_USER = "smtp-password"
@@ -273,8 +274,10 @@ def password_set() -> bool:
 def libeo_public(store: Store) -> dict[str, Any]:
     """The GET /api/settings/libeo answer: everything but the password."""
     settings = load_libeo(store)
+    with store.read() as conn:  # collected while sending was off: the panel offers to send them
+        waiting = len(outbox.waiting(conn, "libeo"))
     return asdict(settings) | {"smtp_port": settings.port, "password_set": password_set(),
-                               "paused_reason": paused_reason(store)}
+                               "paused_reason": paused_reason(store), "waiting": waiting}
 
 
 def folder_public(store: Store) -> dict[str, Any]:

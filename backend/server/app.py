@@ -26,6 +26,7 @@ from backend.config import load as load_settings
 from backend.core.clock import Clock, utcnow
 from backend.core.keyring_store import KeyringUnavailable, check_backend
 from backend.core.store import Store
+from backend.i18n import say
 from backend.server import accounts, delivery_settings, errors, invoices, meta, providers, security
 from backend.server.jobs import JobManager
 from backend.server.pairing import PairingGate
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     @app.errorhandler(KeyringUnavailable)
     def keyring_unavailable(exc: KeyringUnavailable) -> Response:
         log.error("%s", exc)
-        return errors.error_response(503, "UNAVAILABLE", str(exc))
+        return errors.error_response(503, "UNAVAILABLE", say(str(exc), f"le trousseau de cet ordinateur est "
+                                                                    f"indisponible : {exc}"))
 
     security.install(app, settings, settings.port, manifest)
     modules = [meta, providers, accounts, invoices, delivery_settings]

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from backend import paths
 from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
-from backend.core import keyring_store, ledger
+from backend.core import keyring_store
 from backend.core.clock import iso
+from backend.delivery import outbox
 from backend.errors import CODES
 from backend.redact import redact
 from backend.server import approval, scheduler
@@ -28,17 +29,26 @@ if TYPE_CHECKING:
     from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
-ALREADY_SENT = "already delivered earlier (the delivery ledger): not sent again"
 
 
 def store_invoice(services: Services, account_id: int, job_id: int, invoice: Invoice, baseline: bool) -> str:
-    """Store one invoice (and its outbox rows) at once. Returns new | baseline | duplicate | known."""
+    """Store one invoice (and its outbox rows) at once. Returns new | baseline | duplicate | known |
+    requested (a PDF fetched because the user asked to send that invoice)."""
     store = services.store
     now = iso(services.clock())
     queued: list[str] = []
     with store.transaction() as conn:
-        if conn.execute("SELECT 1 FROM invoices WHERE account_id = ? AND key = ?",
-                        (account_id, invoice.key)).fetchone():
+        existing = conn.execute("SELECT id, sha256, send_requested FROM invoices WHERE account_id = ? AND key = ?",
+                                (account_id, invoice.key)).fetchone()
+        if existing and existing["send_requested"] and not existing["sha256"] and invoice.pdf_path and invoice.sha256:
+            # « Envoyer à Libeo » on an invoice kept without its PDF: here it is; it goes now.
+            store.keep_pdf(Path(invoice.pdf_path), invoice.sha256)
+            conn.execute("UPDATE invoices SET sha256 = ?, size = ?, send_requested = 0 WHERE id = ?",
+                         (invoice.sha256, invoice.size, existing["id"]))
+            kind = "requested"
+            queued = ["libeo"] if "libeo" in store.enabled_destinations(conn) and \
+                outbox.queue(conn, existing["id"], "libeo", now) else []
+        elif existing:
             kind = "known"  # listed again in the same run: nothing to do
         else:
             duplicate_of = None
@@ -58,19 +68,9 @@ def store_invoice(services: Services, account_id: int, job_id: int, invoice: Inv
                  json.dumps(invoice.extra, ensure_ascii=False), job_id, now))
             kind = "duplicate" if duplicate_of else "baseline" if baseline else "new"
             if kind == "new":
-                account = conn.execute("SELECT provider, login FROM accounts WHERE id = ?", (account_id,)).fetchone()
-                for destination in store.enabled_destinations(conn):
-                    sent = ledger.earlier(conn, account["provider"], account["login"], invoice.key, invoice.sha256,
-                                          destination)
-                    if sent is not None:  # delivered before (an account deleted and added again…): not again
-                        conn.execute("INSERT INTO deliveries(invoice_id, destination, status, sent_at, message_id, "
-                                     "last_error, created_at) VALUES (?, ?, 'sent', ?, ?, ?, ?)",
-                                     (cursor.lastrowid, destination, sent["sent_at"], sent["message_id"],
-                                      ALREADY_SENT, now))
-                        continue
-                    conn.execute("INSERT INTO deliveries(invoice_id, destination, status, created_at) "
-                                 "VALUES (?, ?, 'pending', ?)", (cursor.lastrowid, destination, now))
-                    queued.append(destination)
+                assert cursor.lastrowid is not None  # the INSERT just made
+                queued = [destination for destination in store.enabled_destinations(conn)
+                          if outbox.queue(conn, cursor.lastrowid, destination, now)]
             conn.execute("UPDATE jobs SET new_invoices = new_invoices + ?, baseline = baseline + ?, "
                          "queued_for_libeo = queued_for_libeo + ? WHERE id = ?",
                          (int(kind == "new"), int(kind == "baseline"), int("libeo" in queued), job_id))
@@ -97,7 +97,11 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
             return  # deleted while queued (the job row went with it)
         conn.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?",
                      (iso(services.clock()), job_id))
-        known = {r["key"] for r in conn.execute("SELECT key FROM invoices WHERE account_id = ?", (account_id,))}
+        rows = conn.execute("SELECT key, send_requested, sha256 FROM invoices WHERE account_id = ?",
+                            (account_id,)).fetchall()
+        # An invoice the user asked to send but kept without its PDF: listed and fetched again.
+        requested = {r["key"] for r in rows if r["send_requested"] and not r["sha256"]}
+        known = {r["key"] for r in rows} - requested
     provider = services.catalog.get(account["provider"])
     if provider is None:
         finish(services, job_id, account_id, RunResult(
@@ -141,7 +145,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
     request = RunRequest(
         provider=provider, credentials=credentials, out_dir=out_dir,
         options=json.loads(account["options"] or "{}"), known_keys=known,
-        want_pdf=lambda invoice: not is_baseline(invoice),
+        want_pdf=lambda invoice: invoice.key in requested or not is_baseline(invoice),
         url_overrides=dict(services.settings.url_overrides.get(provider.id, {})),
         trace_dir=paths.traces_dir(), ask_code=ask_code, on_hand_over=on_hand_over, on_progress=on_progress,
         on_invoice=on_invoice,

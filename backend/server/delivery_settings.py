@@ -26,9 +26,10 @@ LIBEO_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "smtp_port": {"type": "integer"}, "smtp_security": {"enum": list(settings.SECURITY_MODES)},
     "smtp_username": _STR, "password_set": {"type": "boolean"},
     "paused_reason": {"type": ["string", "null"],
-                      "description": "why sending is paused (e.g. the SMTP login was refused) until the settings change"}}}
+                      "description": "why sending is paused (e.g. the SMTP login was refused) until the settings change"},
+    "waiting": {"type": "integer", "description": "invoices collected while sending was off (POST /api/invoices/send-waiting)"}}}
 LIBEO_INPUT = {"type": "object", "properties": {
-    **{k: v for k, v in LIBEO_SCHEMA["properties"].items() if k not in ("password_set", "paused_reason")},
+    **{k: v for k, v in LIBEO_SCHEMA["properties"].items() if k not in ("password_set", "paused_reason", "waiting")},
     "smtp_password": {"type": ["string", "null"], "description": "write-only; kept in the OS keyring; null deletes it"}}}
 FOLDER_SCHEMA = {"type": "object", "properties": {"enabled": {"type": "boolean"}, "path": _STR}}
 

@@ -56,7 +56,7 @@ def request_language() -> str:
     return request.accept_languages.best_match(["en", "fr"], default="en") if request else "en"
 
 
-def error_response(status: int, code: str, message: str, fields: Mapping[str, str] | None = None,
+def error_response(status: int, code: str, message: Said, fields: Mapping[str, Said] | None = None,
                    extra: dict[str, Any] | None = None) -> Response:
     """message and fields in the request's language, the message in both; extra: top-level keys
     next to "error" (e.g. the job already running, on a 409)."""
@@ -114,8 +114,11 @@ def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        message = exc.description or exc.name
-        if status == 404:
+        text = exc.description or exc.name
+        message = say(text, text)  # werkzeug's own words; the cases a user can meet are below
+        if status == 413:
+            message = say("the request is too large (at most 1 MB)", "la requête est trop grosse (1 Mo au plus)")
+        elif status == 404:
             message = say(f"no such route: {request.method} {request.path}",
                           f"adresse inconnue : {request.method} {request.path}")
         elif status == 405:

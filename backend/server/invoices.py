@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
+from backend.core.clock import iso
 from backend.delivery import outbox
 from backend.i18n import say
 from backend.server import validation
@@ -55,6 +56,19 @@ OPENAPI_PATHS = {
         "post": {"summary": "Retry the invoice's failed (or waiting) deliveries now", "parameters": ID,
                  "responses": {"200": _ok({"type": "object", "properties": {"invoice": INVOICE_REF}}),
                                "409": {"description": "Nothing to retry"}}},
+    },
+    "/api/invoices/{invoice_id}/send": {
+        "post": {"summary": "Send to Libeo an invoice that never went (kept without its PDF: fetched at a sync "
+                            "started now, then sent)", "parameters": ID,
+                 "responses": {"202": _ok({"type": "object", "properties": {"invoice": INVOICE_REF}}),
+                               "409": {"description": "Sending to Libeo is off, or the invoice already went"}}},
+    },
+    "/api/invoices/send-waiting": {
+        "post": {"summary": "Send every invoice collected while sending to Libeo was off",
+                 "responses": {"200": _ok({"type": "object", "properties": {
+                     "queued": {"type": "integer"},
+                     "already_sent": {"type": "integer", "description": "known to the ledger: not sent again"}}}),
+                               "409": {"description": "Sending to Libeo is off"}}},
     },
 }
 
@@ -134,6 +148,55 @@ def get_pdf(invoice_id: int) -> Response:
                                 "le fichier PDF manque dans le dossier de données"))
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{row['provider']}_{row['number'] or row['key']}").strip("_")
     return send_file(path, mimetype="application/pdf", download_name=f"{name}.pdf", max_age=0)
+
+
+LIBEO_OFF = say("sending to Libeo is off: switch it on in Settings first",
+                "l'envoi à Libeo est désactivé : activez-le d'abord dans les Réglages")
+
+
+@bp.post("/api/invoices/<id:invoice_id>/send")
+def send_to_libeo(invoice_id: int) -> tuple[Response, int]:
+    """« Envoyer à Libeo » for an invoice that never went: collected while sending was off, or kept
+    without its PDF (known before the account was added: its PDF is fetched at a sync started now,
+    then sent). Never twice: what the delivery ledger knows is marked sent, not mailed again."""
+    json_body(optional=True)
+    row = _one(invoice_id)
+    svc = services()
+    with svc.store.transaction() as conn:
+        if "libeo" not in svc.store.enabled_destinations(conn):
+            raise ApiError(409, LIBEO_OFF, code="LIBEO_OFF")
+        if conn.execute("SELECT 1 FROM deliveries WHERE invoice_id = ? AND destination = 'libeo'",
+                        (invoice_id,)).fetchone():
+            raise ApiError(409, say("this invoice is already sent to Libeo, or on its way",
+                                    "cette facture est déjà envoyée à Libeo, ou en cours d'envoi"),
+                           code="ALREADY_QUEUED")
+        if row["sha256"]:
+            queued = outbox.queue(conn, invoice_id, "libeo", iso(svc.clock()))
+        else:
+            conn.execute("UPDATE invoices SET send_requested = 1 WHERE id = ?", (invoice_id,))
+            queued = False
+    if row["sha256"]:
+        if queued:
+            svc.notify_delivery()
+    else:
+        svc.jobs.submit(row["account_id"], "manual")  # its PDF comes with this sync, then it is sent
+    return jsonify({"invoice": _json(_one(invoice_id))}), 202
+
+
+@bp.post("/api/invoices/send-waiting")
+def send_waiting() -> Response:
+    """« Envoyer les N factures en attente »: every invoice collected while sending to Libeo was off."""
+    json_body(optional=True)
+    svc = services()
+    with svc.store.transaction() as conn:
+        if "libeo" not in svc.store.enabled_destinations(conn):
+            raise ApiError(409, LIBEO_OFF, code="LIBEO_OFF")
+        now = iso(svc.clock())
+        waiting = outbox.waiting(conn, "libeo")
+        queued = sum(outbox.queue(conn, invoice_id, "libeo", now) for invoice_id in waiting)
+    if queued:
+        svc.notify_delivery()
+    return jsonify({"queued": queued, "already_sent": len(waiting) - queued})
 
 
 @bp.post("/api/invoices/<id:invoice_id>/retry")

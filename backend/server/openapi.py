@@ -72,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
         "amount": {"type": ["string", "null"], "description": "decimal as a string, e.g. \"44.20\""},
         "currency": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"]},
         "size": {"type": ["integer", "null"]}, "baseline": {"type": "boolean"}, "collected_at": TIME,
+        "send_requested": {"type": "boolean", "description": "« Envoyer à Libeo » waits for its PDF (next sync)"},
         "pdf_url": {"type": ["string", "null"]}, "extra": {"type": "object"},
         "delivery": {"type": "object", "properties": {"libeo": DELIVERY, "folder": DELIVERY}}}},
 }

@@ -134,6 +134,7 @@ def invoice_json(conn: sqlite3.Connection, row: sqlite3.Row, provider: str, prov
         "provider_name": provider_name(provider), "key": row["key"], "number": row["number"],
         "date": row["date"], "due_date": row["due_date"], "amount": row["amount"], "currency": row["currency"],
         "sha256": row["sha256"], "size": row["size"], "baseline": baseline, "collected_at": row["collected_at"],
+        "send_requested": bool(row["send_requested"]),  # « Envoyer à Libeo » waits for its PDF
         "pdf_url": f"/api/invoices/{row['id']}/pdf" if row["sha256"] else None,
         "extra": json.loads(row["extra"] or "{}"),
         "delivery": {name: delivery_json(deliveries.get(name), baseline, name in enabled) for name in DESTINATIONS},

@@ -28,6 +28,7 @@ from flask_cors import CORS
 from backend import paths
 from backend.config import Settings
 from backend.core import keyring_store
+from backend.i18n import say
 from backend.server.errors import error_response
 
 log = logging.getLogger("invoice_collector.security")
@@ -91,28 +92,39 @@ def install(app: Flask, settings: Settings, port: int, manifest: Path | None = N
     def door():
         host = request.headers.get("Host", "").strip().lower()
         if host not in hosts:
-            return error_response(403, "FORBIDDEN", f"Host '{host}' is not allowed: use http://127.0.0.1:{port}")
+            return error_response(403, "FORBIDDEN", say(f"Host '{host}' is not allowed: use http://127.0.0.1:{port}",
+                                                        f"l'hôte « {host} » n'est pas permis : utilisez "
+                                                        f"http://127.0.0.1:{port}"))
         origin = request.headers.get("Origin")
         if origin is not None and origin not in origins:
-            return error_response(403, "FORBIDDEN", f"requests from {origin} are not allowed")
+            return error_response(403, "FORBIDDEN", say(f"requests from {origin} are not allowed",
+                                                        f"les requêtes venant de {origin} ne sont pas permises"))
         if request.method == "OPTIONS":
             return None  # a CORS preflight: answered by Flask, headers added by flask-cors
         if QUERY_TOKEN_NAMES & {k.lower() for k in request.args}:
-            return error_response(400, "BAD_REQUEST", "never put the token in the URL: send the header "
-                                  "`Authorization: Bearer <token>`", {"token": "not allowed in the query string"})
+            return error_response(400, "BAD_REQUEST", say("never put the token in the URL: send the header "
+                                                          "`Authorization: Bearer <token>`",
+                                                          "ne mettez jamais le jeton dans l'adresse : envoyez l'en-tête "
+                                                          "`Authorization: Bearer <jeton>`"),
+                                  {"token": say("not allowed in the query string", "interdit dans l'adresse")})
         if request.endpoint not in PUBLIC_ENDPOINTS:
             token = _bearer()
             if token is None:
-                return error_response(401, "UNAUTHORIZED", "missing `Authorization: Bearer <token>`: pair the "
-                                      "extension with `invoice-collector pair`")
+                return error_response(401, "UNAUTHORIZED", say("missing `Authorization: Bearer <token>`: pair the "
+                                                               "extension with `invoice-collector pair`",
+                                                               "ce navigateur n'est pas associé : associez-le avec "
+                                                               "`invoice-collector pair`"))
             if not token_matches(token, tokens):
-                return error_response(401, "UNAUTHORIZED", "unknown or revoked token: pair the extension "
-                                      "again with `invoice-collector pair`")
+                return error_response(401, "UNAUTHORIZED", say("unknown or revoked token: pair the extension "
+                                                               "again with `invoice-collector pair`",
+                                                               "association inconnue ou révoquée : associez à nouveau "
+                                                               "ce navigateur avec `invoice-collector pair`"))
         if request.method in STATE_CHANGING:
             has_type = bool(request.headers.get("Content-Type"))
             if (has_type or request.method != "DELETE") and request.mimetype != "application/json":
                 return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
-                                      "send `Content-Type: application/json` with a JSON body")
+                                      say("send `Content-Type: application/json` with a JSON body",
+                                          "envoyez `Content-Type: application/json` avec un corps JSON"))
         return None
 
     CORS(app, resources={r"/api/*": {"origins": origins or ["chrome-extension://none"]}},

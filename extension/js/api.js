@@ -226,6 +226,16 @@ export async function invoicePdf(invoiceId) {
   return response.blob();
 }
 
+/** « Envoyer à Libeo » for an invoice that never went (its PDF fetched first when it has none). */
+export async function sendInvoice(invoiceId) {
+  return (await json('POST', `/api/invoices/${invoiceId}/send`, { body: {} })).invoice;
+}
+
+/** Sends every invoice collected while sending to Libeo was off: {queued, already_sent}. */
+export async function sendWaitingInvoices() {
+  return json('POST', '/api/invoices/send-waiting', { body: {} });
+}
+
 export async function retryInvoice(invoiceId) {
   return (await json('POST', `/api/invoices/${invoiceId}/retry`, { body: {} })).invoice;
 }

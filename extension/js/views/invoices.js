@@ -11,13 +11,14 @@ const PER_PAGE = 20;
 const LIVE_REFRESH_MS = 3000; // while a delivery is pending, its status changes within seconds
 const BLOB_URL_LIFETIME_MS = 60000;
 
-/** The Libeo delivery status as {kind, label, detail, retry}. */
+/** The Libeo delivery status as {kind, label, detail, retry, send}. */
 export function deliveryState(invoice) {
   const libeo = invoice.delivery && invoice.delivery.libeo;
+  if (invoice.send_requested) return { kind: 'busy', label: t('deliveryRequested') };
   if (!libeo || libeo.status === 'skipped') {
     return invoice.baseline
-      ? { kind: 'muted', label: t('deliveryBaseline') }
-      : { kind: 'muted', label: t('deliveryNone') };
+      ? { kind: 'muted', label: t('deliveryBaseline'), send: true }
+      : { kind: 'muted', label: t('deliveryNone'), send: true };
   }
   switch (libeo.status) {
     case 'sent':
@@ -101,6 +102,19 @@ export function mountInvoices(container, { notify }) {
         }
       });
     }
+    let send = null;
+    if (delivery.send) {
+      send = h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'send'] }, t('sendToLibeo'));
+      send.addEventListener('click', async () => {
+        try {
+          await busy(send, () => api.sendInvoice(invoice.id));
+          await load(1);
+          notify(invoice.baseline ? t('sendRequested') : t('retryQueued'));
+        } catch (error) {
+          notify(errorMessage(error), 'error');
+        }
+      });
+    }
     const meta = [number ? t('invoiceNumber', number) : null, formatDate(invoice.date)].filter(Boolean).join(' · ');
     return h('li', { class: ['card', 'invoice'], dataset: { invoiceId: String(invoice.id), delivery: delivery.kind } },
       h('div', { class: 'invoice-top' },
@@ -109,7 +123,7 @@ export function mountInvoices(container, { notify }) {
       h('p', { class: ['invoice-meta', 'muted', 'small'] }, meta),
       h('div', { class: 'invoice-bottom' },
         h('span', { class: ['state', `state-${delivery.kind}`] }, delivery.label),
-        h('span', { class: 'invoice-actions' }, retry, open)),
+        h('span', { class: 'invoice-actions' }, retry, send, open)),
       delivery.detail ? h('p', { class: ['invoice-detail', 'small'] }, delivery.detail) : null);
   }
 

@@ -3,7 +3,7 @@
 
 import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tp } from '../i18n.js';
 
 const SECURITY_PORTS = { starttls: 587, tls: 465, plain: 25 };
 
@@ -42,6 +42,29 @@ function libeoForm(settings) {
     h('div', { class: 'actions' }, save, test),
     h('p', { class: ['muted', 'small'] }, t('testConnectionHelp')));
 
+  // Invoices collected while sending to Libeo was off: offered once it is on (exactly once: the
+  // server's ledger marks as sent what Libeo already has).
+  const waiting = h('div', { class: ['banner', 'banner-warning', 'waiting'], hidden: true, role: 'region',
+    'aria-label': t('waitingTitle') });
+  function showWaiting(libeo) {
+    waiting.hidden = !(libeo.enabled && libeo.waiting > 0);
+    if (waiting.hidden) return;
+    const send = h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'], id: 'send-waiting' },
+      tp('waitingSend', libeo.waiting));
+    send.addEventListener('click', async () => {
+      try {
+        const done = await busy(send, () => api.sendWaitingInvoices());
+        waiting.hidden = true;
+        setStatus(status, t('waitingDone', done.queued + done.already_sent), 'success');
+      } catch (error) {
+        setStatus(status, errorMessage(error), 'error');
+      }
+    });
+    waiting.replaceChildren(h('p', {}, h('strong', {}, t('waitingTitle')), ' ', t('waitingExplain')), send);
+  }
+  status.after(waiting);
+  showWaiting(settings);
+
   const security = form.querySelector('[data-field="smtp_security"]');
   const port = form.querySelector('[data-field="smtp_port"]');
   security.addEventListener('change', () => {
@@ -73,6 +96,7 @@ function libeoForm(settings) {
     passwordInput.placeholder = saved.password_set ? t('smtpPasswordKeep') : '';
     passwordState.textContent = saved.password_set ? t('passwordSet') : t('passwordNotSet');
     passwordState.className = `tag ${saved.password_set ? 'tag-ok' : 'tag-muted'}`;
+    showWaiting(saved);
     return saved;
   }
 
