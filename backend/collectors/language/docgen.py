@@ -137,6 +137,8 @@ Wherever a step takes an element (a *locator*), write a CSS selector, or prefix 
 | `name=email` | the element with this name attribute |
 | `link=Mes factures` | a link with exactly this text (`partial_link=` for part of it) |
 | `text=Se connecter` | the innermost element whose text contains this |
+| `app-header >> a.logout` | inside web components: after each `>>`, a CSS selector searched in the open \
+shadow roots of what the part before found (`site-header >> user-menu >> a.logout`: two levels down) |
 
 Prefer stable hooks (ids, names, `data-*` attributes) to layout classes.
 """

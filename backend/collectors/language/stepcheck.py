@@ -150,8 +150,29 @@ class StepChecker:
         for arg in spec.args.values():
             if arg.kind == "regex":
                 report.regex(None, args.get(arg.name), arg.name)
+            elif arg.kind == "locator":
+                _shadow_chain(report, arg.name, args.get(arg.name))
         if spec.check:
             spec.check(args, report)
+
+
+NON_CSS = re.compile(r"^(xpath|id|name|link|partial_link|text)=")
+
+
+def _shadow_chain(report: StepReport, name: str, value: Any) -> None:
+    """'host >> inner': every part is written, and those inside a shadow root are CSS (WebDriver
+    searches a shadow root with CSS only)."""
+    if not isinstance(value, str) or ">>" not in value:
+        return
+    first, *inner = [part.strip() for part in value.split(">>")]
+    for part in [first, *inner]:
+        if not part:
+            report.problem((name,), f"{name}: '{value}': an empty part around '>>'", at_value=True)
+            return
+    for part in inner:
+        if NON_CSS.match(part):
+            report.problem((name,), f"{name}: '{part}': inside a shadow root (after '>>') only CSS selectors "
+                                    "work", at_value=True)
 
 
 class StepReport:

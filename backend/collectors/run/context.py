@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from selenium.common.exceptions import (
     InvalidSelectorException,
     NoSuchFrameException,
+    NoSuchShadowRootException,
     StaleElementReferenceException,
     TimeoutException,
     UnexpectedAlertPresentException,
@@ -41,6 +42,9 @@ def page_changed(exc: WebDriverException) -> bool:
     """chromedriver's words for an element whose document was just replaced (a navigation raced
     the command): a stale element under another name."""
     return isinstance(exc, StaleElementReferenceException) or "does not belong to the document" in (exc.msg or "")
+
+
+SHADOW_STEP = ">>"  # 'host >> inner': into a web component's open shadow root
 
 
 def parse_locator(locator: str) -> tuple[str, str]:
@@ -259,14 +263,33 @@ class Context:
 
     # ---- elements ------------------------------------------------------------------------
     def find_all(self, locator: str, root: Any = None) -> list[WebElement]:
-        by, value = parse_locator(self.render(locator))
+        rendered = self.render(locator)
+        by, value = parse_locator(rendered)
         try:
+            if SHADOW_STEP in rendered:
+                return self._through_shadow_roots(rendered, root)
             return (root or self.driver).find_elements(by, value)
         except NoSuchFrameException:
             return []  # the frame we were in is gone: the page navigated away; nothing is in it
         except InvalidSelectorException:
             kind = "XPath" if by == By.XPATH else "CSS selector"
             raise CollectionError("RECIPE_BROKEN", f"'{locator}' is not a valid {kind}") from None
+
+    def _through_shadow_roots(self, locator: str, root: Any) -> list[WebElement]:
+        """'app-header >> a.logout': the first part finds hosts (any locator form), each next part
+        is a CSS selector inside the open shadow roots of what the previous part found (web
+        components; a closed shadow root is out of any script's reach, as for a person's tools)."""
+        first, *inner = [part.strip() for part in locator.split(SHADOW_STEP)]
+        found = (root or self.driver).find_elements(*parse_locator(first))
+        for part in inner:
+            hosts = found
+            found = []
+            for host in hosts:
+                try:
+                    found.extend(host.shadow_root.find_elements(By.CSS_SELECTOR, part))
+                except NoSuchShadowRootException:
+                    continue  # this match has no open shadow root: nothing inside it
+        return found
 
     def find(self, locator: str, timeout: float | None = None, visible: bool = False) -> WebElement:
         def present(driver: WebDriver) -> WebElement | bool:

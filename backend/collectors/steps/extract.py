@@ -24,16 +24,28 @@ from backend.collectors.steps.registry import TIMEOUT_LIMITS, Detail, FieldSpecs
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
 
-# One round trip per page: read every field of every row in the browser.
-READ_ROWS_JS = """
-const [itemsBy, itemsSel, fields] = arguments;
+# Elements for a locator, `host >> inner` going into open shadow roots (run/context.py's rule):
+# the first part by its kind, each next part a CSS selector inside the shadow roots found.
+ALL_JS = """
 function all(by, sel, root) {
+  const [first, ...inner] = sel.split('>>').map(part => part.trim());
+  let found;
   if (by === 'xpath') {
-    const r = document.evaluate(sel, root, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
-    const out = []; for (let i = 0; i < r.snapshotLength; i++) out.push(r.snapshotItem(i)); return out;
+    const r = document.evaluate(first, root, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+    found = []; for (let i = 0; i < r.snapshotLength; i++) found.push(r.snapshotItem(i));
+  } else {
+    found = Array.from(root.querySelectorAll(first));
   }
-  return Array.from(root.querySelectorAll(sel));
+  for (const part of inner) {
+    found = found.flatMap(host => host.shadowRoot ? Array.from(host.shadowRoot.querySelectorAll(part)) : []);
+  }
+  return found;
 }
+"""
+
+# One round trip per page: read every field of every row in the browser.
+READ_ROWS_JS = ALL_JS + """
+const [itemsBy, itemsSel, fields] = arguments;
 function read(el, attr) {
   if (!el) return null;
   if (!attr) return el.textContent;
@@ -71,12 +83,9 @@ if (old && (old.first === null || old.first.isConnected)) return false;
 return firstItem(itemsBy, itemsSel) !== null;
 """
 
-FIRST_ITEM_JS = """
+FIRST_ITEM_JS = ALL_JS + """
 function firstItem(by, sel) {
-  if (by === 'xpath') {
-    return document.evaluate(sel, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
-  }
-  return document.querySelector(sel);
+  return all(by, sel, document)[0] || null;
 }
 """
 PICK_NEXT_JS = FIRST_ITEM_JS + PICK_NEXT_JS
