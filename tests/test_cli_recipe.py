@@ -54,6 +54,7 @@ providers:
             then:
               - one_time_code: {locator: "#code", prompt: "Code reçu par SMS", submit: "#verify"}
               - wait_for: {present: "#account"}
+      - log: "logged in as {{ login }}, password {{ password }}"
       - open: "{{ urls.portal }}/factures?contrat={{ options.contract | url }}"
       - invoices:
           items: "tr.invoice"
@@ -153,7 +154,7 @@ def test_check_reports_every_error_with_its_position(tmp_path, capsys, monkeypat
     assert status == 1
     assert out.splitlines() == [
         f"{bad}:17:9: unknown step 'clik' (did you mean 'click'?)",
-        f"{bad}:25:51: template '{{{{ options.contrat | url }}}}': no option 'contrat' (did you mean 'contract'?)",
+        f"{bad}:26:51: template '{{{{ options.contrat | url }}}}': no option 'contrat' (did you mean 'contract'?)",
         "2 errors in 1 of 2 files (1 valid provider)",
     ]
 
@@ -256,6 +257,7 @@ def test_run_prints_a_table_asks_the_password_and_a_one_time_code(portal, capsys
     saved = sorted(out_dir.glob("*.pdf"))
     assert [p.read_bytes() for p in saved] == [PDFS["F-001"], PDFS["F-002"]]
     assert "step 1 open (line 14)" in err and "saved F-001 -> " in err
+    assert f"log (line 25): logged in as {OTP_LOGIN}, password ••••••" in err  # the recipe's log, as it runs
     assert PASSWORD not in out + err and CODE not in out
 
 
@@ -322,6 +324,7 @@ def test_verbose_output_shows_webdrivers_commands_but_never_a_secret(portal, tmp
                          "--option", "contract=C1", "--url", f"portal={portal}", *browser_args()],
                         wrong + "\n", tmp_path, recipe_home)
     assert done.returncode == EXIT_CODES["LOGIN_FAILED"]
+    assert "no new invoice" not in done.stdout  # a failed run says its outcome, not an empty table
     assert "selenium.webdriver.remote.remote_connection" in done.stderr  # the debug lines are there…
     assert "/value" in done.stderr  # …the one that typed the password included
     assert secret_pattern(wrong).search(done.stderr + done.stdout) is None  # …masked in every spelling

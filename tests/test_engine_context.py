@@ -76,3 +76,10 @@ def test_other_browser_errors_still_stop_the_wait():
     element = ReplacedElement([WebDriverException("unknown error: session deleted because of page crash")])
     with pytest.raises(WebDriverException, match="page crash"):
         wait_for(make_context(ChangingPageDriver(element)), visible="#bills", timeout=5)
+
+
+def test_a_key_that_is_a_file_name_gives_a_pdf_with_one_extension():
+    from backend.collectors.run.download import safe_name
+    assert safe_name("Facture_2024-03.PDF") == "Facture_2024-03"
+    assert safe_name("FAC/2024 n°7") == "FAC_2024_n_7"
+    assert safe_name("../..") == "invoice"

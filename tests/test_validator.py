@@ -189,6 +189,18 @@ def test_constructs_that_need_backtracking_are_named(tmp_path):
                             (15, 25, "wait_for: url: '(a)\\1': backreferences")])
 
 
+def test_an_invalid_xpath_and_a_date_directive_that_does_not_exist_are_author_errors(tmp_path):
+    found = problems(tmp_path, '      - click: "xpath=//input[@id="\n'
+                               "      - invoices:\n"
+                               '          items: "tr"\n'
+                               "          fields:\n"
+                               '            id: {xpath: "td[1"}\n'
+                               '            date: {css: ".d", date: "%Y-%q"}\n')
+    assert_problems(found, [(14, 16, "click: locator: '//input[@id=' is not a valid XPath"),
+                            (18, 25, "field 'id': xpath: 'td[1' is not a valid XPath"),
+                            (19, 37, "field 'date': date: %q is not a date directive")])
+
+
 def test_only_web_addresses_may_be_opened_or_fetched(tmp_path):
     found = problems(tmp_path, '      - open: "file:///etc/passwd"\n'
                                "      - open: \"javascript:alert(1)\"\n"

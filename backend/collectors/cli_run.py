@@ -225,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     status = EXIT_CODES.get(result.outcome, EXIT_CODES["INTERNAL"])
     if args.json:
         print(json.dumps(result_json(provider, result, status), indent=2, ensure_ascii=False))
-    else:
+    elif result.ok or result.invoices:  # a failed run's outcome says what happened, not "no new invoice"
         print(invoice_table(result.invoices))
     report_outcome(result, sys.stderr if args.json else sys.stdout)
     return status

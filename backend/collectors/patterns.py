@@ -44,3 +44,14 @@ def compile_pattern(pattern: str) -> Any:
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise PatternError(detail) from None
+
+
+def xpath_problem(expression: str) -> str | None:
+    """Why an XPath 1.0 expression (what Chromium evaluates) does not parse, or None; `{{ … }}`
+    templates stand for a plain name. elementpath is a kept XPath parser (only recipe check uses it)."""
+    import elementpath
+    try:
+        elementpath.XPath1Parser().parse(re.sub(r"\{\{[^}]*\}\}", "x", expression))
+    except elementpath.ElementPathError as exc:
+        return f"'{expression}' is not a valid XPath ({exc.message})"
+    return None

@@ -15,7 +15,7 @@ from typing import Any
 from backend.collectors.language.schema import CASE_ACTION_KEYS, build_schema
 from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, locate, value_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
-from backend.collectors.patterns import PatternError, compile_pattern
+from backend.collectors.patterns import PatternError, compile_pattern, xpath_problem
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.registry import Place, StepSpec, nested_steps
 
@@ -160,8 +160,12 @@ NON_CSS = re.compile(r"^(xpath|id|name|link|partial_link|text)=")
 
 
 def _shadow_chain(report: StepReport, name: str, value: Any) -> None:
-    """'host >> inner': every part is written, and those inside a shadow root are CSS (WebDriver
-    searches a shadow root with CSS only)."""
+    """An `xpath=` locator parses; 'host >> inner': every part is written, and those inside a
+    shadow root are CSS (WebDriver searches a shadow root with CSS only)."""
+    if isinstance(value, str) and value.startswith("xpath="):
+        problem = xpath_problem(value.split(">>")[0][len("xpath="):].strip())
+        if problem:
+            report.problem((name,), f"{name}: {problem}", at_value=True)
     if not isinstance(value, str) or ">>" not in value:
         return
     first, *inner = [part.strip() for part in value.split(">>")]

@@ -26,13 +26,18 @@ def is_pdf(head: bytes) -> bool:
 
 
 def safe_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._")[:120] or "invoice"
+    """A file name part from an invoice key; a key that is itself a file name loses its '.pdf'
+    (not 'Facture_2024-03.pdf-ed5e86cfcb3c.pdf')."""
+    stem = re.sub(r"\.pdf$", "", key.strip(), flags=re.IGNORECASE)
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:120] or "invoice"
 
 
 def _store(ctx: Context, invoice: Invoice, data: bytes, source: str) -> None:
     if not is_pdf(data[:1024]):
-        kind = "an HTML page" if b"<html" in data[:2048].lower() or b"<!doctype" in data[:2048].lower() else "not a PDF"
-        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: {source} returned {kind}, not a PDF")
+        html = b"<html" in data[:2048].lower() or b"<!doctype" in data[:2048].lower()
+        kind = "an HTML page" if html else "an empty file" if not data else "a file that is not a PDF"
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: {source} returned {kind}, not a PDF"
+                              if html or not data else f"invoice {invoice.key}: {source} returned {kind}")
     digest = hashlib.sha256(data).hexdigest()
     out = Path(ctx.request.out_dir)
     out.mkdir(parents=True, exist_ok=True)

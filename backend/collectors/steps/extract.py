@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from backend.collectors.model import CollectionError, Invoice
+from backend.collectors.patterns import xpath_problem
 from backend.collectors.run import download
 from backend.collectors.run.context import Context
 from backend.collectors.steps.filters import (
@@ -210,6 +212,9 @@ def invoices(ctx: Context, *,
     _collect(ctx, rows, detail, download, pdf_optional)
 
 
+STRPTIME_DIRECTIVES = set("aAwdbBmyYHIpMSfzZjUWcxX%GuV")
+
+
 def check_invoices(args: Mapping[str, Any], report: Reporter) -> None:
     """Exactly one of `items` (HTML) or `from` (JSON), then field specs that can work with it."""
     mode = "html" if args.get("items") else "json" if args.get("from") else None
@@ -255,6 +260,17 @@ def _check_fields(report: Reporter, fields: Any, mode: str | None, at: tuple[str
         if isinstance(date, str) and date != "auto" and "%" not in date:
             report.problem((*at, field, "date"), f"{label}: date takes 'auto' (or true) or a format such as "
                                                  f"'%d/%m/%Y', not '{date}'", at_value=True)
+        elif isinstance(date, str) and date != "auto":
+            wrong = sorted({d for d in re.findall(r"%(.?)", date) if d not in STRPTIME_DIRECTIVES})
+            if wrong:
+                report.problem((*at, field, "date"), f"{label}: date: {', '.join('%' + d for d in wrong)} is not a "
+                                                     f"date directive (use %d, %m, %Y, %y, %b, %B, %H, %M…)",
+                               at_value=True)
+        xpath = spec.get("xpath")
+        if isinstance(xpath, str):
+            problem = xpath_problem(xpath)
+            if problem:
+                report.problem((*at, field, "xpath"), f"{label}: xpath: {problem}", at_value=True)
 
 
 def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout,

@@ -184,8 +184,9 @@ def set_(ctx: Context, *, name: Annotated[str, "variable name"], value: Annotate
 
 
 def log(ctx: Context, *, message: Annotated[str, "text for the step log; templates allowed (secrets stay masked)"]) -> None:
-    """Write a line to the step log (kept in traces)."""
+    """Write a line to the step log (kept in traces), shown as the run goes (`recipe run` prints it)."""
     ctx.note(message)
+    ctx.progress(ctx.redact(message))
 
 
 def for_each(ctx: Context, *, in_: Annotated[str, "a variable holding a JSON list, with an optional path: bills or account.contracts"],
