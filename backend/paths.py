@@ -64,6 +64,11 @@ def bundled_catalog() -> Path:
     return REPO_ROOT / "providers.yaml"
 
 
+def recipe_files(folder: Path) -> list[Path]:
+    """The recipe files of a folder (*.yaml, *.yml), in the order they are read: by name."""
+    return sorted(p for p in folder.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
 def extension_dir() -> Path:
     """extension/: at the repository root in a checkout, inside the package once installed."""
     for candidate in (REPO_ROOT / "extension", PACKAGE_DIR / "extension"):

@@ -328,3 +328,15 @@ def test_verbose_output_shows_webdrivers_commands_but_never_a_secret(portal, tmp
     assert "selenium.webdriver.remote.remote_connection" in done.stderr  # the debug lines are there…
     assert "/value" in done.stderr  # …the one that typed the password included
     assert secret_pattern(wrong).search(done.stderr + done.stdout) is None  # …masked in every spelling
+
+
+@pytest.mark.browser
+def test_state_remembers_what_a_run_found_as_the_server_does(portal, capsys, monkeypatch, recipe_home, tmp_path):
+    argv = ["recipe", "run", "tinyportal", "--login", LOGIN, "--password-stdin", "--option", "contract=C1",
+            "--url", f"portal={portal}", "--out", str(tmp_path / "pdf"), "--state", str(tmp_path / "state"),
+            *browser_args()]
+    first = run_in_process(capsys, monkeypatch, argv, PASSWORD + "\n")
+    assert first[0] == 0 and "OK: 2 new, 0 known, 2 listed" in first[1], first
+    second = run_in_process(capsys, monkeypatch, argv, PASSWORD + "\n")
+    assert second[0] == 0 and "OK: 0 new, 2 known, 2 listed" in second[1], second
+    assert "no new invoice" in second[1]

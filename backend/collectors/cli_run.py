@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,9 @@ def register(actions) -> None:
     run.add_argument("--chromedriver", help="chromedriver (default: $CHROMEDRIVER or /usr/bin/chromedriver)")
     run.add_argument("--remote-url", help="a remote WebDriver / Selenium Grid URL instead of a local Chromium")
     run.add_argument("--profile", type=Path, help="a persistent browser profile folder (fewer 2FA prompts)")
+    run.add_argument("--state", type=Path, metavar="DIR",
+                     help="remember the invoices found in DIR, as the server does: the next run with the same "
+                          "DIR lists them as known and downloads only new ones")
     run.add_argument("--step-timeout", type=float, default=10.0, metavar="SECONDS",
                      help="default time a step waits for the page (default: 10)")
     run.set_defaults(func=cmd_run)
@@ -213,8 +217,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     def saved(invoice: Invoice) -> None:
         print(f"  saved {invoice.key} -> {invoice.pdf_path}", file=sys.stderr, flush=True)
 
+    state = KnownInvoices(args.state, provider.id, args.login) if args.state else None
     request = RunRequest(
         provider=provider, credentials=credentials, out_dir=args.out.resolve(), options=options, url_overrides=urls,
+        known_keys=state.keys() if state else set(),
         trace_dir=(args.trace or paths.traces_dir()).resolve(), ask_code=ask_code, on_hand_over=hand_over,
         on_progress=_progress_printer(sys.stderr), on_invoice=saved, default_step_timeout=args.step_timeout,
         browser=BrowserConfig(chrome_binary=args.chrome, chromedriver=args.chromedriver, headed=args.headed,
@@ -222,6 +228,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from backend.collectors.run.runner import run_collection
     print(f"running {provider.id} ({provider.name}) from {provider.source}", file=sys.stderr, flush=True)
     result = run_collection(request)
+    if state:
+        state.add(invoice.key for invoice in result.invoices)  # what was found, even by a failed run
     status = EXIT_CODES.get(result.outcome, EXIT_CODES["INTERNAL"])
     if args.json:
         print(json.dumps(result_json(provider, result, status), indent=2, ensure_ascii=False))
@@ -229,6 +237,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(invoice_table(result.invoices))
     report_outcome(result, sys.stderr if args.json else sys.stdout)
     return status
+
+
+class KnownInvoices:
+    """`recipe run --state DIR`: the invoice keys found so far, per provider and login, in
+    DIR/known-invoices.json (written whole, then renamed: a crash leaves the previous file)."""
+
+    def __init__(self, folder: Path, provider: str, login: str):
+        self.path = folder / "known-invoices.json"
+        self.slot = f"{provider}|{login}"
+
+    def _all(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def keys(self) -> set[str]:
+        return set(self._all().get(self.slot, []))
+
+    def add(self, keys: Iterable[str]) -> None:
+        data = self._all()
+        data[self.slot] = sorted(set(data.get(self.slot, [])) | set(keys))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".part")
+        partial.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, self.path)
 
 
 def result_json(provider: Provider, result: RunResult, status: int) -> dict[str, Any]:

@@ -86,6 +86,7 @@ class Provider:
     expect_invoices: bool = True  # zero invoices listed = RECIPE_BROKEN
     source: Position | None = None  # where the provider is defined
     local: bool = False  # from the user's recipes folder, not the bundled catalog
+    problem: str | None = None  # its file was edited and no longer loads: this last good version still runs
     trust: dict[str, Any] = field(default_factory=dict)  # language/trust.py: {"origins": [...], "fingerprint": …}
 
     def public(self) -> dict[str, Any]:

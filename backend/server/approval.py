@@ -44,11 +44,12 @@ def recipe_json(provider: Provider | None, row: sqlite3.Row) -> dict[str, Any]:
     approved = json.loads(row["approved_origins"]) if row["approved_origins"] else None
     if provider is None:
         return {"local": False, "origins": [], "approved_origins": approved, "approval_needed": False,
-                "fingerprint": None, "file": None}
+                "fingerprint": None, "file": None, "problem": None}
     fingerprint, origins = current(provider)
     return {"local": provider.local, "origins": origins, "approved_origins": approved,
             "approval_needed": needs_approval(provider, row), "fingerprint": fingerprint,
-            "file": provider.source.file if provider.local and provider.source else None}
+            "file": provider.source.file if provider.local and provider.source else None,
+            "problem": provider.problem}  # an edit that does not load: the last good version runs
 
 
 def approve(services: Services, account_id: int, data: Any) -> bool:

@@ -64,7 +64,9 @@ SCHEMAS: dict[str, Any] = {
                        "local": {"type": "boolean"}, "file": {"type": ["string", "null"]},
                        "origins": {"type": "array", "items": {"type": "string"}},
                        "approved_origins": {"type": ["array", "null"], "items": {"type": "string"}},
-                       "approval_needed": {"type": "boolean"}, "fingerprint": {"type": ["string", "null"]}}}}},
+                       "approval_needed": {"type": "boolean"}, "fingerprint": {"type": ["string", "null"]},
+                       "problem": {"type": ["string", "null"],
+                                   "description": "an edit of the recipe file that does not load (FILE:LINE:COL)"}}}}},
     "Invoice": {"type": "object", "properties": {
         "id": {"type": "integer"}, "account_id": {"type": "integer"}, "provider": {"type": "string"},
         "provider_name": {"type": "string"}, "key": {"type": "string"}, "number": {"type": ["string", "null"]},

@@ -19,6 +19,7 @@ from backend.core.clock import Clock
 from backend.core.store import Store
 from backend.delivery import settings as delivery_settings
 from backend.delivery.worker import DeliveryWorker
+from backend.server.catalog_watch import WatchedCatalog
 from backend.server.pairing import PairingGate
 
 if TYPE_CHECKING:
@@ -46,19 +47,18 @@ class Services:
         self.random = rng
         self.pairing = pairing
         self.delivery: DeliveryWorker | None = None  # set by start(): only `serve` delivers
+        # A loader is watched (edited recipe files are read again); a given catalog stays as it is.
         self._catalog = None if callable(catalog) else catalog
-        self._load_catalog = catalog if callable(catalog) else None
-        self._catalog_lock = threading.Lock()
+        self._watched = WatchedCatalog(catalog) if callable(catalog) else None
         self._started = False
 
     @property
     def catalog(self) -> Catalog:
-        """Loaded on first use (or by start()), so that the server answers before recipes are parsed."""
-        if self._catalog is None:
-            with self._catalog_lock:
-                if self._catalog is None:
-                    assert self._load_catalog is not None  # __init__ kept a loader when given no catalog
-                    self._catalog = self._load_catalog()
+        """Loaded on first use (or by start()), so that the server answers before recipes are parsed;
+        read again when a recipe file changed (server/catalog_watch.py)."""
+        if self._watched is not None:
+            return self._watched.get()
+        assert self._catalog is not None  # __init__ kept either a catalog or a loader
         return self._catalog
 
     def provider_name(self, provider_id: str) -> str:

@@ -51,7 +51,8 @@ LAYOUT = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Es
 
 LOGIN_PAGE = """
 <script>alert("Votre navigateur n'est pas à jour : certaines pages peuvent mal s'afficher.");</script>
-{% if error %}<div class="alert alert-danger" role="alert">{{ error }}</div>{% endif %}
+{% if error %}<div class="alert alert-danger" role="alert">{{ error }}
+  <button type="button" class="close" aria-label="Fermer">×</button></div>{% endif %}
 <form id="login" method="post" action="/login" data-last-attempt="{{ attempted }}">
   <label>E-mail <input name="email" type="email" value="{{ email }}"></label>
   <label>Mot de passe <input name="password" type="password"></label>

@@ -149,8 +149,7 @@ def _byte_position(path: Path, offset: int) -> tuple[int, int]:
     return data.count(b"\n") + 1, offset - (data.rfind(b"\n") + 1) + 1
 
 
-def user_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+user_files = paths.recipe_files
 
 
 def load_catalog(files: list[Path] | None = None, user_dir: Path | None = None,

@@ -43,7 +43,11 @@ the engine runs them in headless Chromium and checks every file before anything 
   A file holds either `providers:` followed by a list of providers, or one provider on its own.
 - A provider in your folder **replaces** the bundled provider with the same `id` (fix a
   recipe without waiting for a release). Files are read in name order; two files of yours
-  defining the same id is an error.
+  defining the same id is an error. The panel tags such a provider « Recette locale », and an
+  account waits for your approval when its origins change (see Security model).
+- The running server reads an edited file again before the next sync (no restart). An edit that
+  does not load leaves the previous version running; the account's card shows the problem
+  (FILE:LINE:COL) until the file is fixed.
 
 ## The workflow
 
@@ -63,6 +67,8 @@ password (and any other secret field) and for one-time codes on the terminal, sa
 in `./invoices` (`--out DIR`), prints the invoices it found (`--json` for JSON) and, on
 failure, the outcome code and the trace folder. `--headed` shows the browser;
 `--url portal=http://127.0.0.1:5000` points one of the recipe's `urls:` at a local copy;
+`--state DIR` remembers the invoices a run found (in DIR), as the server does: run it twice to
+see "0 new" the second time. `log:` steps print as the run goes.
 `--password-stdin` reads the password, then any other required secret, then one-time codes,
 from stdin, one per line (optional secret fields are then left empty).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -102,11 +103,16 @@ def if_(ctx: Context, *, then: Annotated[StepList, "steps run when the condition
     ctx.run_steps(then if result else (else_ or []))
 
 
+# A banner's close button ("Votre mot de passe est invalide ! ×") is not part of its message.
+CLOSE_GLYPHS = re.compile(r"^[\s×✕✖✗❌]+|[\s×✕✖✗❌]+$")
+
+
 def _message_from(ctx: Context, locator: str | None, fallback: str) -> str:
     if locator:
         found = ctx.find_all(locator)
         if found:
             text = " ".join((found[0].text or found[0].get_attribute("textContent") or "").split())
+            text = CLOSE_GLYPHS.sub("", text)
             if text:
                 return ctx.redact(text)
     return fallback
@@ -114,7 +120,8 @@ def _message_from(ctx: Context, locator: str | None, fallback: str) -> str:
 
 def fail_if(ctx: Context, *, code: Annotated[Outcome, "the outcome code to end the run with"],
             message: Annotated[str | None, "what to tell the user"] = None,
-            message_from: Annotated[Locator | None, "read the message from this element (the portal's own words)"] = None,
+            message_from: Annotated[Locator | None, "read the message from this element (the portal's own "
+                                                    "words; a close button's × is left out)"] = None,
             present: Present = None, visible: Visible = None, absent: Absent = None, url: UrlMatch = None,
             text: TextMatch = None) -> None:
     """End the run with an outcome code when the page is in a given state (wrong password, maintenance…)."""

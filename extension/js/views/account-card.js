@@ -126,6 +126,9 @@ export function renderStatus(container, account, { onEdit, onSync, onApprove }) 
     h('span', { class: ['state', `state-${stateInfo.kind}`] }, icon(stateInfo.icon, 'icon icon-small'), stateInfo.label),
   ];
   if (account.recipe && account.recipe.local) items.unshift(h('span', { class: ['tag', 'tag-local'] }, t('localRecipe')));
+  if (account.recipe && account.recipe.problem) {
+    items.push(h('p', { class: ['banner', 'banner-warning', 'recipe-problem'] }, t('recipeProblem', account.recipe.problem)));
+  }
   if (stateInfo.approval) items.push(approvalBlock(stateInfo.approval));
   if (stateInfo.detail) items.push(h('p', { class: 'state-detail' }, stateInfo.detail));
   clearInterval(container.countdown);
