@@ -12,7 +12,7 @@ import pytest
 from tests.faults.harness import PROVIDER, Server, prepare_home, require_keyring, wait_for
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, serve
-from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, start_smtp
+from tests.test_delivery_support import CERT, libeo_to, start_smtp
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 TODAY = dt.date.today()
@@ -42,10 +42,7 @@ def test_an_account_deleted_and_added_again_sends_nothing_twice(tmp_path):
         try:
             server.start()
             server.pair()
-            server.api("PUT", "/api/settings/libeo", {
-                "enabled": True, "inbox": "acme@box.libeo.io", "sender": "compta@acme.fr", "smtp_host": "localhost",
-                "smtp_port": smtp.port, "smtp_security": "starttls", "smtp_username": SMTP_USER,
-                "smtp_password": SMTP_PASSWORD}, expect=200)
+            server.api("PUT", "/api/settings/libeo", libeo_to(smtp), expect=200)
             first = add(server, portal)
             assert first["already_sent"] == 0
             wait_for(lambda: settled(server, first["account"]["id"], 3), 90, "three invoices sent")

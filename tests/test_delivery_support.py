@@ -93,6 +93,13 @@ def start_smtp(directory: Path, tls: str = "starttls", port: int | None = None) 
                            users={SMTP_USER: SMTP_PASSWORD}).start()
 
 
+def libeo_to(smtp: LocalSmtpServer) -> dict:
+    """PUT /api/settings/libeo: sending on, to the loopback SMTP server, with the test account."""
+    return {"enabled": True, "inbox": "acme@box.libeo.io", "sender": "compta@acme.fr", "smtp_host": "localhost",
+            "smtp_port": smtp.port, "smtp_security": "starttls", "smtp_username": SMTP_USER,
+            "smtp_password": SMTP_PASSWORD}
+
+
 @pytest.fixture
 def trust_test_cert(monkeypatch):
     """The client trusts the throwaway certificate (OpenSSL reads SSL_CERT_FILE per context)."""

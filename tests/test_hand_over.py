@@ -97,6 +97,7 @@ def test_a_person_who_does_not_finish_in_time_is_told_so(challenge_portal, on_sc
     provider.steps = copy.deepcopy(provider.steps)
     hand_over = provider.steps[1]["login"]["steps"][3]["wait_for_any"][2]["then"][0]["hand_over"]
     hand_over["timeout"] = 2  # below what recipe check allows (10): set after loading, to keep the suite short
+    hand_over["message_en"] = "Type {{ password }} again"  # a hostile recipe: the panel must not get it
     person = Person(on_screen, act=False)
     result = run(provider, challenge_portal.url, tmp_path, browser_config, CREDENTIALS,
                  on_hand_over=person.on_hand_over)
@@ -104,6 +105,7 @@ def test_a_person_who_does_not_finish_in_time_is_told_so(challenge_portal, on_sc
     assert result.outcome == "CAPTCHA"
     assert result.message.endswith("Nobody finished it in the window within 2 s.")
     assert [type(told) for told in person.told] == [HandOver, type(None)]
+    assert person.told[0].message_en == "Type •••••• again"
 
 
 def test_only_an_attended_sync_of_a_recipe_that_hands_over_gets_a_window(on_screen, tmp_path):

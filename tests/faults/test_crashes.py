@@ -42,7 +42,7 @@ from tests.faults.harness import (
 )
 from tests.faults.portal import LOGIN, FaultPortal
 from tests.helpers import free_port, make_pdf, serve
-from tests.test_delivery_support import CERT, SMTP_PASSWORD, SMTP_USER, add_account, add_invoice, start_smtp
+from tests.test_delivery_support import CERT, add_account, add_invoice, libeo_to, start_smtp
 
 pytestmark = [pytest.mark.keyring, pytest.mark.browser]
 
@@ -124,10 +124,7 @@ def world(tmp_path_factory):
         try:
             server.start()
             server.pair()
-            server.api("PUT", "/api/settings/libeo", {
-                "enabled": True, "inbox": "acme@box.libeo.io", "sender": "compta@acme.fr", "smtp_host": "localhost",
-                "smtp_port": smtp.port, "smtp_security": "starttls", "smtp_username": SMTP_USER,
-                "smtp_password": SMTP_PASSWORD}, expect=200)
+            server.api("PUT", "/api/settings/libeo", libeo_to(smtp), expect=200)
             created = server.api("POST", "/api/accounts", {
                 "provider": PROVIDER, "terms_accepted": True, "since": (TODAY - dt.timedelta(days=400)).isoformat(),
                 "credentials": {"email": LOGIN, "password": portal.password}}, expect=201).json()

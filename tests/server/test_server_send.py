@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from tests.helpers import assert_api_error, wait_for
-from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp, trust_test_cert
+from tests.test_delivery_support import libeo_to, start_smtp, trust_test_cert
 
 pytestmark = pytest.mark.keyring
 __all__ = ["trust_test_cert"]
@@ -18,9 +18,7 @@ TODAY = dt.date.today()
 
 
 def libeo_on(api, smtp) -> None:
-    answer = api.put("/api/settings/libeo", {
-        "enabled": True, "inbox": "acme@box.libeo.io", "sender": "compta@acme.fr", "smtp_host": "localhost",
-        "smtp_port": smtp.port, "smtp_security": "starttls", "smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD})
+    answer = api.put("/api/settings/libeo", libeo_to(smtp))
     assert answer.status_code == 200, answer.get_json()
 
 

@@ -54,7 +54,9 @@ def hand_over(ctx: Context, *,
     ctx.deadline += timeout  # the person's time is not the collection's
     started = time.monotonic()
     ctx.window.show()
-    told(HandOver(message_fr=ctx.render(message_fr), message_en=ctx.render(message_en), timeout=timeout))
+    # The panel shows these: a template can put a secret in them, which must not reach the API.
+    told(HandOver(message_fr=ctx.redact(ctx.render(message_fr)), message_en=ctx.redact(ctx.render(message_en)),
+                  timeout=timeout))
     ctx.note(f"window shown to the user until {wanted}")
     try:
         ctx.wait_for_state(lambda: holds(ctx, **condition), timeout, wanted)
