@@ -100,12 +100,13 @@ def keep_for_docs(shot, name: str) -> None:
         shutil.copyfile(shot, SCREENSHOTS / f"{name}.png")
 
 
-def choose_provider(panel: Panel, portal, words=FR):
-    """Searches the catalog; once the list shows only this provider, picks it."""
+def choose_provider(panel: Panel, portal, words=FR, listed_as: str = ""):
+    """Searches the catalog; once the list shows only this provider (with `listed_as` in its
+    entry), picks it."""
     panel.type(panel.field(words["search"]), portal.search)
     def only_this_one():
         listed = panel.driver.find_elements(By.CSS_SELECTOR, ".provider-choice")
-        return len(listed) == 1 and portal.name in listed[0].text
+        return len(listed) == 1 and portal.name in listed[0].text and listed_as in listed[0].text
     wait_until(only_this_one, what=f"the search to list only {portal.name}")
     choice = panel.find(".provider-choice", portal.name)
     tag = [e.text for e in choice.find_elements(By.CSS_SELECTOR, ".tag-beta")]
@@ -113,12 +114,16 @@ def choose_provider(panel: Panel, portal, words=FR):
     return tag
 
 
-def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since: dt.date | None = None) -> None:
+def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since: dt.date | None = None,
+                listed_as: str = "", shows: tuple[str, ...] = ()) -> None:
     """« Ajouter un nouveau compte »: the submit button stays disabled until the terms are accepted.
-    `since`: also collect (and send) the invoices issued since that day."""
+    `since`: also collect (and send) the invoices issued since that day. `listed_as` (in the
+    search list) and `shows` (in the form): the catalog's texts, in the panel's language."""
     panel.click("#add-account", words["add"])
     panel.find("h2", words["add"])
-    choose_provider(panel, portal, words)
+    choose_provider(panel, portal, words, listed_as)
+    for text in shows:
+        panel.find("#view", text)
     submit = panel.find("#add-submit", words["submit"])
     assert not submit.is_enabled()  # the terms gate
     for label, value in portal.credentials(words["lang"]).items():
@@ -185,6 +190,8 @@ def journey(server, demo, driver, smtp, folder):
     wait_until(lambda: "box.libeo.io" in panel.field_error(inbox), what="the inbox field error")
     assert inbox.get_attribute("aria-invalid") == "true"
     panel.type(inbox, "acme@box.libeo.io")
+    # Corrected: the error under the field goes as the user types, not at the next save.
+    assert panel.field_error(inbox) == "" and inbox.get_attribute("aria-invalid") is None
     enabled = panel.field("Envoyer les nouvelles factures à Libeo")
     if not enabled.is_selected():
         enabled.click()
@@ -318,6 +325,12 @@ def journey(server, demo, driver, smtp, folder):
     sent = panel.find("li.invoice", number).get_attribute("data-invoice-id")
     panel.find(f"li.invoice[data-invoice-id='{sent}'] .state", "Envoyée à Libeo")
     assert len(smtp.handler.messages()) == 2 + others
+    # The server restarts (an update, a crash): back online, the panel is where the user was.
+    server.stop()
+    panel.find("h2", "Le serveur invoice-collector ne répond pas", timeout=20)
+    server.start()
+    panel.find("[role=tab][aria-selected=true]", "Factures", timeout=20)
+    panel.find("li.invoice", number)
     panel.click("[role=tab]", "Comptes")
     gear(panel, demo.name, "Supprimer")
     panel.find("dialog[open]", "elles ne seront pas renvoyées").find_element(
@@ -388,7 +401,9 @@ def test_english_then_french_through_the_options(server, demo, browser):
     since = (dt.date.today().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
     recent = sum(1 for invoice in demo.invoices() if invoice["date"] >= since.isoformat())
     assert 0 < recent < demo.initial_count
-    add_account(panel, demo, words=EN, since=since)
+    # The catalog's own texts in English too: the category, the description and the terms.
+    add_account(panel, demo, words=EN, since=since, listed_as="Energy",
+                shows=("A fictitious electricity supplier", "its invoices are samples generated on this computer"))
     panel.find("li.account .summary", f"{recent} new invoices · {demo.initial_count - recent} existing invoices "
                "remembered (not sent)", timeout=60)
     last_sync = panel.find("li.account .fact dd").text

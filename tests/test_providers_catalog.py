@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def test_provider_entry_is_complete(catalog, provider_id):
     assert "pas encore vérifiée" in p.status_note  # shown in the panel, in French
     assert p.interval_hours == (12 if provider_id == "getmyinvoices" else 24)
     assert p.description
+    # What the panel shows of it, in both languages: an English panel never gets the French twice.
+    texts = p.public()["texts"]
+    assert texts["description"]["en"] != texts["description"]["fr"] == p.description
+    assert texts["status_note"]["en"] != texts["status_note"]["fr"] == p.status_note
+    assert texts["category"]["en"] != texts["category"]["fr"]
     assert all(c.label_fr and c.label_en for c in p.credentials)
     assert [c.name for c in p.credentials if c.secret and c.required] in (["password"], ["api_key"])
     # Tests point every host the recipe uses at a replica: the names must match exactly.
@@ -59,3 +65,15 @@ def test_logo_is_a_small_bundled_svg(catalog, provider_id):
     # Nothing loaded from elsewhere: no links, images, scripts or styles fetched by URL.
     assert not any(el.tag.split("}")[-1] in ("image", "script", "use", "foreignObject") for el in root.iter())
     assert "url(" not in data and "href" not in data
+
+
+def test_a_recipe_without_english_texts_shows_its_french_ones(catalog):
+    """A user's recipe in one language: the English panel shows what there is, not an empty line."""
+    demo = catalog.providers["demo-energie"]
+    bare = dataclasses.replace(demo, description_en=None, category="jardinage",
+                               terms=dataclasses.replace(demo.terms, text_en=None))
+    texts = bare.public()["texts"]
+    assert texts["description"] == {"fr": demo.description, "en": demo.description}
+    assert texts["terms"] == {"fr": demo.terms.text, "en": demo.terms.text}
+    assert texts["category"] == {"fr": "jardinage", "en": "jardinage"}
+    assert demo.public()["texts"]["terms"]["en"].startswith("Énergie Démo is a fictitious supplier")

@@ -63,7 +63,23 @@ class OptionField:
 class Terms:
     version: str
     url: str | None = None
-    text: str | None = None
+    text: str | None = None  # French, as Libeo's users read it first
+    text_en: str | None = None
+
+
+# The catalog's categories, named in both languages for the panel; a recipe may use another word
+# (shown as written).
+CATEGORY_NAMES = {
+    "énergie": ("Énergie", "Energy"), "télécom": ("Télécom", "Telecoms"), "eau": ("Eau", "Water"),
+    "hébergement": ("Hébergement", "Hosting"), "logiciel": ("Logiciel", "Software"),
+    "assurance": ("Assurance", "Insurance"), "transport": ("Transport", "Transport"),
+    "fournitures": ("Fournitures", "Supplies"), "autre": ("Autre", "Other"),
+}
+
+
+def in_both_languages(french: str | None, english: str | None) -> dict[str, str | None]:
+    """A text the panel shows: French, and English when the recipe gives it (else the French)."""
+    return {"fr": french, "en": english or french}
 
 
 @dataclass
@@ -82,7 +98,9 @@ class Provider:
     status: str = "stable"  # stable | beta
     status_note: str | None = None  # shown in the panel, e.g. for beta recipes
     logo: str | None = None
-    description: str | None = None
+    description: str | None = None  # French; description_en is its English twin
+    description_en: str | None = None
+    status_note_en: str | None = None
     expect_invoices: bool = True  # zero invoices listed = RECIPE_BROKEN
     source: Position | None = None  # where the provider is defined
     local: bool = False  # from the user's recipes folder, not the bundled catalog
@@ -95,6 +113,12 @@ class Provider:
             "id": self.id, "name": self.name, "homepage": self.homepage,
             "category": self.category, "status": self.status, "status_note": self.status_note,
             "logo": self.logo, "description": self.description,
+            # The panel shows these in its own language: {"fr": …, "en": …}.
+            "texts": {
+                "category": in_both_languages(*CATEGORY_NAMES.get(self.category.lower(), (self.category, None))),
+                "description": in_both_languages(self.description, self.description_en),
+                "status_note": in_both_languages(self.status_note, self.status_note_en),
+                "terms": in_both_languages(self.terms.text, self.terms.text_en)},
             "interval_hours": self.interval_hours,
             "terms": {"version": self.terms.version, "url": self.terms.url, "text": self.terms.text},
             "credentials": [vars(f) | {"secret": f.secret} for f in self.credentials],

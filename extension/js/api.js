@@ -161,7 +161,9 @@ export function providerLogo(providerId) {
     const promise = send('GET', `/api/providers/${encodeURIComponent(providerId)}/logo`)
       .then(async (response) => URL.createObjectURL(await response.blob()))
       .catch((error) => {
-        logoCache.delete(providerId);
+        // A provider without a logo stays without one: asking again at every render is a 404
+        // each time. Anything else (offline, a restart) is asked again later.
+        if (!(error instanceof ApiError && error.status === 404)) logoCache.delete(providerId);
         throw error;
       });
     logoCache.set(providerId, promise);

@@ -4,12 +4,7 @@
 // service worker turns these into the toolbar badge and one notification per event; a key names
 // the event, so the same one is never notified twice.
 
-import { currentLang, t } from './i18n.js';
-
-function outcomeText(outcome) {
-  if (!outcome) return '';
-  return currentLang() === 'fr' ? outcome.message_fr : outcome.message_en;
-}
+import { localized, t } from './i18n.js';
 
 /** [{key, accountId, title, message}] for the accounts and Libeo settings given by the API. */
 export function attentionItems(accounts, libeo) {
@@ -21,10 +16,10 @@ export function attentionItems(accounts, libeo) {
     } else if (account.state === 'waiting_for_user' && account.job && account.job.prompt) {
       const prompt = account.job.prompt;
       items.push({ key: `hand_over:${account.job.id}`, accountId: account.id, title: account.provider_name,
-                   message: t('attentionHandOver', currentLang() === 'fr' ? prompt.text_fr : prompt.text_en) });
+                   message: t('attentionHandOver', localized(prompt, 'text')) });
     } else if (account.blocked) {
       items.push({ key: `blocked:${account.id}:${account.last_sync_at}`, accountId: account.id,
-                   title: account.provider_name, message: outcomeText(account.last_outcome) });
+                   title: account.provider_name, message: localized(account.last_outcome, 'message') });
     }
   }
   if (libeo && libeo.paused_reason) {

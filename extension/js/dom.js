@@ -71,7 +71,14 @@ export function field({ name, label, type = 'text', value = '', help = '', requi
     ? h('div', { class: ['field', 'field-checkbox'] }, control, labelElement)
     : h('div', { class: 'field' }, labelElement, control);
   if (help) wrapper.append(h('p', { class: 'field-help', id: helpId }, help));
-  wrapper.append(h('p', { class: 'field-error', id: errorId, dataset: { errorFor: name }, hidden: true }));
+  const error = h('p', { class: 'field-error', id: errorId, dataset: { errorFor: name }, hidden: true });
+  wrapper.append(error);
+  // An error is about what was there: once the user changes the value, it no longer applies.
+  control.addEventListener(control.tagName === 'SELECT' || type === 'checkbox' ? 'change' : 'input', () => {
+    error.hidden = true;
+    error.textContent = '';
+    control.removeAttribute('aria-invalid');
+  });
   return wrapper;
 }
 

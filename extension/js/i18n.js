@@ -28,6 +28,16 @@ export function currentLocale() {
   return browser.toLowerCase().startsWith(lang) ? browser : lang;
 }
 
+/**
+ * A text the API gives in both languages, in the panel's: `item.<name>_fr` / `item.<name>_en`
+ * (outcome messages, field labels), or `item.fr` / `item.en` without a name (catalog texts).
+ */
+export function localized(item, name) {
+  if (!item) return '';
+  const [fr, en] = name ? [item[`${name}_fr`], item[`${name}_en`]] : [item.fr, item.en];
+  return (currentLang() === 'fr' ? fr || en : en || fr) || '';
+}
+
 /** The message `key`, with `subs` in place of $1…$9 (through the named placeholders). */
 export function t(key, ...subs) {
   const texts = subs.map((value) => String(value));

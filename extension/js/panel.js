@@ -37,6 +37,7 @@ let retryTimer = null;
 let unmountView = null;
 let connecting = null;
 let noticeTimer = null;
+let lastTab = 'accounts'; // where the user was: back online, they return there
 
 function show(name) {
   screen = name;
@@ -83,7 +84,7 @@ async function doConnect() {
   if (screen !== 'main') {
     show('main');
     state.startMonitor();
-    navigate('accounts');
+    navigate(lastTab);
   }
 }
 
@@ -124,6 +125,7 @@ function navigate(name, params = {}) {
     tab.setAttribute('aria-selected', String(selected));
     tab.tabIndex = selected ? 0 : -1;
   }
+  lastTab = view.tab;
   viewElement.setAttribute('aria-labelledby', `tab-${view.tab}`);
   viewElement.replaceChildren();
   viewElement.dataset.view = name;

@@ -44,7 +44,7 @@ def _provider(data: dict, file: str) -> Provider:
     return Provider(
         id=str(data["id"]), name=str(data["name"]), homepage=str(data["homepage"]),
         category=str(data["category"]),
-        terms=Terms(str(terms["version"]), terms.get("url"), terms.get("text")),
+        terms=Terms(str(terms["version"]), terms.get("url"), terms.get("text"), terms.get("text_en")),
         credentials=[CredentialField(c["name"], c["label_fr"], c["label_en"], c.get("type", "text"),
                                      bool(c.get("required", True)), c.get("help_fr", ""), c.get("help_en", ""))
                      for c in data["credentials"]],
@@ -54,6 +54,7 @@ def _provider(data: dict, file: str) -> Provider:
         origins=[str(o) for o in data.get("origins") or []],
         interval_hours=float(data.get("interval_hours", 24)), status=data.get("status", "stable"),
         status_note=data.get("status_note"), logo=data.get("logo"), description=data.get("description"),
+        description_en=data.get("description_en"), status_note_en=data.get("status_note_en"),
         expect_invoices=bool(data.get("expect_invoices", True)), source=pos)
 
 

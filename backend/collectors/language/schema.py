@@ -110,7 +110,9 @@ def provider_schema() -> dict[str, Any]:
              "anyOf": [{"required": ["url"]}, {"required": ["text"]}],
              "description": "Terms of use the user accepts before the first collection (url and/or text).",
              "properties": {"version": label | {"description": "Change it to ask users to accept again."},
-                            "url": http_url, "text": {"type": "string"}}}
+                            "url": http_url, "text": {"type": "string", "description": "In French."},
+                            "text_en": {"type": "string", "description": "The same in English (the panel "
+                                        "shows the French when it is missing)."}}}
     return {
         "type": "object", "additionalProperties": False,
         "required": ["id", "name", "homepage", "category", "terms", "credentials", "steps"],
@@ -123,7 +125,8 @@ def provider_schema() -> dict[str, Any]:
             "category": {"type": "string", "minLength": 1,
                          "description": "énergie, télécom, hébergement, eau, logiciel, autre…"},
             "logo": {"type": "string", "description": "A file name under backend/logos/ (bundled, never remote)."},
-            "description": {"type": "string", "description": "One sentence shown in the panel."},
+            "description": {"type": "string", "description": "One sentence shown in the panel, in French."},
+            "description_en": {"type": "string", "description": "The description in English."},
             "terms": terms,
             "credentials": {"type": "array", "items": credential, "minItems": 1},
             "options": {"type": "array", "items": option,
@@ -140,7 +143,9 @@ def provider_schema() -> dict[str, Any]:
             "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31,
                                "description": "Default time between two collections."},
             "status": {"enum": ["stable", "beta"], "description": "stable (default) or beta."},
-            "status_note": {"type": "string", "description": "Shown next to the status, e.g. for beta recipes."},
+            "status_note": {"type": "string", "description": "Shown next to the status, e.g. for beta recipes "
+                            "(French)."},
+            "status_note_en": {"type": "string", "description": "The status note in English."},
             "expect_invoices": {"type": "boolean", "description": "false: a run that lists no invoice is fine."},
             "steps": STEPS_REF}}
 

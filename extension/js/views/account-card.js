@@ -3,7 +3,7 @@
 import { providerLogo } from '../api.js';
 import { h } from '../dom.js';
 import { formatDateTime, formatTimeLeft } from '../format.js';
-import { currentLang, t, tp } from '../i18n.js';
+import { localized, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
 import { ACTIVE_JOB_STATES, finishedJob } from '../store.js';
 
@@ -22,7 +22,7 @@ export function providerBadge(providerId, name, hasLogo = true) {
 /** The outcome message in the panel's language. */
 export function outcomeText(outcome) {
   if (!outcome) return '';
-  return (currentLang() === 'fr' ? outcome.message_fr : outcome.message_en) || outcome.message || outcome.code;
+  return localized(outcome, 'message') || outcome.message || outcome.code;
 }
 
 // Outcomes a person settles in the site's own window (a captcha, new terms, a confirmation):
@@ -38,7 +38,7 @@ export function describeState(account) {
   if (job && job.state === 'waiting_for_user' && job.prompt) {
     return {
       kind: 'warning', icon: 'window', label: t('stateHandOver'), handOver: true,
-      detail: currentLang() === 'fr' ? job.prompt.text_fr : job.prompt.text_en,
+      detail: localized(job.prompt, 'text'),
       until: job.prompt.until,
     };
   }

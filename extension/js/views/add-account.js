@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statusLine, valueOf, fieldError } from '../dom.js';
 import { formatDate, todayIso } from '../format.js';
-import { t, tp } from '../i18n.js';
+import { localized, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
 import * as state from '../store.js';
 import { providerBadge } from './account-card.js';
@@ -59,7 +59,7 @@ function showSearch(container, context, initialQuery = '') {
       providerBadge(provider.id, provider.name, Boolean(provider.logo_url)),
       h('span', { class: 'provider-choice-text' },
         h('span', { class: 'provider-name' }, provider.name, betaBadge(provider)),
-        provider.category ? h('span', { class: ['muted', 'small'] }, provider.category) : null),
+        provider.category ? h('span', { class: ['muted', 'small'] }, catalogText(provider, 'category')) : null),
       icon('back', 'icon icon-small chevron')))));
   }
   input.addEventListener('input', () => {
@@ -70,12 +70,18 @@ function showSearch(container, context, initialQuery = '') {
   load();
 }
 
+/** A catalog text (category, description, status note, terms) in the panel's language. */
+function catalogText(provider, name) {
+  const texts = provider.texts || {};
+  return localized(texts[name]) || (name === 'terms' ? (provider.terms || {}).text : provider[name]) || '';
+}
+
 function termsSection(provider) {
   const terms = provider.terms || {};
   const checkbox = field({ name: 'terms_accepted', type: 'checkbox', label: t('termsAccept', provider.name) });
   return h('fieldset', { class: 'section' },
     h('legend', {}, t('termsTitle')),
-    terms.text ? h('div', { class: 'terms-text', tabindex: '0', role: 'region', 'aria-label': t('termsTitle') }, terms.text) : null,
+    terms.text ? h('div', { class: 'terms-text', tabindex: '0', role: 'region', 'aria-label': t('termsTitle') }, catalogText(provider, 'terms')) : null,
     terms.url ? h('p', {}, h('a', { href: terms.url, target: '_blank', rel: 'noopener noreferrer' }, t('termsLink'))) : null,
     terms.version ? h('p', { class: ['muted', 'small'] }, t('termsVersion', terms.version)) : null,
     checkbox);
@@ -169,9 +175,9 @@ function showForm(container, context, provider, query) {
         h('div', { class: 'account-title' },
           h('h2', { id: 'add-title' }, provider.name, betaBadge(provider)),
           provider.homepage ? h('p', { class: ['muted', 'small'] }, new URL(provider.homepage).host) : null)),
-      provider.description ? h('p', {}, provider.description) : null,
+      provider.description ? h('p', {}, catalogText(provider, 'description')) : null,
       provider.status === 'beta'
-        ? h('p', { class: ['banner', 'banner-warning'] }, h('strong', {}, t('betaTitle')), ' ', provider.status_note || t('betaDefault'))
+        ? h('p', { class: ['banner', 'banner-warning'] }, h('strong', {}, t('betaTitle')), ' ', catalogText(provider, 'status_note') || t('betaDefault'))
         : null),
     form);
   terms.focus();

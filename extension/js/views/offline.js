@@ -22,7 +22,19 @@ export function commandBlock(command) {
       status.textContent = t('copied');
     },
   }, t('copy'));
-  return h('div', { class: 'command' }, h('code', { class: 'command-text' }, command), copy, status);
+  return h('div', { class: 'command' }, h('code', { class: 'command-text' }, ...commandParts(command)), copy, status);
+}
+
+// A narrow panel wraps the command between its words, never inside one, and keeps an option with
+// its value (`--port 47999`): each part is unbreakable, the spaces between them are not.
+function commandParts(command) {
+  const parts = [];
+  for (const word of command.split(' ')) {
+    const last = parts[parts.length - 1];
+    if (last && last.startsWith('--') && !last.includes(' ') && !word.startsWith('-')) parts[parts.length - 1] = `${last} ${word}`;
+    else parts.push(word);
+  }
+  return parts.flatMap((part, index) => [index ? ' ' : null, h('span', { class: 'command-part' }, part)]);
 }
 
 /**

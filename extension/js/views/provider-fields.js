@@ -1,11 +1,7 @@
 // The form fields a provider declares: credentials (secrets as password inputs) and options.
 
 import { field, fieldError, valueOf } from '../dom.js';
-import { currentLang, t } from '../i18n.js';
-
-function localized(item, name) {
-  return (currentLang() === 'fr' ? item[`${name}_fr`] : item[`${name}_en`]) || item[`${name}_fr`] || item[`${name}_en`] || '';
-}
+import { localized, t } from '../i18n.js';
 
 function inputType(credential) {
   if (credential.secret || credential.type === 'password' || credential.type === 'totp_secret') return 'password';
