@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from backend import config, paths
+from backend import config, disk, paths
 from backend.autostart.launch import OUTPUT_LOG
 from backend.autostart.probe import Health, probe
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from backend.collectors import Catalog
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
-DISK_WARN_BYTES = 500 * 1024 ** 2
-DISK_FAIL_BYTES = 50 * 1024 ** 2
 
 
 class DiskUsage(Protocol):  # what check_disk reads of shutil.disk_usage()
@@ -229,9 +227,9 @@ def check_disk(folder: Path, usage: Callable[[Path], DiskUsage] = shutil.disk_us
     free = usage(folder).free
     text = f"{free / 1024 ** 2:,.0f} MB free for PDFs in {folder}"
     fix = f"free some space on the disk holding {folder}, or set INVOICE_COLLECTOR_HOME to another disk"
-    if free < DISK_FAIL_BYTES:
+    if free < disk.FULL_BYTES:
         return Check("disk", FAIL, text, fix)
-    if free < DISK_WARN_BYTES:
+    if free < disk.WARN_BYTES:
         return Check("disk", WARN, text, fix)
     return Check("disk", OK, text)
 

@@ -90,6 +90,12 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "automatiquement plus tard.",
          "The provider's site did not answer in time. It will be retried automatically later.",
          auto_retry=True, backoff=True),
+    Code("DISK_FULL",
+         "Le disque de cet ordinateur est plein : les factures n'ont pas pu être enregistrées. Libérez "
+         "de la place sur le disque indiqué ; la synchronisation sera retentée, et rien n'est perdu.",
+         "This computer's disk is full: the invoices could not be saved. Free some space on the disk "
+         "named; the sync will be retried, and nothing is lost.",
+         auto_retry=True, backoff=True),
     Code("INTERNAL",
          "Erreur interne d'invoice-collector. Lancez « invoice-collector doctor » et consultez "
          "le journal ; la synchronisation sera retentée.",

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backend import paths
+from backend import disk, paths
 from backend.collectors.model import BrowserConfig, Invoice, Progress, RunRequest, RunResult
 from backend.core import keyring_store
 from backend.core.clock import iso
@@ -154,9 +154,14 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         result = services.runner(request)
     except Exception as exc:
         log.exception("collection of account %s raised", account_id)
-        result = RunResult("INTERNAL", f"{type(exc).__name__} during the collection")
+        result = RunResult("DISK_FULL" if disk.is_disk_full(exc) else "INTERNAL",
+                           f"{type(exc).__name__} during the collection")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
+    if result.outcome == "DISK_FULL" or (result.outcome == "INTERNAL" and disk.nearly_full(paths.data_dir())):
+        # The child, Chromium or SQLite may die of it in their own ways ("stopped unexpectedly"…):
+        # say what it was, and where.
+        result = RunResult("DISK_FULL", str(disk.full_message(paths.data_dir())))
     if services.jobs.was_interrupted(job_id):
         result = RunResult("INTERNAL", "the sync was interrupted: invoice-collector stopped while it waited "
                                        "for a one-time code")

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from backend import disk, paths
 from backend.i18n import Said, french, in_language, say
 
 log = logging.getLogger("invoice_collector.server")
@@ -25,7 +26,7 @@ log = logging.getLogger("invoice_collector.server")
 STATUS_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT", 413: "BAD_REQUEST", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED",
-    503: "UNAVAILABLE",
+    503: "UNAVAILABLE", 507: "DISK_FULL",
 }
 
 
@@ -129,6 +130,9 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if disk.is_disk_full(exc):  # 507 Insufficient Storage: the user can act on it, unlike a 500
+            log.error("disk full on %s %s: %s", request.method, request.path, exc)
+            return error_response(507, "DISK_FULL", disk.full_message(paths.data_dir()))
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(500, "INTERNAL", say("internal error; see the invoice-collector log",
                                                    "erreur interne ; voyez le journal d'invoice-collector"))

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, overload
 
+from backend import disk, paths
 from backend.errors import CODES
 from backend.server import approval
 
@@ -25,6 +26,9 @@ def outcome_json(code: str | None, message: str | None) -> dict[str, str] | None
         return None
     if code == "OK":
         fr, en = OK_MESSAGES
+    elif code == "DISK_FULL":  # which disk to clear, and how much is free now
+        said = disk.full_message(paths.data_dir())
+        fr, en = said.fr[0].upper() + said.fr[1:] + ".", said[0].upper() + said[1:] + "."
     elif code in CODES:
         fr, en = CODES[code].fr, CODES[code].en
     else:  # pragma: no cover — the engine only returns known codes

@@ -57,6 +57,8 @@ OUTCOME_ADVICE = {
                       "changed since the user approved them; the account waits for their approval.",
     "DOWNLOAD_FAILED": "A PDF link returned something that is not a PDF (an HTML error page…). Set by the engine.",
     "TIMEOUT": "The run went past its time limit. Set by the engine.",
+    "DISK_FULL": "No space was left to save a PDF (or the run's own files). Set by the engine and the server; "
+                 "retried later. Never written in a recipe.",
     "INTERNAL": "A bug in invoice-collector itself. Never written in a recipe.",
 }
 

@@ -27,6 +27,7 @@ from backend.collectors.run.context import Context
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments
+from backend.disk import is_disk_full
 from backend.errors import CODES
 
 log = logging.getLogger("invoice_collector.engine")
@@ -81,8 +82,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
         if "net::ERR_" in text:
             return "PROVIDER_DOWN", "the portal cannot be reached"
         return "INTERNAL", f"browser error: {exc.msg or type(exc).__name__}"
-    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
-        return "INTERNAL", "no space left on disk while saving an invoice"
+    if is_disk_full(exc):
+        return "DISK_FULL", f"no space left on the disk while saving an invoice ({type(exc).__name__})"
     return "INTERNAL", f"{type(exc).__name__}: {exc}"
 
 
