@@ -118,6 +118,12 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE invoices ADD COLUMN send_requested INTEGER NOT NULL DEFAULT 0",
     ],
+    # 6: a sync's history (server/history.py): how many invoices the portal listed and how many were
+    # known already, as the engine counted them (NULL for syncs from before, or that never ran)
+    [
+        "ALTER TABLE jobs ADD COLUMN listed INTEGER",
+        "ALTER TABLE jobs ADD COLUMN known INTEGER",
+    ],
 ]
 
 

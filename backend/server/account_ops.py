@@ -34,7 +34,8 @@ def login_of(provider: Provider, values: dict[str, str]) -> str | None:
     return None
 
 
-def _row(services: Services, account_id: int):
+def require_account(services: Services, account_id: int):
+    """The account's row, or the API's 404."""
     row = services.store.query_one("SELECT * FROM accounts WHERE id = ?", (account_id,))
     if row is None:
         raise not_found(say(f"account {account_id}", f"Compte {account_id}"))
@@ -119,7 +120,7 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
 def update_credentials(services: Services, account_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """Replace some or all credential fields; this is what unblocks an account after LOGIN_FAILED."""
     reject_unknown(data, ("credentials",))
-    row = _row(services, account_id)
+    row = require_account(services, account_id)
     provider = _provider_of(services, row)
     stored = set(json.loads(row["credential_fields"]))
     values = validation.credentials(provider, data.get("credentials"), existing=stored)
@@ -145,7 +146,7 @@ def update(services: Services, account_id: int, data: dict[str, Any]) -> dict[st
     if not data:
         raise bad_request({"body": say("nothing to change: give the options, the interval or the pause state",
                                        "rien à modifier : indiquez les options, la fréquence ou la pause")})
-    row = _row(services, account_id)
+    row = require_account(services, account_id)
     changes: dict[str, Any] = {}
     if "options" in data:
         options = validation.options(_provider_of(services, row), data["options"])
@@ -171,7 +172,7 @@ def update(services: Services, account_id: int, data: dict[str, Any]) -> dict[st
 
 
 def delete(services: Services, account_id: int) -> None:
-    row = _row(services, account_id)
+    row = require_account(services, account_id)
     if not services.jobs.cancel_queued(account_id):
         raise ApiError(409, say("a sync is running for this account: delete it once the sync has ended",
                                 "une synchronisation de ce compte est en cours : supprimez-le quand elle sera finie"),
@@ -190,7 +191,7 @@ def delete(services: Services, account_id: int) -> None:
 
 
 def sync_now(services: Services, account_id: int) -> dict[str, Any]:
-    row = _row(services, account_id)
+    row = require_account(services, account_id)
     if row["blocked_code"] == "LOGIN_FAILED":
         outcome = outcome_json("LOGIN_FAILED", row["last_message"])
         raise ApiError(409, say("the provider refused these credentials: update them before syncing again "

@@ -1,11 +1,11 @@
-"""Routes: accounts (create, list, read, update, delete, sync now) and their jobs."""
+"""Routes: accounts (create, list, read, update, delete, sync now), their jobs and sync history."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from backend.i18n import say
-from backend.server import account_ops, approval
+from backend.server import account_ops, approval, history, validation
 from backend.server.errors import bad_request, json_body, not_found, reject_unknown
 from backend.server.services import current as services
 
@@ -13,6 +13,7 @@ bp = Blueprint("accounts", __name__)
 
 ACCOUNT_REF = {"$ref": "#/components/schemas/Account"}
 JOB_REF = {"$ref": "#/components/schemas/Job"}
+SYNC_REF = {"$ref": "#/components/schemas/Sync"}
 ID = [{"name": "account_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 JOB_ID = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
@@ -80,6 +81,13 @@ OPENAPI_PATHS = {
                                "409": {"description": "A job already runs (returned as `job`), or the account "
                                                       "waits for new credentials after LOGIN_FAILED"}}},
     },
+    "/api/accounts/{account_id}/history": {
+        "get": {"summary": "The account's last syncs, newest first (the last 200 are kept)",
+                "parameters": [*ID, {"name": "limit", "in": "query", "schema": {
+                    "type": "integer", "minimum": 1, "maximum": history.MAX_LIMIT, "default": history.DEFAULT_LIMIT}}],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "syncs": {"type": "array", "items": SYNC_REF}}})}},
+    },
     "/api/jobs/{job_id}": {
         "get": {"summary": "A job's live progress and outcome", "parameters": JOB_ID,
                 "responses": {"200": _ok({"type": "object", "properties": {"job": JOB_REF}})}},
@@ -139,6 +147,12 @@ def approve_recipe(account_id: int) -> Response:
     if approval.approve(services(), account_id, data):
         services().jobs.submit(account_id, "manual")  # held until now: the user's approval starts a sync
     return jsonify({"account": account_ops.get(services(), account_id)})
+
+
+@bp.get("/api/accounts/<id:account_id>/history")
+def get_history(account_id: int) -> Response:
+    limit = validation.positive_int(request.args.get("limit"), "limit", history.DEFAULT_LIMIT, history.MAX_LIMIT)
+    return jsonify({"syncs": history.account_history(services(), account_id, limit)})
 
 
 @bp.get("/api/jobs/<id:job_id>")

@@ -23,7 +23,7 @@ from backend.core.clock import iso
 from backend.delivery import outbox
 from backend.errors import CODES
 from backend.redact import redact
-from backend.server import approval, scheduler
+from backend.server import approval, history, scheduler
 
 if TYPE_CHECKING:
     from backend.server.services import Services
@@ -174,11 +174,16 @@ def finish(services: Services, job_id: int, account_id: int, result: RunResult) 
     """Record a job's outcome on the job and the account, and plan the account's next run."""
     now = services.clock()
     code = result.outcome
+    # A failure before any invoice was listed counted nothing (the portal may not even have been
+    # reached): its counts are unknown (NULL), not zero.
+    counted = code == "OK" or result.listed > 0
+    listed, known = (result.listed, result.known) if counted else (None, None)
     with services.store.transaction() as conn:
         conn.execute("UPDATE jobs SET state = ?, finished_at = ?, outcome_code = ?, outcome_message = ?, "
-                     "trace_path = ?, prompt = NULL WHERE id = ?",
+                     "trace_path = ?, prompt = NULL, listed = ?, known = ? WHERE id = ?",
                      ("succeeded" if code == "OK" else "failed", iso(now), code, result.message or None,
-                      str(result.trace_path) if result.trace_path else None, job_id))
+                      str(result.trace_path) if result.trace_path else None, listed, known, job_id))
+        history.prune(conn, account_id)
         account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if account is None:
             return

@@ -47,6 +47,18 @@ SCHEMAS: dict[str, Any] = {
             "text_fr": {"type": "string"}, "text_en": {"type": "string"}, "until": {"type": "string"}}},
         "outcome": {"$ref": "#/components/schemas/Outcome"},
         "new_invoices": {"type": "integer"}, "baseline": {"type": "integer"}}},
+    # One past (or running) sync of an account: GET /api/accounts/{id}/history.
+    "Sync": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "trigger": {"enum": ["create", "manual", "schedule"]},
+        "state": {"enum": ["queued", "running", "waiting_for_code", "waiting_for_user", "succeeded", "failed"]},
+        "created_at": TIME, "started_at": TIME, "finished_at": TIME,
+        "duration_seconds": {"type": ["integer", "null"], "description": "null until it ends"},
+        "outcome": {"$ref": "#/components/schemas/Outcome"},
+        "listed": {"type": ["integer", "null"], "description": "invoices the portal listed (null: not counted)"},
+        "known": {"type": ["integer", "null"], "description": "of those, invoices collected before"},
+        "new_invoices": {"type": "integer"},
+        "baseline": {"type": "integer", "description": "kept as known on the first sync, never sent"},
+        "queued_for_libeo": {"type": "integer"}}},
     "Account": {"type": "object", "properties": {
         "id": {"type": "integer"}, "provider": {"type": "string"}, "provider_name": {"type": "string"},
         "login": {"type": "string"}, "options": {"type": "object"}, "interval_hours": {"type": "number"},

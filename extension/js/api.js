@@ -208,6 +208,11 @@ export async function approveRecipe(accountId, fingerprint) {
   return (await json('POST', `/api/accounts/${accountId}/approve-recipe`, { body: { fingerprint } })).account;
 }
 
+/** The account's last syncs, newest first (at most 100). */
+export async function accountHistory(accountId, limit = 20) {
+  return (await json('GET', `/api/accounts/${accountId}/history${query({ limit })}`)).syncs;
+}
+
 export async function getJob(jobId) {
   return (await json('GET', `/api/jobs/${jobId}`)).job;
 }

@@ -32,12 +32,17 @@ export function formatAmount(amount, currency) {
   }
 }
 
+/** A number of seconds as "4 min 32 s" in the user's locale. */
+export function formatSeconds(seconds) {
+  const whole = Math.max(0, Math.round(seconds));
+  const unit = (value, name) => new Intl.NumberFormat(currentLocale(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+  const minutes = Math.floor(whole / 60);
+  return minutes ? `${unit(minutes, 'minute')} ${unit(whole % 60, 'second')}` : unit(whole, 'second');
+}
+
 /** Seconds left until `iso`, as "4 min 32 s" in the user's locale ("0 s" once past). */
 export function formatTimeLeft(iso, now = Date.now()) {
-  const left = Math.max(0, Math.round((new Date(iso).getTime() - now) / 1000));
-  const unit = (value, name) => new Intl.NumberFormat(currentLocale(), { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
-  const minutes = Math.floor(left / 60);
-  return minutes ? `${unit(minutes, 'minute')} ${unit(left % 60, 'second')}` : unit(left, 'second');
+  return formatSeconds((new Date(iso).getTime() - now) / 1000);
 }
 
 /** Today as "YYYY-MM-DD" in local time (for <input type=date> limits). */

@@ -10,6 +10,7 @@ import { mountAccounts } from './views/accounts.js';
 import { mountAddAccount } from './views/add-account.js';
 import { mountCodePrompts } from './views/code-prompt.js';
 import { mountEditCredentials } from './views/credentials.js';
+import { mountAccountHistory } from './views/history.js';
 import { mountInvoices } from './views/invoices.js';
 import { renderOffline } from './views/offline.js';
 import { renderPairing } from './views/pairing.js';
@@ -22,6 +23,7 @@ const VIEWS = {
   accounts: { tab: 'accounts', mount: mountAccounts },
   'add-account': { tab: 'accounts', mount: mountAddAccount },
   'edit-credentials': { tab: 'accounts', mount: mountEditCredentials },
+  'account-history': { tab: 'accounts', mount: mountAccountHistory },
   invoices: { tab: 'invoices', mount: mountInvoices },
   settings: { tab: 'settings', mount: mountSettings },
 };

@@ -88,6 +88,7 @@ export function mountAccounts(container, { navigate, notify }) {
     const menu = menuButton(t('menuLabel', account.provider_name), () => [
       refused() ? null : { label: t('menuSyncNow'), icon: 'sync', onSelect: () => syncNow(current()) },
       { label: t('menuEditCredentials'), icon: 'edit', onSelect: () => actionsFor(account).onEdit() },
+      { label: t('menuHistory'), icon: 'list', onSelect: () => navigate('account-history', { accountId: account.id }) },
       current().enabled
         ? { label: t('menuPause'), icon: 'pause', onSelect: () => setEnabled(current(), false) }
         : { label: t('menuResume'), icon: 'clock', onSelect: () => setEnabled(current(), true) },
