@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import zipfile
 
 import pytest
 from flask import Flask
@@ -380,7 +381,7 @@ def test_a_one_time_code_is_asked_for_prominently(server, browser):
         portal.stop()
 
 
-def test_english_then_french_through_the_options(server, demo, browser):
+def test_english_then_french_through_the_options(server, demo, browser, tmp_path):
     server.start()
     driver = browser("en")
     panel = open_panel(driver, "en", server.port, language="en")
@@ -437,6 +438,34 @@ def test_english_then_french_through_the_options(server, demo, browser):
     row = panel.find("li.invoice", "Earlier invoice: not sent")
     assert re.search(r"€[\d,]+\.\d{2}", row.text), row.text  # amounts formatted the English way
     panel.screenshot("03-invoices")
+
+    # Search, filters, and the PDFs of a selection as one ZIP (only invoices with a PDF can be picked).
+    def shown_invoices():
+        return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.invoice")]
+    wanted = max((i for i in demo.invoices() if i["date"] >= since.isoformat()), key=lambda i: i["date"])
+    search = panel.field("Search")
+    panel.type(search, wanted["number"][-5:])
+    wait_until(lambda: len(shown_invoices()) == 1 and wanted["number"] in shown_invoices()[0], what="the search")
+    search.send_keys(Keys.CONTROL + "a", Keys.BACKSPACE)  # erased as a person does (clear() fires no input)
+    wait_until(lambda: len(shown_invoices()) == demo.initial_count, what="the whole list again")
+    panel.click("details.filters summary", "Filters")
+    low = panel.field("Minimum amount (€)")
+    panel.type(low, "a lot")
+    wait_until(lambda: "amount" in panel.field_error(low), what="the amount's error under its field")
+    low.send_keys(Keys.CONTROL + "a", Keys.BACKSPACE)
+    assert panel.field_error(low) == ""
+    panel.find("#view p[role=status]", f"{demo.initial_count} invoices")  # the list's count, not the error
+    panel.click(".selection-bar label", "Select all")
+    panel.find(".selection-bar", f"{recent} selected")
+    downloads = tmp_path / "downloads"
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    panel.click(".selection-bar button", "Download (ZIP)")
+    panel.find(".notice", f"{recent} invoices in the downloaded ZIP file.")
+    archive = wait_until(lambda: next(downloads.glob("*.zip"), None),
+                         what="the ZIP in the downloads folder")
+    with zipfile.ZipFile(archive) as zipped:
+        assert len(zipped.namelist()) == recent and all(n.endswith(".pdf") for n in zipped.namelist())
+    panel.screenshot("03b-invoices-selected")
 
     # The language override of the options page: the panel follows.
     panel.open(OPTIONS_URL)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from backend.core.clock import iso
-from backend.delivery import outbox
+from backend.delivery import facts, outbox
 from backend.i18n import say
 from backend.server import validation
 from backend.server.errors import ApiError, bad_request, json_body, not_found
+from backend.server.providers import fold
 from backend.server.records import STATUS_FILTERS, invoice_json
 from backend.server.services import current as services
 
@@ -26,6 +28,12 @@ LIST_PARAMS = [
                     "failed or sent (delivery)"},
     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "dated on/after"},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "dated on/before"},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+     "description": "search: part of the number (or the provider's key), or of the supplier's name, ignoring case "
+                    "and accents"},
+    {"name": "provider", "in": "query", "schema": {"type": "string"}, "description": "only this supplier (provider id)"},
+    {"name": "min_amount", "in": "query", "schema": {"type": "string"}, "description": "amount at least, e.g. 40 or 40,50"},
+    {"name": "max_amount", "in": "query", "schema": {"type": "string"}, "description": "amount at most"},
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                                     "default": DEFAULT_PER_PAGE}},
@@ -88,11 +96,14 @@ def _json(row) -> dict:
         return invoice_json(conn, row, row["provider"], svc.provider_name, svc.store.enabled_destinations(conn))
 
 
-@bp.get("/api/invoices")
-def list_invoices() -> Response:
-    args = request.args
+def _like(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+def list_filters(args: Mapping[str, str]) -> tuple[str, list[object]]:
+    """The WHERE clause of the invoice list's filters, and its parameters."""
     where = ["i.duplicate_of IS NULL"]
-    params: list[int | str] = []
+    params: list[object] = []
     if args.get("account") not in (None, ""):
         if not re.fullmatch(r"\d{1,9}", args["account"]):
             raise bad_request({"account": say("expected an account number", "numéro de compte attendu")})
@@ -114,12 +125,42 @@ def list_invoices() -> Response:
     if end:
         where.append("i.date <= ?")
         params.append(end)
+    provider = args.get("provider") or ""
+    if provider:
+        if not re.fullmatch(r"[a-z0-9_-]{2,63}", provider):
+            raise bad_request({"provider": say("unknown supplier", "fournisseur inconnu")})
+        where.append("a.provider = ?")
+        params.append(provider)
+    query = (args.get("q") or "").strip()
+    if len(query) > 100:
+        raise bad_request({"q": say("at most 100 characters", "100 caractères au plus")})
+    if query:
+        # The supplier's name lives in the catalog, not the database: match it there.
+        named = [pid for pid, p in services().catalog.providers.items() if fold(query) in fold(p.name)]
+        where.append("(i.number LIKE ? ESCAPE '\\' OR i.key LIKE ? ESCAPE '\\'"
+                     + (f" OR a.provider IN ({', '.join('?' * len(named))})" if named else "") + ")")
+        params.extend([_like(query), _like(query), *named])
+    low = validation.amount_param(args.get("min_amount"), "min_amount")
+    high = validation.amount_param(args.get("max_amount"), "max_amount")
+    if low is not None and high is not None and low > high:
+        raise bad_request({"max_amount": say("the maximum is below the minimum", "le maximum est inférieur au minimum")})
+    for bound, op in ((low, ">="), (high, "<=")):
+        if bound is not None:
+            where.append(f"i.amount IS NOT NULL AND CAST(i.amount AS REAL) {op} ?")
+            params.append(float(bound))
+    return " WHERE " + " AND ".join(where), params
+
+
+@bp.get("/api/invoices")
+def list_invoices() -> Response:
+    clause, params = list_filters(request.args)
+    args = request.args
     page = validation.positive_int(args.get("page"), "page", 1)
     per_page = validation.positive_int(args.get("per_page"), "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
-    clause = " WHERE " + " AND ".join(where)
     svc = services()
     with svc.store.read() as conn:
-        total = conn.execute("SELECT COUNT(*) FROM invoices i" + clause, params).fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM invoices i JOIN accounts a ON a.id = i.account_id" + clause,
+                             params).fetchone()[0]
         # Dates are ISO strings or NULL (never ''): NULLs sort last in DESC, and the order is read
         # straight from an index (account_id, duplicate_of, date, id): a page costs the same at any size.
         rows = conn.execute(INVOICE_SQL + clause + " ORDER BY i.date DESC, i.id DESC LIMIT ? OFFSET ?",
@@ -146,8 +187,9 @@ def get_pdf(invoice_id: int) -> Response:
     if not path.is_file():
         raise ApiError(404, say("the PDF file is missing from the data folder",
                                 "le fichier PDF manque dans le dossier de données"))
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{row['provider']}_{row['number'] or row['key']}").strip("_")
-    return send_file(path, mimetype="application/pdf", download_name=f"{name}.pdf", max_age=0)
+    stored = facts.load(services().store, invoice_id, services().provider_name)
+    name = facts.file_name(stored) if stored else f"{invoice_id}.pdf"  # the name the folder copy has
+    return send_file(path, mimetype="application/pdf", download_name=name, max_age=0)
 
 
 LIBEO_OFF = say("sending to Libeo is off: switch it on in Settings first",

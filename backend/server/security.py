@@ -129,5 +129,6 @@ def install(app: Flask, settings: Settings, port: int, manifest: Path | None = N
 
     CORS(app, resources={r"/api/*": {"origins": origins or ["chrome-extension://none"]}},
          allow_headers=["Authorization", "Content-Type"], methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+         expose_headers=["Content-Disposition", "X-Invoices-Without-Pdf"],  # read by the panel's downloads
          supports_credentials=False, allow_private_network=False, max_age=600, vary_header=True)
     return origins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from backend import totp
@@ -155,3 +156,13 @@ def date_param(value: str | None, field: str) -> str | None:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
         raise bad_request({field: not_a_date(value)}) from None
+
+
+def amount_param(value: str | None, field: str) -> Decimal | None:
+    """An amount typed by a person: 40, 40.5, 40,50 (French decimal comma), spaces allowed."""
+    if value is None or value.strip() == "":
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", value).replace(",", ".")
+    if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
+        raise bad_request({field: say("expected an amount such as 40 or 40.50", "montant attendu, par exemple 40 ou 40,50")})
+    return Decimal(cleaned)

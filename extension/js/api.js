@@ -223,14 +223,26 @@ export async function sendCode(jobId, code) {
 
 // --- invoices ---
 
-export async function listInvoices({ account, status, page = 1, perPage = 20 } = {}) {
-  return json('GET', `/api/invoices${query({ account, status, page, per_page: perPage })}`);
+/** `filters`: {status, q, provider, from, to, minAmount, maxAmount}, any of them. */
+export async function listInvoices({ account, page = 1, perPage = 20, ...filters } = {}) {
+  const { status, q, provider, from, to, minAmount, maxAmount } = filters;
+  return json('GET', `/api/invoices${query({
+    account, status, q, provider, from, to, min_amount: minAmount, max_amount: maxAmount, page, per_page: perPage,
+  })}`);
 }
 
 /** The invoice's PDF as a Blob (the route needs the token). */
 export async function invoicePdf(invoiceId) {
   const response = await send('GET', `/api/invoices/${invoiceId}/pdf`, { timeout: 30000 });
   return response.blob();
+}
+
+/** The PDFs of the chosen invoices as one ZIP: {blob, name, withoutPdf}. */
+export async function invoicesZip(invoiceIds) {
+  const response = await send('POST', '/api/invoices/zip', { body: { ids: invoiceIds }, timeout: 120000 });
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const name = (/filename="?([^";]+)"?/.exec(disposition) || [])[1] || 'factures.zip';
+  return { blob: await response.blob(), name, withoutPdf: Number(response.headers.get('X-Invoices-Without-Pdf') || 0) };
 }
 
 /** « Envoyer à Libeo » for an invoice that never went (its PDF fetched first when it has none). */

@@ -1,11 +1,13 @@
 // « Factures »: the latest invoices collected, their delivery to Libeo, and their PDFs.
 
 import * as api from '../api.js';
-import { busy, errorMessage, field, h } from '../dom.js';
+import { ApiError } from '../api.js';
+import { busy, errorMessage, h } from '../dom.js';
 import { formatAmount, formatDate, formatDateTime } from '../format.js';
 import { t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
 import * as state from '../store.js';
+import { invoiceFilters } from './invoice-filters.js';
 
 const PER_PAGE = 20;
 const LIVE_REFRESH_MS = 3000; // while a delivery is pending, its status changes within seconds
@@ -39,6 +41,16 @@ export function deliveryState(invoice) {
   }
 }
 
+/** Hands a file to the browser's downloads, as a link the user clicked would. */
+function saveFile(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
+}
+
 async function openPdf(invoice, button, report) {
   try {
     const blob = await busy(button, () => api.invoicePdf(invoice.id));
@@ -54,23 +66,22 @@ export function mountInvoices(container, { notify }) {
   const list = h('ul', { class: 'invoice-list', 'aria-labelledby': 'invoices-title' });
   const summary = h('p', { class: ['muted', 'small'], role: 'status', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-block'], hidden: true }, t('invoicesMore'));
-  const filter = field({
-    name: 'status', label: t('invoicesFilter'), value: '',
-    options: [
-      { value: '', label: t('filterAll') },
-      { value: 'sent', label: t('filterSent') },
-      { value: 'pending', label: t('filterPending') },
-      { value: 'retrying', label: t('filterRetrying') },
-      { value: 'failed', label: t('filterFailed') },
-      { value: 'baseline', label: t('filterBaseline') },
-    ],
-  });
+  const filters = invoiceFilters(() => load(1));
+  // A selection of invoices, downloaded as one ZIP of their PDFs.
+  const selected = new Set();
+  const selectAll = h('input', { type: 'checkbox', id: 'select-all-invoices' });
+  const selectedCount = h('span', { class: ['muted', 'small'], 'aria-live': 'polite' });
+  const zip = h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary'], disabled: true },
+    icon('download', 'icon icon-small'), t('zipDownload'));
+  const selection = h('div', { class: 'selection-bar' },
+    h('span', { class: 'field-checkbox' }, selectAll, h('label', { for: 'select-all-invoices' }, t('selectAll'))),
+    selectedCount, zip);
   const refresh = h('button', {
     type: 'button', class: 'icon-btn', 'aria-label': t('refresh'), title: t('refresh'), onClick: () => load(1),
   }, icon('sync'));
   container.append(
     h('div', { class: 'view-head' }, h('h2', { id: 'invoices-title' }, t('invoicesTitle')), refresh),
-    filter, summary, list, more);
+    filters.element, summary, selection, list, more);
 
   let invoices = [];
   let pagesLoaded = 0;
@@ -116,9 +127,21 @@ export function mountInvoices(container, { notify }) {
       });
     }
     const meta = [number ? t('invoiceNumber', number) : null, formatDate(invoice.date)].filter(Boolean).join(' · ');
+    let pick = null;
+    if (invoice.pdf_url) {
+      pick = h('input', {
+        type: 'checkbox', class: 'invoice-pick', checked: selected.has(invoice.id),
+        'aria-label': t('selectInvoice', number || invoice.provider_name, formatDate(invoice.date)),
+      });
+      pick.addEventListener('change', () => {
+        if (pick.checked) selected.add(invoice.id);
+        else selected.delete(invoice.id);
+        showSelection();
+      });
+    }
     return h('li', { class: ['card', 'invoice'], dataset: { invoiceId: String(invoice.id), delivery: delivery.kind } },
       h('div', { class: 'invoice-top' },
-        h('span', { class: 'invoice-provider' }, invoice.provider_name),
+        h('span', { class: 'invoice-provider' }, pick, invoice.provider_name),
         h('span', { class: 'invoice-amount' }, formatAmount(invoice.amount, invoice.currency))),
       h('p', { class: ['invoice-meta', 'muted', 'small'] }, meta),
       h('div', { class: 'invoice-bottom' },
@@ -127,8 +150,44 @@ export function mountInvoices(container, { notify }) {
       delivery.detail ? h('p', { class: ['invoice-detail', 'small'] }, delivery.detail) : null);
   }
 
+  function pickable() {
+    return invoices.filter((invoice) => invoice.pdf_url);
+  }
+
+  function showSelection() {
+    const choices = pickable();
+    selection.hidden = !choices.length;
+    selectedCount.textContent = selected.size ? tp('selectedCount', selected.size) : '';
+    zip.disabled = !selected.size;
+    selectAll.checked = choices.length > 0 && choices.every((invoice) => selected.has(invoice.id));
+    selectAll.indeterminate = !selectAll.checked && choices.some((invoice) => selected.has(invoice.id));
+  }
+
+  selectAll.addEventListener('change', () => {
+    for (const invoice of pickable()) {
+      if (selectAll.checked) selected.add(invoice.id);
+      else selected.delete(invoice.id);
+    }
+    for (const box of list.querySelectorAll('.invoice-pick')) box.checked = selectAll.checked;
+    showSelection();
+  });
+
+  zip.addEventListener('click', async () => {
+    try {
+      const { blob, name, withoutPdf } = await busy(zip, () => api.invoicesZip([...selected]));
+      saveFile(blob, name);
+      notify(withoutPdf ? tp('zipDoneSkipped', selected.size - withoutPdf, withoutPdf) : tp('zipDone', selected.size));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  });
+
   function render(total = invoices.length) {
+    // What a new search or filter no longer shows leaves the selection: the ZIP holds what is seen.
+    const shown = new Set(invoices.map((invoice) => invoice.id));
+    for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
     list.replaceChildren(...invoices.map(row));
+    showSelection();
     if (!total) summary.textContent = t('invoicesEmpty');
     else if (invoices.length < total) summary.textContent = t('invoicesShown', invoices.length, total);
     else summary.textContent = tp('invoicesTotal', total);
@@ -137,12 +196,13 @@ export function mountInvoices(container, { notify }) {
 
   async function load(page) {
     clearTimeout(liveTimer);
-    const status = valueOf();
     let answer;
     try {
-      answer = await api.listInvoices({ status, page, perPage: PER_PAGE });
+      answer = await api.listInvoices({ ...filters.values(), page, perPage: PER_PAGE });
     } catch (error) {
       summary.textContent = errorMessage(error);
+      renderedSignature = null; // the next answer replaces this message, even if the list is the same
+      if (error instanceof ApiError) filters.showErrors(error);
       return;
     }
     if (!alive) return;
@@ -156,11 +216,6 @@ export function mountInvoices(container, { notify }) {
     if (waiting && pagesLoaded === 1) liveTimer = setTimeout(() => load(1), LIVE_REFRESH_MS);
   }
 
-  function valueOf() {
-    return filter.querySelector('select').value;
-  }
-
-  filter.querySelector('select').addEventListener('change', () => load(1));
   more.addEventListener('click', () => busy(more, () => load(pagesLoaded + 1)));
   const onJobFinished = () => load(1);
   state.store.addEventListener('jobfinished', onJobFinished);
