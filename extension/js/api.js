@@ -147,6 +147,22 @@ export async function pair(code) {
   return body.token;
 }
 
+// --- paired browsers ---
+
+/** Every browser paired with the server: {id, name, paired_at, last_used_at, current}. */
+export async function listPairings() {
+  return (await json('GET', '/api/pairings')).pairings;
+}
+
+/** Revokes a pairing; revoking this browser's own sends the panel back to the pairing screen. */
+export async function revokePairing(pairing) {
+  await json('DELETE', `/api/pairings/${encodeURIComponent(pairing.id)}`);
+  if (pairing.current) {
+    await clearToken();
+    unauthorized();
+  }
+}
+
 // --- providers ---
 
 export async function listProviders(search = '') {
