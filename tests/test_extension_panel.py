@@ -391,6 +391,13 @@ def test_paired_browsers_are_listed_and_each_can_be_revoked(server, browser):
         By.XPATH, ".//button[normalize-space()='Révoquer']").click()
     panel.find("#pairing h2", "Associer ce navigateur")
     assert "token" not in panel.storage()
+    # « Oublier l’association » in the options revokes the pairing on the server too.
+    pair(panel, server)
+    wait_until(lambda: "token" in panel.storage(), what="the new token")
+    panel.open(OPTIONS_URL)
+    panel.click("#unpair", "Oublier l’association")
+    wait_until(lambda: "token" not in panel.storage(), what="the token to be forgotten")
+    assert "No browser is paired" in server.command("pair", "--list").stdout
     assert panel.console_errors() == []
 
 

@@ -163,6 +163,21 @@ export async function revokePairing(pairing) {
   }
 }
 
+/**
+ * « Oublier l’association »: revokes this browser's pairing on the server when it answers (so no
+ * unused token stays valid there), and forgets the token here in any case.
+ */
+export async function forgetThisBrowser() {
+  try {
+    const mine = (await listPairings()).find((pairing) => pairing.current);
+    if (mine) await json('DELETE', `/api/pairings/${encodeURIComponent(mine.id)}`);
+  } catch {
+    // offline, or already revoked: forgetting the token here is still what the user asked
+  } finally {
+    await clearToken();
+  }
+}
+
 // --- providers ---
 
 export async function listProviders(search = '') {
