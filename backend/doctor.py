@@ -148,14 +148,15 @@ def check_server(port: int, probe_fn: Callable[[int], Health] = probe) -> Check:
 
 
 def check_pairing() -> Check:
-    from backend.core import keyring_store
+    from backend.core import keyring_store, paired_browsers
     try:
-        paired = keyring_store.token_hash() is not None
+        paired = len(paired_browsers.listed())
     except keyring_store.KeyringUnavailable as exc:
-        return Check("pairing", WARN, f"cannot read the pairing token: {exc.__class__.__name__}",
+        return Check("pairing", WARN, f"cannot read the pairing tokens: {exc.__class__.__name__}",
                      "fix the keyring first (see above)")
     if paired:
-        return Check("pairing", OK, "the extension is paired (its token is in the keyring)")
+        return Check("pairing", OK, f"{paired} browser{'s' if paired > 1 else ''} paired (their tokens' hashes "
+                                    "are in the keyring; `invoice-collector pair --list` lists them)")
     return Check("pairing", WARN, "the extension is not paired yet",
                  f"load the extension unpacked from {paths.extension_dir()} (chrome://extensions, developer "
                  "mode), then run `invoice-collector pair` and type the code in its side panel")

@@ -131,14 +131,14 @@ def test_client_factory(token: str):
 
 
 def run(args) -> Report:
-    from backend.core import keyring_store
+    from backend.core import paired_browsers
     sizes = [10, 100] if args.quick else [10, 100, 1000, 10_000]
     samples = 10 if args.quick else 100
     token = secrets.token_urlsafe(32)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
         os.environ["INVOICE_COLLECTOR_HOME"] = str(Path(tmp) / "home")
-        keyring_store.save_token(token)  # the routes' token check, in this run's private keyring
+        paired_browsers.add(token)  # the routes' token check, in this run's private keyring
         pdfs = [invoice_pdf(f"G-{n}") for n in range(samples)]
         for size in sizes:
             folder = Path(tmp) / f"n{size}"

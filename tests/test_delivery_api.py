@@ -9,7 +9,7 @@ import pytest
 
 from backend.collectors import load_catalog
 from backend.config import Settings
-from backend.core import keyring_store
+from backend.core import keyring_store, paired_browsers
 from backend.delivery import settings as dsettings
 from backend.demo.inbox import free_port
 from backend.server.app import create_app
@@ -44,7 +44,7 @@ def app(home):
 @pytest.fixture
 def api(app):
     token = secrets.token_urlsafe(16)
-    keyring_store.save_token(token)
+    paired_browsers.add(token)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
 
@@ -53,7 +53,7 @@ def api(app):
                                base_url=f"http://127.0.0.1:{PORT}")
         return response.status_code, response.get_json()
     yield call
-    keyring_store.delete_token()
+    paired_browsers.revoke_all()
 
 
 def test_libeo_defaults(api):

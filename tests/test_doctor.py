@@ -21,7 +21,7 @@ from keyring.errors import KeyringLocked
 from backend import config, doctor, paths
 from backend.collectors import load_catalog
 from backend.collectors.run import browser
-from backend.core import keyring_store
+from backend.core import paired_browsers
 from backend.core.store import DB_NAME
 from backend.delivery import settings as delivery
 from tests.helpers import free_port, serve
@@ -199,12 +199,14 @@ def test_the_real_secret_service_keyring_passes():
     assert result.status == doctor.OK and "SecretService" in result.summary, result
 
 
-def test_pairing_is_reported_from_the_token_in_the_keyring(use_backend):
+def test_pairing_is_reported_from_the_tokens_in_the_keyring(use_backend, home):
     use_backend(MemoryKeyring())
     result = doctor.check_pairing()
     assert result.status == doctor.WARN and "`invoice-collector pair`" in result.fix
-    keyring_store.save_token("a-token")
+    paired_browsers.add("a-token")
     assert doctor.check_pairing().status == doctor.OK
+    paired_browsers.add("another-token")
+    assert "2 browsers paired" in doctor.check_pairing().summary
 
 
 def test_pairing_check_without_keyring_points_at_the_keyring(use_backend):

@@ -381,6 +381,40 @@ def test_a_one_time_code_is_asked_for_prominently(server, browser):
         portal.stop()
 
 
+def test_paired_browsers_are_listed_and_each_can_be_revoked(server, browser):
+    server.start()
+    server.pair()  # another client first, as a script would (no browser in its User-Agent)
+    panel = open_panel(browser("fr"), "pairings", server.port)
+    pair(panel, server)
+    panel.click("[role=tab]", "Réglages")
+    mine = panel.find("#paired-browsers li.pairing", "Ce navigateur")
+    assert "Chrome sur Linux" in mine.text and "Associé le" in mine.text and "Dernier usage" in mine.text
+    other = panel.find("#paired-browsers li.pairing", "navigateur inconnu")
+    assert "Ce navigateur" not in other.text
+    panel.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mine)
+    panel.screenshot("paired-browsers")
+    panel.click("button[aria-label='Révoquer navigateur inconnu']")
+    panel.find("dialog[open]", "Révoquer « navigateur inconnu » ?").find_element(
+        By.XPATH, ".//button[normalize-space()='Révoquer']").click()
+    panel.find("#paired-browsers .form-status-success", "Association « navigateur inconnu » révoquée.")
+    panel.absent("#paired-browsers li.pairing", "navigateur inconnu")
+    assert server.http.get(f"{server.base}/api/accounts", timeout=10).status_code == 401
+    # Its own: the panel asks for a new code.
+    panel.click("button[aria-label='Révoquer Chrome sur Linux']")
+    panel.find("dialog[open]", "C’est ce navigateur").find_element(
+        By.XPATH, ".//button[normalize-space()='Révoquer']").click()
+    panel.find("#pairing h2", "Associer ce navigateur")
+    assert "token" not in panel.storage()
+    # « Oublier l’association » in the options revokes the pairing on the server too.
+    pair(panel, server)
+    wait_until(lambda: "token" in panel.storage(), what="the new token")
+    panel.open(OPTIONS_URL)
+    panel.click("#unpair", "Oublier l’association")
+    wait_until(lambda: "token" not in panel.storage(), what="the token to be forgotten")
+    assert "No browser is paired" in server.command("pair", "--list").stdout
+    assert panel.console_errors() == []
+
+
 def test_english_then_french_through_the_options(server, demo, browser, tmp_path):
     server.start()
     driver = browser("en")

@@ -53,7 +53,7 @@ class ServerProcess(ServeProcess):
         super().__init__(home, port, env={"SSL_CERT_FILE": str(CERT)})
 
     def revoke(self) -> None:
-        """`invoice-collector pair --revoke`: the extension's token stops working."""
+        """`invoice-collector pair --revoke`: every paired browser's token stops working."""
         result = self.command("pair", "--revoke")
         assert result.returncode == 0, result.stderr
 

@@ -1,7 +1,7 @@
 """Secrets in the OS keyring (service "invoice-collector"), never in the database or a file.
 
 - account credentials: one entry per account and field, user "account:<id>:<field>";
-- the API token: only its SHA-256 is kept, user "api-token".
+- the paired browsers' tokens: only their SHA-256, in one entry (core/paired_browsers.py).
 
 At start the server refuses a keyring that would not protect anything (the fail backend,
 a plaintext file, a chainer falling back to one) and says how to fix it."""
@@ -11,10 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
-import threading
 from collections.abc import Iterable
-from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -24,7 +21,6 @@ from keyring.backends.chainer import ChainerBackend
 from backend import paths
 
 SERVICE = "invoice-collector"  # the service name of the default home
-TOKEN_USER = "api-token"
 log = logging.getLogger("invoice_collector.keyring")
 
 FIX = ("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt install gnome-keyring` "
@@ -115,61 +111,3 @@ def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
 def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
     for field in fields:
         call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _token_marker() -> Path:
-    return paths.data_dir() / "token-changed"
-
-
-def _mark_token_changed() -> None:
-    """A new file (new inode) next to the database: servers reread the token from the keyring."""
-    marker = _token_marker()
-    temp = marker.with_name(f".token-changed-{os.getpid()}-{secrets.token_hex(4)}")
-    temp.write_text(secrets.token_hex(8))
-    os.replace(temp, marker)
-
-
-def save_token(token: str) -> None:
-    call("save the API token", keyring.set_password, service(), TOKEN_USER, token_digest(token))
-    _mark_token_changed()
-
-
-def token_hash() -> str | None:
-    return call("read the API token", keyring.get_password, service(), TOKEN_USER)
-
-
-def delete_token() -> bool:
-    had = token_hash() is not None
-    call("delete the API token", keyring.delete_password, service(), TOKEN_USER)
-    _mark_token_changed()
-    return had
-
-
-class TokenCache:
-    """The stored token hash, reread from the keyring only when pairing or revoking (in any process)
-    touched the marker file: a keyring call costs tens of milliseconds, a stat() nothing."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stamp: tuple | None = None
-        self._value: str | None = None
-        self._loaded = False
-        self._marker: Path | None = None  # its path, found once: resolving the data dir cost 40 % of a request
-
-    def stored_hash(self) -> str | None:
-        if self._marker is None:
-            self._marker = _token_marker()
-        try:
-            info = self._marker.stat()
-            stamp: tuple | None = (info.st_ino, info.st_mtime_ns, info.st_size)
-        except FileNotFoundError:
-            stamp = None
-        with self._lock:
-            if not self._loaded or stamp != self._stamp:
-                self._value = token_hash()
-                self._stamp, self._loaded = stamp, True
-            return self._value

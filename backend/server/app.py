@@ -27,7 +27,17 @@ from backend.core.clock import Clock, utcnow
 from backend.core.keyring_store import KeyringUnavailable, check_backend
 from backend.core.store import Store
 from backend.i18n import say
-from backend.server import accounts, delivery_settings, errors, invoice_export, invoices, meta, providers, security
+from backend.server import (
+    accounts,
+    browsers,
+    delivery_settings,
+    errors,
+    invoice_export,
+    invoices,
+    meta,
+    providers,
+    security,
+)
 from backend.server.jobs import JobManager
 from backend.server.pairing import PairingGate
 from backend.server.scheduler import Scheduler
@@ -73,7 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                                                                     f"indisponible : {exc}"))
 
     security.install(app, settings, settings.port, manifest)
-    modules = [meta, providers, accounts, invoices, invoice_export, delivery_settings]
+    modules = [meta, browsers, providers, accounts, invoices, invoice_export, delivery_settings]
     for module in modules:
         app.register_blueprint(module.bp)
     app.extensions["openapi_modules"] = modules

@@ -1,4 +1,4 @@
-"""`invoice-collector serve [--port N]` and `invoice-collector pair [--revoke]`."""
+"""`invoice-collector serve [--port N]` and `invoice-collector pair [--list | --revoke ID|all]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import time
 
 from backend import config, paths
+from backend.i18n import french
 from backend.redact import mask_logs
 
 LOG_FILE = "invoice-collector.log"
@@ -25,7 +26,11 @@ def register(subparsers) -> None:
     pair = subparsers.add_parser("pair", help="pair the browser extension: prints a short code to type in it",
                                  description="Open a 2-minute pairing window and print its code. The server "
                                              "does not need to be running yet.")
-    pair.add_argument("--revoke", action="store_true", help="forget the extension's token (it must pair again)")
+    what = pair.add_mutually_exclusive_group()
+    what.add_argument("--list", action="store_true", help="list the paired browsers (id, name, dates)")
+    what.add_argument("--revoke", nargs="?", const="all", metavar="ID|all",
+                      help="unpair the browser with this id (see --list), or every one (all, the default): "
+                           "it must pair again")
     pair.set_defaults(func=cmd_pair)
 
 
@@ -126,13 +131,10 @@ def cmd_pair(args: argparse.Namespace) -> int:
     except keyring_store.KeyringUnavailable as exc:
         print(f"invoice-collector: {exc}", file=sys.stderr)
         return 1
+    if args.list:
+        return _list_pairings()
     if args.revoke:
-        had_token = keyring_store.delete_token()
-        pairing.close_window()
-        print("Pairing revoked: the extension must be paired again. / Association révoquée : le navigateur "
-              "doit être associé à nouveau." if had_token else
-              "No extension was paired; nothing to revoke. / Aucun navigateur n'était associé.")
-        return 0
+        return _revoke(args.revoke)
     code, expires = pairing.open_window()
     local = expires.astimezone().strftime("%H:%M:%S")
     # The panel's own words: « Associer ce navigateur », « Code d'association ».
@@ -143,6 +145,51 @@ def cmd_pair(args: argparse.Namespace) -> int:
     if not _server_running(config.load().port):
         print("Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`.\n"
               "The server is not running: start it with `invoice-collector serve`.")
+    return 0
+
+
+def _list_pairings() -> int:
+    from backend.core import paired_browsers
+    from backend.core.clock import parse
+
+    pairings = paired_browsers.listed()
+    if not pairings:
+        print("Aucun navigateur n'est associé. / No browser is paired.")
+        return 0
+    uses = paired_browsers.last_uses()
+
+    def local(value: str | None) -> str:
+        moment = parse(value)
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
+    rows = [("ID", "Nom / Name", "Associé / Paired", "Dernier usage / Last used")]
+    for p in pairings:
+        name = p.label if french(p.label) == p.label else f"{french(p.label)} / {p.label}"
+        rows.append((p.id, name, local(p.paired_at), local(uses.get(p.id))))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
+    return 0
+
+
+def _revoke(which: str) -> int:
+    from backend.core import paired_browsers
+    from backend.server import pairing
+
+    if which == "all":
+        count = paired_browsers.revoke_all()
+        pairing.close_window()
+        print(f"{count} association(s) révoquée(s) : ces navigateurs doivent être associés à nouveau. / "
+              f"{count} pairing(s) revoked: these browsers must pair again." if count else
+              "Aucun navigateur n'était associé. / No browser was paired; nothing to revoke.")
+        return 0
+    gone = paired_browsers.revoke(which)
+    if gone is None:
+        print(f"invoice-collector: aucun navigateur associé n'a l'identifiant « {which} » (voir `invoice-collector "
+              f"pair --list`). / No paired browser has the id '{which}' (see `invoice-collector pair --list`).",
+              file=sys.stderr)
+        return 1
+    print(f"Association révoquée : {french(gone.label)} doit être associé à nouveau. / "
+          f"Pairing revoked: {gone.label} must pair again.")
     return 0
 
 

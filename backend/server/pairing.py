@@ -4,7 +4,9 @@ The CLI and the server may be different processes (the server may not even be ru
 the code is printed), so the pairing window is a 0600 file under the data dir holding a salted
 hash of the code, its expiry and an attempt counter. POST /api/pair reads it under a file lock,
 counts the attempt *before* comparing, and closes the window after a success, on expiry or when
-the attempts are used up. The token itself is only ever kept as a hash, in the keyring."""
+the attempts are used up. Each success pairs one more browser (the others stay paired), named
+after its User-Agent; the token itself is only ever kept as a hash, in the keyring
+(core/paired_browsers.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from collections import deque
 from pathlib import Path
 
 from backend import paths
-from backend.core import keyring_store
+from backend.core import paired_browsers
 from backend.core.clock import iso, parse, utcnow
 from backend.core.locks import exclusive
 from backend.i18n import Said, say
@@ -32,6 +34,11 @@ MAX_ATTEMPTS = 5
 RATE_WINDOW_SECONDS = 60.0
 RATE_MAX_REQUESTS = 10  # POST /api/pair calls per minute, whatever the window's state
 CODE_PATTERN = re.compile(r"^\s*(\d{3})[\s-]?(\d{3})\s*$")
+# The first that appears in a User-Agent names it: Edge and Opera also say "Chrome/".
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Vivaldi/", "Vivaldi"), ("Firefox/", "Firefox"),
+            ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("Windows", "Windows"), ("CrOS", "ChromeOS"), ("Android", "Android"), ("iPhone", "iOS"),
+           ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux"))
 
 
 class PairingError(Exception):
@@ -90,6 +97,13 @@ def open_window(ttl_seconds: int = CODE_TTL_SECONDS, now: dt.datetime | None = N
     return f"{code[:3]}-{code[3:]}", expires
 
 
+def describe_user_agent(user_agent: str) -> tuple[str | None, str | None]:
+    """("Chrome", "Linux") from a User-Agent; None for what it does not tell."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    return browser, system
+
+
 class PairingGate:
     """Server side of pairing: rate-limits every attempt and redeems a correct code once."""
 
@@ -110,7 +124,8 @@ class PairingGate:
                                             "à nouveau `invoice-collector pair`"))
             self._recent.append(now)
 
-    def redeem(self, code: object) -> str:
+    def redeem(self, code: object, user_agent: str = "", name: str | None = None) -> str:
+        """The new browser's token, for the right code; `name`: what the client calls itself."""
         self._rate_limit()
         if not isinstance(code, str):
             raise PairingError(400, say("type the 6-digit code printed by `invoice-collector pair`, e.g. 123-456",
@@ -155,6 +170,6 @@ class PairingGate:
                                             f"code d'association erroné ({left} essai{'s' if left > 1 else ''} "
                                             f"restant{'s' if left > 1 else ''})"))
             token = secrets.token_urlsafe(32)
-            keyring_store.save_token(token)
+            paired_browsers.add(token, *describe_user_agent(user_agent), name=name, now=self.clock())
             pairing_file().unlink(missing_ok=True)
             return token

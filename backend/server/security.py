@@ -6,7 +6,8 @@
    page is refused here, *before* anything happens — CORS alone only hides the answer.
 3. A token in the query string is refused (URLs end up in logs and history).
 4. Every route but health and pairing needs `Authorization: Bearer <token>`, compared in
-   constant time with the hash kept in the keyring.
+   constant time with the hash of each paired browser's token kept in the keyring; the route
+   finds which pairing called in `flask.g.pairing_id`.
 5. State-changing methods need `Content-Type: application/json`: a form or text/plain POST,
    which a web page can send without a preflight, does nothing.
 CORS answers only our extension's origins (never a wildcard, no private-network grant)."""
@@ -16,18 +17,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import logging
 import re
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_cors import CORS
 
 from backend import paths
 from backend.config import Settings
-from backend.core import keyring_store
+from backend.core import paired_browsers
 from backend.i18n import say
 from backend.server.errors import error_response
 
@@ -75,18 +75,11 @@ def _bearer() -> str | None:
     return value.strip()
 
 
-def token_matches(presented: str, cache: keyring_store.TokenCache) -> bool:
-    stored = cache.stored_hash()
-    if not stored:
-        return False
-    return hmac.compare_digest(keyring_store.token_digest(presented), stored)
-
-
 def install(app: Flask, settings: Settings, port: int, manifest: Path | None = None) -> list[str]:
     origins = allowed_origins(settings, manifest)
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
     app.config["ALLOWED_ORIGINS"] = origins
-    tokens = keyring_store.TokenCache()
+    tokens = paired_browsers.TokenCache()
 
     @app.before_request
     def door():
@@ -114,11 +107,14 @@ def install(app: Flask, settings: Settings, port: int, manifest: Path | None = N
                                                                "extension with `invoice-collector pair`",
                                                                "ce navigateur n'est pas associé : associez-le avec "
                                                                "`invoice-collector pair`"))
-            if not token_matches(token, tokens):
+            pairing_id = tokens.match(token)
+            if pairing_id is None:
                 return error_response(401, "UNAUTHORIZED", say("unknown or revoked token: pair the extension "
                                                                "again with `invoice-collector pair`",
                                                                "association inconnue ou révoquée : associez à nouveau "
                                                                "ce navigateur avec `invoice-collector pair`"))
+            g.pairing_id = pairing_id
+            tokens.note_use(pairing_id)
         if request.method in STATE_CHANGING:
             has_type = bool(request.headers.get("Content-Type"))
             if (has_type or request.method != "DELETE") and request.mimetype != "application/json":

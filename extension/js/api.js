@@ -147,6 +147,37 @@ export async function pair(code) {
   return body.token;
 }
 
+// --- paired browsers ---
+
+/** Every browser paired with the server: {id, name, paired_at, last_used_at, current}. */
+export async function listPairings() {
+  return (await json('GET', '/api/pairings')).pairings;
+}
+
+/** Revokes a pairing; revoking this browser's own sends the panel back to the pairing screen. */
+export async function revokePairing(pairing) {
+  await json('DELETE', `/api/pairings/${encodeURIComponent(pairing.id)}`);
+  if (pairing.current) {
+    await clearToken();
+    unauthorized();
+  }
+}
+
+/**
+ * « Oublier l’association »: revokes this browser's pairing on the server when it answers (so no
+ * unused token stays valid there), and forgets the token here in any case.
+ */
+export async function forgetThisBrowser() {
+  try {
+    const mine = (await listPairings()).find((pairing) => pairing.current);
+    if (mine) await json('DELETE', `/api/pairings/${encodeURIComponent(mine.id)}`);
+  } catch {
+    // offline, or already revoked: forgetting the token here is still what the user asked
+  } finally {
+    await clearToken();
+  }
+}
+
 // --- providers ---
 
 export async function listProviders(search = '') {

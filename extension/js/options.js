@@ -1,9 +1,9 @@
 // Options page: the server's port, pairing this browser, and the panel's language.
 
-import { health } from './api.js';
+import { forgetThisBrowser, health } from './api.js';
 import { clearErrors, errorMessage, fieldError, setStatus } from './dom.js';
 import { applyI18n, initI18n, t } from './i18n.js';
-import { clearToken, onStorageChanged, readSettings, readToken, writeSettings } from './storage.js';
+import { onStorageChanged, readSettings, readToken, writeSettings } from './storage.js';
 import { pairingForm } from './views/pairing.js';
 
 const serverForm = document.getElementById('server-form');
@@ -47,7 +47,7 @@ async function start() {
     await writeSettings({ port });
     await showServerState();
   });
-  document.getElementById('unpair').addEventListener('click', () => clearToken());
+  document.getElementById('unpair').addEventListener('click', () => forgetThisBrowser());
   language.addEventListener('change', () => writeSettings({ language: language.value }));
   onStorageChanged((changes) => {
     if (changes.language) location.reload();

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from backend import paths
 from backend.config import Settings
 from backend.core import keyring_store
-from backend.core.keyring_store import TOKEN_USER
+from backend.core.paired_browsers import PAIRINGS_USER
 from backend.server.app import create_app
 from tests.faults.harness import FIGURES, PROVIDER, RECIPES, require_keyring
 from tests.faults.portal import LOGIN
@@ -83,7 +83,7 @@ class World:
         state = {"database": database, "config": config, "sandbox": files}
         if keyring_too:
             ids = self.ids("accounts")
-            users = [TOKEN_USER, "smtp-password"] + [f"account:{a}:{f}" for a in ids + [max(ids, default=0) + 1]
+            users = [PAIRINGS_USER, "smtp-password"] + [f"account:{a}:{f}" for a in ids + [max(ids, default=0) + 1]
                                                      for f in FIELD_NAMES]
             service = keyring_store.service()  # this home's entries
             state["keyring"] = {user: keyring.get_password(service, user) for user in users}

@@ -14,7 +14,9 @@ import keyring
 import pytest
 
 from backend.config import Settings
-from backend.core.keyring_store import TOKEN_USER, delete_token, service
+from backend.core import paired_browsers
+from backend.core.keyring_store import service
+from backend.core.paired_browsers import PAIRINGS_USER
 from backend.server import pairing, security
 from backend.server.app import create_app
 from tests.helpers import assert_api_error
@@ -138,8 +140,9 @@ def test_pairing_window_file_is_private_and_holds_no_code(home, keyring_ready):
 
 def test_pairing_gives_a_token_kept_only_as_a_hash(make_api):
     api = make_api()
-    stored = keyring.get_password(service(), TOKEN_USER)
-    assert stored and stored != api.token and len(stored) == 64
+    stored = keyring.get_password(service(), PAIRINGS_USER)
+    assert stored and api.token not in stored
+    assert [p["digest"] for p in json.loads(stored)] == [paired_browsers.token_digest(api.token)]
     assert not pairing.pairing_file().exists()  # one use only
     assert api.get("/api/accounts").status_code == 200
 
@@ -164,14 +167,14 @@ def test_malformed_codes_are_400(make_api, code):
 
 def test_brute_force_closes_the_window_and_is_rate_limited(make_api):
     api = make_api()
-    token_before = keyring.get_password(service(), TOKEN_USER)
+    token_before = keyring.get_password(service(), PAIRINGS_USER)
     code, _ = pairing.open_window()
     wrong = [f"{(int(code.replace('-', '')) + n) % 1_000_000:06d}" for n in range(1, 7)]
     statuses = [api.client.post("/api/pair", json={"code": w}, base_url=BASE).status_code for w in wrong[:5]]
     assert statuses == [403, 403, 403, 403, 429]
     right = api.client.post("/api/pair", json={"code": code}, base_url=BASE)
     assert right.status_code == 403 and "token" not in right.get_json()  # the window closed
-    assert keyring.get_password(service(), TOKEN_USER) == token_before
+    assert keyring.get_password(service(), PAIRINGS_USER) == token_before
     code, _ = pairing.open_window()
     statuses = [api.client.post("/api/pair", json={"code": "000-000"}, base_url=BASE).status_code for _ in range(5)]
     assert statuses[-1] == 429  # 10 calls a minute at most, whatever the window
@@ -181,20 +184,23 @@ def test_brute_force_closes_the_window_and_is_rate_limited(make_api):
 def test_revoking_the_token_locks_the_door(make_api):
     api = make_api()
     assert api.get("/api/accounts").status_code == 200
-    delete_token()
+    paired_browsers.revoke_all()
     assert api.get("/api/accounts").status_code == 401
     api.token = pair(api.app)
     assert api.get("/api/accounts").status_code == 200
 
 
-def test_a_second_app_sees_the_token_paired_by_the_first(make_api):
+def test_a_second_app_sees_the_pairings_made_and_revoked_by_the_first(make_api):
     first = make_api()
     second = create_app(Settings(port=47311))
     try:
         client = second.test_client()
         headers = {"Authorization": f"Bearer {first.token}"}
         assert client.get("/api/accounts", base_url=BASE, headers=headers).status_code == 200
-        first.token = pair(first.app)
+        other = pair(first.app)
+        assert client.get("/api/accounts", base_url=BASE,
+                          headers={"Authorization": f"Bearer {other}"}).status_code == 200
+        paired_browsers.revoke_all()
         assert client.get("/api/accounts", base_url=BASE, headers=headers).status_code == 401
     finally:
         second.extensions["invoice_collector"].stop(5)

@@ -1,9 +1,10 @@
 // « Réglages »: where invoices go. The Libeo inbox (mail through the user's SMTP server; the
-// password is write-only) and a local folder.
+// password is write-only) and a local folder. Then the paired browsers.
 
 import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
 import { t, tp } from '../i18n.js';
+import { pairedBrowsersCard } from './paired-browsers.js';
 
 const SECURITY_PORTS = { starttls: 587, tls: 465, plain: 25 };
 
@@ -156,7 +157,7 @@ export function mountSettings(container) {
   let alive = true;
   Promise.all([api.getLibeoSettings(), api.getFolderSettings()]).then(([libeo, folder]) => {
     if (!alive) return;
-    loading.replaceWith(libeoForm(libeo), folderForm(folder), optionsLink);
+    loading.replaceWith(libeoForm(libeo), folderForm(folder), pairedBrowsersCard(), optionsLink);
   }).catch((error) => {
     if (alive) loading.textContent = errorMessage(error);
   });

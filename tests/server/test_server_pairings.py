@@ -1,0 +1,131 @@
+"""Several browsers paired at once, each listed and revocable (the API and `invoice-collector pair`)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import keyring
+
+from backend.cli import main
+from backend.core import paired_browsers
+from backend.core.keyring_store import service
+from backend.server import pairing
+from tests.helpers import assert_api_error
+from tests.server.conftest import BASE, Api
+
+CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+                "Safari/537.36")
+EDGE_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0")
+
+
+def pair_as(api: Api, user_agent: str, **body) -> Api:
+    """Another browser paired through the real flow (`invoice-collector pair`'s window, POST /api/pair)."""
+    code, _ = pairing.open_window()
+    response = api.client.post("/api/pair", json={"code": code, **body}, base_url=BASE,
+                               headers={"User-Agent": user_agent})
+    assert response.status_code == 200, response.get_json()
+    return Api(api.app, response.get_json()["token"])
+
+
+def listed(api: Api, lang: str = "en") -> list[dict]:
+    response = api.get("/api/pairings", headers={"Accept-Language": lang})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["pairings"]
+
+
+def test_two_browsers_stay_paired_and_each_can_be_revoked(make_api):
+    first = make_api()  # paired by the fixture, as the test client (no browser in its User-Agent)
+    chrome, edge = pair_as(first, CHROME_LINUX), pair_as(first, EDGE_WINDOWS)
+    for browser in (first, chrome, edge):
+        assert browser.get("/api/accounts").status_code == 200
+    pairings = listed(chrome)
+    assert [p["name"] for p in pairings] == ["unknown browser", "Chrome on Linux", "Edge on Windows"]
+    assert [p["name"] for p in listed(edge, "fr")][1:] == ["Chrome sur Linux", "Edge sur Windows"]
+    assert [p["current"] for p in pairings] == [False, True, False]
+    assert all(p["paired_at"] and p["last_used_at"] for p in pairings)  # each has made a request
+    assert set(pairings[0]) == {"id", "name", "paired_at", "last_used_at", "current"}
+    answer = chrome.get("/api/pairings").get_data(as_text=True)
+    assert not any(b.token in answer or paired_browsers.token_digest(b.token) in answer for b in (first, chrome, edge))
+
+    assert chrome.delete(f"/api/pairings/{pairings[2]['id']}").status_code == 204
+    assert_api_error(edge.get("/api/accounts"), 401, "UNAUTHORIZED")
+    assert chrome.get("/api/accounts").status_code == 200 and first.get("/api/accounts").status_code == 200
+    assert [p["id"] for p in listed(first)] == [pairings[0]["id"], pairings[1]["id"]]
+    # Revoking its own pairing is allowed: the next request asks to pair again.
+    assert chrome.delete(f"/api/pairings/{pairings[1]['id']}").status_code == 204
+    assert_api_error(chrome.get("/api/pairings"), 401, "UNAUTHORIZED")
+    assert first.get("/api/accounts").status_code == 200
+
+
+def test_revoking_an_unknown_pairing_is_a_404_in_both_languages(api):
+    error = assert_api_error(api.delete("/api/pairings/nope1234", headers={"Accept-Language": "fr"}), 404, "NOT_FOUND")
+    assert error["message"] == "navigateur associé introuvable" and error["message_en"] == "paired browser not found"
+    assert len(listed(api)) == 1
+
+
+def test_a_client_may_name_itself_and_a_bad_name_is_refused(make_api):
+    api = make_api()
+    named = pair_as(api, CHROME_LINUX, name="  Poste du bureau ")
+    assert listed(named)[1]["name"] == "Poste du bureau"
+    code, _ = pairing.open_window()
+    for name in ("", "x" * 61, "tab\there", 42):
+        response = api.client.post("/api/pair", json={"code": code, "name": name}, base_url=BASE)
+        assert_api_error(response, 400, "BAD_REQUEST", field="name")
+    assert json.loads(pairing.pairing_file().read_text())["attempts"] == 0  # refused before any attempt
+
+
+def test_the_old_single_token_is_migrated_and_keeps_working(make_api):
+    api = make_api()
+    paired_browsers.revoke_all()
+    old_token = "token-paired-by-an-older-version"
+    keyring.set_password(service(), paired_browsers.LEGACY_TOKEN_USER, paired_browsers.token_digest(old_token))
+    old = Api(api.app, old_token)
+    assert old.get("/api/accounts").status_code == 200
+    assert [(p["name"], p["paired_at"], p["current"]) for p in listed(old)] == [
+        ("browser paired before this version", None, True)]
+    assert listed(old, "fr")[0]["name"] == "navigateur associé avant cette version"
+    assert keyring.get_password(service(), paired_browsers.LEGACY_TOKEN_USER) is None
+    assert old_token not in keyring.get_password(service(), paired_browsers.PAIRINGS_USER)
+    new = pair_as(old, CHROME_LINUX)  # pairing one more keeps the migrated one
+    assert old.get("/api/accounts").status_code == 200 and new.get("/api/accounts").status_code == 200
+
+
+def test_last_use_is_written_at_most_once_a_minute(make_api, monkeypatch):
+    api = make_api()
+    [only] = listed(api)
+    first_use = paired_browsers.last_uses()[only["id"]]
+    writes = []
+    monkeypatch.setattr(paired_browsers, "note_use", lambda pairing_id: writes.append(pairing_id))
+    for _ in range(3):
+        assert api.get("/api/accounts").status_code == 200
+    assert writes == [] and paired_browsers.last_uses()[only["id"]] == first_use
+    assert api.token not in paired_browsers._uses_file().read_text()
+
+
+def test_cli_lists_and_revokes(make_api, capsys):
+    api = make_api()
+    chrome = pair_as(api, CHROME_LINUX)
+    assert chrome.get("/api/accounts").status_code == 200 and api.get("/api/accounts").status_code == 200
+    capsys.readouterr()
+    assert main(["pair", "--list"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["ID", "Nom", "/", "Name", "Associé", "/", "Paired", "Dernier", "usage", "/", "Last",
+                                "used"]
+    ids = [p["id"] for p in listed(api)]
+    assert [line.split()[0] for line in table[1:]] == ids
+    assert "Chrome sur Linux / Chrome on Linux" in table[2]
+    assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  +\d{4}-\d\d-\d\d \d\d:\d\d$", line) for line in table[1:])
+    assert api.token not in "\n".join(table)
+
+    assert main(["pair", "--revoke", "nope"]) == 1
+    assert "pair --list" in capsys.readouterr().err
+    assert main(["pair", "--revoke", ids[1]]) == 0
+    assert "Chrome on Linux must pair again" in capsys.readouterr().out
+    assert chrome.get("/api/accounts").status_code == 401 and api.get("/api/accounts").status_code == 200
+    assert main(["pair", "--revoke"]) == 0  # every one, as before several browsers
+    assert "1 pairing(s) revoked" in capsys.readouterr().out
+    assert api.get("/api/accounts").status_code == 401
+    assert main(["pair", "--list"]) == 0
+    assert "No browser is paired" in capsys.readouterr().out
