@@ -90,7 +90,7 @@ def test_zip_refusals(api, runner, collected):
     runner.add("OLD", dt.date(2025, 1, 5))
     second = api.create(credentials={"email": "bob@example.com", "password": "pw"})["account"]
     api.wait_idle()
-    [old] = [i for i in api.invoices(account=second["id"])]
+    [old] = api.invoices(account=second["id"])
     assert old["pdf_url"] is None
     assert_api_error(api.post("/api/invoices/zip", {"ids": [old["id"]]}), 404, "NOT_FOUND")
     mixed = api.post("/api/invoices/zip", {"ids": [old["id"], collected["A-200"]["id"]]})
