@@ -381,6 +381,31 @@ def test_a_one_time_code_is_asked_for_prominently(server, browser):
         portal.stop()
 
 
+def test_a_refused_password_is_said_in_the_add_form(server, demo, browser):
+    """The add form waits for the portal's answer to the first login: « refusés » by the password
+    field, then the corrected password is tried on the same account."""
+    server.start()
+    panel = open_panel(browser("fr"), "refused", server.port)
+    pair(panel, server)
+    panel.click("#add-account", FR["add"])
+    choose_provider(panel, demo)
+    panel.type(panel.field(demo.login_label()), demo.login)
+    secret = panel.field(demo.password_label())
+    panel.type(secret, "not-the-password")
+    panel.field(FR["terms"].format(name=demo.name)).click()
+    panel.click("#add-submit", FR["submit"])
+    wait_until(lambda: "Identifiants refusés par Énergie Démo" in panel.field_error(secret), 60, "the refusal")
+    assert secret.get_attribute("aria-invalid") == "true"
+    panel.find("#add-submit", "Réessayer avec ces identifiants")
+    panel.screenshot("add-refused")
+    panel.type(secret, demo.password)
+    panel.click("#add-submit", "Réessayer")
+    panel.find(".notice", FR["added"].format(name=demo.name), timeout=60)
+    panel.find("li.account .state-ok", "À jour", timeout=60)
+    assert len(panel.driver.find_elements(By.CSS_SELECTOR, "li.account")) == 1  # the same account, not a second
+    assert panel.console_errors() == []
+
+
 def test_paired_browsers_are_listed_and_each_can_be_revoked(server, browser):
     server.start()
     server.pair()  # another client first, as a script would (no browser in its User-Agent)

@@ -78,7 +78,7 @@ async function send(method, path, { body, timeout = DEFAULT_TIMEOUT_MS, auth = t
       credentials: 'omit',
     });
     if (response.status === 401 && auth) {
-      await clearToken();
+      await clearToken(true);
       throw unauthorized(await errorFrom(response));
     }
     if (!response.ok) throw await errorFrom(response);

@@ -150,7 +150,7 @@ export function showErrors(form, line, error) {
 /** Shows a client-side error next to one field and focuses it. */
 export function fieldError(form, name, text) {
   const slot = findErrorSlot(form, name);
-  const control = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+  const control = form.querySelector(`[data-field="${CSS.escape(slot ? slot.dataset.errorFor : name)}"]`);
   if (slot) {
     slot.textContent = text;
     slot.hidden = false;

@@ -4,7 +4,7 @@
 import { apiEvents, health, UnauthorizedError } from './api.js';
 import { h } from './dom.js';
 import { applyI18n, initI18n, t } from './i18n.js';
-import { onStorageChanged, readSettings, readToken } from './storage.js';
+import { onStorageChanged, readSettings, readToken, tokenWasRevoked } from './storage.js';
 import * as state from './store.js';
 import { mountAccounts } from './views/accounts.js';
 import { mountAddAccount } from './views/add-account.js';
@@ -175,7 +175,8 @@ async function start() {
     if (changes.language) {
       location.reload();
     } else if (changes.token && !changes.token.newValue) {
-      showPairing(false); // unpaired from the options page
+      // Unpaired from the options page, or refused by the server in another page (the badge's poll).
+      tokenWasRevoked().then((revoked) => showPairing(revoked));
     } else if (changes.port || (changes.token && screen === 'pairing')) {
       if (screen !== 'main') screen = null; // let connect() render its screen again
       connect();

@@ -21,10 +21,23 @@ export async function readToken() {
 
 export async function writeToken(token) {
   await chrome.storage.local.set({ token });
+  await chrome.storage.local.remove('pairingRevoked');
 }
 
-export async function clearToken() {
+/**
+ * Forgets the token. `revoked`: the server refused it (not the user's own doing). Whichever page
+ * met the refusal (the panel, the options, the service worker's badge), the panel then says why.
+ */
+export async function clearToken(revoked = false) {
+  if (revoked) await chrome.storage.local.set({ pairingRevoked: true });
+  else await chrome.storage.local.remove('pairingRevoked');
   await chrome.storage.local.remove('token');
+}
+
+/** Was the last token forgotten because the server refused it? */
+export async function tokenWasRevoked() {
+  const { pairingRevoked } = await chrome.storage.local.get('pairingRevoked');
+  return Boolean(pairingRevoked);
 }
 
 /** Calls `listener(changes)` when the port, language or token change (e.g. from the options page). */

@@ -5,6 +5,7 @@ import { h } from '../dom.js';
 import { formatDateTime, formatTimeLeft } from '../format.js';
 import { localized, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
+import { pastLogin } from '../login-check.js';
 import { ACTIVE_JOB_STATES, finishedJob } from '../store.js';
 
 /** The provider's logo, or its initial while the logo loads (or if there is none). */
@@ -65,7 +66,6 @@ export function describeState(account) {
 
 // Recipe steps by what the user would call them (the engine's own messages are for logs).
 const SITE_STEPS = new Set(['open', 'follow', 'back', 'reload', 'switch_frame', 'switch_tab', 'close_tab']);
-const LIST_STEPS = new Set(['invoices', 'load_more', 'for_each', 'fetch_api', 'fetch_json', 'flatten']);
 
 /** What a running job is doing, in words. */
 export function phaseOf(job) {
@@ -73,7 +73,7 @@ export function phaseOf(job) {
   if (job.state === 'queued') return t('progressQueued');
   if (progress.step_name === 'one_time_code') return t('progressCode');
   if (progress.downloaded > 0) return t('progressDownloading');
-  if (progress.listed > 0 || LIST_STEPS.has(progress.step_name)) return t('progressListing');
+  if (pastLogin(job)) return t('progressListing');
   if (!progress.step_name || SITE_STEPS.has(progress.step_name)) return t('progressOpening');
   return t('progressLoggingIn');
 }

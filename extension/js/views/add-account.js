@@ -6,6 +6,7 @@ import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statu
 import { formatDate, todayIso } from '../format.js';
 import { localized, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
+import { loginVerdict } from '../login-check.js';
 import * as state from '../store.js';
 import { providerBadge } from './account-card.js';
 import { checkRequired, credentialFields, optionFields, readCredentials, readOptions } from './provider-fields.js';
@@ -154,18 +155,52 @@ function showForm(container, context, provider, query) {
         return;
       }
     }
+    let notice = payload.since ? t('addDoneSince', provider.name, formatDate(payload.since)) : t('addDone', provider.name);
     try {
-      const { account, job, already_sent: alreadySent } = await busy(submit, () => api.createAccount(payload));
-      account.job = job;
-      state.upsertAccount(account);
-      if (job) state.watchJob(job);
-      let notice = payload.since ? t('addDoneSince', provider.name, formatDate(payload.since)) : t('addDone', provider.name);
-      if (alreadySent) notice += ` ${tp('alreadySent', alreadySent)}`; // the delivery ledger: never twice
-      context.navigate('accounts', { notice });
+      let job;
+      if (added) {
+        // Refused before: the account exists; these credentials replace the refused ones.
+        const account = await busy(submit, () => api.updateCredentials(added.id, payload.credentials));
+        state.upsertAccount(account);
+        job = account.job;
+      } else {
+        const answer = await busy(submit, () => api.createAccount(payload));
+        answer.account.job = answer.job;
+        state.upsertAccount(answer.account);
+        added = answer.account;
+        job = answer.job;
+        if (answer.already_sent) notice += ` ${tp('alreadySent', answer.already_sent)}`; // the ledger: never twice
+      }
+      if (job) await waitForLogin(job, notice);
+      else context.navigate('accounts', { notice });
     } catch (error) {
       showErrors(form, status, error);
     }
   });
+
+  // The form stays until the portal has answered the login: a refusal is said here, by the field.
+  let added = null;
+  async function waitForLogin(job, notice) {
+    state.watchJob(job);
+    submit.disabled = true;
+    submit.setAttribute('aria-busy', 'true');
+    setStatus(status, t('loginChecking', provider.name), 'info');
+    const skip = h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small'] }, t('loginCheckSkip'));
+    skip.addEventListener('click', () => context.navigate('accounts', { notice }));
+    status.append(' ', skip);
+    const { verdict, outcome } = await loginVerdict(job.id);
+    if (!form.isConnected) return; // the user went elsewhere meanwhile
+    submit.disabled = false;
+    submit.removeAttribute('aria-busy');
+    if (verdict !== 'refused') {
+      context.navigate('accounts', { notice });
+      return;
+    }
+    setStatus(status, localized(outcome, 'message') || t('loginRefused', provider.name), 'error');
+    submit.textContent = t('loginRetry');
+    const secret = provider.credentials.find((credential) => credential.secret) || provider.credentials[0];
+    fieldError(form, secret.name, t('loginRefused', provider.name));
+  }
 
   container.replaceChildren(
     backButton(t('backToProviders'), () => showSearch(container, context, query)),
