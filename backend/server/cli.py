@@ -11,6 +11,7 @@ import sys
 import time
 
 from backend import config, paths
+from backend.i18n import cli_language, in_language, say
 from backend.redact import mask_logs
 
 LOG_FILE = "invoice-collector.log"
@@ -26,6 +27,8 @@ def register(subparsers) -> None:
                                  description="Open a 2-minute pairing window and print its code. The server "
                                              "does not need to be running yet.")
     pair.add_argument("--revoke", action="store_true", help="forget the extension's token (it must pair again)")
+    pair.add_argument("--lang", choices=("fr", "en"),
+                      help="language of what it prints (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG)")
     pair.set_defaults(func=cmd_pair)
 
 
@@ -126,23 +129,26 @@ def cmd_pair(args: argparse.Namespace) -> int:
     except keyring_store.KeyringUnavailable as exc:
         print(f"invoice-collector: {exc}", file=sys.stderr)
         return 1
+    lang = args.lang or cli_language()
     if args.revoke:
         had_token = keyring_store.delete_token()
         pairing.close_window()
-        print("Pairing revoked: the extension must be paired again. / Association révoquée : le navigateur "
-              "doit être associé à nouveau." if had_token else
-              "No extension was paired; nothing to revoke. / Aucun navigateur n'était associé.")
+        print(in_language(say("Pairing revoked: the extension must be paired again.",
+                              "Association révoquée : le navigateur doit être associé à nouveau.") if had_token else
+                          say("No extension was paired; nothing to revoke.",
+                              "Aucun navigateur n'était associé : rien à révoquer."), lang))
         return 0
     code, expires = pairing.open_window()
     local = expires.astimezone().strftime("%H:%M:%S")
+    attempts = pairing.MAX_ATTEMPTS
     # The panel's own words: « Associer ce navigateur », « Code d'association ».
-    print(f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » (Associer ce "
-          f"navigateur) avant {local} ; {pairing.MAX_ATTEMPTS} essais au plus.")
-    print(f"Pairing code: {code} — type it in the « Collecte de factures » panel (Pair this browser) before "
-          f"{local}; {pairing.MAX_ATTEMPTS} attempts at most.")
+    print(in_language(say(f"Pairing code: {code} — type it in the « Collecte de factures » panel (Pair this "
+                          f"browser) before {local}; {attempts} attempts at most.",
+                          f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » "
+                          f"(Associer ce navigateur) avant {local} ; {attempts} essais au plus."), lang))
     if not _server_running(config.load().port):
-        print("Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`.\n"
-              "The server is not running: start it with `invoice-collector serve`.")
+        print(in_language(say("The server is not running: start it with `invoice-collector serve`.",
+                              "Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`."), lang))
     return 0
 
 
