@@ -115,6 +115,7 @@ WITH_KEY = ("contains a private key", "contient une clé privée")
 
 @pytest.mark.parametrize("pem, words", [
     ("not a certificate", NOT_PEM),
+    ("-----BEGIN CERTIFICATE-----\nécrit à la main\n-----END CERTIFICATE-----", NOT_PEM),  # not ASCII
     (COMPANY_CA[:120] + COMPANY_CA[-40:], NOT_PEM),  # cut when copied
     (COMPANY_CA + KEY.read_text(), WITH_KEY),
     (COMPANY_CERT.read_text() + COMPANY_KEY.read_text(), WITH_KEY),

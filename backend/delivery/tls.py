@@ -29,6 +29,8 @@ def ca_problem(ca_pem: str) -> Said | None:
         return say("contains a private key: paste only the certificate (-----BEGIN CERTIFICATE-----)",
                    "contient une clé privée : collez seulement le certificat (-----BEGIN CERTIFICATE-----)")
     try:
+        if not ca_pem.isascii():  # PEM is ASCII; OpenSSL refuses anything else with a TypeError
+            raise ValueError("not ASCII")
         client_context(ca_pem)
     except (ssl.SSLError, ValueError):  # OpenSSL's reason ("no start line") would not help the user
         return say("not a PEM certificate: paste the whole text from -----BEGIN CERTIFICATE----- to "
