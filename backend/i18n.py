@@ -1,8 +1,12 @@
 """Texts a user reads, in both languages: `say(en, fr)` is the English text (a str, as logs and
 the CLI use it) carrying its French twin. The API answers in the language the request asks for
-(Accept-Language; the panel sends its own), with both in the error body."""
+(Accept-Language; the panel sends its own), with both in the error body; the CLI in the user's
+locale (cli_language)."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Mapping
 
 
 class Said(str):
@@ -14,6 +18,9 @@ class Said(str):
         text = super().__new__(cls, en)
         text.fr = fr
         return text
+
+    def __reduce__(self) -> tuple[type[Said], tuple[str, str]]:  # copy and pickle (asdict deep-copies)
+        return Said, (str(self), self.fr)
 
 
 def say(en: str, fr: str) -> Said:
@@ -27,3 +34,16 @@ def french(text: str) -> str:
 
 def in_language(text: str, lang: str) -> str:
     return french(text) if lang == "fr" else str(text)
+
+
+# Read in this order, as gettext does: the first one set decides.
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of command-line output: "fr" when the user's locale is French, else "en"."""
+    env = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        if env.get(name):
+            return "fr" if env[name].lower().startswith("fr") else "en"
+    return "en"

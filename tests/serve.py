@@ -18,6 +18,9 @@ import requests
 
 from tests.helpers import free_port, wait_for
 
+# What `invoice-collector pair` prints, in either language (it follows the user's locale).
+PAIRING_CODE = r"(?:Pairing code|Code d'association) ?: (\d{3}-\d{3})"
+
 
 def cli() -> list[str]:
     """`invoice-collector` from the venv the tests run in (`python -m backend` in a bare checkout)."""
@@ -101,7 +104,7 @@ class ServeProcess:
     def pair_code(self) -> str:
         """Runs `invoice-collector pair` and returns the code it prints."""
         result = self.command("pair")
-        match = re.search(r"Pairing code: (\d{3}-\d{3})", result.stdout)
+        match = re.search(PAIRING_CODE, result.stdout)
         if result.returncode != 0 or not match:
             raise RuntimeError(f"`invoice-collector pair` printed no code: {result.stdout} {result.stderr}")
         return match.group(1)

@@ -61,6 +61,7 @@ def test_libeo_defaults(api):
     assert status == 200
     assert body["libeo"] == {"enabled": False, "inbox": "", "allow_other_inbox": False, "sender": "",
                              "smtp_host": "", "smtp_port": 587, "smtp_security": "starttls", "smtp_username": "",
+                             "smtp_ca_cert": "",
                              "password_set": False, "paused_reason": None, "waiting": 0}
 
 

@@ -108,7 +108,7 @@ def test_login_check_untrusted_certificate(tmp_path):
         cfg = settings.LibeoSettings(smtp_host="localhost", smtp_port=server.port, smtp_username=SMTP_USER)
         with pytest.raises(SmtpFailure) as failure:
             check_login(cfg, SMTP_PASSWORD)
-    assert failure.value.field == "smtp_host" and "not trusted" in failure.value.text
+    assert failure.value.field == "smtp_ca_cert" and "not trusted" in failure.value.text
 
 
 def test_server_down_then_back_each_invoice_once(store, password, trust_test_cert, tmp_path):

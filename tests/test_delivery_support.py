@@ -49,13 +49,48 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def make_private_ca_chain(folder: Path) -> tuple[str, Path, Path]:
+    """A company's private CA and a localhost certificate it signed: (the CA's PEM, cert.pem, key.pem)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ACME SARL internal CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    cert_path, key_path = folder / "company-cert.pem", folder / "company-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca.public_bytes(serialization.Encoding.PEM).decode(), cert_path, key_path
+
+
 _CERT_DIR = Path(tempfile.mkdtemp(prefix="ic-test-cert-"))
 CERT, KEY = make_certificate(_CERT_DIR)
+COMPANY_CA, COMPANY_CERT, COMPANY_KEY = make_private_ca_chain(_CERT_DIR)
 
 
-def server_tls_context() -> ssl.SSLContext:
+def server_tls_context(cert: Path = CERT, key: Path = KEY) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(CERT, KEY)
+    context.load_cert_chain(cert, key)
     return context
 
 
@@ -88,8 +123,10 @@ class ScriptedInbox(MaildirHandler):
         return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in self.messages()]
 
 
-def start_smtp(directory: Path, tls: str = "starttls", port: int | None = None) -> LocalSmtpServer:
-    return LocalSmtpServer(ScriptedInbox(directory), port=port, tls=tls, tls_context=server_tls_context(),
+def start_smtp(directory: Path, tls: str = "starttls", port: int | None = None,
+               context: ssl.SSLContext | None = None) -> LocalSmtpServer:
+    """context: the server's certificate (default: the self-signed one trust_test_cert trusts)."""
+    return LocalSmtpServer(ScriptedInbox(directory), port=port, tls=tls, tls_context=context or server_tls_context(),
                            users={SMTP_USER: SMTP_PASSWORD}).start()
 
 

@@ -19,13 +19,14 @@ from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
 from backend import config, doctor, paths
+from backend import i18n as doctor_locale
 from backend.collectors import load_catalog
 from backend.collectors.run import browser
 from backend.core import paired_browsers
 from backend.core.store import DB_NAME
 from backend.delivery import settings as delivery
 from tests.helpers import free_port, serve
-from tests.serve import ServeProcess
+from tests.serve import PAIRING_CODE, ServeProcess
 from tests.test_delivery_support import SMTP_PASSWORD, SMTP_USER, start_smtp, trust_test_cert
 
 __all__ = ["trust_test_cert"]
@@ -253,7 +254,7 @@ def test_real_server_running_and_extension_paired(real_server):
     result = doctor.check_server(real_server)
     assert result.status == doctor.OK and f"http://127.0.0.1:{real_server}/api/health" in result.summary
     pair = subprocess.run([sys.executable, "-m", "backend", "pair"], capture_output=True, text=True, timeout=60)
-    code = re.search(r"Pairing code: (\d{3}[ -]?\d{3})", pair.stdout).group(1)
+    code = re.search(PAIRING_CODE, pair.stdout).group(1)
     try:
         import requests
         answer = requests.post(f"http://127.0.0.1:{real_server}/api/pair", json={"code": code}, timeout=10)
@@ -377,10 +378,17 @@ def test_a_check_that_crashes_is_a_failure_not_a_crash():
 @pytest.mark.keyring
 def test_doctor_in_a_fresh_home(home):
     config.save(config.Settings(port=free_port()))
-    text = subprocess.run([sys.executable, "-m", "backend", "doctor"], capture_output=True, text=True, timeout=120)
+    french_locale = os.environ | {"LANGUAGE": "fr_FR:fr"}  # --lang wins over the locale
+    text = subprocess.run([sys.executable, "-m", "backend", "doctor", "--lang", "en"], capture_output=True,
+                          text=True, timeout=120, env=french_locale)
     report = subprocess.run([sys.executable, "-m", "backend", "doctor", "--json"], capture_output=True, text=True,
-                            timeout=120)
-    checks = {c["name"]: c["status"] for c in json.loads(report.stdout)["checks"]}
+                            timeout=120, env=french_locale)
+    answer = json.loads(report.stdout)
+    checks = {c["name"]: c["status"] for c in answer["checks"]}
+    libeo_check = next(c for c in answer["checks"] if c["name"] == "libeo")
+    assert libeo_check["summary"].startswith("Libeo delivery is not configured")  # JSON: English, and its twin
+    assert libeo_check["summary_fr"].startswith("l'envoi vers Libeo n'est pas réglé")
+    assert "Réglages > Envoi vers Libeo" in libeo_check["fix_fr"]
     assert checks == {"browser": "OK", "keyring": "OK", "server": "WARN", "pairing": "WARN", "libeo": "WARN",
                       "recipes": "OK", "disk": "OK"}, report.stdout
     assert text.returncode == report.returncode == 0, text.stdout + text.stderr
@@ -392,10 +400,13 @@ def test_doctor_in_a_fresh_home(home):
 
 def test_doctor_exits_non_zero_when_collection_is_blocked(home, tmp_path):
     config.save(config.Settings(port=free_port(), chromedriver=str(tmp_path / "missing-driver")))
-    result = subprocess.run([sys.executable, "-m", "backend", "doctor"], capture_output=True, text=True, timeout=120)
+    french = {k: v for k, v in os.environ.items() if k not in doctor_locale.LOCALE_VARIABLES} | {"LC_ALL": "fr_FR.UTF-8"}
+    result = subprocess.run([sys.executable, "-m", "backend", "doctor"], capture_output=True, text=True, timeout=120,
+                            env=french)
     assert result.returncode == 1
-    assert re.search(r"^FAIL  browser   chromedriver not found at .*missing-driver$", result.stdout, re.M)
-    assert "problem(s) block collection or delivery: browser" in result.stdout
+    assert re.search(r"^FAIL  browser   chromedriver introuvable : .*missing-driver$", result.stdout, re.M)
+    assert "correctif : installez-le : sudo apt install chromium-driver, ou réglez" in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 problème(s) bloquent la collecte ou l'envoi : browser"
 
 
 def test_macos_without_a_configured_driver_leaves_it_to_selenium_manager(tmp_path, monkeypatch):
@@ -406,3 +417,58 @@ def test_macos_without_a_configured_driver_leaves_it_to_selenium_manager(tmp_pat
     assert browser.chromedriver_path(BrowserConfig(), "darwin") is None
     assert browser.chromedriver_path(BrowserConfig(), "linux") == "/usr/bin/chromedriver"
     assert browser.chromedriver_path(BrowserConfig(chromedriver="/opt/cd"), "darwin") == "/opt/cd"
+
+
+# ---------------------------------------------------------------- languages
+
+@pytest.mark.parametrize("environ, lang", [
+    ({}, "en"),
+    ({"LANG": "fr_FR.UTF-8"}, "fr"),
+    ({"LANG": "fr_CA.UTF-8", "LC_MESSAGES": "en_GB.UTF-8"}, "en"),  # LC_MESSAGES before LANG
+    ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "en_US.UTF-8", "LC_ALL": "fr_BE.UTF-8"}, "fr"),  # LC_ALL before both
+    ({"LC_ALL": "C.UTF-8", "LANGUAGE": "fr:en"}, "fr"),  # LANGUAGE first, a list as gettext reads it
+    ({"LANGUAGE": "", "LANG": "fr_FR"}, "fr"),  # empty is unset
+    ({"LANG": "C"}, "en"),
+])
+def test_the_cli_language_follows_the_first_locale_variable_set(environ, lang):
+    assert doctor_locale.cli_language(environ) == lang
+
+
+def test_a_report_reads_in_french_or_in_english(home):
+    usage = lambda path: Usage(10 ** 12, 0, 200 * 1024 ** 2)  # noqa: E731
+    results = [doctor.check_server(free_port()), doctor.check_delivery(), doctor.check_disk(home, usage=usage),
+               doctor.check_recipes(lambda: load_catalog(files=[RECIPES / "classic.yaml"]))]
+    english, french = doctor.render(results, "en"), doctor.render(results, "fr")
+    assert "WARN  server    not answering on http://127.0.0.1:" in english and ": nothing listens on that port" in english
+    assert "WARN  server    ne répond pas sur http://127.0.0.1:" in french and " : rien n'écoute sur ce port" in french
+    assert "correctif : lancez `invoice-collector serve`, ou `invoice-collector autostart enable`" in french
+    assert "fix: set it in the side panel: Settings > Delivery to Libeo" in english
+    assert "correctif : réglez-le dans le panneau : Réglages > Envoi vers Libeo (votre boîte <société>@box.libeo.io" \
+           in french
+    assert f"WARN  disk      200 Mo libres pour les PDF dans {home}" in french
+    assert "OK    recipes   3 fournisseurs valides" in french and "OK    recipes   3 providers valid" in english
+    assert english.splitlines()[-1] == "Nothing blocks collection."
+    assert french.splitlines()[-1] == "Rien ne bloque la collecte."
+    assert not re.search(r"\b(the|not|free|set)\b", french), french  # no English left in the French report
+
+
+def test_a_failed_smtp_login_is_reported_in_both_languages(tmp_path, trust_test_cert):
+    with start_smtp(tmp_path / "inbox") as server:
+        wrong = doctor.check_delivery(libeo(server.port), lambda: "not-the-password")
+    assert wrong.summary.startswith(f"SMTP login to localhost:{server.port} (starttls) failed: the SMTP server "
+                                    "refused the login: 535")
+    assert wrong.summary.fr.startswith(f"la connexion SMTP à localhost:{server.port} (starttls) a échoué : le "
+                                       "serveur SMTP a refusé l'identification : 535")
+    assert wrong.fix.fr == "réglez-le dans le panneau : Réglages > Envoi vers Libeo (vérifiez `smtp_password`)"
+
+
+def test_json_keeps_english_and_adds_the_french_twins():
+    results = [doctor.check_disk(Path("/tmp"), usage=lambda path: Usage(10 ** 12, 0, 10 * 1024 ** 2)),
+               doctor.Check("recipes", doctor.WARN, "plain text", details=["a.yaml:1:1: unknown step"])]
+    report = json.loads(json.dumps(doctor.as_json(results)))
+    disk, recipes = report["checks"]
+    assert report["ok"] is False
+    assert (disk["summary"], disk["summary_fr"]) == ("10 MB free for PDFs in /tmp", "10 Mo libres pour les PDF dans /tmp")
+    assert disk["fix"].startswith("free some space") and disk["fix_fr"].startswith("libérez de la place")
+    assert (recipes["summary_fr"], recipes["fix_fr"], recipes["details_fr"]) == \
+           ("plain text", "", ["a.yaml:1:1: unknown step"])  # text without a twin is itself in French

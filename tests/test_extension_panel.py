@@ -214,6 +214,19 @@ def journey(server, demo, driver, smtp, folder):
     assert password.get_attribute("value") == ""  # write-only: never shown again
     assert panel.field("Mot de passe SMTP").get_attribute("placeholder").startswith("Enregistré")
     panel.find("#smtp-password-state", "Mot de passe enregistré")
+    # « Options avancées », closed while no CA is set: text that is no certificate is refused next
+    # to its field; emptied, the settings save again.
+    details = panel.find("#libeo-advanced")
+    assert details.get_attribute("open") is None
+    panel.click("#libeo-advanced summary", "Options avancées")
+    ca = panel.field("Certificat d’autorité (CA) de votre serveur SMTP")
+    panel.find("#smtp-ca-file", "Choisir un fichier…")
+    panel.type(ca, "pas un certificat")
+    panel.click("#libeo-save", "Enregistrer")
+    wait_until(lambda: "ce n'est pas un certificat PEM" in panel.field_error(ca), what="the CA field error")
+    ca.clear()
+    panel.click("#libeo-save", "Enregistrer")
+    panel.find("#libeo-form .form-status-success", "Réglages enregistrés.")
     keep_for_docs(panel.screenshot("04-settings"), "panel-settings")
     # And a copy in a local folder.
     panel.field("Copier les nouvelles factures dans un dossier").click()
@@ -436,7 +449,7 @@ def test_paired_browsers_are_listed_and_each_can_be_revoked(server, browser):
     panel.open(OPTIONS_URL)
     panel.click("#unpair", "Oublier l’association")
     wait_until(lambda: "token" not in panel.storage(), what="the token to be forgotten")
-    assert "No browser is paired" in server.command("pair", "--list").stdout
+    assert "No browser is paired" in server.command("pair", "--list", "--lang", "en").stdout
     assert panel.console_errors() == []
 
 

@@ -6,13 +6,14 @@ import time
 from dataclasses import dataclass, field
 
 from backend import APP_NAME
+from backend.i18n import say
 
 
 @dataclass
 class Health:
     url: str
     answering: bool
-    detail: str  # what answered ("invoice-collector 0.1.0") or why nothing did
+    detail: str  # what answered ("invoice-collector 0.1.0") or why nothing did (with its French twin)
     data: dict = field(default_factory=dict)
 
 
@@ -22,15 +23,16 @@ def probe(port: int, timeout: float = 2.0) -> Health:
     try:
         response = requests.get(url, timeout=timeout)
     except requests.ConnectionError:
-        return Health(url, False, "nothing listens on that port")
+        return Health(url, False, say("nothing listens on that port", "rien n'écoute sur ce port"))
     except requests.RequestException as exc:
-        return Health(url, False, f"no answer ({exc.__class__.__name__})")
+        return Health(url, False, say(f"no answer ({exc.__class__.__name__})", f"pas de réponse ({exc.__class__.__name__})"))
     try:
         data = response.json()
     except ValueError:
         data = None
     if response.status_code != 200 or not isinstance(data, dict) or data.get("app") != APP_NAME:
-        return Health(url, False, f"another program answers on port {port} (HTTP {response.status_code})")
+        return Health(url, False, say(f"another program answers on port {port} (HTTP {response.status_code})",
+                                     f"un autre programme répond sur le port {port} (HTTP {response.status_code})"))
     return Health(url, True, f"{APP_NAME} {data.get('version', '')}".strip(), data)
 
 

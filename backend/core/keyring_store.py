@@ -19,15 +19,21 @@ from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
 from backend import paths
+from backend.i18n import say
 
 SERVICE = "invoice-collector"  # the service name of the default home
 log = logging.getLogger("invoice_collector.keyring")
 
-FIX = ("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt install gnome-keyring` "
-       "(it unlocks when you log in to the desktop), or KWallet on KDE. On a machine without a desktop, "
-       "run invoice-collector inside `dbus-run-session` and unlock the keyring with "
-       "`printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. "
-       "macOS Keychain and Windows Credential Manager work as they are.")
+FIX = say("Install and unlock a Secret Service keyring: on Debian/Ubuntu `sudo apt install gnome-keyring` "
+          "(it unlocks when you log in to the desktop), or KWallet on KDE. On a machine without a desktop, "
+          "run invoice-collector inside `dbus-run-session` and unlock the keyring with "
+          "`printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets`. "
+          "macOS Keychain and Windows Credential Manager work as they are.",
+          "Installez et déverrouillez un trousseau Secret Service : sous Debian/Ubuntu `sudo apt install "
+          "gnome-keyring` (il se déverrouille à l'ouverture de la session), ou KWallet sous KDE. Sur une machine "
+          "sans bureau, lancez invoice-collector dans `dbus-run-session` et déverrouillez le trousseau avec "
+          "`printf %s MOT_DE_PASSE | gnome-keyring-daemon --unlock --components=secrets`. Le trousseau de macOS "
+          "et le gestionnaire d'identifiants de Windows conviennent tels quels.")
 
 
 def service(home: str | os.PathLike[str] | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from backend.delivery import settings as dsettings
@@ -27,6 +28,9 @@ def register(subparsers) -> None:
     put.add_argument("--security", choices=dsettings.SECURITY_MODES,
                      help="starttls (port 587), tls (implicit, port 465), plain (only to this computer)")
     put.add_argument("--username", help="the SMTP login (often your e-mail address)")
+    put.add_argument("--smtp-ca-file", metavar="PEM_FILE",
+                     help="the CA certificate (PEM) your SMTP server's certificate is signed by, when it is a "
+                          "private one (trusted besides the system's CAs); an empty value removes it")
     put.add_argument("--password-stdin", action="store_true",
                      help="read the SMTP password (or app password) from standard input; kept in the OS keyring")
     state = put.add_mutually_exclusive_group()
@@ -84,6 +88,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  SMTP:     {value['smtp_host'] or '(not set)'}:{value['smtp_port']} ({value['smtp_security']})"
           + (f", user {value['smtp_username']}" if value["smtp_username"] else ", no login"))
     print(f"  password: {'saved in the keyring' if value['password_set'] else 'not set'}")
+    if value["smtp_ca_cert"]:
+        print(f"  CA:       {value['smtp_ca_cert'].count('BEGIN CERTIFICATE')} certificate(s) of your own, "
+              "trusted besides the system's")
     if value["paused_reason"]:
         print(f"  PAUSED:   {value['paused_reason']} (fix the settings, then `invoice-collector libeo test`)")
     print(f"  outbox:   {_outbox_summary(store)}")
@@ -100,6 +107,11 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_set(args: argparse.Namespace) -> int:
     changes = _changes(args)
+    if args.smtp_ca_file is not None:
+        try:
+            changes["smtp_ca_cert"] = Path(args.smtp_ca_file).read_text(encoding="utf-8") if args.smtp_ca_file else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            return _fail(f"--smtp-ca-file: cannot read it ({exc}); a PEM file is text", 2)
     password = None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

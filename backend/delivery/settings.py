@@ -20,7 +20,7 @@ from backend.core import keyring_store
 from backend.core.addresses import is_email
 from backend.core.keyring_store import KeyringUnavailable
 from backend.core.store import Store
-from backend.delivery import outbox
+from backend.delivery import outbox, tls
 from backend.i18n import Said, say
 
 KEYRING_PASSWORD_USER = "smtp-password"
@@ -56,6 +56,7 @@ class LibeoSettings:
     smtp_port: int | None = None
     smtp_security: str = "starttls"
     smtp_username: str = ""
+    smtp_ca_cert: str = ""  # PEM of a private CA the SMTP server's certificate is signed by (public data)
 
     @property
     def port(self) -> int:
@@ -114,7 +115,8 @@ def merge_libeo(current: LibeoSettings, changes: dict[str, Any], has_password: b
     errors = {name: UNKNOWN for name in changes if name not in known | {"smtp_password"}}
     merged = asdict(current)
     for name, kind in (("enabled", bool), ("allow_other_inbox", bool), ("inbox", str), ("sender", str),
-                       ("smtp_host", str), ("smtp_security", str), ("smtp_username", str)):
+                       ("smtp_host", str), ("smtp_security", str), ("smtp_username", str),
+                       ("smtp_ca_cert", str)):
         if name in changes:
             merged[name] = _typed(changes, name, kind, errors)
     if "smtp_port" in changes:
@@ -157,6 +159,9 @@ def _check_libeo(s: LibeoSettings, errors: dict[str, Said]) -> None:
                                       "use starttls or tls",
                                       "le SMTP non chiffré n'est permis que vers cet ordinateur (localhost) ; "
                                       "choisissez starttls ou tls")
+    ca_problem = tls.ca_problem(s.smtp_ca_cert) if s.smtp_ca_cert else None
+    if ca_problem:
+        errors["smtp_ca_cert"] = ca_problem
     if s.smtp_port is not None and not 1 <= s.smtp_port <= 65535:
         errors["smtp_port"] = say("must be between 1 and 65535", "entre 1 et 65535")
     if s.enabled:

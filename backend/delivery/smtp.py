@@ -13,9 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.delivery.settings import LibeoSettings
+from backend.delivery.tls import client_context
 from backend.i18n import Said, say
 
 DEFAULT_TIMEOUT = 30.0
+# An SMTP server greets at once; silence this long on a clear-text connection suggests a port that
+# waits for a TLS handshake (465). That is then checked on a second connection: only a port that
+# completes a handshake fails fast, a slow clear-text server is still waited for.
+GREETING_WAIT = 2.0
+PROBE_TIMEOUT = 5.0  # asking a port which security it speaks
+# OpenSSL's verify codes meaning "signed by no CA we trust" (the other ones: expired, wrong name…).
+_UNKNOWN_ISSUER = {2, 18, 19, 20, 21}
+ADVANCED_CA = say("If your company signs its own certificates, paste its CA certificate in Settings > Delivery "
+                  "to Libeo > Advanced options (Your SMTP server's CA certificate).",
+                  "Si votre entreprise signe ses propres certificats, collez son certificat d'autorité dans "
+                  "Réglages > Envoi vers Libeo > Options avancées (Certificat d'autorité (CA) de votre serveur SMTP).")
 
 
 @dataclass
@@ -70,17 +82,21 @@ def classify(exc: BaseException, stage: str) -> SmtpFailure:
                            stage="connect", field="smtp_security")
     if isinstance(exc, ssl.SSLCertVerificationError):
         why = exc.verify_message or exc
-        return SmtpFailure(say(f"the SMTP server's certificate is not trusted: {why}",
-                               f"le certificat du serveur SMTP n'est pas reconnu : {why}"),
+        if exc.verify_code in _UNKNOWN_ISSUER:
+            return SmtpFailure(say(f"the SMTP server's certificate is not trusted: {why}. {ADVANCED_CA}",
+                                   f"le certificat du serveur SMTP n'est pas reconnu : {why}. {ADVANCED_CA.fr}"),
+                               permanent=True, stage="connect", field="smtp_ca_cert")
+        return SmtpFailure(say(f"the SMTP server's certificate is not valid here: {why}",
+                               f"le certificat du serveur SMTP n'est pas valable ici : {why}"),
                            permanent=True, stage="connect", field="smtp_host")
     if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
         return SmtpFailure(say(f"the secure connection was cut: {exc}", f"la connexion sécurisée a été coupée : {exc}"),
                            permanent=False, stage=stage)
     if isinstance(exc, ssl.SSLError):
         return SmtpFailure(say(f"secure connection failed ({exc.reason or exc}): check the port and "
-                               "security mode (tls is usually port 465, starttls port 587)",
+                               "security (SSL/TLS is usually port 465, STARTTLS port 587)",
                                f"la connexion sécurisée a échoué ({exc.reason or exc}) : vérifiez le port et la "
-                               "sécurité (tls se sert en général du port 465, starttls du 587)"),
+                               "sécurité (SSL/TLS se sert en général du port 465, STARTTLS du 587)"),
                            permanent=True, stage="connect", field="smtp_security")
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return SmtpFailure(say("the SMTP server did not answer in time", "le serveur SMTP n'a pas répondu à temps"),
@@ -100,9 +116,65 @@ def classify(exc: BaseException, stage: str) -> SmtpFailure:
     raise exc
 
 
-def _tls_context() -> ssl.SSLContext:
-    # Default verification (system CAs; SSL_CERT_FILE is honoured by OpenSSL).
-    return ssl.create_default_context()
+def wrong_mode(port: int, expected: str) -> SmtpFailure:
+    """The port speaks another security than the one chosen: say which to choose."""
+    if expected == "tls":
+        text = say(f"port {port} expects SSL/TLS: choose “SSL/TLS” as the security",
+                   f"le port {port} attend SSL/TLS : choisissez « SSL/TLS »")
+    elif expected == "starttls":
+        text = say(f"port {port} expects STARTTLS: choose “STARTTLS” as the security",
+                   f"le port {port} attend STARTTLS : choisissez « STARTTLS »")
+    else:
+        text = say(f"port {port} answers unencrypted and offers no STARTTLS: check the port",
+                   f"le port {port} répond sans chiffrement et ne propose pas STARTTLS : vérifiez le port")
+    return SmtpFailure(text, permanent=True, stage="connect", field="smtp_security")
+
+
+def speaks_tls(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Whether the port starts with a TLS handshake (implicit TLS). Only the protocol is asked
+    about: the certificate is checked by the real connection."""
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.check_hostname, probe.verify_mode = False, ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout) as raw, probe.wrap_socket(raw, server_hostname=host):
+            return True
+    except OSError:
+        return False
+
+
+def speaks_clear(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """"starttls" or "plain" when the port greets in clear text (as 587 and 25 do), else None."""
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as probe:
+            probe.ehlo()
+            return "starttls" if probe.has_extn("starttls") else "plain"
+    except (OSError, smtplib.SMTPException):
+        return None
+
+
+def _greets(sock: socket.socket, wait: float) -> bool:
+    """Whether the server says something (its greeting) within `wait` seconds; nothing is read."""
+    timeout = sock.gettimeout()
+    sock.settimeout(wait)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+        return True  # the greeting, or a close smtplib then reports
+    except TimeoutError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+
+
+class _ClearTextSmtp(smtplib.SMTP):
+    """A clear-text start (starttls, plain) that fails fast on an implicit-TLS port, which would
+    otherwise say nothing until the timeout."""
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # smtplib's socket hook, not in typeshed
+        if not _greets(sock, min(GREETING_WAIT, timeout)) and speaks_tls(host, port):
+            sock.close()
+            raise wrong_mode(port, "tls")
+        return sock
 
 
 def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
@@ -133,19 +205,20 @@ def connect(settings: LibeoSettings, password: str | None,
     """EHLO, STARTTLS or implicit TLS, AUTH. Raises SmtpFailure(stage="connect")."""
     smtp: smtplib.SMTP | None = None
     try:
+        context = client_context(settings.smtp_ca_cert)
         if settings.smtp_security == "tls":
-            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.port, timeout=timeout, context=_tls_context())
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.port, timeout=timeout, context=context)
         else:
-            smtp = smtplib.SMTP(settings.smtp_host, settings.port, timeout=timeout)
+            smtp = _ClearTextSmtp(settings.smtp_host, settings.port, timeout=timeout)
         smtp.ehlo()
         if settings.smtp_security == "starttls":
             if not smtp.has_extn("starttls"):
-                raise SmtpFailure(say("the SMTP server does not offer STARTTLS on this port: use tls "
+                raise SmtpFailure(say("the SMTP server does not offer STARTTLS on this port: choose “SSL/TLS” "
                                       "(usually port 465) or check the port",
-                                      "le serveur SMTP ne propose pas STARTTLS sur ce port : choisissez tls "
+                                      "le serveur SMTP ne propose pas STARTTLS sur ce port : choisissez « SSL/TLS » "
                                       "(en général le port 465) ou vérifiez le port"), permanent=True,
                                   stage="connect", field="smtp_security")
-            smtp.starttls(context=_tls_context())
+            smtp.starttls(context=context)
             smtp.ehlo()
         if settings.smtp_username:
             if not password:
@@ -158,6 +231,12 @@ def connect(settings: LibeoSettings, password: str | None,
     except BaseException as exc:
         if smtp is not None:
             smtp.close()
+        if settings.smtp_security == "tls" and isinstance(exc, ssl.SSLError) \
+                and not isinstance(exc, ssl.SSLCertVerificationError):
+            # A handshake answered by an SMTP greeting: the port starts in clear text (587, 25).
+            clear = speaks_clear(settings.smtp_host, settings.port)
+            if clear:
+                raise wrong_mode(settings.port, clear) from None
         if isinstance(exc, (OSError, smtplib.SMTPException, SmtpFailure)):
             raise classify(exc, "connect") from None
         raise

@@ -11,7 +11,7 @@ import sys
 import time
 
 from backend import config, paths
-from backend.i18n import french
+from backend.i18n import cli_language, french, in_language, say
 from backend.redact import mask_logs
 
 LOG_FILE = "invoice-collector.log"
@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     what.add_argument("--revoke", nargs="?", const="all", metavar="ID|all",
                       help="unpair the browser with this id (see --list), or every one (all, the default): "
                            "it must pair again")
+    pair.add_argument("--lang", choices=("fr", "en"),
+                      help="language of what it prints (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG)")
     pair.set_defaults(func=cmd_pair)
 
 
@@ -131,65 +133,70 @@ def cmd_pair(args: argparse.Namespace) -> int:
     except keyring_store.KeyringUnavailable as exc:
         print(f"invoice-collector: {exc}", file=sys.stderr)
         return 1
+    lang = args.lang or cli_language()
     if args.list:
-        return _list_pairings()
+        return _list_pairings(lang)
     if args.revoke:
-        return _revoke(args.revoke)
+        return _revoke(args.revoke, lang)
     code, expires = pairing.open_window()
     local = expires.astimezone().strftime("%H:%M:%S")
+    attempts = pairing.MAX_ATTEMPTS
     # The panel's own words: « Associer ce navigateur », « Code d'association ».
-    print(f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » (Associer ce "
-          f"navigateur) avant {local} ; {pairing.MAX_ATTEMPTS} essais au plus.")
-    print(f"Pairing code: {code} — type it in the « Collecte de factures » panel (Pair this browser) before "
-          f"{local}; {pairing.MAX_ATTEMPTS} attempts at most.")
+    print(in_language(say(f"Pairing code: {code} — type it in the « Collecte de factures » panel (Pair this "
+                          f"browser) before {local}; {attempts} attempts at most.",
+                          f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » "
+                          f"(Associer ce navigateur) avant {local} ; {attempts} essais au plus."), lang))
     if not _server_running(config.load().port):
-        print("Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`.\n"
-              "The server is not running: start it with `invoice-collector serve`.")
+        print(in_language(say("The server is not running: start it with `invoice-collector serve`.",
+                              "Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`."), lang))
     return 0
 
 
-def _list_pairings() -> int:
+def _list_pairings(lang: str) -> int:
     from backend.core import paired_browsers
     from backend.core.clock import parse
 
     pairings = paired_browsers.listed()
     if not pairings:
-        print("Aucun navigateur n'est associé. / No browser is paired.")
+        print(in_language(say("No browser is paired.", "Aucun navigateur n'est associé."), lang))
         return 0
     uses = paired_browsers.last_uses()
 
     def local(value: str | None) -> str:
         moment = parse(value)
         return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "—"
-    rows = [("ID", "Nom / Name", "Associé / Paired", "Dernier usage / Last used")]
+    heads = [say("Name", "Nom"), say("Paired", "Associé"), say("Last used", "Dernier usage")]
+    rows = [("ID", *(in_language(head, lang) for head in heads))]
     for p in pairings:
-        name = p.label if french(p.label) == p.label else f"{french(p.label)} / {p.label}"
-        rows.append((p.id, name, local(p.paired_at), local(uses.get(p.id))))
+        rows.append((p.id, in_language(p.label, lang), local(p.paired_at), local(uses.get(p.id))))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[3])
     return 0
 
 
-def _revoke(which: str) -> int:
+def _revoke(which: str, lang: str) -> int:
     from backend.core import paired_browsers
     from backend.server import pairing
 
     if which == "all":
         count = paired_browsers.revoke_all()
         pairing.close_window()
-        print(f"{count} association(s) révoquée(s) : ces navigateurs doivent être associés à nouveau. / "
-              f"{count} pairing(s) revoked: these browsers must pair again." if count else
-              "Aucun navigateur n'était associé. / No browser was paired; nothing to revoke.")
+        print(in_language(say(f"{count} pairing(s) revoked: these browsers must pair again.",
+                              f"{count} association(s) révoquée(s) : ces navigateurs doivent être associés à "
+                              "nouveau.") if count else
+                          say("No browser was paired; nothing to revoke.",
+                              "Aucun navigateur n'était associé : rien à révoquer."), lang))
         return 0
     gone = paired_browsers.revoke(which)
     if gone is None:
-        print(f"invoice-collector: aucun navigateur associé n'a l'identifiant « {which} » (voir `invoice-collector "
-              f"pair --list`). / No paired browser has the id '{which}' (see `invoice-collector pair --list`).",
+        print("invoice-collector: " + in_language(say(
+            f"no paired browser has the id '{which}' (see `invoice-collector pair --list`)",
+            f"aucun navigateur associé n'a l'identifiant « {which} » (voir `invoice-collector pair --list`)"), lang),
               file=sys.stderr)
         return 1
-    print(f"Association révoquée : {french(gone.label)} doit être associé à nouveau. / "
-          f"Pairing revoked: {gone.label} must pair again.")
+    print(in_language(say(f"Pairing revoked: {gone.label} must pair again.",
+                          f"Association révoquée : {french(gone.label)} doit être associé à nouveau."), lang))
     return 0
 
 

@@ -24,7 +24,11 @@ LIBEO_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "allow_other_inbox": {"type": "boolean", "description": "accept an inbox outside box.libeo.io"},
     "sender": {**_STR, "description": "the user's Libeo login e-mail"}, "smtp_host": _STR,
     "smtp_port": {"type": "integer"}, "smtp_security": {"enum": list(settings.SECURITY_MODES)},
-    "smtp_username": _STR, "password_set": {"type": "boolean"},
+    "smtp_username": _STR,
+    "smtp_ca_cert": {**_STR, "description": "PEM certificate(s) of the private CA that signs the SMTP server's "
+                     "certificate, trusted besides the system's CAs; \"\" for none. Checked when saved (400 on "
+                     "`smtp_ca_cert` when it is not a PEM certificate, or holds a private key)"},
+    "password_set": {"type": "boolean"},
     "paused_reason": {"type": ["string", "null"],
                       "description": "why sending is paused (e.g. the SMTP login was refused) until the settings change"},
     "waiting": {"type": "integer", "description": "invoices collected while sending was off (POST /api/invoices/send-waiting)"}}}
@@ -54,7 +58,9 @@ OPENAPI_PATHS = {
                  "requestBody": {"required": False, "content": {"application/json": {"schema": LIBEO_INPUT}}},
                  "responses": {"200": {"description": "The login worked", "content": {"application/json": {
                      "schema": {"type": "object", "properties": {"ok": {"const": True}}}}}},
-                     "400": {"description": "A setting is wrong; the message has the SMTP server's answer"},
+                     "400": {"description": "A setting is wrong; the message has the SMTP server's answer. A "
+                                            "certificate signed by an unknown CA names `smtp_ca_cert`; a security "
+                                            "that the port does not speak names `smtp_security` and the right one"},
                      "502": {"description": "The SMTP server could not be reached or answered 4xx; try later"}}},
     },
     "/api/settings/folder": {

@@ -58,6 +58,11 @@ export function field({ name, label, type = 'text', value = '', help = '', requi
       options.map((option) => h('option', { value: option.value, selected: option.value === value }, option.label)));
   } else if (type === 'checkbox') {
     control = h('input', { id, name, type, checked: Boolean(value), 'aria-describedby': describedBy, ...attributes });
+  } else if (type === 'textarea') {
+    control = h('textarea', {
+      id, name, required, placeholder: placeholder || null, autocomplete, spellcheck: 'false',
+      'aria-describedby': describedBy, ...attributes,
+    }, value ?? '');
   } else {
     control = h('input', {
       id, name, type, value: value ?? '', required, placeholder: placeholder || null,

@@ -109,7 +109,7 @@ def test_cli_lists_and_revokes(make_api, capsys):
     chrome = pair_as(api, CHROME_LINUX)
     assert chrome.get("/api/accounts").status_code == 200 and api.get("/api/accounts").status_code == 200
     capsys.readouterr()
-    assert main(["pair", "--list"]) == 0
+    assert main(["pair", "--lang", "en", "--list"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["ID", "Nom", "/", "Name", "Associé", "/", "Paired", "Dernier", "usage", "/", "Last",
                                 "used"]
@@ -119,13 +119,13 @@ def test_cli_lists_and_revokes(make_api, capsys):
     assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  +\d{4}-\d\d-\d\d \d\d:\d\d$", line) for line in table[1:])
     assert api.token not in "\n".join(table)
 
-    assert main(["pair", "--revoke", "nope"]) == 1
+    assert main(["pair", "--lang", "en", "--revoke", "nope"]) == 1
     assert "pair --list" in capsys.readouterr().err
-    assert main(["pair", "--revoke", ids[1]]) == 0
+    assert main(["pair", "--lang", "en", "--revoke", ids[1]]) == 0
     assert "Chrome on Linux must pair again" in capsys.readouterr().out
     assert chrome.get("/api/accounts").status_code == 401 and api.get("/api/accounts").status_code == 200
-    assert main(["pair", "--revoke"]) == 0  # every one, as before several browsers
+    assert main(["pair", "--lang", "en", "--revoke"]) == 0  # every one, as before several browsers
     assert "1 pairing(s) revoked" in capsys.readouterr().out
     assert api.get("/api/accounts").status_code == 401
-    assert main(["pair", "--list"]) == 0
+    assert main(["pair", "--lang", "en", "--list"]) == 0
     assert "No browser is paired" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.serve import ServeProcess
+from tests.serve import PAIRING_CODE, ServeProcess
 from tests.server.conftest import EXTENSION_ORIGIN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,10 +51,11 @@ def test_serve_is_ready_fast_and_listens_on_loopback_only(server):
 
 def test_pair_from_another_process_then_revoke(server):
     base, env = server["base"], server["env"]
-    printed = cli("pair", env=env)
+    printed = cli("pair", env=env | {"LANGUAGE": "fr_FR:en"})
     assert printed.returncode == 0, printed.stderr
-    code = re.search(r"Pairing code: (\d{3}-\d{3})", printed.stdout).group(1)
+    code = re.search(PAIRING_CODE, printed.stdout).group(1)
     assert f"Code d'association : {code} — saisissez-le dans le panneau" in printed.stdout  # the panel's words
+    assert "Pairing code" not in printed.stdout  # one language: the user's
     answer = requests.post(f"{base}/api/pair", json={"code": code}, headers={"Origin": EXTENSION_ORIGIN}, timeout=5)
     assert answer.status_code == 200, answer.text
     assert answer.headers["Access-Control-Allow-Origin"] == EXTENSION_ORIGIN
@@ -70,7 +71,7 @@ def test_pair_from_another_process_then_revoke(server):
                          headers=auth | {"Origin": "https://evil.example", "Content-Type": "text/plain"}, timeout=5)
     assert page.status_code == 403 and "Access-Control-Allow-Origin" not in page.headers
 
-    revoked = cli("pair", "--revoke", env=env)
+    revoked = cli("pair", "--revoke", "--lang", "en", env=env)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
     assert requests.get(f"{base}/api/accounts", headers=auth, timeout=5).status_code == 401
 

@@ -2,11 +2,41 @@
 // password is write-only) and a local folder. Then the paired browsers.
 
 import * as api from '../api.js';
-import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
+import { busy, clearErrors, errorMessage, field, fieldError, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
 import { t, tp } from '../i18n.js';
 import { pairedBrowsersCard } from './paired-browsers.js';
 
 const SECURITY_PORTS = { starttls: 587, tls: 465, plain: 25 };
+const MAX_CA_BYTES = 64 * 1024; // as the server: a few certificates, never a whole bundle
+
+// « Options avancées »: the CA of a company SMTP server signed by a private authority. Open when
+// one is set, so a setting in effect is never hidden. A picked file is read here, in the panel.
+function advancedOptions(settings) {
+  const caField = field({
+    name: 'smtp_ca_cert', type: 'textarea', value: settings.smtp_ca_cert || '', label: t('smtpCaCert'),
+    help: t('smtpCaCertHelp'), placeholder: '-----BEGIN CERTIFICATE-----',
+    attributes: { rows: '4', class: 'input-pem', wrap: 'off' },
+  });
+  const textarea = caField.querySelector('textarea');
+  const picker = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', hidden: true, tabindex: '-1' });
+  const choose = h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost'], id: 'smtp-ca-file', onClick: () => picker.click() },
+    t('smtpCaChooseFile'));
+  picker.addEventListener('change', async () => {
+    const [file] = picker.files;
+    picker.value = ''; // the same file may be picked again after an edit
+    if (!file) return;
+    if (file.size > MAX_CA_BYTES) {
+      fieldError(textarea.form, 'smtp_ca_cert', t('smtpCaFileTooBig'));
+      return;
+    }
+    textarea.value = (await file.text()).trim();
+    textarea.removeAttribute('aria-invalid');
+  });
+  return h('details', { class: 'advanced', id: 'libeo-advanced', open: Boolean(settings.smtp_ca_cert) },
+    h('summary', {}, t('smtpAdvanced')),
+    caField,
+    h('div', { class: 'actions' }, choose, picker));
+}
 
 function libeoForm(settings) {
   const status = statusLine();
@@ -39,6 +69,7 @@ function libeoForm(settings) {
       placeholder: settings.password_set ? t('smtpPasswordKeep') : '', help: t('smtpPasswordHelp'),
     }),
     passwordState,
+    advancedOptions(settings),
     status,
     h('div', { class: 'actions' }, save, test),
     h('p', { class: ['muted', 'small'] }, t('testConnectionHelp')));
@@ -83,6 +114,7 @@ function libeoForm(settings) {
       smtp_port: port.value ? Number(port.value) : null,
       smtp_security: security.value,
       smtp_username: valueOf(form, 'smtp_username').trim(),
+      smtp_ca_cert: valueOf(form, 'smtp_ca_cert').trim(),
     };
     const password = valueOf(form, 'smtp_password');
     if (password) values.smtp_password = password; // write-only: sent when typed, never read back
@@ -101,13 +133,19 @@ function libeoForm(settings) {
     return saved;
   }
 
+  function showLibeoErrors(error) {
+    // A closed disclosure can neither show nor focus its field: opened when the error names it.
+    if (error?.fields?.smtp_ca_cert) form.querySelector('#libeo-advanced').open = true;
+    showErrors(form, status, error);
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
       await busy(save, persist);
       setStatus(status, t('saved'), 'success');
     } catch (error) {
-      showErrors(form, status, error);
+      showLibeoErrors(error);
     }
   });
   test.addEventListener('click', async () => {
@@ -120,7 +158,7 @@ function libeoForm(settings) {
       });
       setStatus(status, t('testOk'), 'success');
     } catch (error) {
-      showErrors(form, status, error);
+      showLibeoErrors(error);
     }
   });
   return form;
