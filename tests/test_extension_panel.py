@@ -228,6 +228,7 @@ def journey(server, demo, driver, smtp, folder):
     panel.click("#libeo-save", "Enregistrer")
     panel.find("#libeo-form .form-status-success", "Réglages enregistrés.")
     keep_for_docs(panel.screenshot("04-settings"), "panel-settings")
+    assert panel.cut_at(320) == []  # the narrowest side panel: nothing cut off
     # And a copy in a local folder.
     panel.field("Copier les nouvelles factures dans un dossier").click()
     panel.type(panel.field("Dossier"), str(folder))
@@ -251,6 +252,7 @@ def journey(server, demo, driver, smtp, folder):
     gear(panel, demo.name, "Synchroniser maintenant")
     panel.find("li.account .summary", "1 nouvelle facture", timeout=60)
     panel.screenshot("08-accounts-synced")
+    assert panel.cut_at(320) == []
 
     # Factures: the failure with the server's reason and « Réessayer »; then sent to Libeo.
     panel.click("[role=tab]", "Factures")
@@ -267,6 +269,7 @@ def journey(server, demo, driver, smtp, folder):
     assert [path.name for path in folder.glob("*.pdf")] and number in next(folder.glob("*.pdf")).name
     panel.find("li.invoice", "Antérieure : non envoyée")  # the baseline is not sent on its own…
     keep_for_docs(panel.screenshot("10-invoices"), "panel-invoices")
+    assert panel.cut_at(320) == []
     tabs_before = set(driver.window_handles)
     panel.click(f"{in_row} button[aria-label^='Ouvrir le PDF']")
     new_tab = wait_until(lambda: set(driver.window_handles) - tabs_before, what="the PDF tab").pop()
@@ -538,6 +541,7 @@ def test_english_then_french_through_the_options(server, demo, browser, tmp_path
     with zipfile.ZipFile(archive) as zipped:
         assert len(zipped.namelist()) == recent and all(n.endswith(".pdf") for n in zipped.namelist())
     panel.screenshot("03b-invoices-selected")
+    assert panel.cut_at(320) == []  # the filters, the selection bar and the list at the narrowest panel
 
     # The language override of the options page: the panel follows.
     panel.open(OPTIONS_URL)

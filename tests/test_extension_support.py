@@ -81,6 +81,33 @@ def launch_chromium(profile: Path, language: str = "fr") -> webdriver.Chrome:
     return driver
 
 
+# Measured in the page: a text input's placeholder (or a select's chosen option) wider than its box,
+# a button or label whose text overflows it, any visible element past the viewport's right edge.
+CUT_OFF_JS = """
+const canvas = document.createElement('canvas').getContext('2d');
+const width = document.documentElement.clientWidth;
+const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' +
+  JSON.stringify((el.innerText || el.placeholder || el.value || '').trim().slice(0, 40));
+const cut = [];
+for (const el of document.querySelectorAll('body *')) {
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  if (!box.width || style.visibility === 'hidden' || el.closest('[hidden]')) continue;
+  if (box.right > width + 1) cut.push(name(el) + ' goes past the right edge');
+  const text = el.tagName === 'SELECT' ? (el.selectedOptions[0] || {}).text
+    : (el.tagName === 'INPUT' && ['text', 'email', 'search', 'password', ''].includes(el.type) && !el.value ? el.placeholder : null);
+  if (text) {
+    canvas.font = style.font;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - (el.tagName === 'SELECT' ? 20 : 0);
+    if (canvas.measureText(text).width > room + 1) cut.push(name(el) + ' cuts its text');
+  } else if (['BUTTON', 'LABEL', 'A', 'SUMMARY'].includes(el.tagName) && el.scrollWidth > el.clientWidth + 1) {
+    cut.push(name(el) + ' overflows');
+  }
+}
+return cut;
+"""
+
+
 class Panel:
     """Drives the extension's pages the way a user does: find by visible text, click, type, read."""
 
@@ -171,6 +198,17 @@ class Panel:
         self.driver.save_screenshot(str(path))
         self.shots.append(path)
         return path
+
+    def cut_at(self, width: int) -> list[str]:
+        """What a panel `width` px wide cuts off: controls whose text or placeholder does not fit,
+        and anything reaching past the right edge. Empty when everything is readable."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            return self.driver.execute_script(CUT_OFF_JS)
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        {"width": PANEL_WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False})
 
     def console_errors(self) -> list[str]:
         """Console errors of our own code (network errors of a stopped server are expected)."""

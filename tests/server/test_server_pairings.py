@@ -111,11 +111,12 @@ def test_cli_lists_and_revokes(make_api, capsys):
     capsys.readouterr()
     assert main(["pair", "--lang", "en", "--list"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["ID", "Nom", "/", "Name", "Associé", "/", "Paired", "Dernier", "usage", "/", "Last",
-                                "used"]
+    assert table[0].split() == ["ID", "Name", "Paired", "Last", "used"]
     ids = [p["id"] for p in listed(api)]
     assert [line.split()[0] for line in table[1:]] == ids
-    assert "Chrome sur Linux / Chrome on Linux" in table[2]
+    assert "Chrome on Linux" in table[2]
+    assert main(["pair", "--lang", "fr", "--list"]) == 0
+    assert "Chrome sur Linux" in capsys.readouterr().out.splitlines()[2]
     assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  +\d{4}-\d\d-\d\d \d\d:\d\d$", line) for line in table[1:])
     assert api.token not in "\n".join(table)
 
