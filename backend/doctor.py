@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from backend import config, disk, paths
 from backend.autostart.launch import OUTPUT_LOG
-from backend.autostart.probe import Health, probe
+from backend.server.probe import Health, probe
 
 if TYPE_CHECKING:
     from backend.collectors import Catalog
