@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from backend import config, disk, paths
 from backend.autostart.launch import OUTPUT_LOG
-from backend.autostart.probe import Health, probe
 from backend.i18n import Said, cli_language, french, in_language, say
+from backend.server.probe import Health, probe
 
 if TYPE_CHECKING:
     from backend.collectors import Catalog

@@ -21,8 +21,8 @@ import pytest
 from backend import autostart, config
 from backend.autostart import linux, macos, windows
 from backend.autostart.common import Install
-from backend.autostart.probe import probe
 from backend.cli import main
+from backend.server.probe import probe
 from tests.helpers import free_port
 
 # Paths a user really has: spaces, quotes, shell and systemd specials.

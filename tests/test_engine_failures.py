@@ -39,7 +39,7 @@ def test_wrong_password_is_login_failed_tried_once_and_never_leaks(classic_porta
     assert trace["step"]["outcome"] == "LOGIN_FAILED" and trace["step"]["step"] == "wait_for_any"
     # The portal echoed the attempt into its page; the dump shows the mask instead.
     assert "data-last-attempt=\"••••••\"" in trace["html"]
-    assert "fill input[name=password] with ••••••" in trace["log"]
+    assert "fill 'input[name=password]' with ••••••" in trace["log"]
     assert leaks(result.trace_path, [WRONG_PASSWORD]) == []
     assert WRONG_PASSWORD not in repr(progress) + result.message
 
@@ -103,7 +103,7 @@ def test_list_selector_matching_nothing_is_recipe_broken_with_a_trace(classic_po
     assert trace["step"]["recipe"].endswith("classic.yaml")
     assert "FAC-2024-001" in trace["html"]  # the page the recipe no longer understands
     assert leaks(result.trace_path, [classic.PASSWORD]) == []
-    assert "fill input[name=password] with ••••••" in trace["log"]
+    assert "fill 'input[name=password]' with ••••••" in trace["log"]
 
 
 def test_wrong_one_time_code_and_totp_key_never_reach_the_trace(otp_portal, browser_config, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.collectors.language.catalog import load_file
+from backend.collectors.language.docexamples import WORKED_EXAMPLE
 from tests.helpers import summary
 from tests.portals import classic, otp, spa, twostep
 from tests.portals.common import RECIPES, leaks, load_recipe, run, sha256
@@ -121,6 +122,26 @@ def test_detail_pages_of_known_invoices_are_not_visited(twostep_portal, browser_
     hits = twostep_portal.state.hits
     assert [hits[f"detail:{row[0]}"] for row in twostep.INVOICES] == [1, 0, 0]
     assert [hits[f"pdf:{row[0]}"] for row in twostep.INVOICES] == [1, 0, 0]
+
+
+def test_the_worked_example_of_the_docs_runs_twice_with_a_kept_profile(twostep_portal, browser_config, tmp_path):
+    """docs/recipes.md's worked example, end to end: the first sync accepts the late cookie banner
+    and logs in; the second, with the account's kept profile, neither sees a banner nor logs in."""
+    path = tmp_path / "hydra-eau.yaml"
+    path.write_text(WORKED_EXAMPLE, encoding="utf-8")
+    (provider,), errors = load_file(path)
+    assert errors == []
+    browser_config.profile_dir = tmp_path / "profile"
+    credentials = {"login": twostep.LOGIN, "password": twostep.PASSWORD}
+    first = run(provider, twostep_portal.url, tmp_path / "1", browser_config, credentials)
+    second = run(provider, twostep_portal.url, tmp_path / "2", browser_config, credentials,
+                 known_keys={"b-7650", "b-7512"})
+    assert (first.outcome, second.outcome) == ("OK", "OK"), (first.message, second.message)
+    assert summary(first.invoices) == TWOSTEP_EXPECTED
+    assert_pdfs(first.invoices, twostep.PDFS)
+    assert summary(second.invoices) == TWOSTEP_EXPECTED[:1]
+    assert twostep_portal.state.hits["login"] == 1
+    assert (first.session_reused, second.session_reused) == (False, True)
 
 
 # ---- (3) single-page app reading a JSON API --------------------------------------------------

@@ -130,6 +130,11 @@ def add_account(panel: Panel, portal, words=FR, screenshots: bool = False, since
     for label, value in portal.credentials(words["lang"]).items():
         panel.type(panel.field(label), value)
     assert not submit.is_enabled()
+    login = panel.field(portal.login_label(words["lang"]))
+    # The login as typed: never type=email, whose value turns jean@exämple.fr into punycode.
+    assert login.get_attribute("type") == "text"
+    if "mail" in portal.login_label(words["lang"]).lower():
+        assert login.get_attribute("inputmode") == "email"  # the phone's e-mail keyboard still
     secret = panel.field(portal.password_label(words["lang"]))
     assert secret.get_attribute("type") == "password" and secret.get_attribute("autocomplete") == "off"
     if screenshots:

@@ -103,7 +103,7 @@ def test_wrong_types_point_at_the_value(tmp_path):
                                '      - fill: "#x"\n')
     assert_problems(found, [(14, 44, "wait_for: timeout: must be a number, not the text 'soon'"),
                             (15, 50, "fill: clear: must be true or false, not the text 'maybe'"),
-                            (16, 16, "click: must be a text, not the number 42 (put it in quotes"),
+                            (16, 16, "click: must be a text, or a list of them, not the number 42 (put it in quotes"),
                             (17, 41, "select: option: must be a text, not the number 2024"),
                             (18, 26, "pause: seconds: must be at most 10, not 30"),
                             (19, 15, "fill: write its arguments as a mapping: {locator, value, [clear], [timeout]}")])

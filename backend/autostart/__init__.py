@@ -18,7 +18,7 @@ from pathlib import Path
 from backend import config, paths
 from backend.autostart.common import Install, run_command, start_detached
 from backend.autostart.launch import OUTPUT_LOG
-from backend.autostart.probe import probe, stop_server, wait_for
+from backend.server.probe import probe, stop_server, wait_for
 
 ALREADY_RUNNING = "the server already answers"
 

@@ -1,4 +1,4 @@
-"""`invoice-collector serve [--port N]` and `invoice-collector pair [--list | --revoke ID|all]`."""
+"""`invoice-collector serve [--port N]` and `invoice-collector pair [--port N] [--list | --revoke ID|all]`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import time
 
 from backend import config, paths
-from backend.i18n import cli_language, french, in_language, say
+from backend.i18n import Said, cli_language, french, in_language, say
 from backend.redact import mask_logs
 
 LOG_FILE = "invoice-collector.log"
@@ -26,6 +26,8 @@ def register(subparsers) -> None:
     pair = subparsers.add_parser("pair", help="pair the browser extension: prints a short code to type in it",
                                  description="Open a 2-minute pairing window and print its code. The server "
                                              "does not need to be running yet.")
+    pair.add_argument("--port", type=_port, help="the port the server listens on (default: `port` in "
+                                                 "config.json, else the one the running server recorded)")
     what = pair.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true", help="list the paired browsers (id, name, dates)")
     what.add_argument("--revoke", nargs="?", const="all", metavar="ID|all",
@@ -71,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server  # what `waitress` re-exports; only this module's stub has it
 
     from backend.core.keyring_store import KeyringUnavailable
-    from backend.server import recovery
+    from backend.server import probe, recovery
     from backend.server.app import create_app
     from backend.server.services import EXTENSION_KEY
 
@@ -105,6 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The socket listens from create_server() on; background services start in their own threads.
     ready, cpu = time.monotonic() - started, time.process_time()
     services.start()
+    probe.record_listening(settings.port)  # `pair` finds it there when it is not on the configured port
     print(f"invoice-collector listening on http://127.0.0.1:{settings.port} (log: {log_path})", flush=True)
     logging.getLogger("invoice_collector.server").info(
         "listening on 127.0.0.1:%s (ready in %.2f s; %.2f s of CPU since the process started)",
@@ -114,6 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        probe.forget_listening()
         server.close()
         services.stop(timeout=10)
     if not services.jobs.wait_idle(0):
@@ -146,10 +150,31 @@ def cmd_pair(args: argparse.Namespace) -> int:
                           f"browser) before {local}; {attempts} attempts at most.",
                           f"Code d'association : {code} — saisissez-le dans le panneau « Collecte de factures » "
                           f"(Associer ce navigateur) avant {local} ; {attempts} essais au plus."), lang))
-    if not _server_running(config.load().port):
-        print(in_language(say("The server is not running: start it with `invoice-collector serve`.",
-                              "Le serveur ne tourne pas : démarrez-le avec `invoice-collector serve`."), lang))
+    where = _server_problem(args.port)
+    if where:
+        print(in_language(where, lang))
     return 0
+
+
+def _server_problem(port: int | None) -> Said | None:
+    """Why the panel could not reach the server (on `port`, else the configured one), or None
+    when it answers there: on another port (started with `serve --port`), or not at all."""
+    from backend.server.probe import answering_elsewhere, probe
+
+    expected = port or config.load().port
+    health = probe(expected, timeout=1)
+    if health.answering:
+        return None
+    found = answering_elsewhere(expected)
+    if found:
+        return say(f"The server answers on port {found}, not on port {expected}: set port {found} in the "
+                   f"extension's options, or restart the server on port {expected}.",
+                   f"Le serveur ne répond pas sur le port {expected} mais sur le port {found} : indiquez le port "
+                   f"{found} dans les options de l'extension, ou redémarrez le serveur sur le port {expected}.")
+    return say(f"The server is not running on port {expected} ({health.detail}): start it with "
+               "`invoice-collector serve`.",
+               f"Le serveur ne répond pas sur le port {expected} ({french(health.detail)}) : démarrez-le avec "
+               "`invoice-collector serve`.")
 
 
 def _list_pairings(lang: str) -> int:
@@ -198,12 +223,3 @@ def _revoke(which: str, lang: str) -> int:
     print(in_language(say(f"Pairing revoked: {gone.label} must pair again.",
                           f"Association révoquée : {french(gone.label)} doit être associé à nouveau."), lang))
     return 0
-
-
-def _server_running(port: int) -> bool:
-    import requests
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok
-    except requests.RequestException:
-        return False
-

@@ -1,6 +1,7 @@
 """Portal 2: a two-step login (identifier page, then password page) behind a cookie banner
 that covers the page, an alert() on the list page, and invoices whose PDF link is only on
-each invoice's detail page (the newest one has none yet)."""
+each invoice's detail page (the newest one has none yet). The session and the consent last
+beyond the browser's life, as on portals that keep you logged in: a kept profile skips both."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ if (!document.cookie.includes('consent=1')) {
   setTimeout(() => { document.getElementById('cookies').style.display = 'block'; }, 300);
 }
 document.getElementById('accept-cookies').addEventListener('click', () => {
-  document.cookie = 'consent=1; path=/';
+  document.cookie = 'consent=1; path=/; max-age=31536000';
   document.getElementById('cookies').style.display = 'none';
 });
 </script></body></html>"""
@@ -98,6 +99,7 @@ def create_app(state: State) -> Flask:
         if session.get("identifier") != LOGIN or request.form.get("password") != PASSWORD:
             return page(PASSWORD_PAGE, who=session.get("identifier", ""), error="Mot de passe incorrect.")
         state.hits.add("login")
+        session.permanent = True  # kept by a persistent browser profile
         session["user"] = LOGIN
         return redirect("/factures")
 

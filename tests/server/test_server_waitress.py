@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import free_port
 from tests.serve import PAIRING_CODE, ServeProcess
 from tests.server.conftest import EXTENSION_ORIGIN
 
@@ -110,3 +111,28 @@ def test_a_flood_of_slow_local_connections_does_not_starve_the_panel(server):
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_pair_finds_a_server_started_on_another_port_and_says_which(home, keyring_ready):
+    """`serve --port N` away from the configured port: `pair` says where the server answers,
+    `pair --port N` looks there, and once it stops `pair` says nothing answers."""
+    configured = free_port()
+    process = ServeProcess(home)
+    process.configure(port=configured)
+    assert process.port != configured
+    process.start(timeout=20)
+    try:
+        elsewhere = process.command("pair", "--lang", "en")
+        assert elsewhere.returncode == 0, elsewhere.stderr
+        assert (f"The server answers on port {process.port}, not on port {configured}: set port "
+                f"{process.port} in the extension's options") in elsewhere.stdout
+        assert "not running" not in elsewhere.stdout
+        there = process.command("pair", "--lang", "en", "--port", str(process.port))
+        assert there.returncode == 0 and "Pairing code:" in there.stdout
+        assert "answers on port" not in there.stdout and "not running" not in there.stdout, there.stdout
+        process.pair(re.search(r"Pairing code: (\d{3}-\d{3})", there.stdout).group(1))  # through that port
+    finally:
+        process.stop()
+    stopped = process.command("pair", "--lang", "en")
+    assert (f"The server is not running on port {configured} (nothing listens on that port): start it with "
+            "`invoice-collector serve`") in stopped.stdout

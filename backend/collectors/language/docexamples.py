@@ -63,82 +63,44 @@ OUTCOME_ADVICE = {
 }
 
 WORKED_EXAMPLE = """\
-# A user recipe: save it as providers.d/hydra-eau.yaml under the config folder.
-# yaml-language-server: $schema=recipe.schema.json
+# providers.d/hydra-eau.yaml in the config folder
 id: hydra-eau
 name: Hydra Eau
 homepage: https://www.hydra-eau.example
 category: eau
-status: beta
-status_note: "Recette communautaire : signalez tout problème."
-interval_hours: 24
-terms:
-  version: "2024-06"
-  url: https://www.hydra-eau.example/conditions
+terms: {version: "2024-06", url: "https://www.hydra-eau.example/conditions"}
 credentials:
-  - {name: login, label_fr: Adresse e-mail, label_en: Email address, type: email}
+  - {name: login, label_fr: Identifiant, label_en: Login}
   - {name: password, label_fr: Mot de passe, label_en: Password, type: password}
-  - name: totp_secret
-    label_fr: Clé de l'application d'authentification (facultative)
-    label_en: Authenticator app key (optional)
-    type: totp_secret
-    required: false
-options:
-  - {name: contract, label_fr: N° de contrat, label_en: Contract number, required: false}
 urls:
   portal: https://espace.hydra-eau.example
 steps:
-  # 1. Log in, unless the account's browser profile is still logged in from the last sync
-  #    (profiles persist). The cookie banner only shows on a fresh profile.
-  - open: "{{ urls.portal }}/connexion"
-  - click_if_present: "#tarteaucitronPersonalize2"
+  - open: "{{ urls.portal }}/factures"  # the login page when the session has ended
+  # The consent banner comes a moment after load, on a profile that never answered it.
+  - click_if_present: ["#accept-cookies", "text=Tout accepter"]
+  # Skipped when the account's browser profile is still logged in from the last sync.
   - login:
-      logged_in: {present: "nav.espace-client"}
-      form: "#email"
-      timeout: 30
+      logged_in: {present: "#bills"}
+      form: "#identifier"
       steps:
-        - fill: {locator: "#email", value: "{{ login }}"}
-        - fill: {locator: "#password", value: "{{ password }}"}
-        - click: "button[type=submit]"
-        # 2. Whatever page comes next says how the login went.
+        - fill: {locator: "#identifier", value: "{{ login }}"}
+        - click: "#next"
+        - fill: {locator: "#pwd", value: "{{ password }}"}
+        - click: ["#signin", "button[type=submit]"]
         - wait_for_any:
-            timeout: 30
-            cases:
-              - {present: "nav.espace-client"}
-              - {present: ".alert-error", fail: LOGIN_FAILED, message_from: ".alert-error"}
-              - {url: "/maintenance", fail: PROVIDER_DOWN}
-              - {text: "nouvelles conditions générales", fail: ACTION_NEEDED,
-                 message: "Acceptez les nouvelles conditions sur hydra-eau.example, puis relancez."}
-              - present: "#code-2fa"
-                then:
-                  - one_time_code:
-                      locator: "#code-2fa"
-                      prompt: "Code reçu par e-mail"
-                      kind: email
-                      totp_secret: "{{ totp_secret }}"
-                      submit: "#valider-code"
-                  - wait_for_any:
-                      - {present: "nav.espace-client"}
-                      - {present: ".code-invalide", fail: OTP_WRONG}
-  # 3. Accounts with several contracts choose one first.
-  - if:
-      present: "#choix-contrat"
-      then:
-        - select: {locator: "#choix-contrat select", option: "value={{ options.contract }}"}
-        - submit: "#choix-contrat select"
-  # 4. The invoice list: a paginated table; the PDF link is on each row.
-  - follow: "link=Mes factures"
+            - {present: "#bills"}
+            - {present: "p.error", fail: LOGIN_FAILED, message_from: "p.error"}
+  # One card per invoice; the due date and the PDF are on each invoice's own page.
   - invoices:
-      items: "table.factures tbody tr"
-      next_page: "a[rel=next]"
-      max_pages: 10
-      empty_marker: ".aucune-facture"
+      items: "#bills li.bill"
       fields:
-        id: {css: "td.reference"}
-        number: {css: "td.reference", regex: 'FAC-(\\d+)'}
-        date: {css: "td.date", date: auto}
-        due_date: {css: "td.echeance", date: auto, optional: true}
-        amount: {css: "td.montant", amount: fr}
-        status: {css: "td.statut", map: {"Payée": paid, "À payer": due}, optional: true}
-        pdf: {css: "a.telecharger", attr: href}
+        id: {attr: data-id}
+        number: {css: ".num", regex: 'n°\\s*(\\S+)'}
+        date: {css: ".when", date: auto}
+        amount: {css: ".total", amount: fr}
+        detail: {css: "a.more", attr: href}
+      detail:
+        fields:
+          due_date: {css: "#due", date: auto}
+          pdf: {css: "#download", attr: href, optional: true}  # none while the bill is being made
 """

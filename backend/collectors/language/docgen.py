@@ -147,6 +147,21 @@ Wherever a step takes an element (a *locator*), write a CSS selector, or prefix 
 shadow roots of what the part before found (`site-header >> user-menu >> a.logout`: two levels down) |
 
 Prefer stable hooks (ids, names, `data-*` attributes) to layout classes.
+
+**Several locators for one target.** Wherever a locator goes (a step's locator, a condition's
+`present`, `visible`, `absent`, `message_from`, the `items` and `next_page` of `invoices`, a
+field's `css` or `xpath`), a list of alternatives may go instead. They are tried in order, all on
+the same page, and the first that finds an element wins; a condition holds when any alternative
+matches (`absent`: when none does). A portal redesign that drops one hook then does not break the
+recipe, and the step log names the alternative that was used when it is not the first. `recipe
+check` checks every alternative (an empty list is an error), and a step that finds none of them
+names them all: `gave up waiting for element '#login-submit' or 'button[type=submit]' or
+'text=Se connecter' to be visible`.
+
+```yaml
+- click: ["#login-submit", "button[type=submit]", "text=Se connecter"]
+- wait_for: {visible: ["#dashboard", "[data-testid=home]"]}
+```
 """
 
 TEMPLATES = """\
@@ -340,7 +355,9 @@ def render() -> str:
         parts.append("## Other steps\n")
         parts += [step_section(s) for s in others]
     parts += [fields_section(), outcomes_section(), TRACES,
-              "## A worked example\n\nA complete recipe for an imaginary water utility: login with a cookie "
-              "banner, every way the login can end, an optional second factor, a contract choice, and a "
-              "paginated invoice table.\n\n```yaml\n" + WORKED_EXAMPLE + "```\n"]
+              "## A worked example\n\nA complete recipe for an imaginary water utility: a cookie banner, a "
+              "two-page login skipped while the account's profile is still logged in, a wrong password told "
+              "as such, and invoices whose due date and PDF are on each invoice's own page (the tests run it "
+              "against a portal built that way). For one-time codes, captchas and paginated tables, see "
+              "`one_time_code`, `hand_over` and `invoices` above.\n\n```yaml\n" + WORKED_EXAMPLE + "```\n"]
     return "\n".join(p.rstrip("\n") + "\n" for p in parts)

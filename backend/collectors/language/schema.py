@@ -15,8 +15,15 @@ from typing import Any
 
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
-from backend.collectors.steps.flow import CONDITION_KEYS
-from backend.collectors.steps.registry import OUTCOME_REF, STEPS_REF, Arg, StepSpec
+from backend.collectors.steps.registry import (
+    CONDITION_KEYS,
+    LOCATOR_CONDITIONS,
+    LOCATOR_REF,
+    OUTCOME_REF,
+    STEPS_REF,
+    Arg,
+    StepSpec,
+)
 from backend.errors import CODES
 
 SCHEMA_FILE = Path(__file__).parent.parent / "recipe.schema.json"  # where editors find it
@@ -53,8 +60,22 @@ def _arg_doc(arg: Arg) -> str:
     return (arg.doc or arg.name) + suffix
 
 
+def alternatives_of(one: dict[str, Any], what: str) -> dict[str, Any]:
+    """One value, or a non-empty list of alternatives tried in order (the first that matches wins)."""
+    return {"anyOf": [one, {"type": "array", "minItems": 1, "items": one,
+                            "description": f"alternatives, tried in order: the first {what} that matches wins"}]}
+
+
+TEXT = {"type": "string", "minLength": 1}
+LOCATOR = alternatives_of(TEXT, "locator") | {
+    "description": "an element: a CSS selector, or xpath=…, id=…, name=…, link=…, partial_link=…, text=…, "
+                   "`host >> inner` into shadow roots; or a list of these, tried in order"}
+SELECTOR_SOURCES = ("css", "xpath")  # field sources that take alternatives like a locator
+
+
 def field_spec_schema() -> dict[str, Any]:
-    props: dict[str, Any] = {k: {"type": "string", "minLength": 1, "description": d} for k, d in SOURCE_KEYS.items()}
+    props: dict[str, Any] = {k: (alternatives_of(TEXT, k) if k in SELECTOR_SOURCES else dict(TEXT)) | {"description": d}
+                             for k, d in SOURCE_KEYS.items()}
     props["attr"] = {"type": "string", "minLength": 1, "description": MODIFIER_KEYS["attr"]}
     props["optional"] = {"type": "boolean", "description": MODIFIER_KEYS["optional"]}
     props["default"] = {"description": MODIFIER_KEYS["default"]}
@@ -69,17 +90,25 @@ def field_spec_schema() -> dict[str, Any]:
                            "then modifiers and filters applied in the order written."}
 
 
+CONDITION_WORDS = {
+    "present": "this element is in the page (any of the alternatives of a list)",
+    "visible": "this element is visible (any of the alternatives of a list)",
+    "absent": "no such element is in the page (none of the alternatives of a list)",
+    "url": "the current URL matches this regular expression",
+    "text": "the page's visible text contains this (case-insensitive)",
+}
+
+
+def condition_properties() -> dict[str, Any]:
+    return {key: (LOCATOR_REF if key in LOCATOR_CONDITIONS else {"type": "string", "minLength": 1})
+            | {"description": CONDITION_WORDS[key]} for key in CONDITION_KEYS}
+
+
 def case_schema() -> dict[str, Any]:
-    locator = {"type": "string", "minLength": 1}
-    props = {
-        "present": locator | {"description": "this element is in the page"},
-        "visible": locator | {"description": "this element is visible"},
-        "absent": locator | {"description": "no such element is in the page"},
-        "url": {"type": "string", "description": "the current URL matches this regular expression"},
-        "text": {"type": "string", "description": "the page's visible text contains this (case-insensitive)"},
+    props = condition_properties() | {
         "fail": OUTCOME_REF | {"description": "end the run with this outcome code"},
         "message": {"type": "string", "description": "what to tell the user (with fail)"},
-        "message_from": locator | {"description": "read the message from this element (with fail)"},
+        "message_from": LOCATOR_REF | {"description": "read the message from this element (with fail)"},
         "then": STEPS_REF | {"description": "steps to run when this state shows"},
     }
     return {"type": "object", "properties": props, "additionalProperties": False,
@@ -171,6 +200,10 @@ def build_schema() -> dict[str, Any]:
                        "additionalProperties": {"$ref": "#/$defs/field"}},
             "field": field_spec_schema(),
             "case": case_schema(),
+            "condition": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                          "properties": condition_properties(),
+                          "description": "A page state: every condition given holds."},
+            "locator": LOCATOR,
             "detail": {"type": "object", "additionalProperties": False,
                        "properties": {"fields": {"$ref": "#/$defs/fields"}, "steps": STEPS_REF},
                        "description": "Steps and fields for each invoice's own page."},

@@ -90,6 +90,9 @@ def describe_schema(schema: Any) -> str:
         return "one of: " + ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in schema["enum"])
     if "const" in schema:
         return json.dumps(schema["const"])
+    branches = schema.get("anyOf", [])
+    if len(branches) == 2 and branches[1].get("type") == "array" and branches[1].get("items") == branches[0]:
+        return f"{describe_schema(branches[0])}, or a list of them"  # one value, or alternatives
     for word in ("anyOf", "oneOf"):
         if word in schema and all(isinstance(s, dict) and ("type" in s or "$ref" in s or "enum" in s or "const" in s)
                                   for s in schema[word]):

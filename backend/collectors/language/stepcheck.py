@@ -15,9 +15,9 @@ from typing import Any
 from backend.collectors.language.schema import CASE_ACTION_KEYS, build_schema
 from backend.collectors.language.schemaerrors import SchemaReporter, did_you_mean, key_position, locate, value_position
 from backend.collectors.model import TEMPLATE, Position, RecipeError
-from backend.collectors.patterns import PatternError, compile_pattern, xpath_problem
+from backend.collectors.patterns import PatternError, compile_pattern
 from backend.collectors.steps import STEPS
-from backend.collectors.steps.registry import Place, StepSpec, nested_steps
+from backend.collectors.steps.registry import LOCATOR_CONDITIONS, Place, StepSpec, check_locator, nested_steps
 
 # Nested step lists are checked by recursion, so the schemas used here stop at them.
 SHALLOW_DEFS = build_schema()["$defs"] | {"steps": {"type": "array"}}
@@ -148,35 +148,29 @@ class StepChecker:
         if spec.any_of and clean and not any(args.get(k) for k in spec.any_of.keys):
             report.problem(None, f"needs {spec.any_of.what}: one of {', '.join(spec.any_of.keys)}")
         for arg in spec.args.values():
+            value = args.get(arg.name)
             if arg.kind == "regex":
-                report.regex(None, args.get(arg.name), arg.name)
+                report.regex(None, value, arg.name)
             elif arg.kind == "locator":
-                _shadow_chain(report, arg.name, args.get(arg.name))
+                check_locator(report, (arg.name,), value)
+            elif arg.kind == "condition" and isinstance(value, dict):
+                _condition(report, (arg.name,), value)
+            elif arg.kind == "cases" and isinstance(value, list):
+                for n, case in enumerate(value):
+                    if isinstance(case, dict):
+                        _condition(report, (arg.name, n), case)
+                        check_locator(report, (arg.name, n, "message_from"), case.get("message_from"))
         if spec.check:
             spec.check(args, report)
 
 
-NON_CSS = re.compile(r"^(xpath|id|name|link|partial_link|text)=")
-
-
-def _shadow_chain(report: StepReport, name: str, value: Any) -> None:
-    """An `xpath=` locator parses; 'host >> inner': every part is written, and those inside a
-    shadow root are CSS (WebDriver searches a shadow root with CSS only)."""
-    if isinstance(value, str) and value.startswith("xpath="):
-        problem = xpath_problem(value.split(">>")[0][len("xpath="):].strip())
-        if problem:
-            report.problem((name,), f"{name}: {problem}", at_value=True)
-    if not isinstance(value, str) or ">>" not in value:
-        return
-    first, *inner = [part.strip() for part in value.split(">>")]
-    for part in [first, *inner]:
-        if not part:
-            report.problem((name,), f"{name}: '{value}': an empty part around '>>'", at_value=True)
-            return
-    for part in inner:
-        if NON_CSS.match(part):
-            report.problem((name,), f"{name}: '{part}': inside a shadow root (after '>>') only CSS selectors "
-                                    "work", at_value=True)
+def _condition(report: StepReport, at: tuple[str | int, ...], condition: dict) -> None:
+    """A page state's locators are locators; its url is a regular expression (a case's url is
+    its step's own check: flow.check_cases)."""
+    for key in LOCATOR_CONDITIONS:
+        check_locator(report, (*at, key), condition.get(key))
+    if len(at) == 1:
+        report.regex(at, condition.get("url"), f"{at[0]}.url")
 
 
 class StepReport:

@@ -26,36 +26,17 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.collectors.model import TEMPLATE, CollectionError, Invoice, Progress, RunRequest
 from backend.collectors.patterns import PatternError, compile_pattern
+from backend.collectors.run.locators import SHADOW_STEP, alternatives, describe_locator, parse_locator
 from backend.collectors.run.origins import OriginGate, declared_origins
 from backend.redact import redact, remember
 
 if TYPE_CHECKING:
     import requests
 
-LOCATOR_PREFIXES = {
-    "css": By.CSS_SELECTOR, "xpath": By.XPATH, "id": By.ID, "name": By.NAME,
-    "link": By.LINK_TEXT, "partial_link": By.PARTIAL_LINK_TEXT,
-}
-
-
 def page_changed(exc: WebDriverException) -> bool:
     """chromedriver's words for an element whose document was just replaced (a navigation raced
     the command): a stale element under another name."""
     return isinstance(exc, StaleElementReferenceException) or "does not belong to the document" in (exc.msg or "")
-
-
-SHADOW_STEP = ">>"  # 'host >> inner': into a web component's open shadow root
-
-
-def parse_locator(locator: str) -> tuple[str, str]:
-    """'xpath=//a' → (By.XPATH, '//a'); 'text=Payer' → an XPath on visible text; default CSS."""
-    prefix, sep, rest = locator.partition("=")
-    if sep and prefix in LOCATOR_PREFIXES:
-        return LOCATOR_PREFIXES[prefix], rest
-    if sep and prefix == "text":
-        literal = "concat('" + rest.replace("'", "', \"'\", '") + "', '')"
-        return By.XPATH, f"//*[contains(normalize-space(.), {literal}) and not(.//*[contains(normalize-space(.), {literal})])]"
-    return By.CSS_SELECTOR, locator
 
 
 @dataclass
@@ -103,6 +84,8 @@ class Context:
         self.window = window  # run/browser.Window: what a hand-over shows the user (None: nothing to show)
         self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
+        self._on_one_page = False  # inside on_one_page's check
+        self._alternatives_used: set[tuple[tuple[str, ...], int]] = set()  # noted in the step log once each
 
     def run_steps(self, steps: list[Any]) -> None:
         """Run nested steps (`if`, `for_each`, `invoices.detail`) with the runner that runs this
@@ -240,7 +223,11 @@ class Context:
             return check()  # the frame we were in is gone: no document to hold on to
         if state == "loading":
             return False
-        answer = check()
+        nested, self._on_one_page = self._on_one_page, True  # the check's own looks need no document of their own
+        try:
+            answer = check()
+        finally:
+            self._on_one_page = nested
         try:
             if answer and not self.driver.execute_script("return document.documentElement === arguments[0]", root):
                 return False
@@ -262,7 +249,28 @@ class Context:
             raise CollectionError("RECIPE_BROKEN", f"{what}: '{pattern}': {exc}") from None
 
     # ---- elements ------------------------------------------------------------------------
-    def find_all(self, locator: str, root: Any = None) -> list[WebElement]:
+    def find_all(self, locator: str | list[str], root: Any = None) -> list[WebElement]:
+        """The elements a locator finds now; for a list of alternatives, those of the first that
+        finds any, all of them read from one document (see on_one_page: a page half replaced
+        could otherwise let a later alternative win over an earlier one)."""
+        options = alternatives(locator)
+        if len(options) > 1 and root is None and not self._on_one_page:
+            return self.on_one_page(lambda: self._first_match(options, None)) or []
+        return self._first_match(options, root)
+
+    def _first_match(self, options: list[str], root: Any) -> list[WebElement]:
+        for n, option in enumerate(options):
+            found = self._find_elements(option, root)
+            if found:
+                if n and (tuple(options), n) not in self._alternatives_used:
+                    # Once per locator: the trace says which hook of the portal changed.
+                    self._alternatives_used.add((tuple(options), n))
+                    self.note(f"{describe_locator(options[:n])} found nothing; alternative {n + 1} "
+                              f"'{option}' did")
+                return found
+        return []
+
+    def _find_elements(self, locator: str, root: Any) -> list[WebElement]:
         rendered = self.render(locator)
         by, value = parse_locator(rendered)
         try:
@@ -291,14 +299,14 @@ class Context:
                     continue  # this match has no open shadow root: nothing inside it
         return found
 
-    def find(self, locator: str, timeout: float | None = None, visible: bool = False) -> WebElement:
+    def find(self, locator: str | list[str], timeout: float | None = None, visible: bool = False) -> WebElement:
         def present(driver: WebDriver) -> WebElement | bool:
             for element in self.find_all(locator):
                 if not visible or element.is_displayed():
                     return element
             return False
         state = "visible" if visible else "present"
-        return self.wait_until(present, timeout, f"element '{locator}' to be {state}")
+        return self.wait_until(present, timeout, f"element {describe_locator(locator)} to be {state}")
 
     def progress(self, message: str = "") -> None:
         if self.request.on_progress:

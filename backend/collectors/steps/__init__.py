@@ -45,7 +45,8 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '- check: {locator: "#newsletter", checked: false}'),
     describe("click", inputs.click, "input", shorthand="locator",
              example='- click: "button[type=submit]"\n'
-                     '- click: {locator: "xpath=//button[normalize-space()=\'Se connecter\']", timeout: 15}'),
+                     '- click: {locator: "xpath=//button[normalize-space()=\'Se connecter\']", timeout: 15}\n'
+                     '- click: ["#login-submit", "button[type=submit]", "text=Se connecter"]  # the first that matches'),
     describe("click_if_present", inputs.click_if_present, "input", shorthand="locator",
              example='- click_if_present: "#didomi-notice-agree-button"\n'
                      '- click_if_present: {locator: "text=Plus tard", timeout: 5}'),
@@ -77,7 +78,7 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '      - click: "text={{ options.contract }}"\n'
                      "    else:\n"
                      '      - log: "single contract account"'),
-    describe("login", session.login, "conditions", check=session.check_login,
+    describe("login", session.login, "conditions",
              example="- login:\n"
                      '    logged_in: {present: "a.logout"}\n'
                      '    form: "form#login"\n'
@@ -86,7 +87,7 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '      - fill: {locator: "#password", value: "{{ password }}"}\n'
                      '      - click: "form#login button[type=submit]"\n'
                      '      - fail_if: {present: ".alert-danger", code: LOGIN_FAILED, message_from: ".alert-danger"}'),
-    describe("hand_over", human.hand_over, "conditions", check=human.check_hand_over,
+    describe("hand_over", human.hand_over, "conditions",
              example="- wait_for_any:\n"
                      '    - {present: "a.logout"}\n'
                      '    - present: "#captcha"\n'

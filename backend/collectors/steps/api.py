@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
 from backend.collectors.run.download import MAX_PDF_BYTES
+from backend.collectors.run.locators import describe_locator
 from backend.collectors.run.session import MAX_JSON_BYTES, map_status, request
 from backend.collectors.steps.filters import FilterError, json_path, parse_date
 from backend.collectors.steps.registry import OUTCOME_REF, Locator, Regex, Schema, Timeout
@@ -279,10 +280,10 @@ def load_more(ctx: Context, *,
         if found is None:
             return
         before = len(ctx.find_all(items))
-        ctx.note(f"click {locator} ({before} rows so far)")
+        ctx.note(f"click {describe_locator(locator)} ({before} rows so far)")
         ctx.driver.execute_script("arguments[0].click();", found)
 
         def grown(d: object, before: int = before) -> bool:
             return len(ctx.find_all(items)) > before or button() is None
-        ctx.wait_until(grown, timeout, f"more rows after clicking '{locator}'")
-    ctx.note(f"stopped after {max_clicks} clicks on {locator}")
+        ctx.wait_until(grown, timeout, f"more rows after clicking {describe_locator(locator)}")
+    ctx.note(f"stopped after {max_clicks} clicks on {describe_locator(locator)}")

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from backend.collectors.model import CollectionError, Invoice
-from backend.collectors.patterns import xpath_problem
 from backend.collectors.run import download
 from backend.collectors.run.context import Context
+from backend.collectors.run.locators import alternatives, describe_locator, for_script
 from backend.collectors.steps.filters import (
     SOURCE_KEYS,
     FilterError,
@@ -22,14 +22,24 @@ from backend.collectors.steps.filters import (
 )
 from backend.collectors.steps.inputs import click_element
 from backend.collectors.steps.navigation import load as load_page
-from backend.collectors.steps.registry import TIMEOUT_LIMITS, Detail, FieldSpecs, Locator, Place, Reporter, Schema
+from backend.collectors.steps.registry import (
+    TIMEOUT_LIMITS,
+    Detail,
+    FieldSpecs,
+    Locator,
+    Place,
+    Reporter,
+    Schema,
+    check_locator,
+)
 
 STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
 
-# Elements for a locator, `host >> inner` going into open shadow roots (run/context.py's rule):
-# the first part by its kind, each next part a CSS selector inside the shadow roots found.
+# Elements for a locator given as alternatives [[kind, selector], …] (run/locators.for_script): those
+# of the first alternative that finds any. `host >> inner` goes into open shadow roots (run/context.py's
+# rule): the first part by its kind, each next part a CSS selector inside the shadow roots found.
 ALL_JS = """
-function all(by, sel, root) {
+function one(by, sel, root) {
   const [first, ...inner] = sel.split('>>').map(part => part.trim());
   let found;
   if (by === 'xpath') {
@@ -43,22 +53,29 @@ function all(by, sel, root) {
   }
   return found;
 }
+function all(options, root) {
+  for (const [by, sel] of options) {
+    const found = one(by, sel, root);
+    if (found.length) return found;
+  }
+  return [];
+}
 """
 
 # One round trip per page: read every field of every row in the browser.
 READ_ROWS_JS = ALL_JS + """
-const [itemsBy, itemsSel, fields] = arguments;
+const [items, fields] = arguments;
 function read(el, attr) {
   if (!el) return null;
   if (!attr) return el.textContent;
   if ((attr === 'href' || attr === 'src' || attr === 'action') && el[attr]) return String(el[attr]);
   return el.getAttribute(attr);
 }
-const rows = all(itemsBy, itemsSel, document).map(row => {
+const rows = all(items, document).map(row => {
   const out = {};
   for (const [name, f] of Object.entries(fields)) {
     if (f.by === 'self') { out[name] = read(row, f.attr); continue; }
-    const found = all(f.by, f.sel, f.scope === 'page' ? document : row);
+    const found = all(f.options, f.scope === 'page' ? document : row);
     out[name] = found.length ? read(found[0], f.attr) : null;
   }
   return out;
@@ -70,47 +87,50 @@ return {rows: rows, url: location.href};  // the URL resolves relative links: no
 # on `window`: a new document has no such property, and in a single-page app the old item leaves
 # the DOM: either way TURNED_JS then sees the next page (one round trip per poll).
 PICK_NEXT_JS = """
-const [links, itemsBy, itemsSel] = arguments;
+const [links, items] = arguments;
 const link = links.find(e => e.checkVisibility({opacityProperty: true, visibilityProperty: true})
   && !e.disabled && e.getAttribute('aria-disabled') !== 'true' && !(e.getAttribute('class') || '').includes('disabled'));
 if (!link) return null;
-window.__icTurn = {first: firstItem(itemsBy, itemsSel)};
+window.__icTurn = {first: firstItem(items)};
 return link;
 """
 
 TURNED_JS = """
-const [itemsBy, itemsSel] = arguments;
+const [items] = arguments;
 const old = window.__icTurn;
 if (old && (old.first === null || old.first.isConnected)) return false;
-return firstItem(itemsBy, itemsSel) !== null;
+return firstItem(items) !== null;
 """
 
 FIRST_ITEM_JS = ALL_JS + """
-function firstItem(by, sel) {
-  return all(by, sel, document)[0] || null;
+function firstItem(items) {
+  return all(items, document)[0] || null;
 }
 """
 PICK_NEXT_JS = FIRST_ITEM_JS + PICK_NEXT_JS
 TURNED_JS = FIRST_ITEM_JS + TURNED_JS
 
 
+def _script_options(locator: Any) -> list[list[str]]:
+    """A locator (each of its alternatives) as the page scripts above take it."""
+    return [for_script(option) for option in alternatives(locator)]
 
 
-def _locator_parts(locator: str) -> tuple[str, str]:
-    if locator.startswith("xpath="):
-        return "xpath", locator[len("xpath="):]
-    if locator.startswith("css="):
-        return "css", locator[len("css="):]
-    return "css", locator
+def _selectors(spec: dict) -> list[str] | None:
+    """A field's css or xpath source as locators (each alternative of a list, in order), or None."""
+    for source in ("css", "xpath"):
+        if source in spec:
+            return [f"{source}={option}" for option in alternatives(spec[source])]
+    return None
 
 
 def _html_plan(fields: dict) -> dict:
     plan = {}
     for name, spec in fields.items():
-        if "css" in spec:
-            plan[name] = {"by": "css", "sel": spec["css"], "attr": spec.get("attr"), "scope": spec.get("scope")}
-        elif "xpath" in spec:
-            plan[name] = {"by": "xpath", "sel": spec["xpath"], "attr": spec.get("attr"), "scope": spec.get("scope")}
+        selectors = _selectors(spec)
+        if selectors:
+            plan[name] = {"by": "options", "options": _script_options(selectors), "attr": spec.get("attr"),
+                          "scope": spec.get("scope")}
         elif "value" not in spec:
             plan[name] = {"by": "self", "attr": spec.get("attr")}
     return plan
@@ -266,16 +286,13 @@ def _check_fields(report: Reporter, fields: Any, mode: str | None, at: tuple[str
                 report.problem((*at, field, "date"), f"{label}: date: {', '.join('%' + d for d in wrong)} is not a "
                                                      f"date directive (use %d, %m, %Y, %y, %b, %B, %H, %M…)",
                                at_value=True)
-        xpath = spec.get("xpath")
-        if isinstance(xpath, str):
-            problem = xpath_problem(xpath)
-            if problem:
-                report.problem((*at, field, "xpath"), f"{label}: xpath: {problem}", at_value=True)
+        for source in ("css", "xpath"):  # one selector, or alternatives tried in order
+            check_locator(report, (*at, field, source), spec.get(source), source, f"{label}: {source}")
 
 
 def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, allow_empty, timeout,
                      next_page_by="click") -> list[dict]:
-    by, sel = _locator_parts(ctx.render(items))
+    options = _script_options([ctx.render(option) for option in alternatives(items)])
     plan = _html_plan(fields)
     rows: list[dict] = []
     for page in range(1, max_pages + 1):
@@ -283,13 +300,13 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
             return bool(ctx.find_all(items)) or bool(empty_marker and ctx.find_all(empty_marker))
         if page == 1 and (allow_empty or empty_marker):
             try:
-                ctx.wait_until(ready, timeout, f"invoice items '{items}'")
+                ctx.wait_until(ready, timeout, f"invoice items {describe_locator(items)}")
             except CollectionError as exc:
                 if exc.code == "TIMEOUT" or not allow_empty:
                     raise
         elif page == 1:
-            ctx.wait_until(ready, timeout, f"invoice items '{items}'")
-        read = ctx.driver.execute_script(READ_ROWS_JS, by, sel, plan)
+            ctx.wait_until(ready, timeout, f"invoice items {describe_locator(items)}")
+        read = ctx.driver.execute_script(READ_ROWS_JS, options, plan)
         raw_rows, base_url = read["rows"], read["url"]
         for n, raw in enumerate(raw_rows, 1):
             rows.append(_finish(ctx, raw, fields, f"page {page}, item {n}", base_url))
@@ -297,20 +314,20 @@ def _read_html_pages(ctx, items, fields, next_page, max_pages, empty_marker, all
         if not next_page:
             break
         found = ctx.find_all(next_page)
-        link = ctx.driver.execute_script(PICK_NEXT_JS, found, by, sel) if found else None
+        link = ctx.driver.execute_script(PICK_NEXT_JS, found, options) if found else None
         if not link:
             break
         if next_page_by == "link":
             address = ctx.driver.execute_script("return arguments[0].href || ''", link)
             if not address.startswith(("http://", "https://")):
-                raise CollectionError("RECIPE_BROKEN", f"next_page_by: link needs '{next_page}' to be an <a> with "
+                raise CollectionError("RECIPE_BROKEN", f"next_page_by: link needs {describe_locator(next_page)} to be an <a> with "
                                                        f"an address (it has '{address[:60]}'); use next_page_by: click")
             load_page(ctx, address)
         else:
             click_element(ctx, link, next_page, timeout)  # waits out an overlay fading away
 
         def turned(driver: object) -> bool:
-            return bool(ctx.driver.execute_script(TURNED_JS, by, sel))
+            return bool(ctx.driver.execute_script(TURNED_JS, options))
         ctx.wait_until(turned, timeout, f"page {page + 1} of the invoice list")
     else:
         ctx.note(f"stopped after {max_pages} pages")
@@ -367,8 +384,7 @@ def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
         for name, spec in fields.items():
             if "path" in spec:
                 raw[name] = json_path(ctx.vars, spec["path"])
-            elif "css" in spec or "xpath" in spec:
-                locator = spec["css"] if "css" in spec else "xpath=" + spec["xpath"]
+            elif (locator := _selectors(spec)) is not None:
                 if not spec.get("optional") and "default" not in spec:
                     ctx.find(locator, None)
                 found = ctx.find_all(locator)

@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
+from backend.collectors.run.locators import describe_locator
 from backend.collectors.steps.filters import json_path
 from backend.collectors.steps.registry import (
+    CONDITION_KEYS,
+    LOCATOR_CONDITIONS,
     TIMEOUT_LIMITS,
     AnyOf,
     Cases,
@@ -30,13 +33,13 @@ Absent = Annotated[Locator | None, "true when no such element is in the page"]
 UrlMatch = Annotated[Regex | None, "true when the current URL matches this regular expression"]
 TextMatch = Annotated[str | None, "true when the page's visible text contains this (case-insensitive)"]
 
-CONDITION_KEYS = ("present", "visible", "absent", "url", "text")  # also the keys of a wait_for_any case
 CONDITIONS = AnyOf(CONDITION_KEYS, "a condition")  # what wait_for, if and fail_if need
 
 
-def holds(ctx: Context, present: str | None = None, visible: str | None = None, absent: str | None = None,
-          url: str | None = None, text: str | None = None) -> bool:
-    """Every condition given must hold (an AND); at least one must be given."""
+def holds(ctx: Context, present: str | list[str] | None = None, visible: str | list[str] | None = None,
+          absent: str | list[str] | None = None, url: str | None = None, text: str | None = None) -> bool:
+    """Every condition given must hold (an AND); at least one must be given. A list of locators
+    is found by its first alternative that matches: present when any is, absent when none is."""
     if present and not ctx.find_all(present):
         return False
     if visible and not any(e.is_displayed() for e in ctx.find_all(visible)):
@@ -53,7 +56,11 @@ def holds(ctx: Context, present: str | None = None, visible: str | None = None, 
 
 
 def describe_condition(conditions: dict[str, Any]) -> str:
-    return " and ".join(f"{k} '{v}'" for k, v in conditions.items() if v)
+    return " and ".join(f"{key} {_shown(key, value)}" for key, value in conditions.items() if value)
+
+
+def _shown(key: str, value: Any) -> str:
+    return describe_locator(value) if key in LOCATOR_CONDITIONS else f"'{value}'"
 
 
 def _describe(**conditions: Any) -> str:
@@ -180,7 +187,7 @@ def store_text(ctx: Context, *, locator: Locator, save_as: Annotated[str, "varia
     if regex:
         match = ctx.pattern(regex, "store_text: regex").search(value)
         if not match:
-            raise CollectionError("RECIPE_BROKEN", f"'{regex}' does not match the text of '{locator}'")
+            raise CollectionError("RECIPE_BROKEN", f"'{regex}' does not match the text of {describe_locator(locator)}")
         value = match.group(1) if match.groups() else match.group(0)
     ctx.vars[save_as] = value
 

@@ -12,20 +12,16 @@ from typing import Annotated
 
 from backend.collectors.model import CollectionError, HandOver
 from backend.collectors.run.context import Context
-from backend.collectors.steps.flow import CONDITION_KEYS, describe_condition, holds
-from backend.collectors.steps.registry import Outcome, Schema
-from backend.collectors.steps.session import CONDITION, condition_url_compiles
+from backend.collectors.steps.flow import describe_condition, holds
+from backend.collectors.steps.registry import CONDITION_KEYS, Condition, Outcome, Schema
 
 WAIT_LIMITS = Schema(type="number", minimum=10, maximum=1800)
 NEEDS_YOU = Outcome("ACTION_NEEDED")
 
 
-check_hand_over = condition_url_compiles("until")
-
-
 def hand_over(ctx: Context, *,
-              until: Annotated[dict, "what the portal shows once the person is done: a condition (present, "
-                                     "visible, absent, url, text), e.g. {present: 'a.logout'}", CONDITION],
+              until: Annotated[Condition, "what the portal shows once the person is done: a condition (present, "
+                                          "visible, absent, url, text), e.g. {present: 'a.logout'}"],
               message_fr: Annotated[str, "what to do in the window, in French (shown in the panel)"],
               message_en: Annotated[str, "the same in English"],
               fail: Annotated[Outcome, "the outcome when nobody can do it (a scheduled sync, no screen, "

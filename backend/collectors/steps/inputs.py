@@ -18,6 +18,7 @@ from selenium.webdriver.support.ui import Select
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
+from backend.collectors.run.locators import describe_locator
 from backend.collectors.steps.registry import TIMEOUT_LIMITS, Locator, Timeout
 
 Target = Annotated[Locator, "the element: CSS by default, or xpath=…, id=…, name=…, link=…, text=…"]
@@ -43,22 +44,22 @@ def use(ctx: Context, locator: str, timeout: float | None, action: Callable[[Web
                 # chromedriver gave up waiting for the page the action started loading (a frame
                 # that sends the whole page elsewhere can leave it waiting for good). The action
                 # was delivered: doing it again could log in twice. The next steps check the page.
-                ctx.note(f"the page was still loading after '{locator}' was {verb}; going on")
+                ctx.note(f"the page was still loading after {describe_locator(locator)} was {verb}; going on")
                 return True
             except RETRY_ON as exc:
                 detail = (getattr(exc, "msg", "") or "").strip().splitlines()
                 why = type(exc).__name__ + (f": {detail[0]}" if detail else "")
                 if why not in retried:  # once per kind of refusal: the trace says why it waited
                     retried.append(why)
-                    ctx.note(f"'{locator}' not ready ({why}), trying again")
+                    ctx.note(f"{describe_locator(locator)} not ready ({why}), trying again")
                 return False
         return False
     try:
-        ctx.wait_until(done, timeout, f"element '{locator}' to be visible")
+        ctx.wait_until(done, timeout, f"element {describe_locator(locator)} to be visible")
     except CollectionError as exc:
         if exc.code != "RECIPE_BROKEN" or not seen:
             raise
-        raise CollectionError("RECIPE_BROKEN", f"gave up waiting for '{locator}' to be {verb} "
+        raise CollectionError("RECIPE_BROKEN", f"gave up waiting for {describe_locator(locator)} to be {verb} "
                                                "(something covers it, or it is disabled)") from None
 
 
@@ -86,7 +87,7 @@ def fill(ctx: Context, *, locator: Target,
         if not element.get_property("isConnected"):
             raise StaleElementReferenceException("the field was replaced while being typed into")
     use(ctx, locator, timeout, type_in, "typed into")
-    ctx.note(f"fill {locator} with {ctx.redact(value)}")
+    ctx.note(f"fill {describe_locator(locator)} with {ctx.redact(value)}")
 
 
 def select(ctx: Context, *, locator: Target,
@@ -101,7 +102,7 @@ def select(ctx: Context, *, locator: Target,
             chooser.select_by_visible_text(option)
     except NoSuchElementException:
         shown = ", ".join(f"'{o.text.strip()}'" for o in chooser.options[:20])
-        raise CollectionError("RECIPE_BROKEN", f"'{locator}' has no option '{option}' (it offers {shown})") from None
+        raise CollectionError("RECIPE_BROKEN", f"{describe_locator(locator)} has no option '{option}' (it offers {shown})") from None
 
 
 def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state wanted"] = True,
@@ -119,7 +120,7 @@ def check(ctx: Context, *, locator: Target, checked: Annotated[bool, "the state 
         except RETRY_ON:  # re-rendered, or an overlay still fading out: look again
             return False
         return element.is_selected() == checked
-    ctx.wait_until(toggle, timeout, f"'{locator}' to be {'ticked' if checked else 'unticked'}")
+    ctx.wait_until(toggle, timeout, f"{describe_locator(locator)} to be {'ticked' if checked else 'unticked'}")
 
 
 def click_element(ctx: Context, element, locator: str, timeout: float | None) -> None:
@@ -131,27 +132,52 @@ def click_element(ctx: Context, element, locator: str, timeout: float | None) ->
         except (ElementClickInterceptedException, ElementNotInteractableException):
             return False  # an overlay (often a cookie banner) is still fading out
         except StaleElementReferenceException:
-            raise CollectionError("RECIPE_BROKEN", f"'{locator}' vanished before it could be clicked") from None
-    ctx.wait_until(clicked, timeout, f"'{locator}' to be clickable")
+            raise CollectionError("RECIPE_BROKEN", f"{describe_locator(locator)} vanished before it could be clicked") from None
+    ctx.wait_until(clicked, timeout, f"{describe_locator(locator)} to be clickable")
 
 
 def click(ctx: Context, *, locator: Target, timeout: Timeout = None) -> None:
     """Click an element once it is visible and clickable."""
-    ctx.note(f"click {locator}")
+    ctx.note(f"click {describe_locator(locator)}")
     use(ctx, locator, timeout, lambda element: element.click(), "clickable")
 
 
+# A page that has finished loading can still add a banner from a late script (consent managers
+# wait for the load event, then a timer): absence counts once the page has been loaded this long.
+LATE_SCRIPTS_SETTLE = 0.5  # seconds, by the page's own clock
+
+# Seconds since the page's load event ended, or null while it loads (readyState turns 'complete'
+# just before the load event runs its handlers).
+LOADED_FOR_JS = """
+if (document.readyState !== 'complete') return null;
+const nav = performance.getEntriesByType('navigation')[0];
+if (nav && !nav.loadEventEnd) return null;
+return (performance.now() - (nav ? nav.loadEventEnd : 0)) / 1000;
+"""
+
+
 def click_if_present(ctx: Context, *, locator: Target,
-                     timeout: Annotated[float, "how long the element may take to appear", TIMEOUT_LIMITS] = 2.0) -> None:
-    """Click an element if it shows up within the timeout (cookie banners, pop-ins); else go on."""
+                     timeout: Annotated[float, "how long to wait for the element while the page is still "
+                                                "loading", TIMEOUT_LIMITS] = 2.0) -> None:
+    """Click an element if it shows up (cookie banners, pop-ins); else go on.
+
+    Gives up as soon as the page has finished loading (and LATE_SCRIPTS_SETTLE more seconds for
+    the scripts that wait for the load event) without the element, or after `timeout`."""
+    def shown_or_settled() -> str | bool:
+        if any(element.is_displayed() for element in ctx.find_all(locator)):
+            return "shown"
+        loaded_for = ctx.driver.execute_script(LOADED_FOR_JS)
+        return "absent" if loaded_for is not None and loaded_for >= LATE_SCRIPTS_SETTLE else False
     try:
-        ctx.find(locator, timeout, visible=True)
+        state = ctx.wait_for_state(shown_or_settled, timeout, f"element {describe_locator(locator)} to be visible")
     except CollectionError as exc:
         if exc.code == "TIMEOUT":
             raise
-        ctx.note(f"{locator} not present, skipped")
+        state = "absent"
+    if state == "absent":
+        ctx.note(f"{describe_locator(locator)} not present, skipped")
         return
-    ctx.note(f"click {locator}")
+    ctx.note(f"click {describe_locator(locator)}")
     use(ctx, locator, max(timeout, 2.0), lambda element: element.click(), "clickable")
 
 

@@ -10,6 +10,7 @@ from selenium.common.exceptions import NoSuchFrameException, UnexpectedAlertPres
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
+from backend.collectors.run.locators import describe_locator
 from backend.collectors.steps.registry import Locator, Reporter, Timeout
 
 NETWORK_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_CONNECTION_RESET",
@@ -57,7 +58,7 @@ def follow(ctx: Context, *, locator: Annotated[Locator, "the link to follow"], t
     element = ctx.find(locator, timeout)
     href = element.get_attribute("href")
     if not href:
-        raise CollectionError("RECIPE_BROKEN", f"'{locator}' has no href to follow")
+        raise CollectionError("RECIPE_BROKEN", f"{describe_locator(locator)} has no href to follow")
     ctx.gate.carrying(href, what="follow")
     ctx.note(f"follow {href}")
     load(ctx, href)
@@ -73,7 +74,7 @@ def reload(ctx: Context) -> None:
     ctx.driver.refresh()
 
 
-def switch_frame(ctx: Context, *, frame: Annotated[str, "an iframe locator, or 'parent' / 'top' to leave frames"],
+def switch_frame(ctx: Context, *, frame: Annotated[Locator, "an iframe locator, or 'parent' / 'top' to leave frames"],
                  timeout: Timeout = None) -> None:
     """Switch into an iframe (waiting for it), or back out to its parent or the top page."""
     if frame == "top":
@@ -90,7 +91,7 @@ def switch_frame(ctx: Context, *, frame: Annotated[str, "an iframe locator, or '
             return True
         except NoSuchFrameException:
             return False
-    ctx.wait_until(entered, timeout, f"frame '{frame}'")
+    ctx.wait_until(entered, timeout, f"frame {describe_locator(frame)}")
 
 
 def switch_tab(ctx: Context, *, to: Annotated[str, "'new' (the most recent tab), 'main', or a regular expression the tab's URL must match"],

@@ -15,12 +15,21 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args, get_origin
 
+from backend.collectors.run.locators import locator_problems
+
 # Where the recipe schema (language/schema.py) defines the shapes that several places share.
 STEPS_REF = {"$ref": "#/$defs/steps"}
 FIELDS_REF = {"$ref": "#/$defs/fields"}
 CASE_REF = {"$ref": "#/$defs/case"}
 DETAIL_REF = {"$ref": "#/$defs/detail"}
 OUTCOME_REF = {"$ref": "#/$defs/outcome"}
+LOCATOR_REF = {"$ref": "#/$defs/locator"}
+CONDITION_REF = {"$ref": "#/$defs/condition"}
+
+# A page state: an element present, visible or gone, a URL, a text. wait_for, if and fail_if take
+# these as arguments, login and hand_over as a mapping (Condition), wait_for_any in each case.
+LOCATOR_CONDITIONS = ("present", "visible", "absent")  # the ones that name an element
+CONDITION_KEYS = (*LOCATOR_CONDITIONS, "url", "text")
 
 
 class StepList(list):
@@ -28,7 +37,12 @@ class StepList(list):
 
 
 class Locator(str):
-    """Annotation marker: an element locator (css by default; xpath=, id=, name=, link=, text=)."""
+    """Annotation marker: an element locator (css by default; xpath=, id=, name=, link=, text=),
+    or a list of alternatives tried in order (run/locators.py)."""
+
+
+class Condition(dict):
+    """Annotation marker: a page state as a mapping of CONDITION_KEYS, e.g. {present: 'a.logout'}."""
 
 
 class Regex(str):
@@ -82,6 +96,21 @@ class Reporter(Protocol):
         points into the value (at `place` when the value has no position of its own)."""
 
 
+def check_locator(report: Reporter, at: tuple[str | int, ...], value: Any,
+                  kind: Literal["locator", "css", "xpath"] = "locator", name: str | None = None) -> None:
+    """Each alternative of a locator (one text, or a list tried in order) must work: a problem
+    points at the alternative that has it, and its message names it (`name`, by default its
+    place: cases[2].present), with its index in a list (present[1])."""
+    name = name or "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at).lstrip(".")
+    options = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+    for n, option in options:
+        if not isinstance(option, str):
+            continue  # the schema reports a wrong type
+        place, shown = (at, name) if n is None else ((*at, n), f"{name}[{n}]")
+        for problem in locator_problems(option, kind):
+            report.problem(place, f"{shown}: {problem}", at_value=True)
+
+
 # A step's rules across its arguments, beyond what the schema says: check(args, reporter).
 Check = Callable[[Mapping[str, Any], Reporter], None]
 
@@ -101,7 +130,7 @@ class Arg:
     required: bool
     default: Any
     doc: str
-    kind: str  # "steps", "locator", "regex", "fields", "cases", "detail" or "value"
+    kind: str  # "steps", "locator", "condition", "regex", "fields", "cases", "detail" or "value"
 
 
 @dataclass(frozen=True)
@@ -119,7 +148,7 @@ class StepSpec:
 
 # Marker types: the schema and kind of an argument they annotate.
 _MARKERS: dict[type, tuple[dict[str, Any], str]] = {
-    StepList: (STEPS_REF, "steps"), Locator: ({"type": "string", "minLength": 1}, "locator"),
+    StepList: (STEPS_REF, "steps"), Locator: (LOCATOR_REF, "locator"), Condition: (CONDITION_REF, "condition"),
     Regex: ({"type": "string"}, "regex"), Outcome: (OUTCOME_REF, "value"), FieldSpecs: (FIELDS_REF, "fields"),
     Cases: ({"type": "array", "minItems": 1, "items": CASE_REF}, "cases"), Detail: (DETAIL_REF, "detail")}
 

@@ -4,33 +4,17 @@ be a needless login (and, on many portals, a new one-time code to ask the user f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from backend.collectors.run.context import Context
-from backend.collectors.steps.flow import CONDITION_KEYS, describe_condition, holds
-from backend.collectors.steps.registry import Locator, Reporter, Schema, StepList, Timeout
-
-CONDITION = Schema(type="object", minProperties=1, additionalProperties=False,
-                   properties={key: {"type": "string", "minLength": 1} for key in CONDITION_KEYS})
-
-
-def condition_url_compiles(key: str) -> Callable[[Mapping[str, Any], Reporter], None]:
-    """A step's check for its condition argument `key`: its url is a regular expression, as in
-    wait_for, so it must compile."""
-    def check(args: Mapping[str, Any], report: Reporter) -> None:
-        condition = args.get(key)
-        if isinstance(condition, dict):
-            report.regex((key,), condition.get("url"), f"{key}.url")
-    return check
-
-
-check_login = condition_url_compiles("logged_in")
+from backend.collectors.run.locators import describe_locator
+from backend.collectors.steps.flow import describe_condition, holds
+from backend.collectors.steps.registry import CONDITION_KEYS, Condition, Locator, StepList, Timeout
 
 
 def login(ctx: Context, *,
-          logged_in: Annotated[dict, "what the portal shows once you are logged in: a condition (present, "
-                                     "visible, absent, url, text), e.g. {present: 'a.logout'}", CONDITION],
+          logged_in: Annotated[Condition, "what the portal shows once you are logged in: a condition (present, "
+                                          "visible, absent, url, text), e.g. {present: 'a.logout'}"],
           form: Annotated[Locator, "what it shows when it wants you to log in: the login form or its first field"],
           steps: Annotated[StepList, "the login itself (fill, click, one-time code…), run only when `form` shows"],
           timeout: Timeout = None) -> None:
@@ -46,7 +30,7 @@ def login(ctx: Context, *,
         if holds(ctx, **condition):
             return "logged in"
         return "login form" if ctx.find_all(form) else False
-    found = ctx.wait_for_state(state, timeout, f"the login form '{form}' or {wanted}")
+    found = ctx.wait_for_state(state, timeout, f"the login form {describe_locator(form)} or {wanted}")
     if found == "logged in":
         ctx.note("still logged in (the account's browser profile kept the session): login skipped")
         ctx.session_reused = True

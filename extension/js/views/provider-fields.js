@@ -5,7 +5,10 @@ import { localized, t } from '../i18n.js';
 
 function inputType(credential) {
   if (credential.secret || credential.type === 'password' || credential.type === 'totp_secret') return 'password';
-  return credential.type === 'email' ? 'email' : 'text';
+  // Never type=email: Chromium rewrites an internationalised domain as punycode in its value
+  // (jean@exämple.fr → jean@xn--exmple-cua.fr), which is not the login the portal knows. The
+  // server checks the address; the email keyboard is all the field needs.
+  return 'text';
 }
 
 /**
@@ -24,6 +27,7 @@ export function credentialFields(provider, values = {}, { editing = false } = {}
       help: localized(credential, 'help') || (credential.type === 'totp_secret' ? t('totpHelp') : ''),
       required: credential.required && !(editing && secret),
       autocomplete: 'off',
+      attributes: credential.type === 'email' ? { inputmode: 'email' } : {},
     });
   });
 }

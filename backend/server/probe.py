@@ -1,12 +1,19 @@
-"""Does the local server answer? One GET /api/health on 127.0.0.1, short timeout."""
+"""Does the local server answer, and on which port? One GET /api/health on 127.0.0.1, short
+timeout; a running server also records its port in the data folder, so that a command looking on
+the configured port can find it when it was started with `serve --port N`."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import time
 from dataclasses import dataclass, field
 
-from backend import APP_NAME
+from backend import APP_NAME, paths
 from backend.i18n import say
+
+RUNNING_FILE = "server.json"  # {"pid", "port"} of the server of this data folder, while it runs
 
 
 @dataclass
@@ -67,3 +74,35 @@ def stop_server(port: int, timeout: float = 30.0) -> str | None:
             continue
         return f"stopped the server (pid {pid})"
     return "the server on this port was not started by this user: stop it where it was started"
+
+
+def record_listening(port: int) -> None:
+    """Called by `serve` once it listens: where this data folder's server answers."""
+    path = paths.data_dir() / RUNNING_FILE
+    temp = path.with_name(f".{RUNNING_FILE}.{os.getpid()}")
+    temp.write_text(json.dumps({"pid": os.getpid(), "port": port}), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def forget_listening() -> None:
+    """Called by `serve` as it stops (a record left by a crash is checked by probing it)."""
+    if recorded().get("pid") == os.getpid():
+        with contextlib.suppress(FileNotFoundError):
+            (paths.data_dir() / RUNNING_FILE).unlink()
+
+
+def recorded() -> dict:
+    """What the last server of this data folder recorded ({} when nothing or something unreadable)."""
+    try:
+        data = json.loads((paths.data_dir() / RUNNING_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def answering_elsewhere(port: int) -> int | None:
+    """The port this data folder's server answers on when it is not `port`, or None."""
+    other = recorded().get("port")
+    if not isinstance(other, int) or other == port:
+        return None
+    return other if probe(other, timeout=1).answering else None
