@@ -45,6 +45,14 @@ def browser_config() -> BrowserConfig:
                          chromedriver=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 
 
+@pytest.fixture
+def browser(browser_config, tmp_path):
+    """A Chromium the engine drives (the extension's journeys define their own `browser`)."""
+    from backend.collectors.run.browser import Browser
+    with Browser(browser_config, tmp_path) as opened:
+        yield opened
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -11,7 +11,6 @@ from flask import Flask, Response
 
 from backend.collectors.language.catalog import load_file
 from backend.collectors.model import CollectionError
-from backend.collectors.run.browser import Browser
 from backend.collectors.steps.flow import wait_for
 from backend.collectors.steps.inputs import click, click_if_present
 from tests.helpers import make_context, make_pdf, run_recipe, serve, summary
@@ -78,12 +77,6 @@ def site():
     app.add_url_rule("/late-menu", "late_menu", lambda: LATE_MENU)
     with serve(app) as url:
         yield url
-
-
-@pytest.fixture
-def browser(browser_config, tmp_path):
-    with Browser(browser_config, tmp_path) as opened:
-        yield opened
 
 
 def test_a_recipe_goes_on_with_the_alternatives_that_still_match(site, browser_config, tmp_path):

@@ -7,7 +7,6 @@ import pytest
 from flask import Flask
 
 from backend.collectors.model import CollectionError
-from backend.collectors.run.browser import Browser
 from backend.collectors.steps.flow import holds, wait_for_any
 from tests.helpers import make_context, serve
 
@@ -25,12 +24,6 @@ def site():
     app.add_url_rule("/answer", "answer", lambda: ANSWER)
     with serve(app) as url:
         yield url
-
-
-@pytest.fixture
-def browser(browser_config, tmp_path):
-    with Browser(browser_config, tmp_path) as opened:
-        yield opened
 
 
 def test_a_check_spanning_two_documents_is_no_answer(site, browser):
