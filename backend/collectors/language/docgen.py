@@ -13,7 +13,7 @@ from typing import Any
 from backend import paths
 from backend.collectors.exits import EXIT_CODES, exit_status_help
 from backend.collectors.language import yamlpos
-from backend.collectors.language.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import DETAIL_EXAMPLE, HTTP_AUTH_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
 from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
@@ -111,8 +111,9 @@ it is given anywhere the user did not agree to.
   code, a value saved with `secret: true`) is typed only into a page of those origins, in a form
   that posts to one of them, and a link or PDF address carrying a secret goes nowhere else. The
   portal's own pages may still load what they load (scripts, images, other sites' links).
-- **Approval.** Each account remembers the origins and the secret-handling steps the user
-  accepted. When a recipe changes either — a file replacing a bundled provider, an edit, an
+  `http_auth` credentials answer only those origins' login prompts, never another's.
+- **Approval.** Each account remembers the origins, the secret-handling steps and `http_auth` the
+  user accepted. When a recipe changes either — a file replacing a bundled provider, an edit, an
   update — the account's next sync ends `RECIPE_CHANGED` before anything runs, and its card
   lists the new origins (the ones never approved marked « nouveau ») with « Approuver cette
   recette ». A provider from the recipes folder is tagged « Recette locale » in the panel, and
@@ -128,6 +129,33 @@ it is given anywhere the user did not agree to.
 Editors complete and check recipes with the JSON Schema: `invoice-collector recipe schema >
 recipe.schema.json`, then put `# yaml-language-server: $schema=recipe.schema.json` on the
 first line of your file (VS Code with the YAML extension, or any yaml-language-server client).
+"""
+
+HTTP_AUTH = """\
+## Sites behind HTTP authentication: `http_auth`
+
+Some portals have no login form: the web server itself asks for a user name and password (HTTP
+basic or digest authentication; a browser shows its own small dialog). Give the provider an
+`http_auth:` with the credential fields to answer with. Do not write them into the address
+(`https://{{ login }}:{{ password }}@…`): that hard-codes the host, and a refused login is only a
+blank page.
+
+```yaml
+{example}```
+
+- The browser (pages, their images and frames, new tabs) and the HTTP requests (`fetch_json`,
+  `fetch_api`, PDFs with `download: session`) answer the server's challenge with the scheme it
+  asks for (digest when offered, else basic). Nothing is sent before a server asks.
+- Only an approved origin gets an answer: one of the provider's origins, and of `origins:` when
+  given (`{{ urls.NAME }}` is the origin of that url; by default every origin of the provider).
+  Another site asking — a redirect, an image, a PDF link elsewhere — gets nothing; the step log
+  says so.
+- A server that asks again once it has the credentials has refused them: the run ends
+  `LOGIN_FAILED` (« the site refused the login ») and is never retried on its own.
+- `password` must come from a secret credential field; `http_auth` is part of what the user
+  approves: changing it asks for their approval again.
+- The browser answers through its DevTools protocol: a Selenium Grid must forward it (`se:cdp`),
+  otherwise the run stops at once and says so.
 """
 
 LOCATORS = """\
@@ -323,7 +351,8 @@ def fields_section() -> str:
 
 
 def render() -> str:
-    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(), LOCATORS, TEMPLATES,
+    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(),
+             HTTP_AUTH.replace("{example}", HTTP_AUTH_EXAMPLE), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
              .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),
              "## Steps\n\nA step is a list item: its name, then its arguments as a mapping, or the short form "
