@@ -39,6 +39,15 @@ DETAIL_EXAMPLE = """\
         amount: {css: ".total", amount: fr}
         pdf: {css: "a#download", attr: href}"""
 
+PRINT_EXAMPLE = """\
+- invoices:
+    items: "table.factures tbody tr"
+    fields:
+      id: {css: "td.numero"}
+      date: {css: "td.date", date: auto}
+      amount: {css: "td.total", amount: fr}
+      print: {css: "a.voir-facture", attr: href}"""
+
 # A provider behind the web server's own login prompt (`http_auth:`): a whole recipe.
 HTTP_AUTH_EXAMPLE = """\
 id: vieux-portail

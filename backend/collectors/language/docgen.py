@@ -13,7 +13,13 @@ from typing import Any
 from backend import paths
 from backend.collectors.exits import EXIT_CODES, exit_status_help
 from backend.collectors.language import yamlpos
-from backend.collectors.language.docexamples import DETAIL_EXAMPLE, HTTP_AUTH_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import (
+    DETAIL_EXAMPLE,
+    HTTP_AUTH_EXAMPLE,
+    OUTCOME_ADVICE,
+    PRINT_EXAMPLE,
+    WORKED_EXAMPLE,
+)
 from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
@@ -217,8 +223,24 @@ FIELDS_INTRO = """\
 The `invoices` step reads one record per invoice. Standard fields: `id` (required: the
 portal's own invoice id, used to never download an invoice twice), `number`, `date`,
 `due_date`, `amount`, `currency` (EUR when an amount has no currency), `pdf` (a link to the
-PDF), `pdf_base64` (the PDF itself, base64, from JSON), `detail` (a link to the invoice's own
-page). Any other name is kept as an extra field.
+PDF), `pdf_base64` (the PDF itself, base64, from JSON), `print` (the address of the invoice's
+own HTML page, printed to PDF), `detail` (a link to the invoice's own page). Any other name is
+kept as an extra field.
+
+Every new invoice needs its PDF from one of `pdf`, `pdf_base64` or `print` (the first that has a
+value, in that order), in its fields or its `detail:` fields; an invoice with none ends the run
+RECIPE_BROKEN ("has no pdf link"), unless the field is `optional: true`: the invoice is then
+left for a later run, when its PDF exists.
+
+Portals that show an invoice as a web page, with no PDF to download: give its address as
+`print`. The page is opened in the run's tab, as `open` would (the provider's origins only),
+and printed by Chromium (A4, backgrounds on), then saved like any PDF (same file name, sha256,
+never fetched again once known). A page showing a filled password field or one of the account's
+secrets is never printed (DOWNLOAD_FAILED for that invoice).
+
+```yaml
+{print_example}
+```
 
 Each field spec has **one source** (or none, to read the item itself: its text, or an
 attribute with `attr`), then modifiers, then filters applied in the order written:
@@ -347,7 +369,8 @@ def fields_section() -> str:
     sources.append("| `scope` | `page` to look in the whole page instead of the item. |")
     filters = [f"| `{f.name}` | {_schema_words(f.arg_schema)} | "
                f"{_cell(f.doc)} | `{_cell(f.example)}` |" for f in FILTERS.values()]
-    return FIELDS_INTRO.format(sources="\n".join(sources), detail=DETAIL_EXAMPLE, filters="\n".join(filters))
+    return FIELDS_INTRO.format(sources="\n".join(sources), detail=DETAIL_EXAMPLE, filters="\n".join(filters),
+                               print_example=PRINT_EXAMPLE)
 
 
 def render() -> str:
