@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from backend.collectors.language.catalog import load_catalog, load_file
-from backend.collectors.language.docexamples import EXAMPLE_HEADER, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import EXAMPLE_HEADER, HTTP_AUTH_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
 from backend.collectors.language.docgen import DOCS_FILE, render
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS
@@ -93,12 +93,22 @@ def test_the_worked_example_in_the_docs_is_a_valid_user_recipe(docs, tmp_path):
     assert len(block.splitlines()) <= 40  # short enough to read at once
 
 
+def test_the_http_auth_example_is_a_valid_recipe(docs, tmp_path):
+    assert f"```yaml\n{HTTP_AUTH_EXAMPLE}```" in docs
+    path = tmp_path / "vieux-portail.yaml"
+    path.write_text(HTTP_AUTH_EXAMPLE, encoding="utf-8")
+    providers, errors = load_file(path)
+    assert [str(e) for e in errors] == []
+    assert providers[0].http_auth == {"username": "{{ login }}", "password": "{{ password }}",
+                                      "origins": ["{{ urls.extranet }}"]}
+
+
 def test_every_yaml_block_in_the_docs_parses(docs, tmp_path):
     """Snippets shown in the docs (steps, detail pages) are valid YAML step lists."""
     blocks = re.findall(r"```yaml\n(.*?)```", docs, re.S)
     assert len(blocks) > len(STEPS)
     for n, block in enumerate(blocks):
-        if block == WORKED_EXAMPLE or block.startswith("# no example yet"):
+        if block in (WORKED_EXAMPLE, HTTP_AUTH_EXAMPLE) or block.startswith("# no example yet"):
             continue
         path = tmp_path / f"block{n}.yaml"
         path.write_text(_provider_with(block.rstrip("\n")), encoding="utf-8")

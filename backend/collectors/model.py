@@ -94,6 +94,7 @@ class Provider:
     options: list[OptionField] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)  # named base URLs, {{ urls.NAME }}
     origins: list[str] = field(default_factory=list)  # more origins its secrets may go to (run/origins.py)
+    http_auth: dict[str, Any] | None = None  # {username, password, origins}: run/httpauth.py
     interval_hours: float = 24.0
     status: str = "stable"  # stable | beta
     status_note: str | None = None  # shown in the panel, e.g. for beta recipes

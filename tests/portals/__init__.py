@@ -6,5 +6,8 @@ twostep  (2)    identifier then password pages, covering cookie banner, alert(),
 spa      (3)    single-page app hydrating its form, JSON API with French strings and numbers
 otp      (4)    login inside an iframe, then an SMS code or a TOTP code
 broken   (6)    one "PDF" link answers an HTML error page with status 200
+printed         invoices that are web pages (printed to PDF), one variant with a filled password field
+httpauth        the web server's own login prompt (basic or digest) on pages, JSON and PDFs,
+                and another origin that asks too (served by tests/test_engine_httpauth.py)
 
 Each has its recipe in recipes/; fixtures.py serves them (one server per test module)."""

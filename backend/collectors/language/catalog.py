@@ -51,7 +51,7 @@ def _provider(data: dict, file: str) -> Provider:
         options=[OptionField(o["name"], o["label_fr"], o["label_en"], bool(o.get("required", False)),
                              o.get("default")) for o in data.get("options", [])],
         steps=data["steps"], urls={str(k): str(v) for k, v in (data.get("urls") or {}).items()},
-        origins=[str(o) for o in data.get("origins") or []],
+        origins=[str(o) for o in data.get("origins") or []], http_auth=data.get("http_auth"),
         interval_hours=float(data.get("interval_hours", 24)), status=data.get("status", "stable"),
         status_note=data.get("status_note"), logo=data.get("logo"), description=data.get("description"),
         description_en=data.get("description_en"), status_note_en=data.get("status_note_en"),

@@ -39,6 +39,41 @@ DETAIL_EXAMPLE = """\
         amount: {css: ".total", amount: fr}
         pdf: {css: "a#download", attr: href}"""
 
+PRINT_EXAMPLE = """\
+- invoices:
+    items: "table.factures tbody tr"
+    fields:
+      id: {css: "td.numero"}
+      date: {css: "td.date", date: auto}
+      amount: {css: "td.total", amount: fr}
+      print: {css: "a.voir-facture", attr: href}"""
+
+# A provider behind the web server's own login prompt (`http_auth:`): a whole recipe.
+HTTP_AUTH_EXAMPLE = """\
+id: vieux-portail
+name: Vieux Portail
+homepage: https://www.vieux-portail.example
+category: autre
+terms: {version: "1", url: https://www.vieux-portail.example/cgu}
+credentials:
+  - {name: login, label_fr: Identifiant, label_en: Login}
+  - {name: password, label_fr: Mot de passe, label_en: Password, type: password}
+urls:
+  extranet: https://extranet.vieux-portail.example
+http_auth:
+  username: "{{ login }}"
+  password: "{{ password }}"
+  origins: ["{{ urls.extranet }}"]
+steps:
+  - open: "{{ urls.extranet }}/factures/"
+  - invoices:
+      items: "table tr.facture"
+      fields:
+        id: {css: "td.numero"}
+        date: {css: "td.date", date: auto}
+        pdf: {css: "a[href$='.pdf']", attr: href}
+"""
+
 # How to choose an outcome code in fail_if / wait_for_any / fetch_json fail_on.
 OUTCOME_ADVICE = {
     "LOGIN_FAILED": "The portal rejected the login or password (error banner after submitting). Never retried "

@@ -13,7 +13,13 @@ from typing import Any
 from backend import paths
 from backend.collectors.exits import EXIT_CODES, exit_status_help
 from backend.collectors.language import yamlpos
-from backend.collectors.language.docexamples import DETAIL_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import (
+    DETAIL_EXAMPLE,
+    HTTP_AUTH_EXAMPLE,
+    OUTCOME_ADVICE,
+    PRINT_EXAMPLE,
+    WORKED_EXAMPLE,
+)
 from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
@@ -111,8 +117,9 @@ it is given anywhere the user did not agree to.
   code, a value saved with `secret: true`) is typed only into a page of those origins, in a form
   that posts to one of them, and a link or PDF address carrying a secret goes nowhere else. The
   portal's own pages may still load what they load (scripts, images, other sites' links).
-- **Approval.** Each account remembers the origins and the secret-handling steps the user
-  accepted. When a recipe changes either — a file replacing a bundled provider, an edit, an
+  `http_auth` credentials answer only those origins' login prompts, never another's.
+- **Approval.** Each account remembers the origins, the secret-handling steps and `http_auth` the
+  user accepted. When a recipe changes either — a file replacing a bundled provider, an edit, an
   update — the account's next sync ends `RECIPE_CHANGED` before anything runs, and its card
   lists the new origins (the ones never approved marked « nouveau ») with « Approuver cette
   recette ». A provider from the recipes folder is tagged « Recette locale » in the panel, and
@@ -128,6 +135,33 @@ it is given anywhere the user did not agree to.
 Editors complete and check recipes with the JSON Schema: `invoice-collector recipe schema >
 recipe.schema.json`, then put `# yaml-language-server: $schema=recipe.schema.json` on the
 first line of your file (VS Code with the YAML extension, or any yaml-language-server client).
+"""
+
+HTTP_AUTH = """\
+## Sites behind HTTP authentication: `http_auth`
+
+Some portals have no login form: the web server itself asks for a user name and password (HTTP
+basic or digest authentication; a browser shows its own small dialog). Give the provider an
+`http_auth:` with the credential fields to answer with. Do not write them into the address
+(`https://{{ login }}:{{ password }}@…`): that hard-codes the host, and a refused login is only a
+blank page.
+
+```yaml
+{example}```
+
+- The browser (pages, their images and frames, new tabs) and the HTTP requests (`fetch_json`,
+  `fetch_api`, PDFs with `download: session`) answer the server's challenge with the scheme it
+  asks for (digest when offered, else basic). Nothing is sent before a server asks.
+- Only an approved origin gets an answer: one of the provider's origins, and of `origins:` when
+  given (`{{ urls.NAME }}` is the origin of that url; by default every origin of the provider).
+  Another site asking — a redirect, an image, a PDF link elsewhere — gets nothing; the step log
+  says so.
+- A server that asks again once it has the credentials has refused them: the run ends
+  `LOGIN_FAILED` (« the site refused the login ») and is never retried on its own.
+- `password` must come from a secret credential field; `http_auth` is part of what the user
+  approves: changing it asks for their approval again.
+- The browser answers through its DevTools protocol: a Selenium Grid must forward it (`se:cdp`),
+  otherwise the run stops at once and says so.
 """
 
 LOCATORS = """\
@@ -204,8 +238,24 @@ FIELDS_INTRO = """\
 The `invoices` step reads one record per invoice. Standard fields: `id` (required: the
 portal's own invoice id, used to never download an invoice twice), `number`, `date`,
 `due_date`, `amount`, `currency` (EUR when an amount has no currency), `pdf` (a link to the
-PDF), `pdf_base64` (the PDF itself, base64, from JSON), `detail` (a link to the invoice's own
-page). Any other name is kept as an extra field.
+PDF), `pdf_base64` (the PDF itself, base64, from JSON), `print` (the address of the invoice's
+own HTML page, printed to PDF), `detail` (a link to the invoice's own page). Any other name is
+kept as an extra field.
+
+Every new invoice needs its PDF from one of `pdf`, `pdf_base64` or `print` (the first that has a
+value, in that order), in its fields or its `detail:` fields; an invoice with none ends the run
+RECIPE_BROKEN ("has no pdf link"), unless the field is `optional: true`: the invoice is then
+left for a later run, when its PDF exists.
+
+Portals that show an invoice as a web page, with no PDF to download: give its address as
+`print`. The page is opened in the run's tab, as `open` would (the provider's origins only),
+and printed by Chromium (A4, backgrounds on), then saved like any PDF (same file name, sha256,
+never fetched again once known). A page showing a filled password field or one of the account's
+secrets is never printed (DOWNLOAD_FAILED for that invoice).
+
+```yaml
+{print_example}
+```
 
 Each field spec has **one source** (or none, to read the item itself: its text, or an
 attribute with `attr`), then modifiers, then filters applied in the order written:
@@ -334,11 +384,13 @@ def fields_section() -> str:
     sources.append("| `scope` | `page` to look in the whole page instead of the item. |")
     filters = [f"| `{f.name}` | {_schema_words(f.arg_schema)} | "
                f"{_cell(f.doc)} | `{_cell(f.example)}` |" for f in FILTERS.values()]
-    return FIELDS_INTRO.format(sources="\n".join(sources), detail=DETAIL_EXAMPLE, filters="\n".join(filters))
+    return FIELDS_INTRO.format(sources="\n".join(sources), detail=DETAIL_EXAMPLE, filters="\n".join(filters),
+                               print_example=PRINT_EXAMPLE)
 
 
 def render() -> str:
-    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(), LOCATORS, TEMPLATES,
+    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(),
+             HTTP_AUTH.replace("{example}", HTTP_AUTH_EXAMPLE), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
              .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),
              "## Steps\n\nA step is a list item: its name, then its arguments as a mapping, or the short form "

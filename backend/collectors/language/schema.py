@@ -32,6 +32,8 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,62}$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # credential and option names
 # An origin (scheme, host, optional port; no path): https://auth.example.fr, or https://*.example.fr.
 ORIGIN_PATTERN = r"^https?://(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$"
+# An origin, or {{ urls.NAME }} (the origin of a url) as the whole value.
+ORIGIN_OR_URL_PATTERN = f"(?:{ORIGIN_PATTERN})" + r"|^\{\{\s*urls\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}$"
 IDENT = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$", "patternErrorMessage": "letters, digits and _ (usable in templates)"}
 CASE_ACTION_KEYS = ("fail", "message", "message_from", "then")
 
@@ -169,6 +171,23 @@ def provider_schema() -> dict[str, Any]:
                         "description": "Other origins the login or the invoices use, beyond homepage and urls "
                                        "(https://auth.example.fr, or https://*.example.fr for its subdomains). "
                                        "Credentials go nowhere else; the user approves this list."},
+            "http_auth": {
+                "type": "object", "additionalProperties": False, "required": ["username", "password"],
+                "description": "The site's own login prompt (HTTP basic or digest authentication), answered in the "
+                               "browser and in downloads, only for the provider's origins (see HTTP authentication "
+                               "below). Keys: username, password (templates such as {{ login }} and "
+                               "{{ password }}), origins (optional: some of the provider's origins).",
+                "properties": {
+                    "username": label | {"description": "The user name, e.g. {{ login }}."},
+                    "password": label | {"description": "The password: a template naming a secret credential "
+                                                        "field, e.g. {{ password }}."},
+                    "origins": {"type": "array", "uniqueItems": True, "minItems": 1,
+                                "items": {"type": "string", "pattern": ORIGIN_OR_URL_PATTERN,
+                                          "patternErrorMessage": "an origin such as https://espace.example.fr, "
+                                                                 "or {{ urls.NAME }}"},
+                                "description": "Where the credentials answer a challenge, among the provider's "
+                                               "origins (default: all of them); {{ urls.NAME }} names the "
+                                               "origin of a url."}}},
             "interval_hours": {"type": "number", "minimum": 1, "maximum": 24 * 31,
                                "description": "Default time between two collections."},
             "status": {"enum": ["stable", "beta"], "description": "stable (default) or beta."},

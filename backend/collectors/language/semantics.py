@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from backend.collectors.language.schemaerrors import did_you_mean, key_position
-from backend.collectors.model import TEMPLATE, Position, RecipeError
+from backend.collectors.model import SECRET_FIELD_TYPES, TEMPLATE, Position, RecipeError
 from backend.collectors.run.origins import OriginGate, declared_origins, origin_of
 from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments, nested_steps
@@ -171,8 +171,52 @@ def check_provider(entry: dict, file: str) -> list[RecipeError]:
                                               f"{table}: '{name}' is listed twice (first at line {seen[name]})"))
                 seen.setdefault(name, pos.line)
     checker = TemplateChecker(entry, file)
+    http_auth = entry.get("http_auth")
+    if isinstance(http_auth, dict):  # read before the first step: no variable exists yet
+        for text in _strings(http_auth):
+            checker.check_text(text, False, getattr(http_auth, "pos", base))
     checker.steps(entry.get("steps"), in_item=False)
-    return errors + checker.errors + _addresses_outside_origins(entry, file, base)
+    return errors + checker.errors + _addresses_outside_origins(entry, file, base) + _http_auth_problems(entry, file, base)
+
+
+def _http_auth_problems(entry: dict, file: str, base: Position) -> list[RecipeError]:
+    """http_auth's password comes from a secret field (so it is masked everywhere), and its
+    origins are some of the provider's (the user approves those)."""
+    http_auth, gate = entry.get("http_auth"), _provider_gate(entry)
+    if not isinstance(http_auth, dict) or gate is None:
+        return []  # the schema reports wrong types
+    errors = []
+
+    def problem(value: Any, message: str) -> None:
+        pos = getattr(value, "pos", getattr(http_auth, "pos", base))
+        errors.append(RecipeError(file, pos.line, pos.column, f"http_auth: {message}"))
+    secret_fields = {c["name"] for c in entry.get("credentials") or []
+                     if isinstance(c, dict) and c.get("type") in SECRET_FIELD_TYPES}
+    password = http_auth.get("password")
+    if isinstance(password, str) and not any(m.group(1).split(".")[-1] in secret_fields
+                                             for m in TEMPLATE.finditer(password)):
+        problem(password, "password must come from a secret credential field (type: password), e.g. "
+                          f"{{{{ {sorted(secret_fields)[0] if secret_fields else 'password'} }}}}, so that it is "
+                          "masked everywhere")
+    for origin in http_auth.get("origins") or []:
+        if isinstance(origin, str) and origin_of(origin) and not TEMPLATE.search(origin) and not _covered(gate, origin):
+            problem(origin, f"{origin} is not one of this provider's origins ({', '.join(gate.origins)}): the "
+                            "credentials may only answer those")
+    return errors
+
+
+def _covered(gate: OriginGate, pattern: str) -> bool:
+    """An origin the provider allows, or one of its own `*.` patterns."""
+    return pattern.lower().rstrip("/") in gate.origins or ("*" not in pattern and gate.allows(pattern))
+
+
+def _provider_gate(entry: dict) -> OriginGate | None:
+    """The provider's origins as written, or None when the header's types are wrong."""
+    homepage, urls, extra = entry.get("homepage"), entry.get("urls"), entry.get("origins")
+    if not (isinstance(homepage, str) and isinstance(urls or {}, dict) and isinstance(extra or [], list)):
+        return None
+    return OriginGate(declared_origins(homepage, {k: str(v) for k, v in (urls or {}).items()},
+                                      [str(o) for o in extra or []]), set())
 
 
 SENDING_STEPS = ("open", "fetch_json", "fetch_api")
@@ -181,11 +225,9 @@ SENDING_STEPS = ("open", "fetch_json", "fetch_api")
 def _addresses_outside_origins(entry: dict, file: str, base: Position) -> list[RecipeError]:
     """What the run would refuse, said before it runs: a written address of another origin than
     the provider's (homepage, urls, origins) in a step that sends a request."""
-    homepage, urls, extra = entry.get("homepage"), entry.get("urls"), entry.get("origins")
-    if not (isinstance(homepage, str) and isinstance(urls or {}, dict) and isinstance(extra or [], list)):
+    gate = _provider_gate(entry)
+    if gate is None:
         return []  # the schema reports wrong types
-    gate = OriginGate(declared_origins(homepage, {k: str(v) for k, v in (urls or {}).items()},
-                                      [str(o) for o in extra or []]), set())
     errors = []
     for step in walk_steps(entry.get("steps")):
         (name, args), = step.items()

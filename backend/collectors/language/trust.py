@@ -40,6 +40,9 @@ def secret_steps(provider: Provider) -> list[dict[str, Any]]:
 
 
 def fingerprint(provider: Provider) -> str:
-    """sha256 of the origins and the secret-handling steps, as the account approved them."""
-    approved = {"origins": origins(provider), "steps": secret_steps(provider)}
+    """sha256 of the origins and the secret-handling steps, as the account approved them, and of
+    `http_auth` (where the password answers the site's login prompt) when the recipe has one."""
+    approved: dict[str, Any] = {"origins": origins(provider), "steps": secret_steps(provider)}
+    if provider.http_auth:  # only then: the fingerprints accounts already approved stay the same
+        approved["http_auth"] = provider.http_auth
     return hashlib.sha256(json.dumps(approved, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

@@ -26,8 +26,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from backend.collectors.model import TEMPLATE, CollectionError, Invoice, Progress, RunRequest
 from backend.collectors.patterns import PatternError, compile_pattern
+from backend.collectors.run.httpauth import HttpAuth
 from backend.collectors.run.locators import SHADOW_STEP, alternatives, describe_locator, parse_locator
-from backend.collectors.run.origins import OriginGate, declared_origins
+from backend.collectors.run.origins import OriginGate, declared_origins, origin_of
 from backend.redact import redact, remember
 
 if TYPE_CHECKING:
@@ -86,6 +87,16 @@ class Context:
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
         self._on_one_page = False  # inside on_one_page's check
         self._alternatives_used: set[tuple[tuple[str, ...], int]] = set()  # noted in the step log once each
+        self.http_auth = self._http_auth()  # run/httpauth.py: the site's own login prompt, if the recipe has one
+
+    def _http_auth(self) -> HttpAuth | None:
+        spec = self.provider.http_auth
+        if not spec:
+            return None
+        password = str(self.render(spec["password"]))
+        self.add_secret(password)
+        origins = [origin_of(value) or value for value in map(self.render, spec.get("origins") or self.gate.origins)]
+        return HttpAuth(str(self.render(spec["username"])), password, self.gate, origins, self.note)
 
     def run_steps(self, steps: list[Any]) -> None:
         """Run nested steps (`if`, `for_each`, `invoices.detail`) with the runner that runs this

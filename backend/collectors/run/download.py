@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 import urllib3
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.print_page_options import PrintOptions
 
 from backend.collectors.model import CollectionError, Invoice
 from backend.collectors.run.context import Context
@@ -153,6 +154,42 @@ def from_base64(ctx: Context, invoice: Invoice, content: str) -> None:
     _store(ctx, invoice, data, "the API")
 
 
+# Never print a page showing a secret: a filled password field (masked on screen, but a value
+# nonetheless), or a secret of the run in its text or fields (same-origin frames too).
+SECRET_SHOWN_JS = """
+const secrets = arguments[0];
+function shown(doc) {
+  const fields = Array.from(doc.querySelectorAll('input, textarea'));
+  if (fields.some(f => f.type === 'password' && f.value)) return 'a filled password field';
+  const text = (doc.body ? doc.body.innerText : '') + '\\n' + fields.map(f => f.value).join('\\n');
+  if (secrets.some(s => text.includes(s))) return "one of the account's secrets";
+  for (const frame of doc.querySelectorAll('iframe, frame')) {
+    try { const found = frame.contentDocument && shown(frame.contentDocument); if (found) return found; }
+    catch (e) { /* another origin: out of reach */ }
+  }
+  return null;
+}
+return shown(document);
+"""
+A4_INCHES = {"paperWidth": 8.27, "paperHeight": 11.69}
+
+
+def print_page(ctx: Context, invoice: Invoice) -> None:
+    """Save the current page (the invoice's own) as its PDF: Chromium's Page.printToPDF, A4 with
+    backgrounds; a Grid without CDP prints through WebDriver's own Print command."""
+    ctx.driver.switch_to.default_content()
+    exposed = ctx.driver.execute_script(SECRET_SHOWN_JS, sorted(ctx.secrets, key=len, reverse=True))
+    if exposed:
+        raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: its page shows {exposed}: not printed")
+    try:
+        printed = ctx.driver.execute_cdp_cmd("Page.printToPDF", {**A4_INCHES, "printBackground": True})["data"]
+    except AttributeError:  # webdriver.Remote has no CDP command
+        options = PrintOptions()
+        options.page_width, options.page_height, options.background = 21.0, 29.7, True
+        printed = ctx.driver.print_page(options)
+    _store(ctx, invoice, base64.b64decode(printed), "the printed page")
+
+
 def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content: str | None,
               sync: bool = True) -> None:
     """Save one PDF; sync=False reuses the cookies copied for the previous PDF (same page)."""
@@ -162,7 +199,8 @@ def fetch_pdf(ctx: Context, invoice: Invoice, how: str, url: str | None, content
     if content is not None:
         from_base64(ctx, invoice, content)
     elif not url:
-        raise CollectionError("RECIPE_BROKEN", f"invoice {invoice.key} has no pdf link")
+        raise CollectionError("RECIPE_BROKEN", f"invoice {invoice.key} has no pdf link (nor pdf_base64, nor a "
+                                               "page to print): give one of them, or optional: true")
     elif how == "browser":
         via_browser(ctx, invoice, url)
     else:

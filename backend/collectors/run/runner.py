@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import shutil
@@ -24,6 +25,7 @@ from selenium.common.exceptions import (
 from backend.collectors.model import BrowserConfig, CollectionError, RunRequest, RunResult
 from backend.collectors.run.browser import Browser, display_available
 from backend.collectors.run.context import Context
+from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments
@@ -55,6 +57,8 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
         ctx.progress()
         spec.func(ctx, **kwargs)
         ctx.gate.page(ctx.current_url)  # wherever the step led (a redirect, a tab): a web page only
+        if ctx.http_auth:
+            ctx.http_auth.raise_if_refused()  # the browser met the refusal on its DevTools thread
 
 
 def raise_failed_downloads(ctx: Context) -> None:
@@ -136,9 +140,13 @@ def run_collection(request: RunRequest) -> RunResult:
             browser = Browser(browser_for(request), download_dir)
         except WebDriverException as exc:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
-        with browser:
+        with browser, contextlib.ExitStack() as cleanup:
             ctx = Context(request, browser.driver, download_dir, step_runner=run_steps, window=browser.window)
             try:
+                if ctx.http_auth:
+                    answerer = ChallengeAnswerer(devtools_address(browser.driver.capabilities,
+                                                                  bool(browser.config.remote_url)), ctx.http_auth)
+                    cleanup.callback(answerer.close)
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:
                     raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
@@ -148,6 +156,8 @@ def run_collection(request: RunRequest) -> RunResult:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 code, message = classify(exc)
+                if ctx.http_auth and ctx.http_auth.refusal:  # what made the page or a download fail
+                    code, message = "LOGIN_FAILED", ctx.http_auth.refusal
                 if code == "RECIPE_BROKEN":
                     down = server_error_page(ctx)
                     if down:

@@ -11,6 +11,7 @@ from selenium.common.exceptions import WebDriverException
 
 from backend.collectors.model import CollectionError
 from backend.collectors.run.context import Context
+from backend.collectors.run.httpauth import ChallengeAuth
 
 MAX_JSON_BYTES = 20_000_000
 
@@ -21,6 +22,8 @@ def session(ctx: Context) -> requests.Session:
         ctx.http_session = requests.Session()
         ctx.http_session.headers["User-Agent"] = ctx.driver.execute_script("return navigator.userAgent")
         ctx.http_session.headers["Accept-Language"] = "fr-FR,fr;q=0.9,en;q=0.8"
+        if ctx.http_auth:  # the site's login prompt, answered for approved origins only
+            ctx.http_session.auth = ChallengeAuth(ctx.http_auth)
     for cookie in ctx.driver.get_cookies():
         ctx.http_session.cookies.set(cookie["name"], cookie["value"], domain=cookie.get("domain", ""),
                               path=cookie.get("path", "/"))

@@ -33,7 +33,8 @@ from backend.collectors.steps.registry import (
     check_locator,
 )
 
-STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "detail")
+STANDARD_FIELDS = ("id", "number", "date", "due_date", "amount", "currency", "pdf", "pdf_base64", "print", "detail")
+PDF_FIELDS = ("pdf", "pdf_base64", "print")  # where an invoice's PDF comes from: one of them
 
 # Elements for a locator given as alternatives [[kind, selector], …] (run/locators.for_script): those
 # of the first alternative that finds any. `host >> inner` goes into open shadow roots (run/context.py's
@@ -184,13 +185,14 @@ def _to_invoice(values: dict, where: str) -> Invoice:
     extra = {k: str(v) for k, v in values.items() if k not in STANDARD_FIELDS and v is not None}
     return Invoice(key=str(values["id"]), number=str(values["number"]) if values.get("number") else None,
                    date=date, due_date=due, amount=amount, currency=currency or ("EUR" if amount is not None else None),
-                   url=values.get("pdf") or values.get("detail"), extra=extra)
+                   url=values.get("pdf") or values.get("print") or values.get("detail"), extra=extra)
 
 
 def invoices(ctx: Context, *,
              fields: Annotated[FieldSpecs, "field name -> how to read it. `id` is required (the portal's own "
-                               "invoice id); then number, date, due_date, amount, currency, pdf (the PDF link), "
-                               "pdf_base64, detail (link to a detail page) and any extra field",
+                               "invoice id); then number, date, due_date, amount, currency; the PDF: pdf (its link), "
+                               "pdf_base64 (its content) or print (the invoice's own HTML page, printed to PDF); "
+                               "detail (link to a detail page) and any extra field",
                                Schema(required=["id"])],
              items: Annotated[Locator | None, "HTML: one element per invoice (a table row, a card…)"] = None,
              from_: Annotated[str | None, "JSON: a variable (from fetch_json) and path to the list, e.g. bills.items"] = None,
@@ -228,7 +230,7 @@ def invoices(ctx: Context, *,
         raise CollectionError("RECIPE_BROKEN", "the invoice list is empty: the portal's layout may have changed")
     ctx.lists_read += 1
     specs = {**fields, **((detail.get("fields") or {}) if detail else {})}
-    pdf_optional = any(specs.get(name, {}).get("optional") for name in ("pdf", "pdf_base64"))
+    pdf_optional = any(specs.get(name, {}).get("optional") for name in PDF_FIELDS)
     _collect(ctx, rows, detail, download, pdf_optional)
 
 
@@ -272,6 +274,9 @@ def _check_fields(report: Reporter, fields: Any, mode: str | None, at: tuple[str
                                   f"{'path or value' if mode == 'json' else 'css, xpath, path or value'}")
         if mode != "json" and any(k in spec for k in ("attr", "scope")) and any(k in spec for k in ("path", "value")):
             report.problem(place, f"{label}: attr and scope go with css or xpath, not path or value")
+        if field == "print" and mode != "json" and any(k in spec for k in ("css", "xpath")) and "attr" not in spec:
+            report.problem(place, f"{label}: print takes the address of the invoice's page: read a link with "
+                                  "attr: href (or give a value)")
         report.regex(place, spec.get("regex"), f"{label}: regex")
         if isinstance(spec.get("replace"), dict):
             for pattern in spec["replace"]:
@@ -345,19 +350,23 @@ def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str, pdf_
             ctx.known += 1
             continue
         want = ctx.request.want_pdf(invoice) if ctx.request.want_pdf else True
-        if detail and (want or any(f not in ("pdf", "pdf_base64") for f in detail.get("fields", {}))):
+        if detail and (want or any(f not in PDF_FIELDS for f in detail.get("fields", {}))):
             extra = _visit(ctx, values, detail, f"detail of invoice {invoice.key}")
             values = {**values, **{k: v for k, v in extra.items() if v is not None}}
             invoice = _to_invoice(values, f"invoice {invoice.key}")
             moved = True
-        if want and pdf_optional and not values.get("pdf") and values.get("pdf_base64") is None:
+        to_print = values.get("print") if not values.get("pdf") and values.get("pdf_base64") is None else None
+        if want and pdf_optional and not values.get("pdf") and values.get("pdf_base64") is None and not to_print:
             # Listed before its PDF exists: not returned, so the next run fetches it once it does.
             ctx.note(f"invoice {invoice.key} has no PDF yet; left for a later run")
             continue
         if want:
             try:
-                download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"), sync=moved)
-                moved = False
+                if to_print:
+                    _print_invoice_page(ctx, invoice, to_print)
+                else:
+                    download.fetch_pdf(ctx, invoice, how, values.get("pdf"), values.get("pdf_base64"), sync=moved)
+                moved = bool(to_print)  # printing left the list for the invoice's page
             except CollectionError as exc:
                 if exc.code != "DOWNLOAD_FAILED":
                     raise
@@ -369,6 +378,14 @@ def _collect(ctx: Context, rows: list[dict], detail: dict | None, how: str, pdf_
         if ctx.request.on_invoice:
             ctx.request.on_invoice(invoice)
         ctx.progress(f"invoice {invoice.key}")
+
+
+def _print_invoice_page(ctx: Context, invoice: Invoice, url: str) -> None:
+    """Open the invoice's own page, as `open` would (approved origins only), and print it."""
+    ctx.gate.request(url, f"printing invoice {invoice.key} from")
+    ctx.note(f"print {url}")
+    load_page(ctx, url)
+    download.print_page(ctx, invoice)
 
 
 def _visit(ctx: Context, values: dict, detail: dict, where: str) -> dict:
