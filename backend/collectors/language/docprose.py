@@ -1,0 +1,161 @@
+"""The prose sections of docs/recipes.md that no step declares: HTTP authentication, locators,
+templates, YAML tips, fields, traces (docgen.py puts them in order)."""
+
+HTTP_AUTH = """\
+## Sites behind HTTP authentication: `http_auth`
+
+Some portals have no login form: the web server itself asks for a user name and password (HTTP
+basic or digest authentication; a browser shows its own small dialog). Give the provider an
+`http_auth:` with the credential fields to answer with. Do not write them into the address
+(`https://{{ login }}:{{ password }}@…`): that hard-codes the host, and a refused login is only a
+blank page.
+
+```yaml
+{example}```
+
+- The browser (pages, their images and frames, new tabs) and the HTTP requests (`fetch_json`,
+  `fetch_api`, PDFs with `download: session`) answer the server's challenge with the scheme it
+  asks for (digest when offered, else basic). Nothing is sent before a server asks.
+- Only an approved origin gets an answer: one of the provider's origins, and of `origins:` when
+  given (`{{ urls.NAME }}` is the origin of that url; by default every origin of the provider).
+  Another site asking — a redirect, an image, a PDF link elsewhere — gets nothing; the step log
+  says so.
+- A server that asks again once it has the credentials has refused them: the run ends
+  `LOGIN_FAILED` (« the site refused the login ») and is never retried on its own.
+- `password` must come from a secret credential field; `http_auth` is part of what the user
+  approves: changing it asks for their approval again.
+- The browser answers through its DevTools protocol: a Selenium Grid must forward it (`se:cdp`),
+  otherwise the run stops at once and says so.
+"""
+
+LOCATORS = """\
+## Locators
+
+Wherever a step takes an element (a *locator*), write a CSS selector, or prefix another kind:
+
+| Form | Finds |
+|---|---|
+| `#login`, `button[type=submit]`, `css=…` | CSS selector (the default) |
+| `xpath=//button[normalize-space()='OK']` | XPath |
+| `id=password` | the element with this id |
+| `name=email` | the element with this name attribute |
+| `link=Mes factures` | a link with exactly this text (`partial_link=` for part of it) |
+| `text=Se connecter` | the innermost element whose text contains this |
+| `app-header >> a.logout` | inside web components: after each `>>`, a CSS selector searched in the open \
+shadow roots of what the part before found (`site-header >> user-menu >> a.logout`: two levels down) |
+
+Prefer stable hooks (ids, names, `data-*` attributes) to layout classes.
+
+**Several locators for one target.** Wherever a locator goes (a step's locator, a condition's
+`present`, `visible`, `absent`, `message_from`, the `items` and `next_page` of `invoices`, a
+field's `css` or `xpath`), a list of alternatives may go instead. They are tried in order, all on
+the same page, and the first that finds an element wins; a condition holds when any alternative
+matches (`absent`: when none does). A portal redesign that drops one hook then does not break the
+recipe, and the step log names the alternative that was used when it is not the first. `recipe
+check` checks every alternative (an empty list is an error), and a step that finds none of them
+names them all: `gave up waiting for element '#login-submit' or 'button[type=submit]' or
+'text=Se connecter' to be visible`.
+
+```yaml
+- click: ["#login-submit", "button[type=submit]", "text=Se connecter"]
+- wait_for: {visible: ["#dashboard", "[data-testid=home]"]}
+```
+"""
+
+TEMPLATES = """\
+## Templates
+
+Text values may contain `{{ … }}` placeholders, filled when the step runs:
+
+| Template | Value |
+|---|---|
+| `{{ login }}`, `{{ password }}` | a credential field of the account, by its `name` (also `{{ credentials.NAME }}`) |
+| `{{ options.contract }}` | an account option (its default when the user left it empty) |
+| `{{ urls.portal }}` | a base URL from the provider's `urls:` (tests and `--url` may point it elsewhere) |
+| `{{ bills }}`, `{{ client }}` | a variable set by an earlier step (`save_as`, `set`; also `{{ vars.NAME }}`) |
+| `{{ item.id }}` | the current element inside `for_each` steps, and the invoice's fields inside `invoices` (`value:` specs and `detail`) |
+| `{{ x \\| url }}` | URL-encoded (for query strings and paths) |
+| `{{ x \\| json }}` | as JSON (for request bodies) |
+
+`recipe check` refuses a template that names nothing: an unknown credential field, option or
+url, `item` outside a loop, or a variable no earlier step sets. Secret values (fields of type
+`password` and `totp_secret`, one-time codes) are masked as `••••••` in logs, traces, saved
+pages and error messages.
+"""
+
+YAML_TIPS = """\
+## YAML tips
+
+- Quote a value that contains `: ` (French text often does: `"Erreur : mot de passe"`), or
+  that starts with `{`, `[`, `*`, `&`, `!`, `%`, `@` or a backtick.
+- Write regular expressions in single quotes: `'N°\\s*(\\d+)'` (inside double quotes a
+  backslash starts an escape sequence).
+- `yes`, `no`, `on`, `off`, numbers and dates are not text in YAML: quote them where text is
+  expected (`option: "2024"`, `version: "1"`). Keys are always text (`401:` is fine).
+- Anchors and merge keys (`&login`, `<<: *login`) work. A file is limited to MAX_MB MB,
+  MAX_VALUES values once aliases are expanded, and MAX_DEPTH levels of nesting.
+"""
+
+FIELDS_INTRO = """\
+## Invoice fields
+
+The `invoices` step reads one record per invoice. Standard fields: `id` (required: the
+portal's own invoice id, used to never download an invoice twice), `number`, `date`,
+`due_date`, `amount`, `currency` (EUR when an amount has no currency), `pdf` (a link to the
+PDF), `pdf_base64` (the PDF itself, base64, from JSON), `print` (the address of the invoice's
+own HTML page, printed to PDF), `detail` (a link to the invoice's own page). Any other name is
+kept as an extra field.
+
+Every new invoice needs its PDF from one of `pdf`, `pdf_base64` or `print` (the first that has a
+value, in that order), in its fields or its `detail:` fields; an invoice with none ends the run
+RECIPE_BROKEN ("has no pdf link"), unless the field is `optional: true`: the invoice is then
+left for a later run, when its PDF exists.
+
+Portals that show an invoice as a web page, with no PDF to download: give its address as
+`print`. The page is opened in the run's tab, as `open` would (the provider's origins only),
+and printed by Chromium (A4, backgrounds on), then saved like any PDF (same file name, sha256,
+never fetched again once known). A page showing a filled password field or one of the account's
+secrets is never printed (DOWNLOAD_FAILED for that invoice).
+
+```yaml
+{print_example}
+```
+
+Each field spec has **one source** (or none, to read the item itself: its text, or an
+attribute with `attr`), then modifiers, then filters applied in the order written:
+
+| Key | Meaning |
+|---|---|
+{sources}
+
+French formats need no format string: `05/06/2024`, `5 juin 2024`, `1er juin 2024`,
+`44,20 €`, `1 234,56 €` (with a narrow no-break space) all parse.
+
+When the PDF (or a field) is only on each invoice's page, give a `detail` link and a
+`detail:` section; its steps run on that page for every new invoice:
+
+```yaml
+{detail}
+```
+
+## Filters
+
+| Filter | Argument | Does | Example |
+|---|---|---|---|
+{filters}
+"""
+
+TRACES = """\
+## Traces
+
+When a run fails, the engine leaves a folder under the trace directory (`--trace DIR` for
+`recipe run`; the data folder's `traces/` otherwise) named `PROVIDER-DATE`, holding:
+
+- `step.json` — the outcome, its message, the failed step's index and name, its YAML line,
+  the recipe file and the page's URL;
+- `screenshot.png` — the page when it failed;
+- `page.html` — the page's HTML, with password fields emptied and every secret masked;
+- `log.txt` — the step log (each step, what it waited for, what it clicked), secrets masked.
+
+Run with `--headed` to watch the browser, and add `log:` steps to follow your variables.
+"""
