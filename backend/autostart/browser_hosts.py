@@ -140,7 +140,7 @@ class BrowserHosts:
         """Where each browser looks for our manifest (on Windows: the file the registry names)."""
         file = f"{HOST_NAME}.json"
         if self.windows:
-            return {browser: self.host_dir / file for browser in BROWSERS}
+            return dict.fromkeys(BROWSERS, self.host_dir / file)  # one file, named by both keys
         if self.platform == "darwin":
             support = self.home / "Library" / "Application Support"
             return {b: support / MACOS_FOLDERS[b] / "NativeMessagingHosts" / file for b in BROWSERS}
@@ -187,7 +187,7 @@ class BrowserHosts:
         """One row per browser: where its manifest is and whether it runs this install."""
         launcher_text, manifest_text = self.expected(install, root or package_root(), origin or allowed_origin())
         launcher = self.launcher_path()
-        launcher_ok = launcher.is_file() and launcher.read_text(encoding="utf-8") == launcher_text
+        launcher_ok = launcher.is_file() and launcher.read_bytes() == launcher_text.encode("utf-8")  # \r\n kept
         rows = []
         for browser, manifest in self.manifest_paths().items():
             key = self.registry_keys().get(browser)
