@@ -73,7 +73,7 @@ def test_the_installed_command_runs_from_path_with_its_own_environment(installed
     assert version.returncode == 0 and version.stdout.startswith("invoice-collector "), version.stderr
     where = subprocess.run([str(root / "tools" / "invoice-collector" / "bin" / "python"), "-c",
                             "import backend, sys; print(backend.__file__)"], env=env, capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=60, cwd=root)  # not the checkout: `-c` imports from the cwd first
     assert where.stdout.startswith(str(root / "tools")), where  # not this checkout: a copy of its own
 
 
