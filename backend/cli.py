@@ -14,10 +14,12 @@ from backend.redact import mask_logs
 COMMAND_MODULES = [
     "backend.collectors.cli",
     "backend.autostart",
+    "backend.native_host.cli",
     "backend.doctor",
     "backend.server.cli",
     "backend.delivery.cli",
     "backend.demo.cli",
+    "backend.onboarding",
 ]
 
 

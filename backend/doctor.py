@@ -199,10 +199,13 @@ def check_pairing() -> Check:
                                         "dans le trousseau ; `invoice-collector pair --list` les liste)"))
     folder = paths.extension_dir()
     return Check("pairing", WARN, say("the extension is not paired yet", "l'extension n'est pas encore associée"),
-                 say(f"load the extension unpacked from {folder} (chrome://extensions, developer mode), then run "
-                     "`invoice-collector pair` and type the code in its side panel",
-                     f"chargez l'extension non empaquetée depuis {folder} (chrome://extensions, mode développeur), "
-                     "puis lancez `invoice-collector pair` et saisissez le code d'association dans le panneau"))
+                 say(f"load the extension unpacked from {folder} (menu ⋮ > Extensions > Manage Extensions, "
+                     "Developer mode, Load unpacked) and open its side panel: it pairs itself when "
+                     "`invoice-collector setup` has run; otherwise run `invoice-collector pair` and type the code there",
+                     f"chargez l'extension non empaquetée depuis {folder} (menu ⋮ > Extensions > Gérer les "
+                     "extensions, Mode développeur, Charger l'extension non empaquetée) et ouvrez son panneau : il "
+                     "s'associe tout seul si `invoice-collector setup` a été lancé ; sinon lancez "
+                     "`invoice-collector pair` et saisissez-y le code"))
 
 
 IN_PANEL = say("set it in the side panel: Settings > Delivery to Libeo",

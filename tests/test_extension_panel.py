@@ -166,14 +166,16 @@ def test_the_whole_journey_in_french(server, demo, browser, tmp_path):
 def journey(server, demo, driver, smtp, folder):
     panel = open_panel(driver, "fr", server.port)
 
-    # Not connected: the server is not running — say so, and show the command that starts it.
+    # Not connected: the server is not running — say so, and show the commands that set it up (no
+    # native host in this profile: no « Démarrer le serveur » button).
     panel.find("h2", "Le serveur invoice-collector ne répond pas")
-    panel.find("code", f"invoice-collector serve --port {server.port}")
+    panel.find("code", "invoice-collector setup")
     keep_for_docs(panel.screenshot("01-offline"), "panel-offline")
 
     # The panel notices the server by itself; then it must be paired.
     server.start()
     panel.find("h2", "Associer ce navigateur", timeout=15)
+    panel.find("#pair-why", "Association automatique impossible ici")  # no native host in this profile
     panel.find("code", "invoice-collector pair")
     code_field = panel.field("Code d’association")
     panel.type(code_field, "000-000")
@@ -367,7 +369,7 @@ def journey(server, demo, driver, smtp, folder):
     # The server stops: the panel says so, with the command, without any click.
     server.stop()
     panel.find("h2", "Le serveur invoice-collector ne répond pas", timeout=20)
-    panel.find("code", "invoice-collector serve")
+    panel.find("code", "invoice-collector autostart enable")
     panel.screenshot("14-offline-again")
     assert panel.console_errors() == []
 

@@ -103,7 +103,8 @@ def test_manifest_is_a_side_panel_with_the_narrowest_permissions():
     assert data["manifest_version"] == 3
     assert data["side_panel"] == {"default_path": "panel.html"}
     # alarms + notifications: the service worker looks for what needs the user and says so (badge, notification)
-    assert data["permissions"] == ["sidePanel", "storage", "alarms", "notifications"]
+    # nativeMessaging: pairing with no code through the program on this computer (extension/js/native.js)
+    assert data["permissions"] == ["sidePanel", "storage", "alarms", "notifications", "nativeMessaging"]
     assert data["host_permissions"] == ["http://127.0.0.1/*"]
     assert data["default_locale"] == "fr"
     assert data["options_ui"]["page"] == "options.html"

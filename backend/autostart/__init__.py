@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from backend import config, paths
+from backend.autostart import browser_hosts
 from backend.autostart.common import Install, run_command, start_detached
 from backend.autostart.launch import OUTPUT_LOG
 from backend.server.probe import probe, stop_server, wait_for
@@ -29,7 +30,8 @@ HELP = """Start the invoice-collector server every time you log in (per user, no
 It starts at login, not at boot, on purpose: your keyring (account passwords, pairing token) is
 unlocked by your login session, so a server started at boot could not read it.
 The entry runs this exact install (this Python, this INVOICE_COLLECTOR_HOME); run `enable` again
-after moving or reinstalling. `disable` removes everything `enable` made."""
+after moving or reinstalling. `enable` also registers the native messaging host with Chrome and
+Chromium (see `invoice-collector native-host --help`). `disable` removes everything `enable` made."""
 
 
 def manager(platform: str = sys.platform, run=run_command, spawn=None):
@@ -87,24 +89,31 @@ def server_line(port: int) -> str:
     return f"server: not answering on {health.url} ({health.detail})"
 
 
+def enable(port: int, install: Install) -> list[str]:
+    """The login entry and the browsers' native host for this install, then the server's state."""
+    check_importable(install.python)
+    target = manager(spawn=start_now(port))
+    was_running = probe(port).answering
+    notes = target.enable(install)
+    if was_running and not any(ALREADY_RUNNING in note for note in notes):
+        notes.append("note: a server was already running; if you started it by hand, stop it so that "
+                     "the login entry's server can use the port")
+    notes += browser_hosts.for_this_user().install(install)
+    if target.starts_itself():  # systemd / launchd: give the server a moment to bind
+        wait_for(port, deadline_s=20)
+    return notes + [server_line(port)]
+
+
 def run(args: argparse.Namespace) -> int:
     port = config.load().port
     install = Install.current()
     target = manager(spawn=start_now(port))
+    hosts = browser_hosts.for_this_user()
     try:
         if args.autostart_command == "enable":
-            check_importable(install.python)
-            was_running = probe(port).answering
-            notes = target.enable(install)
-            print("\n".join(notes))
-            if was_running and not any(ALREADY_RUNNING in note for note in notes):
-                print("note: a server was already running; if you started it by hand, stop it so that "
-                      "the login entry's server can use the port")
-            if target.starts_itself():  # systemd / launchd: give the server a moment to bind
-                wait_for(port, deadline_s=20)
-            print(server_line(port))
+            print("\n".join(enable(port, install)))
         elif args.autostart_command == "disable":
-            for note in target.disable():
+            for note in target.disable() + hosts.uninstall():
                 print(note)
             stopped = stop_server(port)  # the entry's server too, whoever started it, as the README says
             if stopped:
@@ -113,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             rows = target.status(install)
             if not rows:
                 print("start at login: not enabled (run `invoice-collector autostart enable`)")
-            for label, text in rows:
+            for label, text in rows + hosts.status(install):
                 print(f"{label}: {text}")
             print(server_line(port))
     except (RuntimeError, ValueError, OSError) as exc:

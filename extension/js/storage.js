@@ -24,6 +24,12 @@ export async function writeToken(token) {
   await chrome.storage.local.remove('pairingRevoked');
 }
 
+/** A pairing made through the native host: its token, and the port where that server answers. */
+export async function writePairing(token, port) {
+  await chrome.storage.local.set({ token, port });
+  await chrome.storage.local.remove('pairingRevoked');
+}
+
 /**
  * Forgets the token. `revoked`: the server refused it (not the user's own doing). Whichever page
  * met the refusal (the panel, the options, the service worker's badge), the panel then says why.

@@ -1,12 +1,13 @@
 // "Not connected" screen: the server does not answer (or something else answers on the port).
 
 import { WrongServerError } from '../api.js';
-import { h } from '../dom.js';
+import { busy, h, setStatus, statusLine } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
+import { nativeHello, nativeStartServer } from '../native.js';
 import { DEFAULT_PORT } from '../storage.js';
 
-/** The command that starts the server on `port`. */
+/** The command that starts the server on `port` (for this session only). */
 export function serveCommand(port) {
   return port === DEFAULT_PORT ? 'invoice-collector serve' : `invoice-collector serve --port ${port}`;
 }
@@ -38,17 +39,50 @@ function commandParts(command) {
 }
 
 /**
+ * The server is not running: with the invoice-collector program reachable (native messaging), a
+ * button starts it; otherwise the commands that install it and start it at every login.
+ */
+function startOrInstall(onRetry) {
+  const slot = h('div', { id: 'offline-start' },
+    h('p', {}, t('offlineText')),
+    commandBlock('invoice-collector setup'),
+    h('p', { class: ['muted', 'small'] }, t('offlineAlreadySetUp')),
+    commandBlock('invoice-collector autostart enable'));
+  nativeHello().then(() => {
+    const status = statusLine();
+    const start = h('button', { type: 'button', class: ['btn', 'btn-primary'], id: 'start-server' }, t('offlineStart'));
+    start.addEventListener('click', () => busy(start, async () => {
+      setStatus(status, t('offlineStarting'), 'info');
+      try {
+        await nativeStartServer();
+        onRetry();
+      } catch (error) {
+        setStatus(status, error.message, 'error');
+      }
+    }));
+    slot.replaceChildren(
+      h('p', {}, t('offlineStartText')),
+      h('div', { class: 'actions' }, start),
+      status,
+      h('p', { class: ['muted', 'small'] }, t('offlineAtLogin')),
+      commandBlock('invoice-collector autostart enable'));
+  }, () => {});
+  return slot;
+}
+
+/**
  * @param {HTMLElement} container
  * @param {{port: number, error: Error, onRetry: () => void}} options
  */
 export function renderOffline(container, { port, error, onRetry }) {
   const wrongServer = error instanceof WrongServerError;
-  const retry = h('button', { type: 'button', class: ['btn', 'btn-primary'], onClick: onRetry }, t('retry'));
+  const retry = h('button', { type: 'button', class: ['btn', wrongServer ? 'btn-primary' : 'btn-ghost'], onClick: onRetry },
+    t('retry'));
   container.replaceChildren(h('section', { class: ['card', 'connect-card'], id: 'offline', 'aria-labelledby': 'offline-title' },
     h('div', { class: 'connect-icon' }, icon('plug')),
     h('h2', { id: 'offline-title' }, wrongServer ? t('wrongServerTitle') : t('offlineTitle')),
-    h('p', {}, wrongServer ? t('wrongServerText', port) : t('offlineText')),
-    commandBlock(serveCommand(port)),
+    wrongServer ? h('p', {}, t('wrongServerText', port)) : null,
+    wrongServer ? commandBlock(serveCommand(port)) : startOrInstall(onRetry),
     h('p', { class: 'muted' }, t('offlineAutoRetry')),
     h('div', { class: 'actions' }, retry,
       h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => chrome.runtime.openOptionsPage() },

@@ -1,9 +1,11 @@
-// Pairing: the user runs `invoice-collector pair` and types the printed code here.
+// Pairing: first through the invoice-collector program on this computer (native messaging, no
+// code); when Chrome cannot reach it, the user runs `invoice-collector pair` and types the code.
 
 import { pair } from '../api.js';
 import { busy, clearErrors, field, fieldError, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
+import { NativeUnavailableError, nativeHello, nativePair } from '../native.js';
 import { writeToken } from '../storage.js';
 import { commandBlock } from './offline.js';
 
@@ -44,18 +46,61 @@ export function pairingForm({ onPaired }) {
   return form;
 }
 
-/** The full "pair this browser" screen of the panel. */
-export function renderPairing(container, { expired = false, onPaired }) {
+/** The code steps: `invoice-collector pair` in a terminal, then the form. */
+function codeSteps(onPaired, why) {
   const form = pairingForm({ onPaired });
-  container.replaceChildren(h('section', { class: ['card', 'connect-card'], id: 'pairing', 'aria-labelledby': 'pairing-title' },
+  const section = h('div', { id: 'pair-with-code' },
+    why ? h('p', { class: ['muted', 'small'], id: 'pair-why' }, why) : null,
+    h('ol', { class: 'steps' },
+      h('li', {}, t('pairStep1'), commandBlock('invoice-collector pair')),
+      h('li', {}, t('pairStep2'))),
+    form);
+  return { section, focus: () => form.querySelector('input').focus() };
+}
+
+/**
+ * The full "pair this browser" screen of the panel. A first pairing goes through the native host
+ * by itself; after a revocation it waits for a click (pairing again at once would undo the
+ * revocation), with the code as the other way.
+ */
+export function renderPairing(container, { expired = false, onPaired }) {
+  const status = statusLine();
+  const slot = h('div', {});
+  const card = h('section', { class: ['card', 'connect-card'], id: 'pairing', 'aria-labelledby': 'pairing-title' },
     h('div', { class: 'connect-icon' }, icon('key')),
     h('h2', { id: 'pairing-title' }, t('pairTitle')),
     expired ? h('p', { class: ['banner', 'banner-warning'], role: 'alert' }, t('pairExpired')) : null,
     h('p', {}, t('pairIntro')),
-    h('ol', { class: 'steps' },
-      h('li', {}, t('pairStep1'), commandBlock('invoice-collector pair')),
-      h('li', {}, t('pairStep2'))),
-    form,
-  ));
-  form.querySelector('input').focus();
+    status,
+    slot);
+  container.replaceChildren(card);
+
+  const fallBack = (why) => {
+    setStatus(status, '');
+    const steps = codeSteps(onPaired, why);
+    slot.replaceChildren(steps.section);
+    steps.focus();
+  };
+  const pairHere = async () => {
+    setStatus(status, t('pairNativeWorking'), 'info');
+    try {
+      await nativePair();
+      setStatus(status, t('pairDone'), 'success');
+      onPaired();
+    } catch (error) {
+      fallBack(error instanceof NativeUnavailableError ? t('pairNativeWhy') : t('pairNativeFailed', error.message));
+    }
+  };
+  if (!expired) {
+    pairHere();
+    return;
+  }
+  const steps = codeSteps(onPaired, null);
+  slot.replaceChildren(steps.section);
+  steps.focus();
+  nativeHello().then(() => {
+    const again = h('button', { type: 'button', class: ['btn', 'btn-primary'], id: 'pair-native' }, t('pairNativeButton'));
+    again.addEventListener('click', () => busy(again, pairHere));
+    slot.prepend(h('div', { class: 'actions' }, again), h('p', { class: ['muted', 'small'] }, t('pairOrCode')));
+  }, () => {});
 }

@@ -1,0 +1,3 @@
+from backend.native_host.host import main
+
+raise SystemExit(main())
