@@ -30,6 +30,13 @@ grep -qE '^127\.0\.0\.1[[:space:]].*localhost' /etc/hosts 2>/dev/null \
 # then the project itself, built with the locked setuptools rather than whatever is newest today.
 .venv/bin/python -m pip install -q --require-hashes --only-binary :all: -r requirements.lock
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+# The install test (tests/test_install.py) runs scripts/install.sh offline, from uv's cache: fill
+# the cache now, while the network is there, with one throwaway install of this checkout.
+throwaway=$(mktemp -d)
+UV_TOOL_DIR="$throwaway/tools" UV_TOOL_BIN_DIR="$throwaway/bin" UV_PYTHON="$PWD/.venv/bin/python" \
+  .venv/bin/uv tool install -q --force --constraints requirements.lock . >/dev/null \
+  || echo "setup: could not fill uv's cache (tests/test_install.py will say why it skips)" >&2
+rm -rf "$throwaway"
 # Third-party test fixtures, fetched (never committed) at a pinned version and checked by the tests.
 BOTD=tests/.vendor/botd-2.0.0
 if [ ! -f "$BOTD/botd.esm.js" ]; then
