@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
-from tests.test_extension_panel import gear, open_panel, pair
+from tests.test_extension_panel import gear, keep_for_docs, open_panel, pair
 from tests.test_extension_support import ServerProcess, launch_chromium, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
@@ -65,7 +65,7 @@ def test_the_demo_and_smtp_autoconfiguration_from_the_panel(server, driver, home
     number = panel.find(".notice", "publiée").text.split()[1]
     panel.find("li.account .summary", "1 nouvelle facture", timeout=90)
     panel.find("li.account .demo-inbox", "1 message reçu, adressé à demo-entreprise@box.libeo.io", timeout=60)
-    panel.screenshot("demo-card")
+    keep_for_docs(panel.screenshot("demo-card"), "panel-demo")
     [received] = list(home.glob("data/demo/inbox/*.eml"))
     message = email.message_from_bytes(received.read_bytes(), policy=email.policy.default)
     assert message["To"] == "demo-entreprise@box.libeo.io"
@@ -87,10 +87,13 @@ def test_the_demo_and_smtp_autoconfiguration_from_the_panel(server, driver, home
     link = panel.find("#smtp-found a#smtp-app-password-link", "Créer un mot de passe d’application")
     assert link.get_attribute("href") == "https://myaccount.google.com/apppasswords"
     assert panel.field("Serveur SMTP").get_attribute("value") == "smtp.gmail.com"
-    panel.screenshot("smtp-found")
+    keep_for_docs(panel.screenshot("smtp-found"), "panel-smtp-found")
     assert panel.cut_at(320) == []
 
-    # Deleting the demo account stops the demo.
+    # The demo account goes through the other flows too; deleting it stops the demo.
+    panel.click("[role=tab]", "Comptes")
+    gear(panel, NAME, "Modifier mes identifiants")
+    assert panel.field("Adresse e-mail").get_attribute("value") == "demo@example.com"
     panel.click("[role=tab]", "Comptes")
     gear(panel, NAME, "Supprimer")
     panel.find("dialog[open]").find_element(By.XPATH, ".//button[normalize-space()='Supprimer']").click()

@@ -26,7 +26,9 @@ OPENAPI_PATHS = {
         "get": {"summary": "Providers, sorted by name (no recipe steps). The bundled demo supplier is left out "
                            "(POST /api/demo offers it) unless url_overrides points it at a portal",
                 "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"},
-                                "description": "filter by name, ignoring case and accents"}],
+                                "description": "filter by name, ignoring case and accents"},
+                               {"name": "demo", "in": "query", "schema": {"enum": ["0", "1"]},
+                                "description": "1: include the demo supplier (to show an existing demo account)"}],
                 "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"providers": {"type": "array", "items": {"type": "object"}}}}}}}}},
     },
@@ -64,9 +66,12 @@ def list_providers() -> Response:
     if len(query) > 100:
         raise bad_request({"q": say("at most 100 characters", "100 caractères au plus")})
     found = []
+    with_demo = request.args.get("demo", "0")
+    if with_demo not in ("0", "1"):
+        raise bad_request({"demo": say("expected 0 or 1", "0 ou 1 attendu")})
     svc = services()
     for provider in svc.catalog.providers.values():
-        if provider.id == DEMO_PROVIDER and not svc.demo.external_url:
+        if provider.id == DEMO_PROVIDER and with_demo == "0" and not svc.demo.external_url:
             continue  # not a real supplier: offered by « Essayer avec un fournisseur de démonstration » only
         if query and query not in fold(provider.name) and query not in fold(provider.id):
             continue

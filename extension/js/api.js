@@ -180,8 +180,9 @@ export async function forgetThisBrowser() {
 
 // --- providers ---
 
-export async function listProviders(search = '') {
-  return (await json('GET', `/api/providers${query({ q: search.trim() })}`)).providers;
+/** The catalog; `withDemo` adds the demo supplier, left out of the list a user chooses from. */
+export async function listProviders(search = '', { withDemo = false } = {}) {
+  return (await json('GET', `/api/providers${query({ q: search.trim(), demo: withDemo ? '1' : undefined })}`)).providers;
 }
 
 const logoCache = new Map();

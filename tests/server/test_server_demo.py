@@ -33,6 +33,9 @@ def test_the_demo_starts_on_demand_and_stops_with_its_last_account(api, runner):
     assert demo["test_inbox"] == {"address": DEMO_INBOX, "in_use": False, "available": True, "messages": []}
     assert requests.get(f"{url}/connexion", timeout=5).status_code == 200  # the real portal answers
     assert DEMO_PROVIDER not in listed(api)  # still only through the demo flow
+    with_demo = api.get("/api/providers?demo=1").get_json()["providers"]  # to show a demo account's provider
+    assert DEMO_PROVIDER in {p["id"] for p in with_demo}
+    assert_api_error(api.get("/api/providers?demo=yes"), 400, "BAD_REQUEST", "demo")
 
     account = api.create(**DEMO)["account"]
     assert account["demo"] is True
