@@ -11,7 +11,15 @@ from pathlib import Path
 from backend import paths
 
 DEFAULT_PORT = 47311  # fixed and documented; clear of Anki-Connect (8765), Zotero (23119), Joplin (41184)
+# The bundled demo supplier (backend/demo/): its recipe's id and preferred port, the demo login the
+# portal accepts, and the Libeo destination of its local test inbox. Known here because both the
+# server (which starts the demo on demand) and the demo itself need them.
+DEMO_PROVIDER = "demo-energie"
 DEMO_PORTAL_PORT = 47312
+DEMO_LOGIN = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+DEMO_INBOX = "demo-entreprise@box.libeo.io"
+DEMO_SENDER = "demo@invoice-collector.example"
 
 
 @dataclass

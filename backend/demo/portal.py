@@ -18,12 +18,10 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request, session, url_for
 
-from backend.config import DEMO_PORTAL_PORT
+from backend.config import DEMO_LOGIN, DEMO_PASSWORD, DEMO_PORTAL_PORT
 from backend.demo.pdf import invoice_pdf as render_pdf
 from backend.demo.store import french_amount, french_date, load_invoices, publish_invoice
 
-DEMO_LOGIN = "demo@example.com"
-DEMO_PASSWORD = "demo-password"
 CUSTOMER = "Camille Martin"
 CONTRACT = "0042 1789 5531"
 LOGIN_ERROR = "Adresse e-mail ou mot de passe incorrect. Vérifiez vos identifiants et réessayez."

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend import paths
+from backend.config import DEMO_INBOX, DEMO_SENDER
+from backend.config import DEMO_PROVIDER as PROVIDER
 from backend.delivery import settings as dsettings
 from backend.demo import keyring as demo_keyring
 from backend.demo.inbox import LocalSmtpServer, MaildirHandler
 
-PROVIDER = "demo-energie"
-DEMO_INBOX = "demo-entreprise@box.libeo.io"
-DEMO_SENDER = "demo@invoice-collector.example"
 JOB_TIMEOUT = 180.0
 DELIVERY_TIMEOUT = 60.0
 

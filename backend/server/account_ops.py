@@ -11,6 +11,7 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from backend import paths
+from backend.config import DEMO_PROVIDER
 from backend.core import keyring_store, ledger
 from backend.core.clock import iso, parse
 from backend.i18n import say
@@ -111,6 +112,10 @@ def create(services: Services, data: dict[str, Any]) -> tuple[dict[str, Any], di
         raise
     with services.store.read() as conn:
         already_sent = ledger.count(conn, provider.id, login or "")
+    if provider.id != DEMO_PROVIDER:
+        # The test inbox serves the demo alone: a real supplier's invoices must never be recorded as
+        # delivered there (they would never reach Libeo). They wait until Libeo is set up.
+        services.demo.drop_test_inbox(services.store)
     job, _ = services.jobs.submit(account_id, "create")
     log.info("account %s created for provider %s (%d invoices already delivered to Libeo)", account_id,
              provider.id, already_sent)
@@ -188,6 +193,10 @@ def delete(services: Services, account_id: int) -> None:
     for sha in shas:
         services.store.forget_pdf(sha)
     log.info("account %s deleted", account_id)
+    if row["provider"] == DEMO_PROVIDER and not services.store.query_one(
+            "SELECT 1 FROM accounts WHERE provider = ? LIMIT 1", (DEMO_PROVIDER,)):
+        services.demo.stop()  # the last demo account: its portal and test inbox go with it
+        services.demo.drop_test_inbox(services.store)
 
 
 def sync_now(services: Services, account_id: int) -> dict[str, Any]:

@@ -31,12 +31,14 @@ from backend.server import (
     accounts,
     browsers,
     delivery_settings,
+    demo,
     errors,
     invoice_export,
     invoices,
     meta,
     providers,
     security,
+    smtp_autoconfig,
 )
 from backend.server.jobs import JobManager
 from backend.server.pairing import PairingGate
@@ -83,7 +85,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                                                                     f"indisponible : {exc}"))
 
     security.install(app, settings, settings.port, manifest)
-    modules = [meta, browsers, providers, accounts, invoices, invoice_export, delivery_settings]
+    modules = [meta, browsers, providers, accounts, invoices, invoice_export, delivery_settings, smtp_autoconfig,
+               demo]
     for module in modules:
         app.register_blueprint(module.bp)
     app.extensions["openapi_modules"] = modules

@@ -146,7 +146,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         provider=provider, credentials=credentials, out_dir=out_dir,
         options=json.loads(account["options"] or "{}"), known_keys=known,
         want_pdf=lambda invoice: invoice.key in requested or not is_baseline(invoice),
-        url_overrides=dict(services.settings.url_overrides.get(provider.id, {})),
+        url_overrides=services.url_overrides(provider.id),
         trace_dir=paths.traces_dir(), ask_code=ask_code, on_hand_over=on_hand_over, on_progress=on_progress,
         on_invoice=on_invoice,
         browser=browser_config(services, account_id))

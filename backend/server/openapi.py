@@ -68,6 +68,7 @@ SCHEMAS: dict[str, Any] = {
         "last_sync_at": TIME, "last_success_at": TIME, "last_outcome": {"$ref": "#/components/schemas/Outcome"},
         "invoices_collected": {"type": "integer"}, "invoices_sent": {"type": "integer"},
         "next_run_at": TIME, "blocked": {"type": "boolean"},
+        "demo": {"type": "boolean", "description": "the bundled demo supplier's account (POST /api/demo/publish)"},
         "job": {"oneOf": [{"$ref": "#/components/schemas/Job"}, {"type": "null"}],
                 "description": "the job queued or running now, if any"},
         "recipe": {"type": "object", "description": "where the credentials may go, and whether the user "

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from backend import disk, paths
+from backend.config import DEMO_PROVIDER
 from backend.errors import CODES
 from backend.server import approval
 
@@ -98,6 +99,7 @@ def account_json(conn: sqlite3.Connection, row: sqlite3.Row, provider_name: Prov
         "invoices_collected": row["invoices_collected"], "invoices_sent": row["invoices_sent"],
         "next_run_at": row["next_run_at"], "blocked": bool(row["blocked_code"]), "job": job,
         "recipe": approval.recipe_json(provider_of(row["provider"]), row),
+        "demo": row["provider"] == DEMO_PROVIDER,  # the panel offers « Publier une nouvelle facture »
     }
 
 

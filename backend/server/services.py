@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from backend.config import Settings
+from backend.config import DEMO_PROVIDER, Settings
 from backend.core.clock import Clock
 from backend.core.store import Store
 from backend.delivery import settings as delivery_settings
 from backend.delivery.worker import DeliveryWorker
 from backend.server.catalog_watch import WatchedCatalog
+from backend.server.demo_portal import DemoPortal, DemoUnavailable
 from backend.server.pairing import PairingGate
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Services:
         self.random = rng
         self.pairing = pairing
         self.delivery: DeliveryWorker | None = None  # set by start(): only `serve` delivers
+        self.demo = DemoPortal(settings)
         # A loader is watched (edited recipe files are read again); a given catalog stays as it is.
         self._catalog = None if callable(catalog) else catalog
         self._watched = WatchedCatalog(catalog) if callable(catalog) else None
@@ -74,6 +76,16 @@ class Services:
             return float(account["interval_hours"])
         return self.default_interval(account["provider"])
 
+    def url_overrides(self, provider_id: str) -> dict[str, str]:
+        """The recipe's URLs pointed elsewhere: the demo's portal wherever it runs (started if
+        needed), or what the settings say."""
+        if provider_id == DEMO_PROVIDER:
+            try:
+                return {"portal": self.demo.ensure_running(self.store)}
+            except DemoUnavailable as exc:
+                log.error("%s", exc)  # the sync then fails on an unreachable portal, and says so
+        return dict(self.settings.url_overrides.get(provider_id, {}))
+
     def notify_delivery(self) -> None:
         """New outbox rows were committed: wake the delivery worker if this process runs one."""
         if self.delivery is not None:
@@ -93,6 +105,9 @@ class Services:
         threading.Thread(target=lambda: self.catalog, name="ic-catalog", daemon=True).start()
         self.scheduler.start()
         self.delivery = DeliveryWorker(self.store, provider_name=self.provider_name).start()
+        if self.store.query_one("SELECT 1 FROM accounts WHERE provider = ? LIMIT 1", (DEMO_PROVIDER,)):
+            # Its test inbox must answer the delivery worker before any sync starts it.
+            threading.Thread(target=self.url_overrides, args=(DEMO_PROVIDER,), name="ic-demo", daemon=True).start()
         log.info("started the scheduler and the delivery worker")
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -103,6 +118,7 @@ class Services:
         if self._started:
             self.scheduler.stop()
         self.jobs.stop(timeout)
+        self.demo.stop()
         self._started = False
 
 

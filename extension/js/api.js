@@ -180,8 +180,9 @@ export async function forgetThisBrowser() {
 
 // --- providers ---
 
-export async function listProviders(search = '') {
-  return (await json('GET', `/api/providers${query({ q: search.trim() })}`)).providers;
+/** The catalog; `withDemo` adds the demo supplier, left out of the list a user chooses from. */
+export async function listProviders(search = '', { withDemo = false } = {}) {
+  return (await json('GET', `/api/providers${query({ q: search.trim(), demo: withDemo ? '1' : undefined })}`)).providers;
 }
 
 const logoCache = new Map();
@@ -312,4 +313,31 @@ export async function getFolderSettings() {
 
 export async function saveFolderSettings(settings) {
   return (await json('PUT', '/api/settings/folder', { body: settings })).folder;
+}
+
+/** SMTP settings known for a sender address: {provider, smtp_host, smtp_port, …} or null. */
+export async function smtpPreset(address) {
+  return (await json('GET', `/api/smtp-presets${query({ address: address.trim() })}`)).preset;
+}
+
+// --- the demo supplier ---
+
+/** Starts the demo supplier's portal: {demo, provider, credentials} (the provider to add). */
+export async function startDemo() {
+  return json('POST', '/api/demo', { body: {}, timeout: 45000 });
+}
+
+/** Whether the demo runs, and its local test inbox: {running, test_inbox: {in_use, available, messages}}. */
+export async function demoState() {
+  return (await json('GET', '/api/demo')).demo;
+}
+
+/** Publishes a new invoice on the demo portal and syncs the demo account: {invoice, job}. */
+export async function publishDemoInvoice() {
+  return json('POST', '/api/demo/publish', { body: {}, timeout: 45000 });
+}
+
+/** Libeo delivery goes to the demo's local test inbox (while Libeo is not set up). */
+export async function useDemoTestInbox() {
+  return (await json('POST', '/api/demo/inbox', { body: {}, timeout: 45000 })).demo;
 }

@@ -133,10 +133,10 @@ export function stopMonitor() {
   refreshTimer = null;
 }
 
-/** The provider catalog by id, loaded once per panel. */
+/** The provider catalog by id (the demo supplier too: an account may be its), loaded once per panel. */
 export function loadProviders() {
   if (!providers) {
-    providers = api.listProviders()
+    providers = api.listProviders('', { withDemo: true })
       .then((list) => new Map(list.map((provider) => [provider.id, provider])))
       .catch((error) => {
         providers = null;

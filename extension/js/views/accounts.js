@@ -8,13 +8,15 @@ import { icon } from '../icons.js';
 import { takeFocusAccount } from '../storage.js';
 import * as state from '../store.js';
 import { providerBadge, renderStatus } from './account-card.js';
+import { demoCardBlock, tryDemoButton } from './demo.js';
 import { menuButton } from './menu.js';
 
 export function mountAccounts(container, { navigate, notify }) {
   const list = h('ul', { class: 'account-list', 'aria-labelledby': 'accounts-title' });
   const empty = h('div', { class: ['card', 'empty'], hidden: true },
     h('p', { class: 'empty-title' }, t('accountsEmptyTitle')),
-    h('p', { class: 'muted' }, t('accountsEmptyText')));
+    h('p', { class: 'muted' }, t('accountsEmptyText')),
+    tryDemoButton({ navigate, notify }));
   const addButton = h('button', {
     type: 'button', class: ['btn', 'btn-primary', 'btn-block'], id: 'add-account',
     onClick: () => navigate('add-account'),
@@ -102,7 +104,9 @@ export function mountAccounts(container, { navigate, notify }) {
           account.login ? h('p', { class: 'account-login' }, account.login) : null),
         menu),
       status);
-    return { item, status };
+    const demo = account.demo ? demoCardBlock(account, notify) : null;
+    if (demo) item.append(demo);
+    return { item, status, demo };
   }
 
   // Re-render only what changed, so screen readers announce each change once.
@@ -112,6 +116,7 @@ export function mountAccounts(container, { navigate, notify }) {
     card.signature = signature;
     card.item.dataset.state = account.state;
     renderStatus(card.status, account, actionsFor(account));
+    if (card.demo) card.demo.refresh(); // an invoice sent meanwhile may be in the test inbox
   }
 
   function render() {

@@ -9,6 +9,7 @@ import { icon } from '../icons.js';
 import { loginVerdict } from '../login-check.js';
 import * as state from '../store.js';
 import { providerBadge } from './account-card.js';
+import { tryDemoButton } from './demo.js';
 import { checkRequired, credentialFields, optionFields, readCredentials, readOptions } from './provider-fields.js';
 
 const SEARCH_DELAY_MS = 200;
@@ -22,7 +23,8 @@ function betaBadge(provider) {
 }
 
 export function mountAddAccount(container, context) {
-  showSearch(container, context);
+  if (context.demo) showForm(container, context, context.demo.provider, '', context.demo.credentials);
+  else showSearch(container, context);
 }
 
 function showSearch(container, context, initialQuery = '') {
@@ -37,7 +39,8 @@ function showSearch(container, context, initialQuery = '') {
     backButton(t('backToAccounts'), () => context.navigate('accounts')),
     h('div', { class: 'view-head' }, h('h2', { id: 'add-title' }, t('addAccountTitle'))),
     h('p', { class: 'muted' }, t('addAccountIntro')),
-    search, count, results);
+    search, count, results,
+    tryDemoButton(context));
 
   let timer = null;
   let generation = 0;
@@ -114,7 +117,8 @@ function originsSection(provider) {
     h('ul', { class: 'origin-list' }, origins.map((origin) => h('li', {}, h('code', {}, origin)))));
 }
 
-function showForm(container, context, provider, query) {
+/** `demoCredentials`: the demo supplier's, filled in for the user (« Essayer avec un fournisseur de démonstration »). */
+function showForm(container, context, provider, query, demoCredentials = null) {
   const status = statusLine();
   const submit = h('button', {
     type: 'submit', class: ['btn', 'btn-primary', 'btn-block'], id: 'add-submit', disabled: true,
@@ -131,6 +135,10 @@ function showForm(container, context, provider, query) {
     (provider.options || []).length ? h('fieldset', { class: 'section' }, h('legend', {}, t('providerOptionsTitle')), optionFields(provider)) : null,
     sinceSection(),
     status, submit, hint);
+  for (const [name, value] of Object.entries(demoCredentials || {})) {
+    const input = form.querySelector(`[data-field="credentials.${name}"]`);
+    if (input) input.value = value;
+  }
   const terms = form.querySelector('[data-field="terms_accepted"]');
   terms.addEventListener('change', () => {
     submit.disabled = !terms.checked; // the terms gate: nothing can be sent before they are accepted
@@ -204,6 +212,7 @@ function showForm(container, context, provider, query) {
 
   container.replaceChildren(
     backButton(t('backToProviders'), () => showSearch(container, context, query)),
+    demoCredentials ? h('p', { class: ['banner', 'banner-info', 'demo-banner'] }, h('strong', {}, t('demoTitle')), ' ', t('demoFormExplain')) : null,
     h('div', { class: ['card', 'provider-card'] },
       h('div', { class: 'account-head' },
         providerBadge(provider.id, provider.name, Boolean(provider.logo_url)),

@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, fieldError, h, setStatus, showErrors, statusLine, valueOf } from '../dom.js';
 import { t, tp } from '../i18n.js';
 import { pairedBrowsersCard } from './paired-browsers.js';
+import { smtpAutoconfig } from './smtp-autoconfig.js';
 
 const SECURITY_PORTS = { starttls: 587, tls: 465, plain: 25 };
 const MAX_CA_BYTES = 64 * 1024; // as the server: a few certificates, never a whole bundle
@@ -97,6 +98,7 @@ function libeoForm(settings) {
   status.after(waiting);
   showWaiting(settings);
 
+  form.querySelector('h4').after(smtpAutoconfig(form));
   const security = form.querySelector('[data-field="smtp_security"]');
   const port = form.querySelector('[data-field="smtp_port"]');
   security.addEventListener('change', () => {
