@@ -164,8 +164,13 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
     if not config.remote_url:
         opts.add_argument(f"--user-data-dir={profile_dir}")
-    opts.add_experimental_option("prefs", {
-        "download.default_directory": str(download_dir),
+    else:
+        # A Grid node rarely shares this disk: it keeps the files the browser downloads and hands
+        # them over through its API (se:downloadsEnabled; `download: browser`, run/download.py).
+        opts.enable_downloads = True
+    # A Grid node picks its own download folder (managed downloads): this machine's path means nothing there.
+    where = {} if config.remote_url else {"download.default_directory": str(download_dir)}
+    opts.add_experimental_option("prefs", where | {
         "download.prompt_for_download": False,
         "download.directory_upgrade": True,
         "plugins.always_open_pdf_externally": config.pdfs_as_downloads,  # inline PDFs download, not open
