@@ -1,14 +1,23 @@
 """Collections through a real Selenium Grid (tests/grid.py): the same invoices and byte-identical PDFs
-as a local Chromium, with the session's and the browser's downloads."""
+as a local Chromium, with the session's and the browser's downloads; a Grid that gives no browser (down,
+full, refusing the credentials) is GRID_UNAVAILABLE naming it, never its password."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from flask import Flask
 
+from backend import config, doctor
+from backend.collectors.model import BrowserConfig
 from backend.collectors.run import download
-from tests.helpers import summary
+from backend.collectors.run import grid as grid_module
+from backend.collectors.run.browser import Browser
+from backend.errors import CODES
+from tests.grid import QUEUE_TIMEOUT, SLOTS
+from tests.helpers import free_port, serve, summary, wait_for
 from tests.portals import classic
 from tests.portals.common import load_recipe, run
 from tests.test_engine_portals import CLASSIC_CREDENTIALS, CLASSIC_EXPECTED, assert_pdfs
@@ -38,3 +47,62 @@ def test_browser_downloads_come_back_from_the_node_byte_identical(classic_portal
     assert summary(result.invoices) == CLASSIC_EXPECTED
     assert_pdfs(result.invoices, classic.PDFS)
     assert fetched == [number for number, *_ in classic.INVOICES if number in classic.PDFS]
+
+
+# ---- honest outcomes: a Grid that gives no browser says which Grid and what to check ----------------
+
+def test_a_grid_with_no_free_slot_in_time_is_grid_unavailable_and_doctor_sees_the_queue(
+        classic_portal, grid, tmp_path):
+    # Both slots held, as two long syncs would; the Grid queues the third request, then gives up.
+    held = [Browser(BrowserConfig(remote_url=grid.url), tmp_path / f"held-{n}") for n in range(SLOTS)]
+    try:
+        outcome: list = []
+        started = time.monotonic()
+        waiting = threading.Thread(target=lambda: outcome.append(run(
+            load_recipe("classic", "classic"), classic_portal.url, tmp_path, BrowserConfig(remote_url=grid.url),
+            CLASSIC_CREDENTIALS)))
+        waiting.start()
+        wait_for(lambda: grid_module.status(grid.url).queued == 1, 10, "the request to be queued")
+        check = doctor.check_browser(config.Settings(remote_webdriver_url=grid.url))
+        assert check.status == doctor.WARN, check.summary
+        assert f"is full: 0 of {SLOTS} slots free, 1 session request(s) queued" in check.summary
+        waiting.join(QUEUE_TIMEOUT + 30)
+    finally:
+        for browser in held:
+            browser.close()
+    result, = outcome
+    assert result.outcome == "GRID_UNAVAILABLE", result.message
+    assert result.message.startswith(f"the Selenium Grid at {grid.url} had no free slot in time"), result.message
+    assert QUEUE_TIMEOUT - 1 < time.monotonic() - started < QUEUE_TIMEOUT + 20
+    assert CODES["GRID_UNAVAILABLE"].auto_retry
+
+
+def test_a_grid_that_is_down_is_grid_unavailable_at_once(classic_portal, tmp_path):
+    down = f"http://ops:grid-pw@127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path, BrowserConfig(remote_url=down),
+                 CLASSIC_CREDENTIALS)
+    assert result.outcome == "GRID_UNAVAILABLE", result.message
+    assert result.message.startswith(f"the Selenium Grid at {down.replace('ops:grid-pw@', '')} cannot be reached")
+    assert "grid-pw" not in result.message and time.monotonic() - started < 10
+
+
+def test_a_grid_refusing_the_credentials_says_so(classic_portal, tmp_path):
+    refusing = Flask("grid")  # what Selenium Grid answers (its --username/--password) to wrong credentials
+
+    @refusing.route("/<path:anything>", methods=["GET", "POST", "DELETE"])
+    def refuse(anything):
+        return "Unauthorized", 401, {"WWW-Authenticate": 'Basic realm="selenium-server"'}
+    with serve(refusing) as url:
+        result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path,
+                     BrowserConfig(remote_url=url.replace("//", "//ops:wrong-pw@")), CLASSIC_CREDENTIALS)
+    assert result.outcome == "GRID_UNAVAILABLE", result.message
+    assert result.message == (f"the Selenium Grid at {url} refused the credentials (HTTP 401): check the user and "
+                              "password of remote_webdriver_url")
+
+
+def test_doctor_counts_the_grids_slots(grid):
+    check = doctor.check_browser(config.Settings(remote_webdriver_url=grid.url))
+    assert check.status == doctor.OK
+    assert check.summary == f"the Selenium Grid at {grid.url} is ready: {SLOTS} of {SLOTS} slots free, " \
+                            "0 session request(s) queued"
