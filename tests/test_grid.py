@@ -4,17 +4,21 @@ full, refusing the credentials) is GRID_UNAVAILABLE naming it, never its passwor
 
 from __future__ import annotations
 
+import json
+import signal
 import threading
 import time
 
+import psutil
 import pytest
 from flask import Flask
 
 from backend import config, doctor
-from backend.collectors.model import BrowserConfig
+from backend.collectors.model import BrowserConfig, RunRequest
 from backend.collectors.run import download
 from backend.collectors.run import grid as grid_module
 from backend.collectors.run.browser import Browser
+from backend.collectors.run.isolated import run_collection_isolated
 from backend.errors import CODES
 from tests.grid import QUEUE_TIMEOUT, SLOTS
 from tests.helpers import free_port, serve, summary, wait_for
@@ -106,3 +110,26 @@ def test_doctor_counts_the_grids_slots(grid):
     assert check.status == doctor.OK
     assert check.summary == f"the Selenium Grid at {grid.url} is ready: {SLOTS} of {SLOTS} slots free, " \
                             "0 session request(s) queued"
+
+
+# ---- sessions never leak: a sync that dies frees its Grid slot at once ----------------------------
+
+def test_a_collection_child_killed_mid_run_frees_its_grid_slot_at_once(classic_portal, grid, tmp_path):
+    record = tmp_path / "grid-sessions" / "job-1.json"
+    recorded = []
+
+    def kill_own_collector(invoice):  # the first invoice arrives: the OOM killer strikes the collection process
+        recorded.append(json.loads(record.read_text()))
+        child, = [p for p in psutil.Process().children() if "backend.collectors.run.isolated" in p.cmdline()]
+        child.send_signal(signal.SIGKILL)
+
+    request = RunRequest(load_recipe("classic", "classic"), CLASSIC_CREDENTIALS, tmp_path / "pdf",
+                         url_overrides={"portal": classic_portal.url}, default_step_timeout=5.0,
+                         on_invoice=kill_own_collector,
+                         browser=BrowserConfig(remote_url=grid.url, session_record=record))
+    result = run_collection_isolated(request, tmp_path / "tmp")
+    assert (result.outcome, result.message) == ("INTERNAL", "the collection process stopped unexpectedly "
+                                                            "(killed by signal 9)")
+    assert recorded == [{"grid": grid.url, "session": recorded[0]["session"]}]
+    assert not record.exists()
+    assert grid.free_slots() == SLOTS and recorded[0]["session"] not in grid.sessions()  # now, not in 300 s
