@@ -8,6 +8,7 @@ import json
 import signal
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -20,7 +21,7 @@ from backend.collectors.run import grid as grid_module
 from backend.collectors.run.browser import Browser
 from backend.collectors.run.isolated import run_collection_isolated
 from backend.errors import CODES
-from tests.grid import QUEUE_TIMEOUT, SLOTS
+from tests.grid import QUEUE_TIMEOUT, SLOTS, node_config
 from tests.helpers import free_port, serve, summary, wait_for
 from tests.portals import classic
 from tests.portals.common import load_recipe, run
@@ -133,3 +134,11 @@ def test_a_collection_child_killed_mid_run_frees_its_grid_slot_at_once(classic_p
     assert recorded == [{"grid": grid.url, "session": recorded[0]["session"]}]
     assert not record.exists()
     assert grid.free_slots() == SLOTS and recorded[0]["session"] not in grid.sessions()  # now, not in 300 s
+
+
+def test_the_node_configuration_in_the_docs_is_the_one_the_tests_run():
+    tomllib = pytest.importorskip("tomllib")
+    text = (Path(__file__).resolve().parent.parent / "docs" / "grid.md").read_text(encoding="utf-8")
+    documented = tomllib.loads(text.split("```toml\n")[1].split("```")[0])
+    tested = tomllib.loads(node_config(4444, "/usr/bin/chromium", "/usr/bin/chromedriver"))
+    assert documented["node"] == tested["node"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from backend.collectors.model import BrowserConfig, CollectionError
 from backend.collectors.run import grid, stealth
 from backend.redact import remember
 
+log = logging.getLogger("invoice_collector.engine")
 ON_LINUX = sys.platform.startswith("linux")
 if ON_LINUX:  # Selenium Manager must never fetch a browser or driver; we pass the driver path too
     os.environ.setdefault("SE_OFFLINE", "true")
@@ -266,6 +268,8 @@ class Browser:
             opts.add_argument(f"--disk-cache-dir={self._cache}")
         if not config.remote_url:
             _check_installed(config)
+        elif config.profile_dir:
+            log.info("persistent profiles stay on this machine: a Grid's browser starts logged out (docs/grid.md)")
         try:
             if config.remote_url:
                 self.driver = start_remote(config.remote_url, opts)
