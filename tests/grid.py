@@ -26,7 +26,7 @@ from tests.helpers import free_port, wait_for
 JAR_VERSION = "4.48.0"  # scripts/grid-jar.sh pins the same version and checks its SHA-256
 JAR = Path(__file__).resolve().parent / ".vendor" / f"selenium-server-{JAR_VERSION}.jar"
 SLOTS = 2
-QUEUE_TIMEOUT = 10  # seconds a new session waits for a free slot before the Grid refuses it
+QUEUE_TIMEOUT = 15  # seconds a new session waits for a free slot before the Grid refuses it (> one short sync)
 CHROMIUM = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 # The JVM's quick start: the client compiler only, one GC thread (two cores, shared with the browsers).
