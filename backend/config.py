@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from backend import paths
 
+log = logging.getLogger("invoice_collector.config")
 DEFAULT_PORT = 47311  # fixed and documented; clear of Anki-Connect (8765), Zotero (23119), Joplin (41184)
 # The bundled demo supplier (backend/demo/): its recipe's id and preferred port, the demo login the
 # portal accepts, and the Libeo destination of its local test inbox. Known here because both the
@@ -41,18 +43,51 @@ def settings_path() -> Path:
 
 
 def load() -> Settings:
+    """The settings, the Grid's credentials (kept in the keyring) back in remote_webdriver_url. Credentials
+    found in config.json itself (typed there by hand) move to the keyring, and out of the file."""
     path = settings_path()
     if not path.exists():
         return Settings()
     data = json.loads(path.read_text(encoding="utf-8"))
     known = {k: v for k, v in data.items() if k in Settings.__dataclass_fields__}
-    return Settings(**known)
+    settings = Settings(**known)
+    if settings.remote_webdriver_url:
+        from backend.collectors.run import grid
+        from backend.core.keyring_store import KeyringUnavailable
+        if grid.split_credentials(settings.remote_webdriver_url)[1] is not None:
+            try:
+                save(settings)
+            except (OSError, KeyringUnavailable) as exc:  # the URL works; the file keeps the password for now
+                log.warning("cannot move the Selenium Grid's credentials from %s to the keyring: %s", path, exc)
+        else:
+            settings.remote_webdriver_url = _with_grid_credentials(settings.remote_webdriver_url)
+    return settings
+
+
+def _with_grid_credentials(url: str) -> str:
+    from backend.collectors.run import grid
+    from backend.core import keyring_store
+    try:
+        found = keyring_store.get_grid_credentials(grid.origin(url))
+    except keyring_store.KeyringUnavailable as exc:
+        log.warning("the Selenium Grid's credentials cannot be read from the keyring: %s", exc)
+        return url
+    return grid.with_credentials(url, *found) if found else url
 
 
 def save(settings: Settings) -> None:
-    """Write atomically (temp file + rename) so a crash never leaves half a config."""
+    """Write atomically (temp file + rename) so a crash never leaves half a config. The Grid's credentials
+    go to the keyring, never into the file (the keyring refusing them stops the save)."""
+    data = asdict(settings)
+    if settings.remote_webdriver_url:
+        from backend.collectors.run import grid
+        from backend.core import keyring_store
+        bare, user, password = grid.split_credentials(settings.remote_webdriver_url)
+        if user is not None:
+            keyring_store.set_grid_credentials(grid.origin(bare), user, password)
+        data["remote_webdriver_url"] = bare
     path = settings_path()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(asdict(settings), handle, indent=2)
+        json.dump(data, handle, indent=2)
     os.replace(tmp, path)

@@ -118,23 +118,46 @@ def check_browser(settings: config.Settings, run: Callable[[Sequence[str]], str]
 
 
 def check_remote_webdriver(url: str) -> Check:
-    """A Selenium Grid / remote driver: its W3C /status must say ready."""
-    import requests
+    """A Selenium Grid / remote driver: ready, with slots, and how many are free or queued for. Its
+    address is shown without credentials."""
+    from backend.collectors.run import grid
     where = config.settings_path()
     fix = say(f"start it, or remove `remote_webdriver_url` from {where} to use the local browser",
               f"démarrez-le, ou retirez `remote_webdriver_url` de {where} pour utiliser le navigateur local")
+    shown = grid.shown(url)
     try:
-        answer = requests.get(url.rstrip("/") + "/status", timeout=5).json().get("value") or {}
-    except (requests.RequestException, ValueError, AttributeError) as exc:
-        error = exc.__class__.__name__
-        return Check("browser", FAIL, say(f"remote WebDriver {url} does not answer /status ({error})",
-                                          f"le WebDriver distant {url} ne répond pas à /status ({error})"), fix)
-    message = answer.get("message", "")
-    if not answer.get("ready"):
-        return Check("browser", FAIL, say(f"remote WebDriver {url} is not ready: {message}",
-                                          f"le WebDriver distant {url} n'est pas prêt : {message}"), fix)
-    return Check("browser", OK, say(f"remote WebDriver {url} is ready: {message}".rstrip(": "),
-                                    f"le WebDriver distant {url} est prêt : {message}".rstrip(" :")))
+        found = grid.status(url)
+    except grid.GridError as exc:
+        refused = "refused the credentials" in str(exc)
+        return Check("browser", FAIL, say(str(exc), f"Selenium Grid : {exc}"),
+                     say(f"correct the user and password of `remote_webdriver_url` in {where}",
+                         f"corrigez l'utilisateur et le mot de passe de `remote_webdriver_url` dans {where}")
+                     if refused else fix)
+    if found.slots is None:
+        said = f": {found.message}" if found.message else ""
+        if not found.ready:
+            return Check("browser", FAIL, say(f"the remote WebDriver at {shown} is not ready{said}",
+                                              f"le WebDriver distant ({shown}) n'est pas prêt{said}"), fix)
+        return Check("browser", OK, say(f"the remote WebDriver at {shown} is ready{said}",
+                                        f"le WebDriver distant ({shown}) est prêt{said}"))
+    queued = found.queued or 0
+    counts = say(f"{found.free} of {found.slots} slots free, {queued} session request(s) queued",
+                 f"{found.free} emplacement(s) libre(s) sur {found.slots}, {queued} demande(s) en attente")
+    if found.slots and not found.free:  # the Grid calls itself "not ready" while every slot is busy
+        return Check("browser", WARN, say(f"the Selenium Grid at {shown} is full: {counts}",
+                                          f"le Selenium Grid ({shown}) est plein : {french(counts)}"),
+                     say("add nodes or slots, or lower `workers`: requests that wait past the Grid's "
+                         "session-request-timeout fail GRID_UNAVAILABLE",
+                         "ajoutez des nœuds ou des emplacements, ou baissez `workers` : une demande qui attend "
+                         "au-delà du session-request-timeout du Grid échoue en GRID_UNAVAILABLE"))
+    if not found.ready or not found.slots:
+        why = found.message or "no node with a browser slot"
+        return Check("browser", FAIL, say(f"the Selenium Grid at {shown} is not ready: {why}",
+                                          f"le Selenium Grid ({shown}) n'est pas prêt : {why}"),
+                     say("start a node (with Chrome or Chromium) and check the Grid's log",
+                         "démarrez un nœud (avec Chrome ou Chromium) et consultez le journal du Grid"))
+    return Check("browser", OK, say(f"the Selenium Grid at {shown} is ready: {counts}",
+                                    f"le Selenium Grid ({shown}) est prêt : {french(counts)}"))
 
 
 def check_keyring() -> Check:

@@ -96,6 +96,15 @@ CODES: dict[str, Code] = {c.name: c for c in (
          "This computer's disk is full: the invoices could not be saved. Free some space on the disk "
          "named; the sync will be retried, and nothing is lost.",
          auto_retry=True, backoff=True),
+    Code("GRID_UNAVAILABLE",
+         "Le Selenium Grid réglé dans les paramètres (`remote_webdriver_url`) n'a pas fourni de navigateur : "
+         "injoignable, identifiants refusés, ou aucun emplacement libre à temps. Vérifiez qu'il tourne et "
+         "qu'il a des emplacements libres (« invoice-collector doctor » le vérifie) ; la synchronisation sera "
+         "retentée.",
+         "The Selenium Grid set in the settings (`remote_webdriver_url`) did not provide a browser: it cannot be "
+         "reached, refused the credentials, or had no free slot in time. Check that it runs and has free slots "
+         "(\"invoice-collector doctor\" checks it); the sync will be retried.",
+         auto_retry=True, backoff=True),
     Code("INTERNAL",
          "Erreur interne d'invoice-collector. Lancez « invoice-collector doctor » et consultez "
          "le journal ; la synchronisation sera retentée.",

@@ -48,6 +48,11 @@ def profiles_dir() -> Path:
     return _ensure(data_dir() / "profiles")
 
 
+def grid_sessions_dir() -> Path:
+    """One file per sync holding a Selenium Grid session (collectors/run/grid.py)."""
+    return _ensure(data_dir() / "grid-sessions")
+
+
 def traces_dir() -> Path:
     return _ensure(data_dir() / "traces")
 

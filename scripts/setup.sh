@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what invoice-collector needs on a fresh Debian/Ubuntu machine with only Python 3
 # and root or sudo: Debian's chromium + chromium-driver, gnome-keyring and D-Bus (the Secret
-# Service keyring), python3-venv; then a venv in .venv with the package and its test extras.
+# Service keyring), python3-venv; then a venv in .venv with the package and its test extras;
+# for the tests, Java and a Selenium Grid jar (scripts/grid-jar.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -17,9 +18,12 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 command -v Xvfb >/dev/null                 || need+=(xvfb)            # headed Chromium in the tests
 command -v xdotool >/dev/null              || need+=(xdotool)         # a human's input events, in the tests
 command -v npm >/dev/null                  || need+=(nodejs npm)      # test-only packages from the npm registry
+command -v java >/dev/null                 || need+=(openjdk-17-jre-headless)  # the Selenium Grid of the tests
 if ((${#need[@]})); then
   echo "Installing system packages: ${need[*]}" >&2
   $SUDO apt-get update -q
+  # Slim images drop man pages; openjdk's post-install step fails without this folder.
+  [[ " ${need[*]} " == *" openjdk-17-jre-headless "* ]] && $SUDO mkdir -p /usr/share/man/man1
   $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" fonts-liberation ca-certificates
 fi
 # Selenium reaches chromedriver through the name "localhost".
@@ -45,3 +49,4 @@ if [ ! -f "$BOTD/botd.esm.js" ]; then
   mkdir -p "$BOTD" && cp "$pack/package/dist/botd.esm.js" "$pack/package/LICENSE" "$BOTD/"
   rm -rf "$pack"
 fi
+bash scripts/grid-jar.sh

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export SE_OFFLINE=true SE_AVOID_STATS=true   # Selenium Manager must never download anything
 export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}" CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export REQUIRE_SECRET_SERVICE=1
+export REQUIRE_GRID=1  # the Grid tests fail, not skip, without Java or the jar (scripts/setup.sh)
 (($#)) || bash scripts/lint.sh
 # The bus, and the gnome-keyring it may activate, get a private HOME and XDG folders from the
 # start: the user's own login keyring (another password) must never be the one unlocked.

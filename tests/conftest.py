@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from backend.collectors.model import BrowserConfig
 
-pytest_plugins = ["tests.portals.fixtures"]  # the fixture portals, for any test that names one
+pytest_plugins = ["tests.portals.fixtures", "tests.grid"]  # the fixture portals and the Selenium Grid, by name
 
 
 class BufferedClient(FlaskClient):

@@ -20,7 +20,7 @@ from backend import paths
 from backend.cli import main
 from backend.collectors.cli_run import EXIT_CODES
 from backend.collectors.language.schema import schema_text
-from tests.helpers import make_pdf, serve
+from tests.helpers import free_port, make_pdf, serve
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND = REPO / ".venv" / "bin" / "invoice-collector"
@@ -340,3 +340,16 @@ def test_state_remembers_what_a_run_found_as_the_server_does(portal, capsys, mon
     second = run_in_process(capsys, monkeypatch, argv, PASSWORD + "\n")
     assert second[0] == 0 and "OK: 0 new, 2 known, 2 listed" in second[1], second
     assert "no new invoice" in second[1]
+
+
+def test_run_with_the_grid_down_says_so_in_one_line(capsys, monkeypatch, recipe_home, tmp_path):
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: PASSWORD)
+    grid = f"http://ops:grid-pw@127.0.0.1:{free_port()}/wd/hub"
+    status, out, err = run_in_process(
+        capsys, monkeypatch, ["recipe", "run", "tinyportal", "--login", "someone", "--option", "contract=C1",
+                              "--url", "portal=http://127.0.0.1:9", "--out", str(tmp_path), "--remote-url", grid])
+    assert status == EXIT_CODES["GRID_UNAVAILABLE"], out + err
+    assert "Traceback" not in out + err and "grid-pw" not in out + err
+    first = out.splitlines()[0]
+    assert first.startswith(f"GRID_UNAVAILABLE: the Selenium Grid at {grid.replace('ops:grid-pw@', '')} cannot be "
+                            "reached (NewConnectionError): check that it runs"), first

@@ -107,10 +107,22 @@ def test_remote_webdriver_status_is_asked(ready, status):
     assert ("Selenium Grid ready" if ready else "is not ready: no free slot") in result.summary
 
 
-def test_remote_webdriver_down_fails():
-    result = doctor.check_browser(config.Settings(remote_webdriver_url=f"http://127.0.0.1:{free_port()}"))
-    assert result.status == doctor.FAIL and "does not answer /status" in result.summary
+def test_remote_webdriver_down_fails_without_printing_its_password():
+    url = f"http://ops:s3cr%40t-pw@127.0.0.1:{free_port()}"
+    result = doctor.check_browser(config.Settings(remote_webdriver_url=url))
+    assert result.status == doctor.FAIL and "cannot be reached" in result.summary
     assert "remote_webdriver_url" in result.fix
+    shown = " ".join([result.summary, result.summary.fr, result.fix, result.fix.fr])
+    assert "s3cr" not in shown and "ops:" not in shown and f"http://127.0.0.1:{url.rsplit(':', 1)[1]}" in shown
+
+
+def test_a_grid_refusing_the_credentials_is_named():
+    grid = Flask("grid")
+    grid.get("/status")(lambda: ("Unauthorized", 401, {"WWW-Authenticate": 'Basic realm="selenium-server"'}))
+    with serve(grid) as url:
+        result = doctor.check_browser(config.Settings(remote_webdriver_url=url.replace("//", "//ops:wrong@")))
+    assert result.status == doctor.FAIL and "refused the credentials (HTTP 401)" in result.summary
+    assert "user and password" in result.fix and "wrong" not in result.summary + result.fix
 
 
 def test_chrome_on_windows_is_never_run_its_version_comes_from_its_folder(tmp_path):

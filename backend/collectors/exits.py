@@ -12,6 +12,7 @@ EXIT_CODES: dict[str, int] = {
     "OK": 0, "LOGIN_FAILED": 10, "ACTION_NEEDED": 11, "OTP_REQUIRED": 12, "OTP_WRONG": 13, "CAPTCHA": 14,
     "PROVIDER_DOWN": 15, "RECIPE_BROKEN": 16, "DOWNLOAD_FAILED": 17, "TIMEOUT": 18, "INTERNAL": 19,
     "RECIPE_UNSAFE": 20, "RECIPE_CHANGED": 21, "DISK_FULL": 22,
+    "GRID_UNAVAILABLE": 23,
 }
 assert set(EXIT_CODES) == {"OK"} | set(CODES), "every outcome code needs its exit status"
 

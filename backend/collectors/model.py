@@ -171,7 +171,10 @@ class BrowserConfig:
     chrome_binary: str | None = None  # default: $CHROME_BIN or /usr/bin/chromium
     chromedriver: str | None = None  # default: $CHROMEDRIVER or /usr/bin/chromedriver
     headed: bool = False
-    remote_url: str | None = None  # a Selenium Grid / remote WebDriver
+    remote_url: str | None = None  # a Selenium Grid / remote WebDriver (user:password@ allowed)
+    # Where the run records its Grid session while it holds it (run/grid.py): a run that dies leaves the
+    # file, and whoever finds it ends the session, freeing the slot.
+    session_record: Path | None = None
     profile_dir: Path | None = None  # persistent profile for this account (fewer 2FA prompts)
     extra_args: list[str] = field(default_factory=list)
     page_load_timeout: float = 30.0

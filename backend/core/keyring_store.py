@@ -9,6 +9,7 @@ a plaintext file, a chainer falling back to one) and says how to fix it."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterable
@@ -117,3 +118,21 @@ def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
 def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
     for field in fields:
         call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
+
+
+# ---- the Selenium Grid's credentials (remote_webdriver_url's user:password, kept out of config.json) ----
+def grid_user(origin: str) -> str:
+    return f"grid:{origin}"
+
+
+def set_grid_credentials(origin: str, user: str, password: str | None) -> None:
+    value = json.dumps({"user": user, "password": password})
+    call("save the Selenium Grid's credentials", keyring.set_password, service(), grid_user(origin), value)
+
+
+def get_grid_credentials(origin: str) -> tuple[str, str | None] | None:
+    value = call("read the Selenium Grid's credentials", keyring.get_password, service(), grid_user(origin))
+    if not value:
+        return None
+    data = json.loads(value)
+    return str(data["user"]), data.get("password")

@@ -81,11 +81,14 @@ def store_invoice(services: Services, account_id: int, job_id: int, invoice: Inv
     return kind
 
 
-def browser_config(services: Services, account_id: int) -> BrowserConfig:
+def browser_config(services: Services, account_id: int, job_id: int) -> BrowserConfig:
     settings = services.settings
     profile = paths.profiles_dir() / str(account_id) if settings.persistent_profiles else None
+    remote = settings.remote_webdriver_url
+    # A sync on a Grid records its session there: if it dies, the slot is freed (isolated.py, recovery.py).
+    record = paths.grid_sessions_dir() / f"job-{job_id}.json" if remote else None
     return BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver,
-                         headed=settings.headed, remote_url=settings.remote_webdriver_url, profile_dir=profile)
+                         headed=settings.headed, remote_url=remote, profile_dir=profile, session_record=record)
 
 
 def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_over=None) -> None:
@@ -149,7 +152,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         url_overrides=services.url_overrides(provider.id),
         trace_dir=paths.traces_dir(), ask_code=ask_code, on_hand_over=on_hand_over, on_progress=on_progress,
         on_invoice=on_invoice,
-        browser=browser_config(services, account_id))
+        browser=browser_config(services, account_id, job_id))
     try:
         result = services.runner(request)
     except Exception as exc:

@@ -9,7 +9,9 @@ process that holds the jobs lock recovers, so no live server's job or browser is
 - half-written files (*.part), the downloads folders of jobs that never finished, and the
   temporary files of their collection processes (data/tmp: throwaway profiles, download folders);
 - PDFs moved into data/pdf/ whose invoice row never committed (no invoice refers to them:
-  the next collection downloads that invoice again).
+  the next collection downloads that invoice again);
+- the sessions its syncs held on a Selenium Grid (data/grid-sessions), ended through the Grid so that
+  their slots are free at once.
 
 Processes are found with psutil, so this works the same on Linux, macOS and Windows."""
 
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 import psutil
 
 from backend import paths
+from backend.collectors.run import grid
 from backend.core.clock import iso
 from backend.core.store import Store
 
@@ -46,6 +49,8 @@ def recover(services: Services) -> dict[str, int]:
     done = {"interrupted_jobs": len(services.jobs.fail_interrupted()),
             "rescheduled_accounts": _reschedule_orphans(services)}
     done |= clean(services.store)
+    # Sessions a killed server's syncs held on the Selenium Grid: freed now, not at the Grid's timeout.
+    done["grid_sessions"] = grid.release_all(paths.grid_sessions_dir(), services.settings.remote_webdriver_url)
     return done
 
 

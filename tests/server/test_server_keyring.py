@@ -4,6 +4,7 @@ password that never shows up anywhere else: database, logs, traces, browser prof
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from pathlib import Path
@@ -113,3 +114,26 @@ def test_round_trip_deletion_and_no_secret_anywhere_after_real_runs(make_api, po
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+
+
+def test_the_grids_credentials_move_from_config_json_to_the_keyring(keyring_ready, home):
+    from backend import config
+    from backend.core import keyring_store
+    path = config.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    typed = "http://ops:p%40ss-Grid9@grid.example:4444/wd/hub"  # as a user types it into config.json
+    path.write_text(json.dumps({"remote_webdriver_url": typed, "workers": 3}), encoding="utf-8")
+    try:
+        assert config.load().remote_webdriver_url == typed  # the run still gets them
+        on_disk = path.read_text(encoding="utf-8")
+        assert json.loads(on_disk)["remote_webdriver_url"] == "http://grid.example:4444/wd/hub"
+        assert "p@ss" not in on_disk and "p%40ss" not in on_disk and "ops" not in on_disk
+        assert json.loads(on_disk)["workers"] == 3
+        assert config.load().remote_webdriver_url == typed  # read back from the keyring
+        # Saved settings never write them either; another Grid never receives them.
+        config.save(config.Settings(remote_webdriver_url="http://other.example:4444"))
+        assert config.load().remote_webdriver_url == "http://other.example:4444"
+        config.save(config.Settings(remote_webdriver_url=typed))
+        assert "p@ss" not in path.read_text(encoding="utf-8") and config.load().remote_webdriver_url == typed
+    finally:
+        keyring.delete_password(service(), keyring_store.grid_user("http://grid.example:4444"))

@@ -94,6 +94,8 @@ OUTCOME_ADVICE = {
     "TIMEOUT": "The run went past its time limit. Set by the engine.",
     "DISK_FULL": "No space was left to save a PDF (or the run's own files). Set by the engine and the server; "
                  "retried later. Never written in a recipe.",
+    "GRID_UNAVAILABLE": "Set by the engine when the Selenium Grid (`remote_webdriver_url`) gives no browser: down, "
+                        "credentials refused, no free slot in time. Retried later. Never written in a recipe.",
     "INTERNAL": "A bug in invoice-collector itself. Never written in a recipe.",
 }
 

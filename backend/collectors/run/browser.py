@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import os
 import re
 import shutil
@@ -22,9 +23,11 @@ from typing import Any
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from backend.collectors.model import BrowserConfig
-from backend.collectors.run import stealth
+from backend.collectors.model import BrowserConfig, CollectionError
+from backend.collectors.run import grid, stealth
+from backend.redact import remember
 
+log = logging.getLogger("invoice_collector.engine")
 ON_LINUX = sys.platform.startswith("linux")
 if ON_LINUX:  # Selenium Manager must never fetch a browser or driver; we pass the driver path too
     os.environ.setdefault("SE_OFFLINE", "true")
@@ -45,6 +48,9 @@ BASE_FLAGS = [
 ]
 
 
+# Seconds one WebDriver command may take on a Grid, the new session included: a request queued for a
+# slot waits up to the Grid's session-request-timeout (300 s by default), then the Grid says so.
+REMOTE_COMMAND_TIMEOUT = 330
 OFF_SCREEN = -20000  # where a headed window waits, unseen, until a hand-over shows it
 SHOWN_AT = 40
 
@@ -164,8 +170,13 @@ def chrome_options(config: BrowserConfig, download_dir: Path, profile_dir: Path)
         opts.add_argument("--no-sandbox")  # Chromium refuses to start as root otherwise
     if not config.remote_url:
         opts.add_argument(f"--user-data-dir={profile_dir}")
-    opts.add_experimental_option("prefs", {
-        "download.default_directory": str(download_dir),
+    else:
+        # A Grid node rarely shares this disk: it keeps the files the browser downloads and hands
+        # them over through its API (se:downloadsEnabled; `download: browser`, run/download.py).
+        opts.enable_downloads = True
+    # A Grid node picks its own download folder (managed downloads): this machine's path means nothing there.
+    where = {} if config.remote_url else {"download.default_directory": str(download_dir)}
+    opts.add_experimental_option("prefs", where | {
         "download.prompt_for_download": False,
         "download.directory_upgrade": True,
         "plugins.always_open_pdf_externally": config.pdfs_as_downloads,  # inline PDFs download, not open
@@ -195,6 +206,44 @@ def _check_installed(config: BrowserConfig) -> None:
                                      f"{package}) or give its path in the settings or ${env}")
 
 
+def start_remote(url: str, opts: webdriver.ChromeOptions) -> webdriver.Remote:
+    """A session on a Selenium Grid (or a remote chromedriver). Whatever stops the Grid from giving one is
+    GRID_UNAVAILABLE, naming the Grid (never its password) and what to check. Credentials in the URL go
+    in a header of Selenium's own (ClientConfig), not the address it logs."""
+    from selenium.common.exceptions import SessionNotCreatedException, WebDriverException
+    from selenium.webdriver.remote.client_config import ClientConfig
+    from urllib3.exceptions import HTTPError, ReadTimeoutError
+    bare, user, password = grid.split_credentials(url)
+    if password:
+        remember(password)  # masked in every log line from here on, whatever library writes it
+    client = ClientConfig(remote_server_addr=bare, username=user, password=password,
+                          timeout=REMOTE_COMMAND_TIMEOUT)
+    try:
+        return webdriver.Remote(command_executor=bare, options=opts, client_config=client)
+    except HTTPError as exc:  # urllib3's: refused, name unknown, reset, or no answer in time
+        if isinstance(exc, ReadTimeoutError) or isinstance(getattr(exc, "reason", None), ReadTimeoutError):
+            why = f"gave no browser within {REMOTE_COMMAND_TIMEOUT} s: check its nodes and free slots"
+        else:
+            why = (f"cannot be reached ({type(getattr(exc, 'reason', None) or exc).__name__}): check that it runs "
+                   "and the address in remote_webdriver_url")
+    except SessionNotCreatedException as exc:
+        text = exc.msg or ""
+        why = ("had no free slot in time (its new-session queue timed out): add nodes or slots, run fewer "
+               "syncs at once (workers), or raise its session-request-timeout" if "timed out" in text else
+               f"could not start a browser ({first_line(text)}): check its node's configuration")
+    except WebDriverException as exc:
+        text = exc.msg or ""
+        if "Authorization Required" in text or "401" in text:
+            why = "refused the credentials (HTTP 401): check the user and password of remote_webdriver_url"
+        else:
+            why = f"answered {first_line(text) or type(exc).__name__}: check that it is a Selenium Grid"
+    raise CollectionError("GRID_UNAVAILABLE", f"the Selenium Grid at {bare} {why}")
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else ""
+
+
 class Browser:
     """One Chromium for one run; closed (and its temporary profile removed) on exit."""
 
@@ -219,9 +268,13 @@ class Browser:
             opts.add_argument(f"--disk-cache-dir={self._cache}")
         if not config.remote_url:
             _check_installed(config)
+        elif config.profile_dir:
+            log.info("persistent profiles stay on this machine: a Grid's browser starts logged out (docs/grid.md)")
         try:
             if config.remote_url:
-                self.driver = webdriver.Remote(command_executor=config.remote_url, options=opts)
+                self.driver = start_remote(config.remote_url, opts)
+                if config.session_record:
+                    grid.record_session(config.session_record, config.remote_url, str(self.driver.session_id))
             else:
                 service = Service(executable_path=chromedriver_path(config), popen_kw=dict(DRIVER_POPEN))
                 self.driver = webdriver.Chrome(service=service, options=opts)
@@ -243,6 +296,7 @@ class Browser:
     def close(self) -> None:
         try:
             self.driver.quit()
+            grid.forget_session(self.config.session_record)  # ended: nothing is left to free
         finally:
             for folder in (self._temp_profile, self._cache):
                 if folder:

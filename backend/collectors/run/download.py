@@ -8,6 +8,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 import urllib3
@@ -122,28 +123,72 @@ def _own_download_folder(ctx: Context, invoice: Invoice) -> Path:
     return folder
 
 
-def via_browser(ctx: Context, invoice: Invoice, url: str) -> None:
-    """Let Chromium download the file (portals that bind downloads to browser state)."""
-    folder = _own_download_folder(ctx, invoice)
-    before = set(os.listdir(folder))
+def _is_complete(name: str) -> bool:
+    """Not one of Chromium's files for a download under way, nor a hidden one."""
+    return not name.endswith((".crdownload", ".tmp")) and not name.startswith(".")
+
+
+def _click_download(ctx: Context, url: str) -> None:
     # A link with `download` keeps the current page (the list) where it is.
     ctx.driver.execute_script("const a = document.createElement('a'); a.href = arguments[0];"
                               "a.download = ''; document.body.appendChild(a); a.click(); a.remove();", url)
 
-    def finished(driver: object) -> Path | bool:
-        for name in set(os.listdir(folder)) - before:
-            if not name.endswith((".crdownload", ".tmp")) and not name.startswith("."):
-                path = folder / name
-                if path.stat().st_size > 0:
-                    return path
-        return False
-    path = ctx.wait_until(finished, ctx.timeout(None) * 3, f"the download of invoice {invoice.key}",
+
+def _managed_downloads(ctx: Context) -> bool:
+    """A Grid node that keeps the browser's downloads and hands them over through its API."""
+    return bool(ctx.request.browser.remote_url and ctx.driver.capabilities.get("se:downloadsEnabled"))
+
+
+def via_grid(ctx: Context, invoice: Invoice, url: str) -> None:
+    """`download: browser` on a Grid node: the file stays on the node (rarely this machine's disk) until
+    fetched through the Grid (managed downloads). The node has one download folder per session, emptied
+    before each invoice so that only this invoice's file can appear in it."""
+    driver = ctx.driver
+    driver.delete_downloadable_files()
+    _click_download(ctx, url)
+
+    def finished(driver: Any) -> str | bool:
+        return next((name for name in driver.get_downloadable_files() if _is_complete(name)), False)
+    name = ctx.wait_until(finished, ctx.timeout(None) * 3, f"the download of invoice {invoice.key} on the Grid's node",
                           code="DOWNLOAD_FAILED")
+    ctx.browser_downloads += 1
+    folder = Path(ctx.download_dir) / f"{ctx.browser_downloads:05d}-grid"
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.download_file(name, str(folder))
+    driver.delete_downloadable_files()
+    _store(ctx, invoice, _read_download(invoice, folder / os.path.basename(name)), "the browser download")
+
+
+def _read_download(invoice: Invoice, path: Path) -> bytes:
     if path.stat().st_size > MAX_PDF_BYTES:
         raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: file too large")
     data = path.read_bytes()
     path.unlink()
-    _store(ctx, invoice, data, "the browser download")
+    return data
+
+
+def via_browser(ctx: Context, invoice: Invoice, url: str) -> None:
+    """Let Chromium download the file (portals that bind downloads to browser state)."""
+    if _managed_downloads(ctx):
+        via_grid(ctx, invoice, url)
+        return
+    folder = _own_download_folder(ctx, invoice)
+    before = set(os.listdir(folder))
+    _click_download(ctx, url)
+
+    def finished(driver: object) -> Path | bool:
+        for name in set(os.listdir(folder)) - before:
+            if _is_complete(name):
+                path = folder / name
+                if path.stat().st_size > 0:
+                    return path
+        return False
+    where = (" (the remote browser saves files on its own machine: on a Selenium Grid, enable its managed "
+             "downloads, enable-managed-downloads = true in the node's configuration)"
+             if ctx.request.browser.remote_url else "")
+    path = ctx.wait_until(finished, ctx.timeout(None) * 3, f"the download of invoice {invoice.key}{where}",
+                          code="DOWNLOAD_FAILED")
+    _store(ctx, invoice, _read_download(invoice, path), "the browser download")
 
 
 def from_base64(ctx: Context, invoice: Invoice, content: str) -> None:

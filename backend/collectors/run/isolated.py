@@ -85,6 +85,17 @@ def run_collection_isolated(request: RunRequest, tmp_dir: Path | None = None,
     except ChildGone as exc:
         log.error("collection process of %s ended: %s", request.provider.id, exc)
         return RunResult("INTERNAL", f"the collection process stopped unexpectedly ({exc})")
+    finally:
+        _free_grid_session(request)
+
+
+def _free_grid_session(request: RunRequest) -> None:
+    """A child that ended without quitting its Grid session (killed, past its deadline) left its record:
+    end the session now rather than let it hold a slot until the Grid's own timeout (300 s by default)."""
+    record = request.browser.session_record
+    if record is not None and record.exists():
+        from backend.collectors.run import grid
+        grid.release_recorded(record, request.browser.remote_url)
 
 
 def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):

@@ -138,6 +138,8 @@ def run_collection(request: RunRequest) -> RunResult:
     try:
         try:
             browser = Browser(browser_for(request), download_dir)
+        except CollectionError as exc:  # a Grid that gave no browser
+            return RunResult(exc.code, exc.message)
         except WebDriverException as exc:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
         with browser, contextlib.ExitStack() as cleanup:
