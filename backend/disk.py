@@ -4,6 +4,7 @@ profile) and told the same way: « disque plein », and which folder's disk to c
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 from pathlib import Path
 
@@ -37,10 +38,23 @@ def nearly_full(folder: Path) -> bool:
 
 
 def full_message(folder: Path) -> Said:
+    """What the user reads; `folder_in` finds the folder again in the English text (the one stored)."""
     free = free_bytes(folder)
     left = f" ({free / 1024 ** 2:.0f} MB free)" if free is not None else ""
     left_fr = f" ({free / 1024 ** 2:.0f} Mo libres)" if free is not None else ""
-    return say(f"the disk is full{left}: free some space on the disk holding {folder}, then sync again; "
-               "nothing was lost, the invoices not saved will be collected then",
+    return say(f"the disk holding {folder} is full{left}: free some space on it, then sync again; nothing was "
+               "lost, the invoices not saved will be collected then",
                f"disque plein{left_fr} : libérez de la place sur le disque qui contient {folder}, puis "
                "synchronisez à nouveau ; rien n'est perdu, les factures non enregistrées seront collectées alors")
+
+
+def folder_in(message: str | None) -> Path | None:
+    """The folder a full_message() names, or None."""
+    found = re.search(r"the disk holding (.+?) is full", message or "")
+    return Path(found.group(1)) if found else None
+
+
+def where_full(exc: BaseException) -> Path | None:
+    """The folder an OSError was writing into, when it says."""
+    name = getattr(exc, "filename", None)
+    return Path(name).parent if isinstance(name, str) and name else None

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from backend import paths
+from backend import disk, paths
 from backend.core.migrations import migrate
 
 DB_NAME = "invoice-collector.sqlite3"
@@ -159,6 +159,11 @@ class Store:
             with open(partial, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(partial, target)  # rename: a crash never leaves half a PDF under a real name
+        except OSError as exc:
+            partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            if disk.is_disk_full(exc):  # name the disk that is full: the PDF folder's, not the download's
+                raise OSError(exc.errno, exc.strerror, str(partial)) from exc
+            raise
         except BaseException:
             partial.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
             raise

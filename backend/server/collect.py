@@ -161,7 +161,8 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
                            f"{type(exc).__name__} during the collection")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    if result.outcome == "DISK_FULL" or (result.outcome == "INTERNAL" and disk.nearly_full(paths.data_dir())):
+    if (result.outcome == "DISK_FULL" and not disk.folder_in(result.message)) or (
+            result.outcome == "INTERNAL" and disk.nearly_full(paths.data_dir())):
         # The child, Chromium or SQLite may die of it in their own ways ("stopped unexpectedly"…):
         # say what it was, and where.
         result = RunResult("DISK_FULL", str(disk.full_message(paths.data_dir())))

@@ -28,7 +28,7 @@ def outcome_json(code: str | None, message: str | None) -> dict[str, str] | None
     if code == "OK":
         fr, en = OK_MESSAGES
     elif code == "DISK_FULL":  # which disk to clear, and how much is free now
-        said = disk.full_message(paths.data_dir())
+        said = disk.full_message(disk.folder_in(message) or paths.data_dir())
         fr, en = said.fr[0].upper() + said.fr[1:] + ".", said[0].upper() + said[1:] + "."
     elif code in CODES:
         fr, en = CODES[code].fr, CODES[code].en

@@ -22,6 +22,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 
+from backend import disk
 from backend.collectors.model import BrowserConfig, CollectionError, RunRequest, RunResult
 from backend.collectors.run.browser import Browser, display_available
 from backend.collectors.run.context import Context
@@ -29,7 +30,6 @@ from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
 from backend.collectors.steps.registry import as_arguments
-from backend.disk import is_disk_full
 from backend.errors import CODES
 
 log = logging.getLogger("invoice_collector.engine")
@@ -86,8 +86,11 @@ def classify(exc: BaseException) -> tuple[str, str]:
         if "net::ERR_" in text:
             return "PROVIDER_DOWN", "the portal cannot be reached"
         return "INTERNAL", f"browser error: {exc.msg or type(exc).__name__}"
-    if is_disk_full(exc):
-        return "DISK_FULL", f"no space left on the disk while saving an invoice ({type(exc).__name__})"
+    if disk.is_disk_full(exc):
+        folder = disk.where_full(exc)
+        if folder:
+            return "DISK_FULL", str(disk.full_message(folder))
+        return "DISK_FULL", "no space left on the disk while saving an invoice"
     return "INTERNAL", f"{type(exc).__name__}: {exc}"
 
 
