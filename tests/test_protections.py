@@ -9,7 +9,10 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import inspect
+import json
+import logging
 import textwrap
+import urllib.parse
 
 import pytest
 
@@ -23,7 +26,7 @@ from backend.core import paired_browsers
 from backend.core.store import Store
 from backend.delivery import outbox, settings, smtp
 from backend.delivery.worker import DeliveryWorker
-from backend.redact import MASK, redact
+from backend.redact import MASK, mask_logs, redact, remember
 from backend.server import pairing
 from tests.test_delivery_support import add_account, add_invoice, delivery
 from tests.test_validator import HEADER
@@ -43,6 +46,38 @@ def test_the_longest_secret_is_masked_first_so_no_tail_is_left():
     # The one-time code is the start of the password: masking it first would leave "w0rd" shown.
     assert redact("typed 1234w0rd then 1234", ["1234", "1234w0rd"]) == f"typed {MASK} then {MASK}"
     assert redact("typed 1234w0rd", ["1234w0rd", "1234"]) == f"typed {MASK}"
+
+
+def test_a_secret_inside_another_leaves_no_tail_whatever_their_order():
+    assert redact("typed 1234w0rd", ["w0rd", "1234w0rd"]) == f"typed {MASK}"  # not a prefix: length decides
+
+
+@pytest.mark.parametrize("spelling", [urllib.parse.quote('a b/"é', safe=""), urllib.parse.quote_plus('a b/"é', safe=""),
+                                      json.dumps('a b/"é')[1:-1], json.dumps('a b/"é', ensure_ascii=False)[1:-1]])
+def test_url_and_json_spellings_of_a_secret_with_a_space_a_quote_and_an_accent(spelling):
+    assert redact(f"<{spelling}>", ['a b/"é']) == f"<{MASK}>"
+
+
+def test_one_and_two_character_secrets_and_their_character_lists():
+    assert redact("pin 'x' ['4', '2'] 42", ["x"]) == f"pin '{MASK}' ['4', '2'] 42"
+    assert redact("send_keys ['4', '2'] then 42", ["42"]) == f"send_keys [{MASK}] then {MASK}"
+
+
+def test_the_log_filter_masks_what_the_process_handled_and_is_added_once():
+    logger = logging.getLogger("test-protections-mask")
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        mask_logs(logger)
+        mask_logs(logger)
+        assert len(handler.filters) == 1
+        remember("s3cr3t-handled")
+        logger.warning("payload %s", {"text": ["s3cr3t-handled"]})
+        assert records == [f"payload {{'text': ['{MASK}']}}"]
+    finally:
+        logger.removeHandler(handler)
 
 
 def provider_with(*fields: CredentialField) -> Provider:
