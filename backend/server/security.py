@@ -75,53 +75,57 @@ def _bearer() -> str | None:
     return value.strip()
 
 
+def door(hosts: set[str], origins: list[str], tokens: paired_browsers.TokenCache, port: int):
+    """The checks above, for the request being handled: an error answer, or None to let it through.
+    A plain function (install() registers it) so that the mutation run, which skips decorated
+    functions, mutates it (bench/mutation.py)."""
+    host = request.headers.get("Host", "").strip().lower()
+    if host not in hosts:
+        return error_response(403, "FORBIDDEN", say(f"Host '{host}' is not allowed: use http://127.0.0.1:{port}",
+                                                    f"l'hôte « {host} » n'est pas permis : utilisez "
+                                                    f"http://127.0.0.1:{port}"))
+    origin = request.headers.get("Origin")
+    if origin is not None and origin not in origins:
+        return error_response(403, "FORBIDDEN", say(f"requests from {origin} are not allowed",
+                                                    f"les requêtes venant de {origin} ne sont pas permises"))
+    if request.method == "OPTIONS":
+        return None  # a CORS preflight: answered by Flask, headers added by flask-cors
+    if QUERY_TOKEN_NAMES & {k.lower() for k in request.args}:
+        return error_response(400, "BAD_REQUEST", say("never put the token in the URL: send the header "
+                                                      "`Authorization: Bearer <token>`",
+                                                      "ne mettez jamais le jeton dans l'adresse : envoyez l'en-tête "
+                                                      "`Authorization: Bearer <jeton>`"),
+                              {"token": say("not allowed in the query string", "interdit dans l'adresse")})
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        token = _bearer()
+        if token is None:
+            return error_response(401, "UNAUTHORIZED", say("missing `Authorization: Bearer <token>`: pair the "
+                                                           "extension with `invoice-collector pair`",
+                                                           "ce navigateur n'est pas associé : associez-le avec "
+                                                           "`invoice-collector pair`"))
+        pairing_id = tokens.match(token)
+        if pairing_id is None:
+            return error_response(401, "UNAUTHORIZED", say("unknown or revoked token: pair the extension "
+                                                           "again with `invoice-collector pair`",
+                                                           "association inconnue ou révoquée : associez à nouveau "
+                                                           "ce navigateur avec `invoice-collector pair`"))
+        g.pairing_id = pairing_id
+        tokens.note_use(pairing_id)
+    if request.method in STATE_CHANGING:
+        has_type = bool(request.headers.get("Content-Type"))
+        if (has_type or request.method != "DELETE") and request.mimetype != "application/json":
+            return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
+                                  say("send `Content-Type: application/json` with a JSON body",
+                                      "envoyez `Content-Type: application/json` avec un corps JSON"))
+    return None
+
+
 def install(app: Flask, settings: Settings, port: int, manifest: Path | None = None) -> list[str]:
     origins = allowed_origins(settings, manifest)
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
     app.config["ALLOWED_ORIGINS"] = origins
     tokens = paired_browsers.TokenCache()
-
-    @app.before_request
-    def door():
-        host = request.headers.get("Host", "").strip().lower()
-        if host not in hosts:
-            return error_response(403, "FORBIDDEN", say(f"Host '{host}' is not allowed: use http://127.0.0.1:{port}",
-                                                        f"l'hôte « {host} » n'est pas permis : utilisez "
-                                                        f"http://127.0.0.1:{port}"))
-        origin = request.headers.get("Origin")
-        if origin is not None and origin not in origins:
-            return error_response(403, "FORBIDDEN", say(f"requests from {origin} are not allowed",
-                                                        f"les requêtes venant de {origin} ne sont pas permises"))
-        if request.method == "OPTIONS":
-            return None  # a CORS preflight: answered by Flask, headers added by flask-cors
-        if QUERY_TOKEN_NAMES & {k.lower() for k in request.args}:
-            return error_response(400, "BAD_REQUEST", say("never put the token in the URL: send the header "
-                                                          "`Authorization: Bearer <token>`",
-                                                          "ne mettez jamais le jeton dans l'adresse : envoyez l'en-tête "
-                                                          "`Authorization: Bearer <jeton>`"),
-                                  {"token": say("not allowed in the query string", "interdit dans l'adresse")})
-        if request.endpoint not in PUBLIC_ENDPOINTS:
-            token = _bearer()
-            if token is None:
-                return error_response(401, "UNAUTHORIZED", say("missing `Authorization: Bearer <token>`: pair the "
-                                                               "extension with `invoice-collector pair`",
-                                                               "ce navigateur n'est pas associé : associez-le avec "
-                                                               "`invoice-collector pair`"))
-            pairing_id = tokens.match(token)
-            if pairing_id is None:
-                return error_response(401, "UNAUTHORIZED", say("unknown or revoked token: pair the extension "
-                                                               "again with `invoice-collector pair`",
-                                                               "association inconnue ou révoquée : associez à nouveau "
-                                                               "ce navigateur avec `invoice-collector pair`"))
-            g.pairing_id = pairing_id
-            tokens.note_use(pairing_id)
-        if request.method in STATE_CHANGING:
-            has_type = bool(request.headers.get("Content-Type"))
-            if (has_type or request.method != "DELETE") and request.mimetype != "application/json":
-                return error_response(415, "UNSUPPORTED_MEDIA_TYPE",
-                                      say("send `Content-Type: application/json` with a JSON body",
-                                          "envoyez `Content-Type: application/json` avec un corps JSON"))
-        return None
+    app.before_request(lambda: door(hosts, origins, tokens, port))
 
     CORS(app, resources={r"/api/*": {"origins": origins or ["chrome-extension://none"]}},
          allow_headers=["Authorization", "Content-Type"], methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
