@@ -100,7 +100,7 @@ def test_a_wrong_password_is_tried_once_across_ticks_restarts_and_sync_spam(lock
     server.api("PUT", f"/api/accounts/{victim}/credentials", {"credentials": {"password": portal.password}},
                expect=200)
     shown = wait_for(lambda: portal.hits[f"login_post:{LOGIN}"] == 2 and settled(server, victim), 60,
-                     "one attempt with the new password")
+                     "one attempt with the new password", explain=server.diagnose)
     FIGURES["lockout: 'sync now' presses, restarts and settings changes that sent no login"] += 20 + 2 + 3
     assert shown["state"] == "ok" and not shown["blocked"]
     assert portal.hits[f"login_post:{LOGIN}"] == 2

@@ -90,7 +90,8 @@ def test_no_secret_in_any_file_after_runs_that_used_them(secret_world):
     assert wait_for(lambda: settled(server, bob), 60, "bob's sync")["last_outcome"]["code"] == "LOGIN_FAILED"
     server.api("PUT", f"/api/accounts/{bob}/credentials", {"credentials": {"password": CHANGED_WRONG_PASSWORD}},
                expect=200)
-    wait_for(lambda: portal.hits[f"login_post:{BOB}"] == 2 and settled(server, bob), 60, "bob's second try")
+    wait_for(lambda: portal.hits[f"login_post:{BOB}"] == 2 and settled(server, bob), 60, "bob's second try",
+             explain=server.diagnose)
 
     portal.layout = "v2"  # a redesign: a trace of the page alice sees once logged in
     assert sync(server, alice_id)["last_outcome"]["code"] == "RECIPE_BROKEN"
