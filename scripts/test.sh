@@ -17,6 +17,16 @@ chmod 700 "$KR_HOME/runtime"
 env HOME="$KR_HOME/home" XDG_DATA_HOME="$KR_HOME/data" XDG_CACHE_HOME="$KR_HOME/cache" \
   XDG_CONFIG_HOME="$KR_HOME/config" XDG_RUNTIME_DIR="$KR_HOME/runtime" \
   dbus-run-session -- bash -c '
-  eval "$(printf %s ci-keyring-pw | gnome-keyring-daemon --unlock --components=secrets)"
-  export GNOME_KEYRING_CONTROL
+  # The unlocked daemon sometimes is not the one answering (it died at start, and D-Bus then
+  # activates a locked one): every keyring test would fail. Check with a write and a read, and
+  # replace whatever answers with an unlocked daemon until one works.
+  probe="import keyring, sys; keyring.set_password(\"ic-test-probe\", \"p\", \"ok\"); \
+sys.exit(keyring.get_password(\"ic-test-probe\", \"p\") != \"ok\")"
+  for attempt in 1 2 3 4 5; do
+    eval "$(printf %s ci-keyring-pw | gnome-keyring-daemon --replace --unlock --components=secrets)"
+    export GNOME_KEYRING_CONTROL
+    timeout 20 .venv/bin/python -c "$probe" 2>/dev/null && break
+    echo "test keyring: not unlocked (attempt $attempt), starting it again" >&2
+    [ "$attempt" = 5 ] && { echo "test keyring: could not unlock it; not running the tests" >&2; exit 1; }
+  done
   .venv/bin/python -m pytest -q -p no:cacheprovider "$@"' _ "$@"
