@@ -33,7 +33,9 @@ def _compile(secret: str) -> re.Pattern[str]:
     options = ["".join(_char_pattern(c) for c in secret)]
     if len(secret) > 1:  # one character per item, as WebDriver's send_keys payload lists them
         options.append(r"""['"]""" + r"""['"]\s*,\s*['"]""".join(re.escape(c) for c in secret) + r"""['"]""")
-    options += [re.escape(v) for v in sorted(literal, key=len, reverse=True) if v]
+    # Percent-encoding's hex digits come in either case (%2F, %2f): both are the secret.
+    options += [re.sub(r"%([0-9A-F]{2})", r"%(?i:\1)", re.escape(v))
+                for v in sorted(literal, key=len, reverse=True) if v]
     return re.compile("|".join(options))
 
 

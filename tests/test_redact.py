@@ -21,10 +21,12 @@ SECRET = "p&ss/w<r>d é\"1'"
     "p&#x26;ss/w&#X3C;r&#x3e;d é&#0034;1'",  # upper-case hex, leading zeros
     urllib.parse.quote(SECRET, safe=""),  # '/' encoded too
     urllib.parse.quote_plus(SECRET, safe=""),
+    urllib.parse.quote(SECRET, safe="").lower(),  # lower-case hex (%2f) as some clients write it (the letters already are)
     json.dumps(SECRET)[1:-1],
     json.dumps(SECRET, ensure_ascii=False)[1:-1],
     str(list(SECRET))[1:-1],  # one character per item: WebDriver's send_keys payload, logged by Selenium
-], ids=["typed", "named entities", "numeric entities", "hex entities", "quote", "quote_plus", "json ascii",
+], ids=["typed", "named entities", "numeric entities", "hex entities", "quote", "quote_plus", "quote lower hex",
+                 "json ascii",
         "json", "characters"])
 def test_every_spelling_is_masked(spelling):
     assert redact(f"before {spelling} after", [SECRET]) == f"before {MASK} after"
