@@ -64,15 +64,20 @@ def _name(pid: int) -> str:
         return ""
 
 
-def one_round(tmp: Path, workers: int, portal_url: str, recipe: Path, ids: list[str]) -> dict:
+def one_round(tmp: Path, workers: int, portal_url: str, recipe: Path, ids: list[str],
+              remote_url: str | None = None, browsers_of: int | None = None) -> dict:
+    """One round of syncs; with remote_url the browsers run on that Selenium Grid, whose process
+    (browsers_of) is then the one whose descendants' memory is sampled."""
     from backend.demo.portal import DEMO_LOGIN, DEMO_PASSWORD
     home = tmp / f"home-{workers}-{time.monotonic_ns()}"
     since = (dt.date.today() - dt.timedelta(days=3650)).isoformat()  # every demo invoice is new: PDFs fetched
     with ServerProcess(home, workers=workers, recipes=[recipe],
                        url_overrides={pid: {"portal": portal_url} for pid in ids}) as server:
+        if remote_url:
+            server.configure(remote_webdriver_url=remote_url)
         server.start()
         server.pair()
-        sampler = PeakMemory(server.proc.pid)
+        sampler = PeakMemory(browsers_of or server.proc.pid)
         sampler.start()
         cpu_server, cpu_here = tree_cpu_seconds(server.proc.pid), time.process_time()
         busy = machine_busy_seconds()

@@ -40,8 +40,9 @@ BENCHMARKS = {
     "accounts": "bench.many_accounts",
     "growth": "bench.growth",
     "stealth": "bench.stealth_session",
+    "grid": "bench.grid_vs_local",
 }
-SERVER_BENCHMARKS = {"rest", "api", "accounts", "growth"}  # need a keyring
+SERVER_BENCHMARKS = {"rest", "api", "accounts", "growth", "grid"}  # need a keyring
 
 
 def main(argv: list[str] | None = None) -> int:

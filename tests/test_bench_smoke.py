@@ -20,9 +20,11 @@ DOC = ROOT / "docs" / "performance.md"
 
 @pytest.mark.browser
 @pytest.mark.keyring
-def test_every_benchmark_runs_in_quick_mode(tmp_path):
+def test_every_benchmark_runs_in_quick_mode(tmp_path, grid):
     before = DOC.read_bytes() if DOC.exists() else None
-    env = {**os.environ, "INVOICE_COLLECTOR_HOME": str(tmp_path / "home")}
+    # The Grid benchmark uses the session's Grid rather than start a JVM of its own.
+    env = {**os.environ, "INVOICE_COLLECTOR_HOME": str(tmp_path / "home"), "BENCH_GRID_URL": grid.url,
+           "BENCH_GRID_PID": str(grid.process.pid)}
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -36,4 +38,4 @@ def test_a_wrong_benchmark_name_is_refused_with_the_list():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "nosuch"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "unknown benchmark 'nosuch': choose from engine, download, rest, api, accounts, growth" in done.stderr
+    assert "unknown benchmark 'nosuch': choose from engine, download, rest, api, accounts, growth, stealth, grid" in done.stderr

@@ -12,18 +12,19 @@ from pathlib import Path
 
 import psutil
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 
 from backend import config, doctor
 from backend.collectors.model import BrowserConfig, RunRequest
-from backend.collectors.run import download
+from backend.collectors.run import cookie_jar, download
 from backend.collectors.run import grid as grid_module
 from backend.collectors.run.browser import Browser
 from backend.collectors.run.isolated import run_collection_isolated
 from backend.errors import CODES
-from tests.grid import QUEUE_TIMEOUT, SLOTS, node_config
+from tests.grid import QUEUE_TIMEOUT, SLOTS, Link, node_config
 from tests.helpers import free_port, serve, summary, wait_for
-from tests.portals import classic
+from tests.portals import classic, twostep
 from tests.portals.common import load_recipe, run
 from tests.test_engine_portals import CLASSIC_CREDENTIALS, CLASSIC_EXPECTED, assert_pdfs
 
@@ -147,6 +148,66 @@ def test_a_collection_child_killed_mid_run_frees_its_grid_slot_at_once(classic_p
     # The Grid's /status catches up with the DELETE within moments, not the node's 300 s session timeout.
     wait_for(lambda: grid.free_slots() == SLOTS, 5, "the slot to be free")
     assert recorded[0]["session"] not in grid.sessions()
+
+
+# ---- sessions that last: the account's cookies travel from one remote sync to the next ---------------
+
+def test_a_remote_sync_is_as_logged_in_as_a_local_one(classic_portal, grid, tmp_path, caplog):
+    key = Fernet.generate_key().decode()
+    config = BrowserConfig(remote_url=grid.url, profile_dir=tmp_path / "profile", cookie_key=key)
+    known = {n for n, *_ in classic.INVOICES[1:]}
+    before = set(classic_portal.state.remember_tokens)
+    first = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path / "1", config,
+                CLASSIC_CREDENTIALS, known_keys=known)
+    jar = tmp_path / "profile" / cookie_jar.JAR_NAME
+    token, = set(classic_portal.state.remember_tokens) - before  # the portal's "remember me" cookie
+    assert jar.exists() and token.encode() not in jar.read_bytes()  # encrypted at rest
+    assert jar.stat().st_mode & 0o077 == 0
+    second = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path / "2", config,
+                 CLASSIC_CREDENTIALS, known_keys=known)
+    assert (first.outcome, second.outcome) == ("OK", "OK"), (first.message, second.message)
+    assert [i.key for i in second.invoices] == ["FAC-2024-001"]
+    hits = classic_portal.state.hits
+    assert (hits["login"], hits["remembered"]) == (1, 1)  # the second remote sync skipped the login form
+    assert (first.session_reused, second.session_reused) == (False, True)
+    assert key not in caplog.text and token not in caplog.text
+
+
+def test_kept_cookies_that_cannot_be_read_are_dropped_and_the_sync_logs_in(classic_portal, grid, tmp_path, caplog):
+    profile = tmp_path / "profile"
+    known = {n for n, *_ in classic.INVOICES[1:]}
+    for key in (Fernet.generate_key().decode(), Fernet.generate_key().decode()):  # the key changed (restored keyring)
+        result = run(load_recipe("classic", "classic"), classic_portal.url, tmp_path / key[:6], BrowserConfig(
+            remote_url=grid.url, profile_dir=profile, cookie_key=key), CLASSIC_CREDENTIALS, known_keys=known)
+        assert result.outcome == "OK", result.message
+    assert classic_portal.state.hits["login"] == 2
+    assert "the cookies kept for this account cannot be read (InvalidToken): this sync starts logged out" in caplog.text
+
+
+# ---- a Grid lost mid-run: retried later, the invoices already stored kept -------------------------------
+
+def test_a_grid_lost_mid_run_is_grid_unavailable_and_its_session_is_ended_when_it_is_back(
+        twostep_portal, grid, tmp_path, caplog):
+    link = Link(grid.url)
+    record = tmp_path / "grid-sessions" / "job-1.json"
+    stored = []
+
+    def store_then_lose_the_grid(invoice):  # each invoice's PDF is on its own page: the browser is needed next
+        stored.append(invoice.key)
+        link.cut()  # the network to the Grid drops (or the Grid restarts) while the sync runs
+    result = run(load_recipe("twostep"), twostep_portal.url, tmp_path, BrowserConfig(
+        remote_url=link.url, session_record=record), {"login": twostep.LOGIN, "password": twostep.PASSWORD},
+        on_invoice=store_then_lose_the_grid)
+    assert result.outcome == "GRID_UNAVAILABLE", result.message
+    assert result.message.startswith(f"the Selenium Grid at {link.url} stopped answering during the sync "), \
+        result.message
+    assert "the invoices stored so far are kept and the sync is tried again later" in result.message
+    assert len(stored) == 1 and [i.key for i in result.invoices] == stored
+    assert record.exists(), caplog.text[-3000:]
+    assert grid.free_slots() == SLOTS - 1  # the session could not be ended: it is recorded
+    link.mend()  # the Grid is back: whoever finds the record ends the session
+    assert grid_module.release_recorded(record, link.url)
+    wait_for(lambda: grid.free_slots() == SLOTS, 5, "the slot to be free")
 
 
 def test_the_node_configuration_in_the_docs_is_the_one_the_tests_run():

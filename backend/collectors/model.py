@@ -176,6 +176,8 @@ class BrowserConfig:
     # file, and whoever finds it ends the session, freeing the slot.
     session_record: Path | None = None
     profile_dir: Path | None = None  # persistent profile for this account (fewer 2FA prompts)
+    # On a Grid, the key the account's cookies are kept with between syncs (run/cookie_jar.py). A secret.
+    cookie_key: str | None = field(default=None, repr=False)
     extra_args: list[str] = field(default_factory=list)
     page_load_timeout: float = 30.0
     # Inline PDFs saved as downloads (`download: browser` needs it). It also turns off Chromium's PDF

@@ -97,6 +97,10 @@ def call(what: str, func, *args):
         raise KeyringUnavailable(f"The keyring refused to {what}: {exc}. {FIX}") from None
 
 
+# Beside the credential fields (a provider's field names are identifiers: none starts with '~').
+COOKIE_KEY_FIELD = "~cookie-key"
+
+
 def account_user(account_id: int, field: str) -> str:
     return f"account:{account_id}:{field}"
 
@@ -118,6 +122,17 @@ def get_credentials(account_id: int, fields: Iterable[str]) -> dict[str, str]:
 def delete_credentials(account_id: int, fields: Iterable[str]) -> None:
     for field in fields:
         call("delete a credential", keyring.delete_password, service(), account_user(account_id, field))
+
+
+def cookie_key(account_id: int) -> str:
+    """The key an account's cookies are kept with between syncs on a Selenium Grid (made on first use)."""
+    user = account_user(account_id, COOKIE_KEY_FIELD)
+    key = call("read the key of the account's kept cookies", keyring.get_password, service(), user)
+    if not key:
+        from cryptography.fernet import Fernet
+        key = Fernet.generate_key().decode("ascii")
+        call("save the key of the account's kept cookies", keyring.set_password, service(), user, key)
+    return str(key)
 
 
 # ---- the Selenium Grid's credentials (remote_webdriver_url's user:password, kept out of config.json) ----

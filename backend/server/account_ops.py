@@ -188,7 +188,7 @@ def delete(services: Services, account_id: int) -> None:
         conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))  # cascades: invoices, outbox, jobs
     provider = services.catalog.get(row["provider"])
     fields = set(json.loads(row["credential_fields"])) | {f.name for f in (provider.credentials if provider else [])}
-    keyring_store.delete_credentials(account_id, sorted(fields))
+    keyring_store.delete_credentials(account_id, sorted(fields | {keyring_store.COOKIE_KEY_FIELD}))
     shutil.rmtree(paths.profiles_dir() / str(account_id), ignore_errors=True)
     for sha in shas:
         services.store.forget_pdf(sha)

@@ -87,8 +87,12 @@ def browser_config(services: Services, account_id: int, job_id: int) -> BrowserC
     remote = settings.remote_webdriver_url
     # A sync on a Grid records its session there: if it dies, the slot is freed (isolated.py, recovery.py).
     record = paths.grid_sessions_dir() / f"job-{job_id}.json" if remote else None
+    # A Grid's browser starts with a fresh profile: the account's cookies travel in an encrypted jar
+    # in its profile folder instead, with a key kept in the keyring (run/cookie_jar.py).
+    key = keyring_store.cookie_key(account_id) if remote and profile else None
     return BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver,
-                         headed=settings.headed, remote_url=remote, profile_dir=profile, session_record=record)
+                         headed=settings.headed, remote_url=remote, profile_dir=profile, session_record=record,
+                         cookie_key=key)
 
 
 def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_over=None) -> None:
@@ -121,6 +125,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         return
     try:
         credentials = keyring_store.get_credentials(account_id, json.loads(account["credential_fields"]))
+        browser = browser_config(services, account_id, job_id)
     except keyring_store.KeyringUnavailable as exc:
         finish(services, job_id, account_id, RunResult("INTERNAL", str(exc)))
         return
@@ -152,7 +157,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         url_overrides=services.url_overrides(provider.id),
         trace_dir=paths.traces_dir(), ask_code=ask_code, on_hand_over=on_hand_over, on_progress=on_progress,
         on_invoice=on_invoice,
-        browser=browser_config(services, account_id, job_id))
+        browser=browser)
     try:
         result = services.runner(request)
     except Exception as exc:

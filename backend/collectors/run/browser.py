@@ -24,7 +24,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from backend.collectors.model import BrowserConfig, CollectionError
-from backend.collectors.run import grid, stealth
+from backend.collectors.run import cookie_jar, grid, stealth
 from backend.redact import remember
 
 log = logging.getLogger("invoice_collector.engine")
@@ -240,6 +240,27 @@ def start_remote(url: str, opts: webdriver.ChromeOptions) -> webdriver.Remote:
     raise CollectionError("GRID_UNAVAILABLE", f"the Selenium Grid at {bare} {why}")
 
 
+# What a WebDriver command answers once the node's browser or the Grid's record of the session is gone.
+SESSION_GONE = ("invalid session id", "Unable to find session", "session deleted", "No active session",
+                "Unable to execute request for an existing session")
+
+
+def remote_lost(exc: BaseException, url: str) -> str | None:
+    """Why a run on a Grid broke off because the Grid (or its node) went away mid-run, or None when
+    the error is something else (the page, the recipe): the sync is then retried, not the recipe blamed."""
+    from selenium.common.exceptions import WebDriverException
+    from urllib3.exceptions import HTTPError
+    bare = grid.shown(url)
+    if isinstance(exc, (HTTPError, ConnectionError)):
+        reason = type(getattr(exc, "reason", None) or exc).__name__
+        return (f"the Selenium Grid at {bare} stopped answering during the sync ({reason}): check that it runs; "
+                "the invoices stored so far are kept and the sync is tried again later")
+    if isinstance(exc, WebDriverException) and any(sign in (exc.msg or "") for sign in SESSION_GONE):
+        return (f"the Selenium Grid at {bare} lost the sync's browser ({first_line(exc.msg or '')}): check its "
+                "node (restarted, out of memory, session-timeout); the sync is tried again later")
+    return None
+
+
 def first_line(text: str) -> str:
     return text.strip().splitlines()[0][:200] if text.strip() else ""
 
@@ -268,8 +289,10 @@ class Browser:
             opts.add_argument(f"--disk-cache-dir={self._cache}")
         if not config.remote_url:
             _check_installed(config)
-        elif config.profile_dir:
-            log.info("persistent profiles stay on this machine: a Grid's browser starts logged out (docs/grid.md)")
+        elif config.profile_dir and not config.cookie_key:
+            log.info("no key to keep this account's cookies with: a Grid's browser starts logged out (docs/grid.md)")
+        if config.cookie_key:
+            remember(config.cookie_key)
         try:
             if config.remote_url:
                 self.driver = start_remote(config.remote_url, opts)
@@ -289,13 +312,22 @@ class Browser:
                                          "(another collection for this account, or a window left open)") from exc
             raise
         self.driver.set_page_load_timeout(config.page_load_timeout)
+        cookie_jar.restore(self.driver, config)
         if config.stealth:
             stealth.hide_driver(self.driver)
         self.window = Window(self.driver, config)
 
     def close(self) -> None:
         try:
-            self.driver.quit()
+            try:
+                cookie_jar.save(self.driver, self.config)
+            except Exception as exc:  # noqa: BLE001 — a browser already gone keeps nothing; quitting comes first
+                log.warning("the account's cookies were not kept for the next sync: %s", type(exc).__name__)
+            try:
+                self.driver.quit()
+            except Exception as exc:  # noqa: BLE001 — the run's outcome stands; a Grid's session stays recorded
+                log.warning("the browser did not quit cleanly: %s", type(exc).__name__)
+                return
             grid.forget_session(self.config.session_record)  # ended: nothing is left to free
         finally:
             for folder in (self._temp_profile, self._cache):

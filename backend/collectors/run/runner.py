@@ -24,7 +24,7 @@ from selenium.common.exceptions import (
 
 from backend import disk
 from backend.collectors.model import BrowserConfig, CollectionError, RunRequest, RunResult
-from backend.collectors.run.browser import Browser, display_available
+from backend.collectors.run.browser import Browser, display_available, remote_lost
 from backend.collectors.run.context import Context
 from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
 from backend.collectors.run.trace import write_trace
@@ -161,6 +161,9 @@ def run_collection(request: RunRequest) -> RunResult:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 code, message = classify(exc)
+                lost = remote_lost(exc, browser.config.remote_url) if browser.config.remote_url else None
+                if lost:
+                    code, message = "GRID_UNAVAILABLE", lost
                 if ctx.http_auth and ctx.http_auth.refusal:  # what made the page or a download fail
                     code, message = "LOGIN_FAILED", ctx.http_auth.refusal
                 if code == "RECIPE_BROKEN":
