@@ -159,6 +159,8 @@ def _schema_words(schema: dict[str, Any]) -> str:
         return " or ".join(_schema_words(s) for s in schema["anyOf"])
     if schema.get("type") == "array" and schema.get("items", {}).get("$ref", "").endswith("/case"):
         return "list of cases"
+    if schema.get("type") == "array" and schema.get("items", {}).get("$ref", "").endswith("/state"):
+        return "list of states"
     kind = schema.get("type", "")
     kind = kind[0] if isinstance(kind, list) else kind
     return {"string": "text", "number": "number", "integer": "integer", "boolean": "true/false",

@@ -68,6 +68,22 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '    - present: "#otp"\n'
                      "      then:\n"
                      '        - one_time_code: {locator: "#otp", prompt: "Code reçu par SMS", submit: "#verify"}'),
+    describe("until_done", flow.until_done, "waiting", shorthand="cases", check=flow.check_states,
+             example="- until_done:\n"
+                     "    rounds: 8\n"
+                     "    cases:\n"
+                     '      - {name: logged-in, present: "a.logout", done: true}\n'
+                     '      - {name: wrong-password, present: ".error", fail: LOGIN_FAILED, message_from: ".error"}\n'
+                     "      - name: remembered-account\n"
+                     '        present: "#password"\n'
+                     "        absent: \"#login\"\n"
+                     "        then:\n"
+                     '          - fill: {locator: "#password", value: "{{ password }}"}\n'
+                     '          - click: "#submit"\n'
+                     "      - name: keep-connected\n"
+                     '        text: "rester connecté"\n'
+                     "        then:\n"
+                     '          - click: "text=Oui"'),
     describe("pause", flow.pause, "waiting",
              example='- pause: {seconds: 2, reason: "the portal ignores clicks during its opening animation"}'),
     # conditions and variables
