@@ -27,8 +27,10 @@ from backend.collectors.model import BrowserConfig, CollectionError, RunRequest,
 from backend.collectors.run.browser import Browser, display_available
 from backend.collectors.run.context import Context
 from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
+from backend.collectors.run.responses import WAIT_FOR_RESPONSE_NEEDS, ResponseWatcher
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
+from backend.collectors.steps.portal_data import watch_pattern
 from backend.collectors.steps.registry import as_arguments
 from backend.errors import CODES
 
@@ -152,6 +154,13 @@ def run_collection(request: RunRequest) -> RunResult:
                     answerer = ChallengeAnswerer(devtools_address(browser.driver.capabilities,
                                                                   bool(browser.config.remote_url)), ctx.http_auth)
                     cleanup.callback(answerer.close)
+                patterns = [watch_pattern(ctx, args["url"]) for args in _steps_named(request.provider.steps,
+                                                                                     "wait_for_response")]
+                if patterns:  # from the start: the answers a page fetches before the step runs count too
+                    ctx.responses = ResponseWatcher(devtools_address(browser.driver.capabilities,
+                                                                     bool(browser.config.remote_url),
+                                                                     WAIT_FOR_RESPONSE_NEEDS), patterns, ctx.gate)
+                    cleanup.callback(ctx.responses.close)
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:
                     raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
