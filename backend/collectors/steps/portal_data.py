@@ -68,6 +68,8 @@ def wait_for_response(ctx: Context, *,
         raise CollectionError("PROVIDER_DOWN", f"the page's request to {shown} failed: no answer came")
     size = len(response.body or b"")
     ctx.note(f"answer {shown}: HTTP {response.status}, {size} bytes")
+    if ctx.diagnosis:
+        ctx.diagnosis.status(ctx, response.status)
     map_status(response.status, fail_on, shown)
     if response.too_large or response.body is None:
         raise CollectionError("RECIPE_BROKEN", f"{shown} answered more than the 5 MB an answer may hold")
