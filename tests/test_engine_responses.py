@@ -143,3 +143,16 @@ def test_a_storage_key_that_never_comes_names_it(spa_portal, tmp_path, browser_c
                      "      - store_storage: {area: local, key: missing-key, save_as: x, timeout: 1}\n")
     assert (result.outcome, result.message) == ("RECIPE_BROKEN", "gave up waiting for localStorage to hold "
                                                                  "'missing-key'")
+
+
+@pytest.mark.browser
+def test_on_a_selenium_grid_the_answers_come_through_its_devtools_forwarding(spa_portal, grid, grid_browser,
+                                                                             tmp_path):
+    result = collect(tmp_path, grid_browser, spa_portal.url,
+                     '      - wait_for: {present: "table#bills tr"}\n'
+                     "      - wait_for_response: {url: '/api/bills', save_as: bills}\n"
+                     "      - store_storage: {area: local, key: spa-user, path: customer.id, save_as: customer}\n"
+                     '      - log: "customer {{ customer }}"\n' + INVOICES)
+    assert result.outcome == "OK", result.message
+    assert [i.key for i in result.invoices] == [e[0] for e in EXPECTED]
+    assert spa_portal.state.hits["api:bills"] == 1
