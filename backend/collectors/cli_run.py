@@ -220,16 +220,24 @@ def announce_hand_over(wanted: HandOver | None) -> None:
               f"goes on by itself (waiting up to {minutes} min)", file=sys.stderr, flush=True)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    term = Terminal(args.password_stdin)
+def prepared(args: argparse.Namespace, term: Terminal) -> tuple[Provider, dict, dict, dict] | int:
+    """prepare(), or the exit status once the user is told why it cannot be (run and verify)."""
     try:
-        provider, options, urls, credentials = prepare(args, term)
+        return prepare(args, term)
     except InvalidRecipe as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID_RECIPE
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    term = Terminal(args.password_stdin)
+    ready = prepared(args, term)
+    if isinstance(ready, int):
+        return ready
+    provider, options, urls, credentials = ready
 
     def saved(invoice: Invoice) -> None:
         print(f"  saved {invoice.key} -> {invoice.pdf_path}", file=sys.stderr, flush=True)

@@ -22,16 +22,14 @@ from typing import Any
 
 from backend import __version__, paths
 from backend.collectors.cli_run import (
-    InvalidRecipe,
     Terminal,
-    UsageError,
     _progress_printer,
     add_account_arguments,
     announce_hand_over,
     code_asker,
-    prepare,
+    prepared,
 )
-from backend.collectors.exits import EXIT_CODES, EXIT_INVALID_RECIPE, EXIT_USAGE, exit_status_help
+from backend.collectors.exits import EXIT_CODES, EXIT_USAGE, exit_status_help
 from backend.collectors.model import BrowserConfig, Invoice, Provider, RunRequest, RunResult
 from backend.errors import CODES
 
@@ -65,14 +63,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
               "set): run it from your desktop session, or add --headless", file=sys.stderr)
         return EXIT_USAGE
     term = Terminal(args.password_stdin)
-    try:
-        provider, options, urls, credentials = prepare(args, term)
-    except InvalidRecipe as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID_RECIPE
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    ready = prepared(args, term)
+    if isinstance(ready, int):
+        return ready
+    provider, options, urls, credentials = ready
     wanted: list[str] = []
 
     def want_pdf(invoice: Invoice) -> bool:  # the first few: enough to see that PDFs come
