@@ -158,3 +158,21 @@ def test_a_page_no_state_describes_names_the_states_met_before_it(tmp_path, brow
     assert result.message.endswith(", after 1 round: identifier")
     trace = (result.trace_path / "log.txt").read_text(encoding="utf-8")
     assert "round 1: identifier" in trace and PASSWORD not in trace
+
+
+def test_a_hand_over_inside_a_state_gets_an_attended_sync_its_window(tmp_path, monkeypatch):
+    from backend.collectors.model import RunRequest
+    from backend.collectors.run.runner import browser_for
+    monkeypatch.setenv("DISPLAY", ":99")
+    path = tmp_path / "states.yaml"
+    path.write_text(RECIPE.replace('''                - click: "#yes"''', '''                - click: "#yes"
+            - name: captcha
+              present: "#captcha"
+              then:
+                - hand_over: {until: {absent: "#captcha"}, message_fr: "Captcha", message_en: "Captcha"}'''),
+                    encoding="utf-8")
+    (provider,), errors = load_file(path)
+    assert not errors
+    attended = browser_for(RunRequest(provider, {}, tmp_path, on_hand_over=print))
+    assert (attended.headed, attended.hidden_window) == (True, True)
+    assert browser_for(RunRequest(provider, {}, tmp_path)).headed is False  # a scheduled sync shows nothing

@@ -432,3 +432,14 @@ def test_until_done_states(tmp_path):
                             (19, 35, "until_done: cases[4].done: must be true"),
                             (22, 17, "unknown step 'clik'"),
                             (23, 68, "until_done: rounds: must be at most 30")])
+
+
+def test_the_portal_data_steps(tmp_path):
+    found = problems(tmp_path, "      - wait_for_response: {url: '(api', save_as: bills, method: HEAD}\n"
+                               "      - store_storage: {key: token, save_as: t, area: cookies}\n"
+                               "      - store_storage: {key: token}\n"
+                               "      - log: '{{ bills }} {{ t }}'\n")
+    assert_problems(found, [(14, 35, "wait_for_response: url: invalid regular expression '(api'"),
+                            (14, 66, "wait_for_response: method: the text 'HEAD' is not allowed"),
+                            (15, 55, "store_storage: area: the text 'cookies' is not allowed"),
+                            (16, 9, "store_storage: missing argument 'save_as'")])
