@@ -57,30 +57,40 @@ class Portal:
     remembered: bool = False  # the portal knows the account: it asks only for the password
     stuck: bool = False  # the « Oui » button of the interstitial does nothing
     lost: bool = False  # after the identifier, a page none of the states describes
+    slow_submit: bool = False  # the password page animates a second before it posts
     hits: list[str] = field(default_factory=list)
 
 
 def states_app(portal: Portal) -> Flask:
     app = Flask("states")
     form = ('<form method="post" action="/password"><input id="password" name="password" type="password">'
+            '<input type="hidden" id="attempts" name="attempts" value="0">'
             '<button id="signin">Se connecter</button></form>')
-    password_form = PAGE.format(form)
+    # A portal that shows a spinner for a second before it posts the form: its page stays on
+    # screen meanwhile. Each submission counts itself, so a second one would show.
+    slow = ("<script>document.forms[0].addEventListener('submit', (event) => { event.preventDefault();"
+            " const form = event.target; form.attempts.value = Number(form.attempts.value) + 1;"
+            " setTimeout(() => HTMLFormElement.prototype.submit.call(form), 1000); });</script>")
+
+    def password_page() -> str:
+        return PAGE.format(form + (slow if portal.slow_submit else ""))
 
     @app.get("/login")
     def login_page() -> str:
         if portal.remembered:
-            return password_form
+            return password_page()
         return PAGE.format('<form method="post" action="/identify"><input id="email" name="email">'
                            '<button id="next">Suivant</button></form>')
 
     @app.post("/identify")
     def identify() -> str:
         portal.hits.append("identify")
-        return PAGE.format("<p>Page inconnue</p>") if portal.lost else password_form
+        return PAGE.format("<p>Page inconnue</p>") if portal.lost else password_page()
 
     @app.post("/password")
     def password():
-        portal.hits.append("password")
+        portal.hits.append("password" + (f" (submitted {request.form['attempts']} times)"
+                                         if portal.slow_submit else ""))
         if request.form.get("password") != PASSWORD:
             return PAGE.format('<p class="error">Mot de passe incorrect ×</p>' + form)
         return redirect("/keep")
@@ -127,6 +137,14 @@ def test_a_remembered_account_goes_straight_to_its_password(tmp_path, browser_co
     result = collect(tmp_path, browser_config, portal)
     assert result.outcome == "OK", result.message
     assert portal.hits == ["password", "keep"]
+
+
+@pytest.mark.browser
+def test_a_state_is_not_acted_on_twice_while_its_page_is_still_on_its_way_out(tmp_path, browser_config):
+    portal = Portal(slow_submit=True)
+    result = collect(tmp_path, browser_config, portal)
+    assert result.outcome == "OK", result.message
+    assert portal.hits == ["identify", "password (submitted 1 times)", "keep"]
 
 
 @pytest.mark.browser
