@@ -125,7 +125,8 @@ def test_a_recipe_that_works_gets_a_report_of_its_steps_pages_and_counts(portal,
     assert report["http_statuses"] == [{"step": 6, "status": 200}, {"step": 6, "status": 200}]
     assert report["browser"].startswith("Chromium 1") and report["provider"]["recipe_file"] == "verified.yaml"
     assert len(report["provider"]["fingerprint"]) == 64
-    assert "| 6 | 19 | `invoices` | OK | 3 |  |" in markdown
+    assert report["steps"][4]["states"] == ["present '#account'"]
+    assert "| 6 | 19 | `invoices` | OK |  | 3 |  |" in markdown
     assert_nothing_personal(markdown, json.dumps(report, ensure_ascii=False))
 
 
@@ -141,7 +142,7 @@ def test_a_broken_recipe_gets_a_report_naming_the_locators_that_find_nothing(por
     assert failed["missing_locators"] == ["#account-v2", "nav.account", ".error"]
     assert report["message"] == ("gave up waiting for present '#account-v2' or 'nav.account' or present '.error'")
     assert report["pages"][-1]["title"] == "Factures de • • (•)"  # the recipe never read the name: masked anyway
-    assert "| 5 | 16 | `wait_for_any` | RECIPE_BROKEN |  | `#account-v2`, `nav.account`, `.error` |" in markdown
+    assert "| 5 | 16 | `wait_for_any` | RECIPE_BROKEN |  |  | `#account-v2`, `nav.account`, `.error` |" in markdown
     assert_nothing_personal(markdown, json.dumps(report, ensure_ascii=False), output)
 
 

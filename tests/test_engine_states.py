@@ -113,22 +113,26 @@ def states_app(portal: Portal) -> Flask:
     return app
 
 
-def collect(tmp_path: Path, browser_config, portal: Portal, password: str = PASSWORD):
+def collect(tmp_path: Path, browser_config, portal: Portal, password: str = PASSWORD, **options):
     path = tmp_path / "states.yaml"
     path.write_text(RECIPE, encoding="utf-8")
     (provider,), errors = load_file(path)
     assert not errors
     with serve(states_app(portal)) as url:
         return run_recipe(provider, browser_config, {"login": LOGIN, "password": password}, {"portal": url},
-                          out_dir=tmp_path / "out", default_step_timeout=4.0, trace_dir=tmp_path / "traces")
+                          out_dir=tmp_path / "out", default_step_timeout=4.0, trace_dir=tmp_path / "traces", **options)
 
 
 @pytest.mark.browser
 def test_the_login_follows_the_pages_the_portal_shows_until_the_account_page(tmp_path, browser_config):
     portal = Portal()
-    result = collect(tmp_path, browser_config, portal)
+    result = collect(tmp_path, browser_config, portal, diagnose=True)
     assert result.outcome == "OK", result.message
     assert portal.hits == ["identify", "password", "keep"]
+    # What `recipe verify` reports of it: the state of each round, by name.
+    until_done = result.diagnosis["steps"][1]
+    assert (until_done["name"], until_done["states"]) == (
+        "until_done", ["identifier", "password", "keep-connected", "logged-in"])
 
 
 @pytest.mark.browser

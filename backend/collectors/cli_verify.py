@@ -145,13 +145,14 @@ def report_markdown(report: dict[str, Any]) -> str:
              f"| recipe sha256 | `{recipe['recipe_sha256'][:16]}` |", f"| fingerprint | `{recipe['fingerprint'][:16]}` |",
              f"| invoices | {invoices.get('listed', 0)} listed, {invoices.get('known', 0)} known, "
              f"{invoices.get('pdfs_saved', 0)} PDFs downloaded (at most {MAX_PDFS}) |", "",
-             "## Steps", "", "| Step | Line | Name | Outcome | Invoices listed | Locators that find nothing |",
-             "|---|---|---|---|---|---|"]
+             "## Steps", "", "| Step | Line | Name | Outcome | States met | Invoices listed | Locators that find "
+             "nothing |", "|---|---|---|---|---|---|---|"]
     for step in report["steps"]:
         missing = ", ".join(f"`{_cell(loc)}`" for loc in step["missing_locators"])
         listed = "" if step["invoices_listed"] is None else step["invoices_listed"]
-        lines.append(f"| {step['index']} | {_cell(step['line'])} | `{step['name']}` | {step['outcome']} | {listed} "
-                     f"| {missing} |")
+        states = ", ".join(_cell(state) for state in step["states"])
+        lines.append(f"| {step['index']} | {_cell(step['line'])} | `{step['name']}` | {step['outcome']} | {states} "
+                     f"| {listed} | {missing} |")
     lines += ["", "## Pages", "", "| After step | Origin | HTTP | Title (masked) |", "|---|---|---|---|"]
     lines += [f"| {page['after_step']} | {_cell(page['origin'])} | {page['status'] or ''} | {_cell(page['title'])} |"
               for page in report["pages"]]

@@ -48,6 +48,7 @@ class StepSeen:
     name: str
     outcome: str = "running"  # OK, or the outcome code it ended with
     invoices_listed: int | None = None  # for a list step: how many invoices it read
+    states: list[str] = field(default_factory=list)  # wait_for_any, until_done: the states met, by name
     missing_locators: list[str] = field(default_factory=list)  # of a failed step: those that find nothing
     locators: list[str] = field(default_factory=list)  # as written in the recipe (not reported)
 
@@ -79,6 +80,13 @@ class Diagnosis:
         if code in ("RECIPE_BROKEN", "TIMEOUT"):
             seen.missing_locators = [loc for loc in seen.locators if not _finds_any(ctx, loc)]
         self.page(ctx)
+
+    def state(self, step_index: int, name: str) -> None:
+        """A page state a step met (its name, or its conditions as the recipe writes them)."""
+        for seen in reversed(self.steps):
+            if seen.index == step_index:
+                seen.states.append(name)
+                return
 
     def status(self, ctx: Context, status: int) -> None:
         self.statuses.append((ctx.step_index, status))

@@ -162,6 +162,8 @@ def await_case(ctx: Context, cases: list[dict], timeout: float | None) -> dict:
     written wins when several do. wait_for_any and until_done both look at the page this way."""
     case = ctx.wait_for_state(lambda: first_case(ctx, cases) or False, timeout, _cases_described(cases))
     ctx.note(f"state: {_state_name(case)}")
+    if ctx.diagnosis:
+        ctx.diagnosis.state(ctx.step_index, _state_name(case))
     return case
 
 
@@ -206,7 +208,7 @@ def until_done(ctx: Context, *, cases: Annotated[States, "the page states the po
     `timeout`. A `done` state ends the step, a `fail` state ends the run."""
     seen: list[str] = []
     acted: tuple[dict, Any] | None = None  # the state the last round acted on, and the page it was seen on
-    this_step = ctx.step_name, ctx.step_line
+    this_step, index = (ctx.step_name, ctx.step_line), ctx.step_index
     for _ in range(rounds):
         ctx.step_name, ctx.step_line = this_step  # a look that fails is this step's, not its last nested one's
         try:
@@ -217,6 +219,8 @@ def until_done(ctx: Context, *, cases: Annotated[States, "the page states the po
             raise CollectionError(exc.code, f"{exc.message}, after {_rounds(seen)}") from None
         seen.append(_state_name(case))
         ctx.note(f"round {len(seen)}: {seen[-1]}")
+        if ctx.diagnosis:
+            ctx.diagnosis.state(index, seen[-1])
         if case.get("done"):
             return
         if case.get("fail"):
