@@ -81,6 +81,24 @@ def test_an_answer_that_came_before_the_step_ran_is_still_found(spa_portal, tmp_
 
 
 @pytest.mark.browser
+def test_an_error_the_page_got_before_the_login_does_not_hide_the_answer_after_it(spa_portal, tmp_path,
+                                                                                  browser_config):
+    # The page asks /api/me as it opens (401: not logged in yet), then /api/bills once logged in.
+    result = collect(tmp_path, browser_config, spa_portal.url,
+                     "      - wait_for_response: {url: '/api/(me|bills)$', save_as: bills}\n" + INVOICES)
+    assert result.outcome == "OK", result.message
+    assert [i.key for i in result.invoices] == [e[0] for e in EXPECTED]
+
+
+@pytest.mark.browser
+def test_when_only_an_error_came_its_status_decides_the_outcome(spa_portal, tmp_path, browser_config):
+    result = collect(tmp_path, browser_config, spa_portal.url,
+                     "      - wait_for_response: {url: '/api/me$', save_as: me, timeout: 1,\n"
+                     "                            fail_on: {'401': LOGIN_FAILED}}\n")
+    assert (result.outcome, result.message) == ("LOGIN_FAILED", f"{spa_portal.url}/api/me answered HTTP 401")
+
+
+@pytest.mark.browser
 def test_a_pattern_nothing_matches_gives_up_naming_it(spa_portal, tmp_path, browser_config):
     result = collect(tmp_path, browser_config, spa_portal.url,
                      "      - wait_for_response: {url: '/api/invoices', save_as: bills, timeout: 2}\n")

@@ -43,7 +43,9 @@ computes. Rather than calling that API again with guessed headers, read what the
   (and `method`), and keeps its JSON (or text, `as: text`) in a variable, like `fetch_json`. The
   watch starts with the run (over the browser's DevTools protocol), so an answer fetched while an
   earlier step ran (the bill list a page loads as it opens) is found too; each step takes the
-  oldest matching answer no earlier step took. Only answers matching a pattern the recipe declares
+  oldest successful matching answer no earlier step took. An error answer (a 401 the page got
+  before the login) counts only when no successful one comes within `timeout`: then its status
+  ends the run as in `fetch_json` (`fail_on` first). Only answers matching a pattern the recipe declares
   are kept — at most 50 at a time, 5 MB each. An answer from an origin the provider does not
   declare is never read: the step ends the run `RECIPE_UNSAFE`. The step log names the URL
   (without its query), the status and the size, never the body. On a Selenium Grid it needs the

@@ -112,19 +112,31 @@ class ResponseWatcher(DevToolsConnection):
         self.call("Network.getResponseBody", {"requestId": request[1]}, session, answer=read)
 
     def take(self, pattern: Any, method: str | None) -> Response | None:
-        """The oldest answer not taken yet whose URL matches `pattern` (and method), once its body
-        is read; None while there is none, or while that answer is still loading."""
+        """The oldest successful answer not taken yet whose URL matches `pattern` (and method), once
+        its body is read; None while there is none, or while an earlier match is still loading.
+        An error answer is skipped: a page often asks before the login (401) and again after it."""
         with self._lock:
-            for response in self._kept:
-                if response.taken or not pattern.search(response.url):
-                    continue
-                if method and response.method.upper() != method.upper():
-                    continue
+            for response in self._matching(pattern, method):
                 if not response.finished:
                     return None  # the first match is still on its way: wait for it, not a later one
-                response.taken = True
-                return response
+                if (response.status < 400 and not response.failed) or not response.approved:
+                    response.taken = True
+                    return response
         return None
+
+    def take_error(self, pattern: Any, method: str | None) -> Response | None:
+        """The newest error answer not taken yet that matches: what the portal said when no
+        successful answer came (for fail_on)."""
+        with self._lock:
+            errors = [response for response in self._matching(pattern, method) if response.finished]
+            if errors:
+                errors[-1].taken = True
+                return errors[-1]
+        return None
+
+    def _matching(self, pattern: Any, method: str | None) -> list[Response]:
+        return [response for response in self._kept if not response.taken and pattern.search(response.url)
+                and (not method or response.method.upper() == method.upper())]
 
     def seen(self) -> int:
         """How many answers matching a declared pattern arrived so far."""

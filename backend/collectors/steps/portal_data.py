@@ -51,16 +51,23 @@ def wait_for_response(ctx: Context, *,
     """Wait for an answer the portal's own page fetched, and keep it in a variable.
 
     Watched from the start of the run: an answer that came while an earlier step ran (the bill
-    list a page loads as it opens) is found too. Each step takes the oldest matching answer not
-    taken by an earlier one, so a loop that clicks one contract after another gets each its own.
-    Only answers from the provider's origins can be read; an error status ends the run as in
-    fetch_json (fail_on first)."""
+    list a page loads as it opens) is found too. Each step takes the oldest successful matching
+    answer not taken by an earlier one, so a loop that clicks one contract after another gets each
+    its own. An error answer (a 401 before the login) is used only when no successful one comes
+    within `timeout`: its status then ends the run as in fetch_json (fail_on first). Only answers
+    from the provider's origins can be read."""
     watcher = ctx.responses
     if watcher is None:
         raise CollectionError("INTERNAL", "the portal's answers are not being watched in this run")
     pattern = ctx.pattern(url, "wait_for_response: url")
     wanted = f"the page's own request to a URL matching '{url}'" + (f" ({method})" if method else "")
-    response = ctx.wait_until(lambda driver: watcher.take(pattern, method) or False, timeout, wanted)
+    try:
+        response = ctx.wait_until(lambda driver: watcher.take(pattern, method) or False, timeout, wanted)
+    except CollectionError as exc:
+        error = watcher.take_error(pattern, method) if exc.code == "RECIPE_BROKEN" else None
+        if error is None:
+            raise
+        response = error  # no successful answer came: the portal's error decides (fail_on)
     shown = shown_url(ctx, response.url)
     if not response.approved:
         ctx.gate.request(response.url, "reading the answer of")  # raises RECIPE_UNSAFE, naming the origins
