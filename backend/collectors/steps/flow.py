@@ -159,7 +159,7 @@ def _state_name(case: Mapping[str, Any]) -> str:
 
 def await_case(ctx: Context, cases: list[dict], timeout: float | None) -> dict:
     """Wait until the conditions of one of the cases hold, all read on one page; the first
-    written wins when several do. wait_for_any and until_done both look at the page this way."""
+    written wins when several do (first_case, which until_done's rounds use too)."""
     case = ctx.wait_for_state(lambda: first_case(ctx, cases) or False, timeout, _cases_described(cases))
     ctx.note(f"state: {_state_name(case)}")
     if ctx.diagnosis:
