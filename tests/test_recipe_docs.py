@@ -8,7 +8,13 @@ import textwrap
 import pytest
 
 from backend.collectors.language.catalog import load_catalog, load_file
-from backend.collectors.language.docexamples import EXAMPLE_HEADER, HTTP_AUTH_EXAMPLE, OUTCOME_ADVICE, WORKED_EXAMPLE
+from backend.collectors.language.docexamples import (
+    EXAMPLE_HEADER,
+    HTTP_AUTH_EXAMPLE,
+    OUTCOME_ADVICE,
+    STATE_LOGIN_EXAMPLE,
+    WORKED_EXAMPLE,
+)
 from backend.collectors.language.docgen import DOCS_FILE, render
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS
@@ -114,3 +120,16 @@ def test_every_yaml_block_in_the_docs_parses(docs, tmp_path):
         path.write_text(_provider_with(block.rstrip("\n")), encoding="utf-8")
         _, errors = load_file(path)
         assert [str(e) for e in errors] == [], block
+
+
+def test_the_state_driven_login_example_is_in_the_docs_and_checks_cleanly(docs, tmp_path):
+    assert f"```yaml\n{STATE_LOGIN_EXAMPLE}\n```" in docs
+    path = tmp_path / "states.yaml"
+    path.write_text(_provider_with(STATE_LOGIN_EXAMPLE), encoding="utf-8")
+    providers, errors = load_file(path)
+    assert [str(e) for e in errors] == []
+    (until_done,) = [step["until_done"] for step in _all_steps(providers[0].steps) if "until_done" in step]
+    actions = [next(k for k in ("done", "fail", "then") if k in case) for case in until_done["cases"]]
+    assert actions[:3] == ["done", "fail", "fail"] and set(actions[3:]) == {"then"}
+    used = {name for step in _all_steps(providers[0].steps) for name in step}
+    assert {"hand_over", "one_time_code", "fill", "click"} <= used

@@ -413,3 +413,33 @@ def test_an_unreadable_file_is_an_error_not_a_crash(tmp_path):
     latin1.write_bytes(b"providers:\n  - id: caf" + "é".encode("latin-1") + b"\n")
     _, errors = load_file(latin1)
     assert [str(e) for e in errors] == [f"{latin1}:2:12: the file is not UTF-8 text; save it as UTF-8"]
+
+
+def test_until_done_states(tmp_path):
+    found = problems(tmp_path, "      - until_done:\n"
+                               '          - {present: "#a"}\n'
+                               '          - {present: "#b", done: true, then: [{click: "#c"}]}\n'
+                               '          - {present: "#d", then: [{click: "#e"}], message: "hello"}\n'
+                               '          - {url: "*x", fail: LOGIN_FAILED, name: bad}\n'
+                               '          - {present: "#f", done: false}\n'
+                               '          - present: "#g"\n            then:\n              - clik: "#h"\n'
+                               "      - until_done: {cases: [{present: '#a', done: true}], rounds: 31}\n")
+    assert_problems(found, [(15, 13, "until_done: cases[0]: say what to do in this state: then (steps), fail "
+                                     "(an outcome code) or done: true"),
+                            (16, 29, "until_done: cases[1]: use either then, fail or done, not then and done"),
+                            (17, 52, "until_done: cases[2]: message only goes with fail"),
+                            (18, 20, "until_done: cases[3].url: invalid regular expression '*x': nothing to repeat"),
+                            (19, 35, "until_done: cases[4].done: must be true"),
+                            (22, 17, "unknown step 'clik'"),
+                            (23, 68, "until_done: rounds: must be at most 30")])
+
+
+def test_the_portal_data_steps(tmp_path):
+    found = problems(tmp_path, "      - wait_for_response: {url: '(api', save_as: bills, method: HEAD}\n"
+                               "      - store_storage: {key: token, save_as: t, area: cookies}\n"
+                               "      - store_storage: {key: token}\n"
+                               "      - log: '{{ bills }} {{ t }}'\n")
+    assert_problems(found, [(14, 35, "wait_for_response: url: invalid regular expression '(api'"),
+                            (14, 66, "wait_for_response: method: the text 'HEAD' is not allowed"),
+                            (15, 55, "store_storage: area: the text 'cookies' is not allowed"),
+                            (16, 9, "store_storage: missing argument 'save_as'")])

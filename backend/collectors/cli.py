@@ -2,6 +2,7 @@
 
   recipe check [FILE…]       validate recipes; every problem as FILE:LINE:COL: message
   recipe run PROVIDER …      run one recipe once, without any delivery (see cli_run.py)
+  recipe verify PROVIDER …   run it on your account and write a report for a bug report (cli_verify.py)
   recipe schema [--write]    the JSON Schema editors use (backend/collectors/recipe.schema.json)
   recipe docs [--write]      the reference of steps and filters (docs/recipes.md)
 """
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 from backend import paths
-from backend.collectors import cli_run
+from backend.collectors import cli_run, cli_verify
 
 
 def register(subparsers) -> None:
@@ -35,6 +36,7 @@ def register(subparsers) -> None:
     check.set_defaults(func=cmd_check)
 
     cli_run.register(actions)
+    cli_verify.register(actions)
 
     schema = actions.add_parser("schema", help="print (or rewrite) the JSON Schema of recipe files",
                                 description="Print the JSON Schema of recipe files; with --write, rewrite "

@@ -48,31 +48,36 @@ def register(actions) -> None:
                     "The password and other secret fields are asked on the terminal (or read from stdin, "
                     "one per line, with --password-stdin); so are one-time codes.",
         epilog=exit_status_help())
-    run.add_argument("provider", metavar="PROVIDER", help="provider id")
-    run.add_argument("--login", required=True, help="the account's login (the `login` credential field)")
-    run.add_argument("--password-stdin", action="store_true",
-                     help="read the password (then any other required secret, then one-time codes) from stdin, "
-                          "one per line")
-    run.add_argument("--option", action="append", type=_pair, default=[], metavar="NAME=VALUE",
-                     help="an account option of the provider (repeatable)")
-    run.add_argument("--url", action="append", type=_pair, default=[], metavar="NAME=URL",
-                     help="point one of the recipe's `urls:` elsewhere, e.g. a local copy of the portal")
-    run.add_argument("--file", type=Path, help="take the provider from this recipe file instead of the catalog")
+    add_account_arguments(run)
     run.add_argument("--out", type=Path, default=Path("invoices"), help="folder for the PDFs (default: ./invoices)")
     run.add_argument("--trace", type=Path, help="folder for the trace of a failed run (default: the data folder's "
                                                 "traces/)")
     run.add_argument("--headed", action="store_true", help="show the browser window")
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-    run.add_argument("--chrome", help="Chromium binary (default: $CHROME_BIN or /usr/bin/chromium)")
-    run.add_argument("--chromedriver", help="chromedriver (default: $CHROMEDRIVER or /usr/bin/chromedriver)")
     run.add_argument("--remote-url", help="a remote WebDriver / Selenium Grid URL instead of a local Chromium")
-    run.add_argument("--profile", type=Path, help="a persistent browser profile folder (fewer 2FA prompts)")
     run.add_argument("--state", type=Path, metavar="DIR",
                      help="remember the invoices found in DIR, as the server does: the next run with the same "
                           "DIR lists them as known and downloads only new ones")
-    run.add_argument("--step-timeout", type=float, default=10.0, metavar="SECONDS",
-                     help="default time a step waits for the page (default: 10)")
     run.set_defaults(func=cmd_run)
+
+
+def add_account_arguments(parser: argparse.ArgumentParser) -> None:
+    """What says which recipe runs for which account, and with which browser (run and verify)."""
+    parser.add_argument("provider", metavar="PROVIDER", help="provider id")
+    parser.add_argument("--login", required=True, help="the account's login (the `login` credential field)")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password (then any other required secret, then one-time codes) from "
+                             "stdin, one per line")
+    parser.add_argument("--option", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+                        help="an account option of the provider (repeatable)")
+    parser.add_argument("--url", action="append", type=_pair, default=[], metavar="NAME=URL",
+                        help="point one of the recipe's `urls:` elsewhere, e.g. a local copy of the portal")
+    parser.add_argument("--file", type=Path, help="take the provider from this recipe file instead of the catalog")
+    parser.add_argument("--chrome", help="Chromium binary (default: $CHROME_BIN or /usr/bin/chromium)")
+    parser.add_argument("--chromedriver", help="chromedriver (default: $CHROMEDRIVER or /usr/bin/chromedriver)")
+    parser.add_argument("--profile", type=Path, help="a persistent browser profile folder (fewer 2FA prompts)")
+    parser.add_argument("--step-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="default time a step waits for the page (default: 10)")
 
 
 class Terminal:
@@ -185,19 +190,40 @@ def _progress_printer(stream) -> Callable[[Progress], None]:
     return show
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    term = Terminal(args.password_stdin)
+def prepare(args: argparse.Namespace, term: Terminal) -> tuple[Provider, dict[str, str], dict[str, str], dict[str, str]]:
+    """The provider, its options, url overrides and credentials, asked on the terminal where
+    needed; InvalidRecipe or UsageError when they cannot be had (recipe run and recipe verify)."""
+    provider = _find_provider(args)
+    options = _named(args.option, [o.name for o in provider.options], "option", provider)
+    urls = _named(args.url, list(provider.urls), "url", provider)
+    for option in provider.options:
+        if option.required and option.name not in options and option.default is None:
+            value = term.text(f"{option.label_en} ({option.name}): ")
+            if not value:
+                raise UsageError(f"the option {option.name} is required (--option {option.name}=VALUE)")
+            options[option.name] = value
+    return provider, options, urls, gather_credentials(provider, args.login, term)
+
+
+def code_asker(term: Terminal) -> Callable[[str, str], str | None]:
+    """One-time codes, asked on the terminal while the run waits."""
+    def ask_code(prompt: str, kind: str) -> str | None:
+        return term.text(f"{prompt} ({kind}): ")
+    return ask_code
+
+
+def announce_hand_over(wanted: HandOver | None) -> None:
+    """The person at the terminal started this run: they can attend its window."""
+    if wanted is not None:
+        minutes = f"{wanted.timeout / 60:g}"
+        print(f"the portal needs you: {wanted.message_en}\n  do it in the Chromium window just shown; the run "
+              f"goes on by itself (waiting up to {minutes} min)", file=sys.stderr, flush=True)
+
+
+def prepared(args: argparse.Namespace, term: Terminal) -> tuple[Provider, dict, dict, dict] | int:
+    """prepare(), or the exit status once the user is told why it cannot be (run and verify)."""
     try:
-        provider = _find_provider(args)
-        options = _named(args.option, [o.name for o in provider.options], "option", provider)
-        urls = _named(args.url, list(provider.urls), "url", provider)
-        for option in provider.options:
-            if option.required and option.name not in options and option.default is None:
-                value = term.text(f"{option.label_en} ({option.name}): ")
-                if not value:
-                    raise UsageError(f"the option {option.name} is required (--option {option.name}=VALUE)")
-                options[option.name] = value
-        credentials = gather_credentials(provider, args.login, term)
+        return prepare(args, term)
     except InvalidRecipe as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID_RECIPE
@@ -205,14 +231,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
-    def ask_code(prompt: str, kind: str) -> str | None:
-        return term.text(f"{prompt} ({kind}): ")
 
-    def hand_over(wanted: HandOver | None) -> None:
-        if wanted is not None:  # the person at the terminal started this run: they can attend its window
-            minutes = f"{wanted.timeout / 60:g}"
-            print(f"the portal needs you: {wanted.message_en}\n  do it in the Chromium window just shown; the run "
-                  f"goes on by itself (waiting up to {minutes} min)", file=sys.stderr, flush=True)
+def cmd_run(args: argparse.Namespace) -> int:
+    term = Terminal(args.password_stdin)
+    ready = prepared(args, term)
+    if isinstance(ready, int):
+        return ready
+    provider, options, urls, credentials = ready
 
     def saved(invoice: Invoice) -> None:
         print(f"  saved {invoice.key} -> {invoice.pdf_path}", file=sys.stderr, flush=True)
@@ -221,8 +246,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(
         provider=provider, credentials=credentials, out_dir=args.out.resolve(), options=options, url_overrides=urls,
         known_keys=state.keys() if state else set(),
-        trace_dir=(args.trace or paths.traces_dir()).resolve(), ask_code=ask_code, on_hand_over=hand_over,
-        on_progress=_progress_printer(sys.stderr), on_invoice=saved, default_step_timeout=args.step_timeout,
+        trace_dir=(args.trace or paths.traces_dir()).resolve(), ask_code=code_asker(term),
+        on_hand_over=announce_hand_over, on_progress=_progress_printer(sys.stderr), on_invoice=saved,
+        default_step_timeout=args.step_timeout,
         browser=BrowserConfig(chrome_binary=args.chrome, chromedriver=args.chromedriver, headed=args.headed,
                               remote_url=args.remote_url, profile_dir=args.profile))
     from backend.collectors.run.runner import run_collection

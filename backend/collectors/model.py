@@ -222,6 +222,7 @@ class RunRequest:
     browser: BrowserConfig = field(default_factory=BrowserConfig)
     run_timeout: float = 600.0
     default_step_timeout: float = 10.0
+    diagnose: bool = False  # `recipe verify`: RunResult.diagnosis reports what the run saw (run/diagnosis.py)
 
 
 @dataclass
@@ -235,6 +236,7 @@ class RunResult:
     failed_step: int | None = None
     failed_line: int | None = None
     session_reused: bool = False  # a `login` step found the account's profile still logged in
+    diagnosis: dict[str, Any] | None = None  # with RunRequest.diagnose: no secret, no personal data
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,8 @@ from tests.portals.common import Hits
 
 LOGIN = "marie@example.com"
 PASSWORD = "Sp4-Api-pw%2F&x"
+TOKEN = "tok-" + secrets.token_hex(12)  # the access token its script keeps in sessionStorage
+CUSTOMER = "C-7731"
 
 # What the API answers: French strings and plain numbers mixed, as real APIs do.
 BILLS = [
@@ -32,6 +34,7 @@ PDFS = {b["billId"]: make_pdf(f"spa {b['billId']}") for b in BILLS}
 @dataclass
 class State:
     hits: Hits = field(default_factory=Hits)
+    widgets_from: str | None = None  # another site the bill page also fetches from (an ad or a chat widget)
 
 
 SHELL = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Espace client</title></head>
@@ -61,7 +64,13 @@ function loginView(error) {
       body: JSON.stringify({email: document.getElementById('email').value,
                             password: document.getElementById('password').value,
                             stay: document.getElementById('stay').checked})});
-    if (answer.ok) { history.pushState({}, '', '/app/factures'); billsView(); }
+    if (answer.ok) {
+      // Where single-page apps keep what their API calls need: a token, the customer.
+      const login = await answer.json();
+      sessionStorage.setItem('spa-access_token', login.token);
+      localStorage.setItem('spa-user', JSON.stringify({customer: {id: login.customer}}));
+      history.pushState({}, '', '/app/factures'); billsView();
+    }
     else loginView((await answer.json()).message);
   });
 }
@@ -76,6 +85,7 @@ async function billsView() {
     row.textContent = bill.reference + ' — ' + bill.issued + ' — ' + bill.total;
     document.getElementById('bills').appendChild(row);
   }
+  if (window.WIDGETS) fetch(window.WIDGETS + '/widgets.json');
 }
 fetch('/api/me').then(r => r.ok ? billsView() : loginView());
 </script></body></html>"""
@@ -88,6 +98,8 @@ def create_app(state: State) -> Flask:
     @app.get("/")
     @app.get("/app/factures")
     def shell():
+        if state.widgets_from:
+            return SHELL.replace("<body>", f"<body><script>window.WIDGETS = '{state.widgets_from}';</script>")
         return SHELL
 
     @app.post("/api/login")
@@ -98,7 +110,7 @@ def create_app(state: State) -> Flask:
         state.hits.add("login")
         state.hits.add(f"stay:{bool(body.get('stay'))}")
         session["user"] = LOGIN
-        return jsonify(ok=True)
+        return jsonify(ok=True, token=TOKEN, customer=CUSTOMER)
 
     @app.get("/api/me")
     def me():
@@ -106,7 +118,7 @@ def create_app(state: State) -> Flask:
 
     @app.get("/api/bills")
     def bills():
-        if session.get("user") != LOGIN:
+        if session.get("user") != LOGIN and request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return jsonify(message="not signed in"), 401
         state.hits.add("api:bills")
         return jsonify(count=len(BILLS), items=BILLS)

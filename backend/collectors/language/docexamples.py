@@ -99,6 +99,58 @@ OUTCOME_ADVICE = {
     "INTERNAL": "A bug in invoice-collector itself. Never written in a recipe.",
 }
 
+# A login driven by the page's state (`until_done`): steps only, checked with EXAMPLE_HEADER.
+STATE_LOGIN_EXAMPLE = """\
+- open: "{{ urls.portal }}/connexion"
+- until_done:
+    rounds: 10
+    timeout: 15
+    cases:
+      # Final and failing states first: the first state written that holds wins.
+      - {name: logged-in, present: ["site-header >> a.logout", "#account-menu"], done: true}
+      - {name: wrong-password, present: ".field-error", fail: LOGIN_FAILED, message_from: ".field-error"}
+      - {name: blocked, text: "accès refusé", fail: PROVIDER_DOWN}
+      - name: consent
+        visible: "#consent-accept"
+        then:
+          - click: "#consent-accept"
+          - wait_for: {absent: "#consent-accept"}
+      - name: account-chooser
+        present: "[data-testid=account-list]"
+        then:
+          - click: "[data-testid=other-account]"
+      - name: identifier
+        visible: "#login"
+        then:
+          - fill: {locator: "#login", value: "{{ login }}"}
+          - click: "#next"
+      - name: password  # also what a remembered account shows first
+        visible: "#password"
+        then:
+          - fill: {locator: "#password", value: "{{ password }}"}
+          - click: "#next"
+      - name: keep-connected
+        text: "rester connecté"
+        then:
+          - click: "text=Plus tard"
+      - name: captcha
+        present: "[id*=captcha_responseContainer]"
+        then:
+          - hand_over:
+              until: {absent: "[id*=captcha_responseContainer]"}
+              message_fr: "Résolvez le captcha dans la fenêtre ouverte."
+              message_en: "Solve the captcha in the window just opened."
+              fail: CAPTCHA
+      - name: code-channel
+        present: "input[name=channel][value=sms]"
+        then:
+          - click: "input[name=channel][value=sms]"
+          - click: "#send-code"
+      - name: code
+        present: ".otp input"
+        then:
+          - one_time_code: {locator: ".otp input", prompt: "Code reçu par SMS", submit: "#verify"}"""
+
 WORKED_EXAMPLE = """\
 # providers.d/hydra-eau.yaml in the config folder
 id: hydra-eau

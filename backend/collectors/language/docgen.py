@@ -18,9 +18,19 @@ from backend.collectors.language.docexamples import (
     HTTP_AUTH_EXAMPLE,
     OUTCOME_ADVICE,
     PRINT_EXAMPLE,
+    STATE_LOGIN_EXAMPLE,
     WORKED_EXAMPLE,
 )
-from backend.collectors.language.docprose import FIELDS_INTRO, HTTP_AUTH, LOCATORS, TEMPLATES, TRACES, YAML_TIPS
+from backend.collectors.language.docprose import (
+    FIELDS_INTRO,
+    HTTP_AUTH,
+    LOCATORS,
+    PAGE_STATES,
+    PORTAL_DATA,
+    TEMPLATES,
+    TRACES,
+    YAML_TIPS,
+)
 from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
@@ -63,6 +73,7 @@ invoice-collector recipe check                   # bundled + your folder
 invoice-collector recipe check my-portal.yaml    # one file
 invoice-collector recipe run my-portal --login me@example.com --headed --trace ./traces
 invoice-collector recipe run my-portal --login me@example.com --file my-portal.yaml --json
+invoice-collector recipe verify my-portal --login me@example.com   # a report for a bug report
 ```
 
 `recipe check` prints every problem at once as `FILE:LINE:COL: message` (exit status 1), for
@@ -78,6 +89,17 @@ failure, the outcome code and the trace folder. `--headed` shows the browser;
 see "0 new" the second time. `log:` steps print as the run goes.
 `--password-stdin` reads the password, then any other required secret, then one-time codes,
 from stdin, one per line (optional secret fields are then left empty).
+
+`recipe verify PROVIDER --login LOGIN` checks a recipe on your own account: it runs it once in a
+Chromium window (a captcha or a confirmation is handed to you there, codes are asked on the
+terminal), stores and mails nothing, downloads at most two PDFs (then deletes them) and writes a
+report — Markdown to read, JSON for tools, under the data folder's `reports/` (`--report DIR`) —
+to attach to a bug report: each step with its line and outcome, the locators of a failed step
+that find nothing on its page, how many invoices each list read, page titles and HTTP statuses,
+the browser's version and the recipe's fingerprint. It holds no password, login, invoice number,
+amount or name: credentials, what the recipe read from the portal, e-mail addresses, numbers and
+capitalised words that are neither common title words nor the recipe's own are masked (•). Read
+it before you attach it. `--headless` runs without a window (nothing can be handed to you then).
 
 {exit_status}
 
@@ -159,6 +181,8 @@ def _schema_words(schema: dict[str, Any]) -> str:
         return " or ".join(_schema_words(s) for s in schema["anyOf"])
     if schema.get("type") == "array" and schema.get("items", {}).get("$ref", "").endswith("/case"):
         return "list of cases"
+    if schema.get("type") == "array" and schema.get("items", {}).get("$ref", "").endswith("/state"):
+        return "list of states"
     kind = schema.get("type", "")
     kind = kind[0] if isinstance(kind, list) else kind
     return {"string": "text", "number": "number", "integer": "integer", "boolean": "true/false",
@@ -231,6 +255,7 @@ def fields_section() -> str:
 
 def render() -> str:
     parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(),
+             PAGE_STATES.replace("{example}", STATE_LOGIN_EXAMPLE), PORTAL_DATA,
              HTTP_AUTH.replace("{example}", HTTP_AUTH_EXAMPLE), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
              .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),

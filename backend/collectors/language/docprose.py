@@ -1,5 +1,60 @@
-"""The prose sections of docs/recipes.md that no step declares: HTTP authentication, locators,
-templates, YAML tips, fields, traces (docgen.py puts them in order)."""
+"""The prose sections of docs/recipes.md that no step declares: logins driven by the page's state,
+the portal's own data, HTTP authentication, locators, templates, YAML tips, fields, traces
+(docgen.py puts them in order)."""
+
+PAGE_STATES = """\
+## Logins driven by the page's state: `until_done`
+
+A portal's login is rarely one fixed sequence any more: it remembers the account and asks only
+for the password, puts a consent banner or « rester connecté ? » in between, offers an account
+chooser, a choice of where to send a code, a captcha now and then. Instead of a chain of
+`if` steps, list the **states** the portal may show and what to do in each; `until_done` looks
+at the page, acts, and looks again until a `done` state (the account page), the way the
+in-browser connectors do it.
+
+```yaml
+{example}
+```
+
+- **Each round** waits (up to `timeout` seconds) until one state holds — all its conditions, read
+  on one page, as in `wait_for_any` — and the first state written wins when several do: put the
+  final and failing states first. Then it runs the state's `then` steps (anything: `hand_over`,
+  `one_time_code`, `if`…) and looks again; `fail: CODE` ends the run with that outcome (the
+  portal's own words with `message_from`), `done: true` ends the step and the recipe goes on.
+- **The page must move on.** After a state's steps, that same state counts again only on a new
+  page or once it stopped holding for a moment (a submitted form leaves the old page on screen
+  for an instant; acting on it twice would type into a page being replaced). A state that still
+  holds unchanged after `timeout` counts as met again, and its steps run again.
+- **Rounds are bounded** (`rounds`, 8 by default, at most 30). Past the bound the run ends
+  `RECIPE_BROKEN` naming the state of each round, and saying when the last ones were the same
+  state — its steps do not change the page: « the page went round 8 times without a done state:
+  identifier, password, keep-connected, … (the last 6 rounds all met 'keep-connected': its steps
+  did not change the page) ». A page that matches no state ends it too, naming the rounds so far.
+- `name` is what the step log and those messages call the state (its conditions otherwise).
+"""
+
+PORTAL_DATA = """\
+## The portal's own data: `wait_for_response` and `store_storage`
+
+Single-page portals fetch their data from their own API, with headers and tokens their script
+computes. Rather than calling that API again with guessed headers, read what the page already got:
+
+- `wait_for_response` waits for an answer the page fetched whose URL matches a regular expression
+  (and `method`), and keeps its JSON (or text, `as: text`) in a variable, like `fetch_json`. The
+  watch starts with the run (over the browser's DevTools protocol), so an answer fetched while an
+  earlier step ran (the bill list a page loads as it opens) is found too; each step takes the
+  oldest successful matching answer no earlier step took. An error answer (a 401 the page got
+  before the login) counts only when no successful one comes within `timeout`: then its status
+  ends the run as in `fetch_json` (`fail_on` first). Only answers matching a pattern the recipe declares
+  are kept — at most 50 at a time, 5 MB each. An answer from an origin the provider does not
+  declare is never read: the step ends the run `RECIPE_UNSAFE`. The step log names the URL
+  (without its query), the status and the size, never the body. On a Selenium Grid it needs the
+  Grid to forward the DevTools protocol (`se:cdp`).
+- `store_storage` reads a value the page keeps in `sessionStorage` or `localStorage` (an access
+  token after the login, a customer id), waiting until it is there, optionally at a JSON `path`.
+  With `secret: true` the value is masked in logs and traces and goes only to the provider's
+  origins, like a password. Only a page of the provider's origins is read.
+"""
 
 HTTP_AUTH = """\
 ## Sites behind HTTP authentication: `http_auth`

@@ -118,6 +118,20 @@ def case_schema() -> dict[str, Any]:
             "description": "A page state (all its conditions hold) and what to do then."}
 
 
+def state_schema() -> dict[str, Any]:
+    """until_done's state: a case, named, whose `then` is followed by another look (`done` ends)."""
+    case = case_schema()
+    props = case["properties"] | {
+        "name": {"type": "string", "minLength": 1, "description": "what to call this state in the step log and "
+                                                               "in the message when the rounds run out"},
+        "then": STEPS_REF | {"description": "steps to run when this state shows; then the page is looked at again"},
+        "done": {"const": True, "description": "the final state: the step ends and the recipe goes on"},
+    }
+    return case | {"properties": props,
+                   "description": "A page state (all its conditions hold) and one of: then (act, look again), "
+                                  "fail (end the run), done (go on after the step)."}
+
+
 def provider_schema() -> dict[str, Any]:
     label = {"type": "string", "minLength": 1}
     name = {"type": "string", "pattern": NAME_PATTERN,
@@ -219,6 +233,7 @@ def build_schema() -> dict[str, Any]:
                        "additionalProperties": {"$ref": "#/$defs/field"}},
             "field": field_spec_schema(),
             "case": case_schema(),
+            "state": state_schema(),
             "condition": {"type": "object", "minProperties": 1, "additionalProperties": False,
                           "properties": condition_properties(),
                           "description": "A page state: every condition given holds."},

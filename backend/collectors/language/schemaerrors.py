@@ -22,6 +22,7 @@ TYPE_WORDS = {"string": "a text", "number": "a number", "integer": "a whole numb
               "object": "a mapping (key: value)", "array": "a list", "null": "nothing"}
 REF_WORDS = {"steps": "a list of steps", "fields": "a mapping of field name to field spec",
              "field": "a field spec (css, xpath, path or value, then filters)", "case": "a case mapping",
+             "state": "a state mapping",
              "detail": "a mapping with fields and/or steps", "outcome": "an outcome code",
              "provider": "a provider mapping", "step": "a step"}
 

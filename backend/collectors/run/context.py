@@ -34,6 +34,9 @@ from backend.redact import redact, remember
 if TYPE_CHECKING:
     import requests
 
+    from backend.collectors.run.diagnosis import Diagnosis
+    from backend.collectors.run.responses import ResponseWatcher
+
 def page_changed(exc: WebDriverException) -> bool:
     """chromedriver's words for an element whose document was just replaced (a navigation raced
     the command): a stale element under another name."""
@@ -83,6 +86,8 @@ class Context:
         self.gate = OriginGate(declared_origins(request.provider.homepage, urls, request.provider.origins),
                                self.secrets)  # run/origins.py: where the secrets may go
         self.window = window  # run/browser.Window: what a hand-over shows the user (None: nothing to show)
+        self.diagnosis: Diagnosis | None = None  # run/diagnosis.py: what `recipe verify` reports
+        self.responses: ResponseWatcher | None = None  # run/responses.py: the portal's own answers, when watched
         self.http_session: requests.Session | None = None  # run/session.py: the browser's cookies
         self.pdf_sync: tuple[float, str] | None = None  # run/download.py: (when, Referer) of the last cookie copy
         self._on_one_page = False  # inside on_one_page's check

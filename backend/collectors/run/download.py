@@ -79,6 +79,8 @@ def via_session(ctx: Context, invoice: Invoice, url: str, sync: bool = True) -> 
         # The portal dropped the connection mid-file (or sent a broken encoding): this invoice only.
         raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: the connection broke during "
                                                  "the download") from None
+    if ctx.diagnosis:
+        ctx.diagnosis.status(ctx, response.status_code)
     if response.status_code >= 400:
         raise CollectionError("DOWNLOAD_FAILED", f"invoice {invoice.key}: HTTP {response.status_code}")
     _store(ctx, invoice, data, "the link")

@@ -27,9 +27,12 @@ from backend.collectors.model import BrowserConfig, CollectionError, RunRequest,
 from backend.collectors.run.browser import Browser, display_available, remote_lost
 from backend.collectors.run.context import Context
 from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
+from backend.collectors.run.diagnosis import DOCUMENT_STATUS_JS, Diagnosis
+from backend.collectors.run.responses import WAIT_FOR_RESPONSE_NEEDS, ResponseWatcher
 from backend.collectors.run.trace import write_trace
 from backend.collectors.steps import STEPS, walk_steps
-from backend.collectors.steps.registry import as_arguments
+from backend.collectors.steps.portal_data import watch_pattern
+from backend.collectors.steps.registry import StepSpec, as_arguments
 from backend.errors import CODES
 
 log = logging.getLogger("invoice_collector.engine")
@@ -55,10 +58,23 @@ def run_steps(ctx: Context, steps: list[Any]) -> None:
             kwargs[spec.args[key].param] = ctx.render(value) if isinstance(value, str) else value
         ctx.note(f"step {ctx.step_index} {name} (line {ctx.step_line})")
         ctx.progress()
-        spec.func(ctx, **kwargs)
-        ctx.gate.page(ctx.current_url)  # wherever the step led (a redirect, a tab): a web page only
-        if ctx.http_auth:
-            ctx.http_auth.raise_if_refused()  # the browser met the refusal on its DevTools thread
+        if ctx.diagnosis is None:
+            run_step(ctx, spec, kwargs)
+            continue
+        seen, listed = ctx.diagnosis.step_started(ctx, spec, args), ctx.listed
+        try:
+            run_step(ctx, spec, kwargs)
+        except Exception as exc:
+            ctx.diagnosis.step_ended(ctx, seen, listed, classify(exc)[0])
+            raise
+        ctx.diagnosis.step_ended(ctx, seen, listed)
+
+
+def run_step(ctx: Context, spec: StepSpec, kwargs: dict[str, Any]) -> None:
+    spec.func(ctx, **kwargs)
+    ctx.gate.page(ctx.current_url)  # wherever the step led (a redirect, a tab): a web page only
+    if ctx.http_auth:
+        ctx.http_auth.raise_if_refused()  # the browser met the refusal on its DevTools thread
 
 
 def raise_failed_downloads(ctx: Context) -> None:
@@ -92,11 +108,6 @@ def classify(exc: BaseException) -> tuple[str, str]:
             return "DISK_FULL", str(disk.full_message(folder))
         return "DISK_FULL", "no space left on the disk while saving an invoice"
     return "INTERNAL", f"{type(exc).__name__}: {exc}"
-
-
-# The HTTP status of the page shown (Chromium 109+). Selenium cannot see it otherwise.
-DOCUMENT_STATUS_JS = ("const n = performance.getEntriesByType('navigation')[0];"
-                      "return [n && n.responseStatus ? n.responseStatus : 0, document.title];")
 
 
 def server_error_page(ctx: Context) -> str | None:
@@ -134,6 +145,14 @@ def browser_for(request: RunRequest) -> BrowserConfig:
     return config
 
 
+def _diagnosis(ctx: Context, browser: Browser, code: str, message: str) -> dict[str, Any] | None:
+    """The report `recipe verify` asked for (request.diagnose), with the browser's version."""
+    if ctx.diagnosis is None:
+        return None
+    version = str(browser.driver.capabilities.get("browserVersion") or "")
+    return ctx.diagnosis.report(ctx, code, message) | {"browser": f"Chromium {version}".strip()}
+
+
 def run_collection(request: RunRequest) -> RunResult:
     """Run one recipe once. Never raises for portal trouble: the outcome says what happened."""
     download_dir = Path(tempfile.mkdtemp(prefix="ic-downloads-"))
@@ -147,11 +166,20 @@ def run_collection(request: RunRequest) -> RunResult:
             return RunResult("INTERNAL", f"cannot start Chromium: {exc.msg or exc}")
         with browser, contextlib.ExitStack() as cleanup:
             ctx = Context(request, browser.driver, download_dir, step_runner=run_steps, window=browser.window)
+            if request.diagnose:
+                ctx.diagnosis = Diagnosis()
             try:
                 if ctx.http_auth:
                     answerer = ChallengeAnswerer(devtools_address(browser.driver.capabilities,
                                                                   bool(browser.config.remote_url)), ctx.http_auth)
                     cleanup.callback(answerer.close)
+                patterns = [watch_pattern(ctx, args["url"]) for args in _steps_named(request.provider.steps,
+                                                                                     "wait_for_response")]
+                if patterns:  # from the start: the answers a page fetches before the step runs count too
+                    ctx.responses = ResponseWatcher(devtools_address(browser.driver.capabilities,
+                                                                     bool(browser.config.remote_url),
+                                                                     WAIT_FOR_RESPONSE_NEEDS), patterns, ctx.gate)
+                    cleanup.callback(ctx.responses.close)
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:
                     raise CollectionError("RECIPE_BROKEN", "the recipe never listed any invoice")
@@ -175,8 +203,9 @@ def run_collection(request: RunRequest) -> RunResult:
                     log.exception("engine error in %s", request.provider.id)
                 trace = write_trace(ctx, request.trace_dir, code, message) if request.trace_dir else None
                 return RunResult(code, message, ctx.invoices, ctx.listed, ctx.known, trace,
-                                 ctx.step_index, ctx.step_line)
-            return RunResult("OK", "", ctx.invoices, ctx.listed, ctx.known, session_reused=ctx.session_reused)
+                                 ctx.step_index, ctx.step_line, diagnosis=_diagnosis(ctx, browser, code, message))
+            return RunResult("OK", "", ctx.invoices, ctx.listed, ctx.known, session_reused=ctx.session_reused,
+                             diagnosis=_diagnosis(ctx, browser, "OK", ""))
     finally:
         shutil.rmtree(download_dir, ignore_errors=True)
 

@@ -74,4 +74,6 @@ def request(ctx: Context, method: str, url: str, limit: int, timeout: float | No
     except requests.ConnectionError:
         raise CollectionError("PROVIDER_DOWN", f"cannot reach {url}") from None
     keep_cookies(ctx, response)
+    if ctx.diagnosis:
+        ctx.diagnosis.status(ctx, response.status_code)
     return response, content

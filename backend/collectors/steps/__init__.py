@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from backend.collectors.steps import api, extract, flow, http, human, inputs, navigation, otp, session
+from backend.collectors.steps import api, extract, flow, http, human, inputs, navigation, otp, portal_data, session
 from backend.collectors.steps.registry import StepSpec, as_arguments, describe, nested_steps
 
 STEPS: dict[str, StepSpec] = {s.name: s for s in (
@@ -68,6 +68,22 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      '    - present: "#otp"\n'
                      "      then:\n"
                      '        - one_time_code: {locator: "#otp", prompt: "Code reçu par SMS", submit: "#verify"}'),
+    describe("until_done", flow.until_done, "waiting", shorthand="cases", check=flow.check_states,
+             example="- until_done:\n"
+                     "    rounds: 8\n"
+                     "    cases:\n"
+                     '      - {name: logged-in, present: "a.logout", done: true}\n'
+                     '      - {name: wrong-password, present: ".error", fail: LOGIN_FAILED, message_from: ".error"}\n'
+                     "      - name: remembered-account\n"
+                     '        present: "#password"\n'
+                     "        absent: \"#login\"\n"
+                     "        then:\n"
+                     '          - fill: {locator: "#password", value: "{{ password }}"}\n'
+                     '          - click: "#submit"\n'
+                     "      - name: keep-connected\n"
+                     '        text: "rester connecté"\n'
+                     "        then:\n"
+                     '          - click: "text=Oui"'),
     describe("pause", flow.pause, "waiting",
              example='- pause: {seconds: 2, reason: "the portal ignores clicks during its opening animation"}'),
     # conditions and variables
@@ -162,9 +178,25 @@ STEPS: dict[str, StepSpec] = {s.name: s for s in (
                      "      date: {path: issued_at, local_date: Europe/Paris}\n"
                      "      amount: {path: amount_cents, divide: 100}\n"
                      "      pdf: {path: pdf_url}"),
+    describe("wait_for_response", portal_data.wait_for_response, "http",
+             example='- click: "text=Mes factures"\n'
+                     "- wait_for_response: {url: '/api/v2/bills(\\?|$)', method: GET, save_as: bills,\n"
+                     '                      fail_on: {"401": LOGIN_FAILED}}\n'
+                     "- invoices:\n"
+                     "    from: bills.items\n"
+                     "    fields:\n"
+                     "      id: {path: id}\n"
+                     "      date: {path: issuedAt, date: auto}\n"
+                     "      amount: {path: total}\n"
+                     "      pdf: {path: pdfUrl, absolute_url: true}"),
     describe("store_url", api.store_url, "variables",
              example="- store_url: {regex: 'access_token=([^&]+)', save_as: token, secret: true}\n"
                      '- fetch_api: {url: "{{ urls.api }}/me", headers: {Authorization: "Bearer {{ token }}"}, save_as: me}'),
+    describe("store_storage", portal_data.store_storage, "variables",
+             example="- store_storage: {area: session, key: a360-access_token, save_as: token, secret: true}\n"
+                     "- store_storage: {area: local, key: user, path: customer.id, save_as: customer}\n"
+                     '- fetch_api: {url: "{{ urls.api }}/customers/{{ customer }}/bills", '
+                     'headers: {Authorization: "Bearer {{ token }}"}, save_as: bills}'),
     describe("jwt_claims", api.jwt_claims, "variables",
              example="- store_url: {regex: 'id_token=([^&]+)', save_as: id_token, secret: true}\n"
                      '- jwt_claims: {token: "{{ id_token }}", save_as: claims}\n'

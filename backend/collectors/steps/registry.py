@@ -21,6 +21,7 @@ from backend.collectors.run.locators import locator_problems
 STEPS_REF = {"$ref": "#/$defs/steps"}
 FIELDS_REF = {"$ref": "#/$defs/fields"}
 CASE_REF = {"$ref": "#/$defs/case"}
+STATE_REF = {"$ref": "#/$defs/state"}
 DETAIL_REF = {"$ref": "#/$defs/detail"}
 OUTCOME_REF = {"$ref": "#/$defs/outcome"}
 LOCATOR_REF = {"$ref": "#/$defs/locator"}
@@ -59,6 +60,11 @@ class FieldSpecs(dict):
 
 class Cases(list):
     """Annotation marker: wait_for_any's page states, each with its conditions and `then` steps."""
+
+
+class States(list):
+    """Annotation marker: until_done's page states: wait_for_any's cases, each ending the step
+    (`done`, `fail`) or acting (`then`) before the page is looked at again."""
 
 
 class Detail(dict[str, Any]):
@@ -150,7 +156,8 @@ class StepSpec:
 _MARKERS: dict[type, tuple[dict[str, Any], str]] = {
     StepList: (STEPS_REF, "steps"), Locator: (LOCATOR_REF, "locator"), Condition: (CONDITION_REF, "condition"),
     Regex: ({"type": "string"}, "regex"), Outcome: (OUTCOME_REF, "value"), FieldSpecs: (FIELDS_REF, "fields"),
-    Cases: ({"type": "array", "minItems": 1, "items": CASE_REF}, "cases"), Detail: (DETAIL_REF, "detail")}
+    Cases: ({"type": "array", "minItems": 1, "items": CASE_REF}, "cases"),
+    States: ({"type": "array", "minItems": 1, "items": STATE_REF}, "cases"), Detail: (DETAIL_REF, "detail")}
 
 
 def _type_schema(tp: Any) -> tuple[dict[str, Any], str]:
