@@ -8,7 +8,12 @@ export SE_OFFLINE=true SE_AVOID_STATS=true   # Selenium Manager must never downl
 export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}" CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export REQUIRE_SECRET_SERVICE=1
 export REQUIRE_GRID=1  # the Grid tests fail, not skip, without Java or the jar (scripts/setup.sh)
-(($#)) || bash scripts/lint.sh
+if (($# == 0)); then
+  bash scripts/lint.sh
+  # The whole suite on two workers (pytest-xdist): much of a browser test is waiting (a page, a
+  # server, a poll), so two cores run two of them at once. TEST_WORKERS=1 runs it in one process.
+  set -- -n "${TEST_WORKERS:-2}" --dist loadgroup
+fi
 # The bus, and the gnome-keyring it may activate, get a private HOME and XDG folders from the
 # start: the user's own login keyring (another password) must never be the one unlocked.
 KR_HOME=$(mktemp -d); trap 'rm -rf "$KR_HOME"' EXIT

@@ -25,6 +25,18 @@ class BufferedClient(FlaskClient):
 
 Flask.test_client_class = BufferedClient
 
+# The whole suite runs on two workers (pytest-xdist, scripts/test.sh). Tests that share something costly
+# of the session stay on one worker: the Selenium Grid (one JVM, its slots counted by the tests).
+SHARED_BY_GROUP = {"selenium_grid": "grid"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, group in SHARED_BY_GROUP.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

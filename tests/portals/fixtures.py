@@ -5,14 +5,14 @@ tests/conftest.py registers this module as a plugin: a test names the fixture it
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import serve, wait_for
+from tests.helpers import serve
 from tests.portals import broken, challenge, classic, otp, spa, twostep
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in test output
@@ -101,10 +101,16 @@ def challenge_portal(_challenge_server):
 @pytest.fixture(scope="session")
 def x_display():
     """An X screen for headed Chromium (Debian's Xvfb) on a free display number, for the session."""
-    number = next(n for n in range(90, 190) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-    process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+    # -displayfd: Xvfb picks a free display itself and writes its number once it listens (two test
+    # workers choosing "the first free number" at once would pick the same one).
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24",
+                                "-nolisten", "tcp"], pass_fds=(write_end,),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to open its display")
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    assert number.isdigit(), f"Xvfb did not start (exit status {process.poll()})"
     yield f":{number}"
     process.terminate()
     process.wait(10)
