@@ -26,7 +26,11 @@ def keyring_session_argv(argv: list[str]) -> list[str]:
     """argv run inside a throwaway D-Bus session with an unlocked gnome-keyring (see scripts/test.sh)."""
     script = ('set -e; home=$(mktemp -d); trap \'rm -rf "$home"\' EXIT; '
               'export HOME="$home/home" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" '
-              'XDG_CONFIG_HOME="$home/config"; mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"; '
+              'XDG_CONFIG_HOME="$home/config" XDG_RUNTIME_DIR="$home/runtime"; '
+              # its own runtime folder too: the daemon's control socket lives there, and one shared with
+              # an outer session's daemon (scripts/test.sh's) would take that daemon's place
+              'mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"; '
+              'chmod 700 "$XDG_RUNTIME_DIR"; '
               'eval "$(printf %s bench-keyring-pw | gnome-keyring-daemon --unlock --components=secrets)"; '
               'export GNOME_KEYRING_CONTROL; "$@"')
     return ["dbus-run-session", "--", "env", f"{KEYRING_MARK}=1", "bash", "-c", script, "_", *argv]
