@@ -124,6 +124,10 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE jobs ADD COLUMN listed INTEGER",
         "ALTER TABLE jobs ADD COLUMN known INTEGER",
     ],
+    # 7: « Diagnostiquer la recette »: a check run's report (its file name under data/reports/)
+    [
+        "ALTER TABLE jobs ADD COLUMN report TEXT",
+    ],
 ]
 
 

@@ -199,7 +199,8 @@ def delete(services: Services, account_id: int) -> None:
         services.demo.drop_test_inbox(services.store)
 
 
-def sync_now(services: Services, account_id: int) -> dict[str, Any]:
+def sync_now(services: Services, account_id: int, trigger: str = "manual") -> dict[str, Any]:
+    """Start a sync (or, trigger "check", a recipe check: server/recipe_check.py) the user asked for."""
     row = require_account(services, account_id)
     if row["blocked_code"] == "LOGIN_FAILED":
         outcome = outcome_json("LOGIN_FAILED", row["last_message"])
@@ -208,7 +209,7 @@ def sync_now(services: Services, account_id: int) -> dict[str, Any]:
                                 "le fournisseur a refusé ces identifiants : modifiez-les avant de synchroniser "
                                 "(rien n'est retenté d'ici là, pour ne pas bloquer votre compte)"),
                        code="CREDENTIALS_REFUSED", extra={"outcome": outcome})
-    job, created = services.jobs.submit(account_id, "manual")
+    job, created = services.jobs.submit(account_id, trigger)
     if not created:
         raise ApiError(409, say("a sync is already running for this account",
                                 "une synchronisation de ce compte est déjà en cours"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, send_file
 
 from backend.i18n import say
-from backend.server import account_ops, approval, history, validation
+from backend.server import account_ops, approval, history, recipe_check, validation
 from backend.server.errors import bad_request, json_body, not_found, reject_unknown
+from backend.server.jobs import CHECK_TRIGGER
 from backend.server.services import current as services
 
 bp = Blueprint("accounts", __name__)
@@ -81,6 +82,14 @@ OPENAPI_PATHS = {
                                "409": {"description": "A job already runs (returned as `job`), or the account "
                                                       "waits for new credentials after LOGIN_FAILED"}}},
     },
+    "/api/accounts/{account_id}/check-recipe": {
+        "post": {"summary": "Diagnose the recipe on this account (after RECIPE_BROKEN): an attended run that "
+                            "stores and sends nothing and writes a report without personal data",
+                 "parameters": ID,
+                 "responses": {"202": _ok({"type": "object", "properties": {"job": JOB_REF}}, "Started"),
+                               "409": {"description": "A job already runs (returned as `job`), or the account "
+                                                      "waits for new credentials after LOGIN_FAILED"}}},
+    },
     "/api/accounts/{account_id}/history": {
         "get": {"summary": "The account's last syncs, newest first (the last 200 are kept)",
                 "parameters": [*ID, {"name": "limit", "in": "query", "schema": {
@@ -91,6 +100,13 @@ OPENAPI_PATHS = {
     "/api/jobs/{job_id}": {
         "get": {"summary": "A job's live progress and outcome", "parameters": JOB_ID,
                 "responses": {"200": _ok({"type": "object", "properties": {"job": JOB_REF}})}},
+    },
+    "/api/jobs/{job_id}/report": {
+        "get": {"summary": "A recipe check's report (Markdown, no secret and no personal data), to attach to a "
+                           "bug report", "parameters": JOB_ID,
+                "responses": {"200": {"description": "The report",
+                                      "content": {"text/markdown": {"schema": {"type": "string"}}}},
+                              "404": {"description": "No such job, or it wrote no report"}}},
     },
     "/api/jobs/{job_id}/code": {
         "post": {"summary": "Give the one-time code a waiting job asks for", "parameters": JOB_ID,
@@ -140,6 +156,12 @@ def sync_account(account_id: int) -> tuple[Response, int]:
     return jsonify({"job": account_ops.sync_now(services(), account_id)}), 202
 
 
+@bp.post("/api/accounts/<id:account_id>/check-recipe")
+def check_recipe(account_id: int) -> tuple[Response, int]:
+    json_body(optional=True)
+    return jsonify({"job": account_ops.sync_now(services(), account_id, CHECK_TRIGGER)}), 202
+
+
 @bp.post("/api/accounts/<id:account_id>/approve-recipe")
 def approve_recipe(account_id: int) -> Response:
     data = json_body()
@@ -161,6 +183,14 @@ def get_job(job_id: int) -> Response:
     if job is None:
         raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))
     return jsonify({"job": job})
+
+
+@bp.get("/api/jobs/<id:job_id>/report")
+def get_report(job_id: int) -> Response:
+    report = recipe_check.report_of(services(), job_id)
+    if report is None:
+        raise not_found(say(f"the report of job {job_id}", f"Le rapport de la synchronisation {job_id}"))
+    return send_file(report, mimetype="text/markdown", as_attachment=True, download_name=report.name)
 
 
 @bp.post("/api/jobs/<id:job_id>/code")

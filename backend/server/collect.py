@@ -23,7 +23,7 @@ from backend.core.clock import iso
 from backend.delivery import outbox
 from backend.errors import CODES
 from backend.redact import redact
-from backend.server import approval, history, scheduler
+from backend.server import approval, history, recipe_check, scheduler
 
 if TYPE_CHECKING:
     from backend.server.services import Services
@@ -95,8 +95,12 @@ def browser_config(services: Services, account_id: int, job_id: int) -> BrowserC
                          cookie_key=key)
 
 
-def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_over=None) -> None:
-    """One sync. on_hand_over is given only when the user started it and can attend its window."""
+def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_over=None,
+            check: bool = False) -> None:
+    """One sync. on_hand_over is given only when the user started it and can attend its window.
+    check: a recipe check instead (« Diagnostiquer la recette », server/recipe_check.py): the same
+    login and lists, nothing stored or sent, a report written."""
+    end = recipe_check.finish if check else finish  # a check leaves the account's state as it was
     store = services.store
     with store.transaction() as conn:
         account = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
@@ -111,7 +115,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         known = {r["key"] for r in rows} - requested
     provider = services.catalog.get(account["provider"])
     if provider is None:
-        finish(services, job_id, account_id, RunResult(
+        end(services, job_id, account_id, RunResult(
             "RECIPE_BROKEN", f"the provider '{account['provider']}' is no longer in the catalog"))
         return
     if approval.needs_approval(provider, account):  # before the keyring is even read
@@ -119,7 +123,7 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         where = provider.source.file if provider.local and provider.source else "the bundled catalog"
         log.warning("account %s: the recipe of %s changed (%s): waiting for the user's approval",
                     account_id, provider.id, where)
-        finish(services, job_id, account_id, RunResult(
+        end(services, job_id, account_id, RunResult(
             "RECIPE_CHANGED", f"the recipe of {provider.name} changed ({where}); its credentials would go to "
                               f"{', '.join(origins)}: approve it in the panel to sync again"))
         return
@@ -127,12 +131,15 @@ def run_job(services: Services, job_id: int, account_id: int, ask_code, on_hand_
         credentials = keyring_store.get_credentials(account_id, json.loads(account["credential_fields"]))
         browser = browser_config(services, account_id, job_id)
     except keyring_store.KeyringUnavailable as exc:
-        finish(services, job_id, account_id, RunResult("INTERNAL", str(exc)))
+        end(services, job_id, account_id, RunResult("INTERNAL", str(exc)))
         return
     missing = [f.name for f in provider.credentials if f.required and f.name not in credentials]
     if missing:
-        finish(services, job_id, account_id, RunResult(
+        end(services, job_id, account_id, RunResult(
             "LOGIN_FAILED", f"the keyring holds no {', '.join(missing)} for this account: enter the credentials again"))
+        return
+    if check:
+        recipe_check.run(services, job_id, provider, credentials, browser, ask_code, on_hand_over)
         return
     first_run = not account["baseline_done"]
     since = dt.date.fromisoformat(account["since"]) if account["since"] else None

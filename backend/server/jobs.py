@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from backend.server.services import Services
 
 log = logging.getLogger("invoice_collector.jobs")
-ATTENDED_TRIGGERS = ("create", "manual")  # syncs the user started: they may be shown a window
+ATTENDED_TRIGGERS = ("create", "manual", "check")  # runs the user started: they may be shown a window
+CHECK_TRIGGER = "check"  # « Diagnostiquer la recette » (server/recipe_check.py): not a sync
 INTERRUPTED = "the sync was interrupted: invoice-collector stopped while it ran; it will run again shortly"
 
 
@@ -121,14 +122,17 @@ class JobManager:
     def _run(self, job_id: int, account_id: int, trigger: str) -> None:
         from backend.server import collect  # imports the engine: only once a job runs
         attended = self._hand_over(job_id) if trigger in ATTENDED_TRIGGERS else None
+        check = trigger == CHECK_TRIGGER
         try:
-            collect.run_job(self.services, job_id, account_id, self._asker(job_id), attended)
+            collect.run_job(self.services, job_id, account_id, self._asker(job_id), attended, check=check)
         except Exception:
             log.exception("job %s failed unexpectedly", job_id)
             from backend.collectors.model import RunResult
+            from backend.server import recipe_check
             try:
-                collect.finish(self.services, job_id, account_id,
-                               RunResult("INTERNAL", "unexpected error while recording the collection"))
+                (recipe_check.finish if check else collect.finish)(
+                    self.services, job_id, account_id,
+                    RunResult("INTERNAL", "unexpected error while recording the collection"))
             except Exception:
                 log.exception("could not record the failure of job %s", job_id)
         finally:

@@ -57,6 +57,7 @@ def job_json(row: sqlite3.Row | None) -> dict[str, Any] | None:
         "progress": progress, "prompt": json.loads(row["prompt"]) if row["prompt"] else None,
         "outcome": outcome_json(row["outcome_code"], row["outcome_message"]),
         "new_invoices": row["new_invoices"], "baseline": row["baseline"],
+        "report": bool(row["report"]),  # a recipe check's report: GET /api/jobs/<id>/report
     }
 
 

@@ -225,14 +225,36 @@ export async function deleteAccount(accountId) {
   await json('DELETE', `/api/accounts/${accountId}`, { timeout: 20000 });
 }
 
-/** Starts a collection; when one already runs (409) that job is returned instead. */
-export async function syncAccount(accountId) {
+/** Starts a job; when one already runs for the account (409) that job is returned instead. */
+async function startJob(path) {
   try {
-    return (await json('POST', `/api/accounts/${accountId}/sync`, { body: {} })).job;
+    return (await json('POST', path, { body: {} })).job;
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.body && error.body.job) return error.body.job;
     throw error;
   }
+}
+
+/** Starts a collection (or returns the one running). */
+export async function syncAccount(accountId) {
+  return startJob(`/api/accounts/${accountId}/sync`);
+}
+
+/** « Diagnostiquer la recette »: runs the recipe once on the account, storing and sending nothing. */
+export async function checkRecipe(accountId) {
+  return startJob(`/api/accounts/${accountId}/check-recipe`);
+}
+
+/** The file name a download's Content-Disposition gives, or the fallback. */
+function attachmentName(response, fallback) {
+  const disposition = response.headers.get('Content-Disposition') || '';
+  return (/filename="?([^";]+)"?/.exec(disposition) || [])[1] || fallback;
+}
+
+/** A recipe check's report (Markdown, no personal data): {blob, name}. */
+export async function checkReport(jobId) {
+  const response = await send('GET', `/api/jobs/${jobId}/report`);
+  return { blob: await response.blob(), name: attachmentName(response, 'rapport.md') };
 }
 
 /** The user approves the recipe they were shown (its fingerprint); returns the account. */
@@ -272,8 +294,7 @@ export async function invoicePdf(invoiceId) {
 /** The PDFs of the chosen invoices as one ZIP: {blob, name, withoutPdf}. */
 export async function invoicesZip(invoiceIds) {
   const response = await send('POST', '/api/invoices/zip', { body: { ids: invoiceIds }, timeout: 120000 });
-  const disposition = response.headers.get('Content-Disposition') || '';
-  const name = (/filename="?([^";]+)"?/.exec(disposition) || [])[1] || 'factures.zip';
+  const name = attachmentName(response, 'factures.zip');
   return { blob: await response.blob(), name, withoutPdf: Number(response.headers.get('X-Invoices-Without-Pdf') || 0) };
 }
 

@@ -185,3 +185,16 @@ export async function busy(button, work) {
     button.removeAttribute('aria-busy');
   }
 }
+
+// A blob: URL lives long enough for the browser to take the file, then goes.
+export const BLOB_URL_LIFETIME_MS = 60000;
+
+/** Hands a file to the browser's downloads, as a link the user clicked would. */
+export function saveFile(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
+}

@@ -44,21 +44,23 @@ export function describeState(account) {
     };
   }
   if (job) {
-    return { kind: 'busy', icon: 'sync', label: t('stateSyncing'), progress: job };
+    return { kind: 'busy', icon: 'sync', label: job.trigger === 'check' ? t('stateChecking') : t('stateSyncing'), progress: job };
   }
   if (account.recipe && account.recipe.approval_needed) {
     return { kind: 'error', icon: 'alert', label: t('stateApproval'), approval: account.recipe, action: 'approve' };
   }
   if (!account.enabled) return { kind: 'muted', icon: 'pause', label: t('statePaused') };
+  const code = account.last_outcome && account.last_outcome.code;
+  // The site changed under the recipe: the user can run a check that writes a report for the bug report.
+  const diagnose = code === 'RECIPE_BROKEN';
   if (account.blocked || account.state === 'blocked') {
-    const code = account.last_outcome && account.last_outcome.code;
     return {
-      kind: 'error', icon: 'alert', label: t('stateBlocked'), detail: outcomeText(account.last_outcome),
+      kind: 'error', icon: 'alert', label: t('stateBlocked'), detail: outcomeText(account.last_outcome), diagnose,
       action: code === 'LOGIN_FAILED' ? 'edit' : (NEEDS_A_PERSON.has(code) ? 'resolve' : 'sync'),
     };
   }
   if (account.state === 'error') {
-    return { kind: 'error', icon: 'alert', label: t('stateError'), detail: outcomeText(account.last_outcome), action: 'sync' };
+    return { kind: 'error', icon: 'alert', label: t('stateError'), detail: outcomeText(account.last_outcome), action: 'sync', diagnose };
   }
   if (account.state === 'new') return { kind: 'muted', icon: 'clock', label: t('stateNew') };
   return { kind: 'ok', icon: 'check', label: t('stateOk') };
@@ -86,9 +88,18 @@ function progressBlock(job) {
     lines.map((line) => h('p', { class: 'progress-line' }, line)));
 }
 
+/** After a recipe check that finished while the panel was open: its outcome and its report. */
+function checkSummary(job, onReport) {
+  if (!job || job.trigger !== 'check' || !job.outcome) return null;
+  return h('div', { class: 'check-summary' },
+    h('p', { class: 'summary' }, t('checkDone', job.outcome.code)),
+    job.report ? h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost', 'report'], onClick: () => onReport(job) },
+      icon('download', 'icon icon-small'), t('checkReport')) : null);
+}
+
 /** "Collection done: 2 new invoices…" after a job that finished while the panel was open. */
 function summaryOf(job) {
-  if (!job || job.state !== 'succeeded') return null;
+  if (!job || job.state !== 'succeeded' || job.trigger === 'check') return null;
   const parts = [tp('summaryNew', job.new_invoices || 0)];
   if (job.baseline) parts.push(tp('summaryBaseline', job.baseline));
   return h('p', { class: 'summary' }, t('summaryDone'), ' ', parts.join(' · '));
@@ -120,7 +131,7 @@ function approvalBlock(recipe) {
 }
 
 /** The part of a card that changes while a job runs (re-rendered when the job changes). */
-export function renderStatus(container, account, { onEdit, onSync, onApprove }) {
+export function renderStatus(container, account, { onEdit, onSync, onApprove, onDiagnose, onReport }) {
   const stateInfo = describeState(account);
   const items = [
     h('span', { class: ['state', `state-${stateInfo.kind}`] }, icon(stateInfo.icon, 'icon icon-small'), stateInfo.label),
@@ -144,6 +155,11 @@ export function renderStatus(container, account, { onEdit, onSync, onApprove }) 
   } else if (stateInfo.action === 'sync') {
     items.push(h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost'], onClick: onSync }, t('menuSyncNow')));
   }
+  if (stateInfo.diagnose) {
+    items.push(h('p', { class: 'state-detail' }, t('diagnoseExplain')),
+      h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost', 'diagnose'], onClick: onDiagnose }, t('actionDiagnose')));
+  }
+  if (!stateInfo.progress) items.push(checkSummary(finishedJob(account.id), onReport));
   const nextRun = account.next_run_at ? formatDateTime(account.next_run_at)
     : (account.blocked ? t('nextRunBlocked') : t('never'));
   let nextShown = account.recipe && account.recipe.approval_needed ? t('nextRunBlocked') : nextRun;

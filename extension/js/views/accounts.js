@@ -1,7 +1,7 @@
 // « Gérer les comptes existants »: the account cards, their gear menu, and the add button.
 
 import * as api from '../api.js';
-import { errorMessage, h } from '../dom.js';
+import { errorMessage, h, saveFile } from '../dom.js';
 import { confirmDialog } from '../dialog.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -32,6 +32,24 @@ export function mountAccounts(container, { navigate, notify }) {
       const job = await api.syncAccount(account.id);
       state.watchJob(job);
       notify(t('syncStarted', account.provider_name));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
+  async function diagnose(account) {
+    try {
+      state.watchJob(await api.checkRecipe(account.id));
+      notify(t('checkStarted', account.provider_name));
+    } catch (error) {
+      notify(errorMessage(error), 'error');
+    }
+  }
+
+  async function downloadReport(job) {
+    try {
+      const { blob, name } = await api.checkReport(job.id);
+      saveFile(blob, name);
     } catch (error) {
       notify(errorMessage(error), 'error');
     }
@@ -78,6 +96,8 @@ export function mountAccounts(container, { navigate, notify }) {
       onEdit: () => navigate('edit-credentials', { accountId: account.id }),
       onSync: () => syncNow(account),
       onApprove: () => approve(state.getAccount(account.id) || account),
+      onDiagnose: () => diagnose(state.getAccount(account.id) || account),
+      onReport: downloadReport,
     };
   }
 

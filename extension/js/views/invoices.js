@@ -2,7 +2,7 @@
 
 import * as api from '../api.js';
 import { ApiError } from '../api.js';
-import { busy, errorMessage, h } from '../dom.js';
+import { BLOB_URL_LIFETIME_MS, busy, errorMessage, h, saveFile } from '../dom.js';
 import { formatAmount, formatDate, formatDateTime } from '../format.js';
 import { t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -11,7 +11,6 @@ import { invoiceFilters } from './invoice-filters.js';
 
 const PER_PAGE = 20;
 const LIVE_REFRESH_MS = 3000; // while a delivery is pending, its status changes within seconds
-const BLOB_URL_LIFETIME_MS = 60000;
 
 /** The Libeo delivery status as {kind, label, detail, retry, send}. */
 export function deliveryState(invoice) {
@@ -39,16 +38,6 @@ export function deliveryState(invoice) {
       console.warn(`unknown delivery status ${libeo.status}`);
       return { kind: 'muted', label: libeo.status };
   }
-}
-
-/** Hands a file to the browser's downloads, as a link the user clicked would. */
-function saveFile(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = h('a', { href: url, download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), BLOB_URL_LIFETIME_MS);
 }
 
 async function openPdf(invoice, button, report) {
