@@ -19,6 +19,14 @@ fi
 KR_HOME=$(mktemp -d); trap 'rm -rf "$KR_HOME"' EXIT
 mkdir -p "$KR_HOME/home" "$KR_HOME/data" "$KR_HOME/cache" "$KR_HOME/config" "$KR_HOME/runtime"
 chmod 700 "$KR_HOME/runtime"
+# If the keyring daemon ends during the run, the bus starts another at the next call (D-Bus
+# activation): this service file, found first in our XDG_DATA_HOME, makes that one unlocked too,
+# with the same keyring and password (Debian's own would start a locked one, and every later
+# keyring test would fail).
+mkdir -p "$KR_HOME/data/dbus-1/services"
+printf '%s\n' '[D-BUS Service]' 'Name=org.freedesktop.secrets' \
+  "Exec=/bin/sh -c 'printf %s ci-keyring-pw | exec gnome-keyring-daemon --replace --foreground --unlock --components=secrets'" \
+  > "$KR_HOME/data/dbus-1/services/org.freedesktop.secrets.service"
 env HOME="$KR_HOME/home" XDG_DATA_HOME="$KR_HOME/data" XDG_CACHE_HOME="$KR_HOME/cache" \
   XDG_CONFIG_HOME="$KR_HOME/config" XDG_RUNTIME_DIR="$KR_HOME/runtime" \
   dbus-run-session -- bash -c '

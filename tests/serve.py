@@ -67,7 +67,10 @@ class ServeProcess:
             except requests.RequestException:
                 return False  # not listening yet
             return answer.ok and answer.json().get("app") == "invoice-collector"
-        wait_for(healthy, timeout, "serve to answer /api/health", every=probe_every, explain=self.output)
+        try:
+            wait_for(healthy, timeout, "serve to answer /api/health", every=probe_every, explain=self.output)
+        finally:
+            probe.close()  # its kept-alive connection would otherwise be collected later, in another test
         return time.perf_counter() - started
 
     @property
@@ -79,6 +82,7 @@ class ServeProcess:
 
     def stop(self) -> int | None:
         """SIGTERM, as the OS does at logout; returns the exit status."""
+        self.http.close()  # kept-alive connections to this server: closed, not left to the garbage collector
         if self.process is None:
             return None
         if self.process.poll() is None:
