@@ -113,6 +113,20 @@ def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):
         return load_catalog()
 
 
+def check_recipe_isolated(text: str, file: str, tmp_dir: Path | None = None, timeout: float = 60.0):
+    """catalog.load_text() in a child process, for a draft the panel recorded: (providers, errors).
+    None when no child could do it (the caller says so rather than load the validator itself)."""
+    try:
+        with _Child("check", (text, file), tmp_dir) as child:
+            while True:
+                message = child.receive(time.monotonic() + timeout)
+                if message[0] == "result":
+                    return message[1]
+    except (ChildGone, PastDeadline) as exc:
+        log.warning("checking a recipe draft in a child process failed (%s)", exc or "timeout")
+        return None
+
+
 def _child_env() -> dict[str, str]:
     """This process's environment, with the folder holding `backend` first on the path (a source
     checkout run without installing); the working directory stays: relative paths keep their meaning."""
@@ -282,6 +296,10 @@ def child_main() -> None:
     if task == "catalog":
         from backend.collectors.language.catalog import load_catalog
         send(("result", load_catalog()))
+        return
+    if task == "check":
+        from backend.collectors.language.catalog import load_text
+        send(("result", load_text(*payload)))
         return
     request, hook_names = payload
 
