@@ -131,7 +131,7 @@ def test_recording_a_recipe_for_a_form_login_and_a_table(world, home):
     assert [li.text for li in steps.find_elements(By.TAG_NAME, "li")] == [
         "Ouvrir /login", "Saisir l’identifiant", "Saisir le mot de passe (jamais enregistré)",
         "Cliquer sur « Se connecter »", "Attendre la page suivante (#factures)"]
-    panel.screenshot("03-recording")
+    keep_for_docs(panel.screenshot("03-recording"), "panel-recorder-recording")
     assert panel.cut_at(320) == []
     panel.click("button", "Je suis sur la liste des factures")
 

@@ -20,7 +20,15 @@ from backend.collectors.language.docexamples import (
     PRINT_EXAMPLE,
     WORKED_EXAMPLE,
 )
-from backend.collectors.language.docprose import FIELDS_INTRO, HTTP_AUTH, LOCATORS, TEMPLATES, TRACES, YAML_TIPS
+from backend.collectors.language.docprose import (
+    FIELDS_INTRO,
+    HTTP_AUTH,
+    LOCATORS,
+    RECORDER,
+    TEMPLATES,
+    TRACES,
+    YAML_TIPS,
+)
 from backend.collectors.language.schema import provider_schema
 from backend.collectors.steps import STEPS
 from backend.collectors.steps.filters import FILTERS, MODIFIER_KEYS, SOURCE_KEYS
@@ -230,7 +238,7 @@ def fields_section() -> str:
 
 
 def render() -> str:
-    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(),
+    parts = [INTRO.replace("{exit_status}", exit_status_help()), RECORDER, header_section(),
              HTTP_AUTH.replace("{example}", HTTP_AUTH_EXAMPLE), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))
              .replace("MAX_VALUES", f"{yamlpos.MAX_VALUES:,}").replace("MAX_DEPTH", str(yamlpos.MAX_DEPTH)),

@@ -122,6 +122,12 @@ function withLogin(steps) {
     after: steps.slice(waitAt + 1) };
 }
 
+/** fr when the amounts read look French (44,20 € · 1 234,56): "1,234" alone would be a thousand to `auto`. */
+function amountStyle(samples) {
+  const read = (samples || []).filter(Boolean);
+  return read.length && read.every((text) => /\d,\d{1,2}\b/.test(text) || /€/.test(text)) ? 'fr' : 'auto';
+}
+
 function invoicesLines(list) {
   const lines = ['  - invoices:', `      items: ${locator(list.items)}`];
   if (list.next_page) lines.push(`      next_page: ${locator(list.next_page)}`);
@@ -130,7 +136,7 @@ function invoicesLines(list) {
   field('id', list.fields.id);
   field('number', list.fields.id);
   if (list.fields.date) field('date', { ...list.fields.date, extra: ', date: auto' });
-  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: ', amount: auto' });
+  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle(list.samples.amount)}` });
   field('pdf', { ...list.fields.pdf, extra: ', attr: href' }); // href comes back absolute: relative links work
   return lines;
 }
