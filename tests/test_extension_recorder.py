@@ -14,7 +14,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.helpers import serve
-from tests.portals import classic
+from tests.portals import classic, otp
 from tests.test_extension_panel import keep_for_docs, open_panel, pair
 from tests.test_extension_support import PANEL_URL, Panel, ServerProcess, launch_chromium, wait_until
 
@@ -195,4 +195,84 @@ def test_recording_a_recipe_for_a_form_login_and_a_table(world, home):
     assert [(method, path) for method, path in carried if path not in CARRY_CREDENTIALS] == []
     files = [p for p in home.rglob("*") if p.is_file()]
     assert files and not [p for p in files if password.encode() in p.read_bytes()]
+    assert panel.console_errors() == []
+
+
+@pytest.fixture
+def otp_world(home, tmp_path):
+    state = otp.State()
+    server = ServerProcess(home)
+    with serve(otp.create_app(state)) as portal_url:
+        server.start()
+        driver = launch_chromium(tmp_path / "profile", "fr")
+        try:
+            yield server, portal_url, driver, state
+        finally:
+            driver.quit()
+            server.stop()
+
+
+def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
+    """tests/portals/otp.py: the login form in an iframe, then a code « sent by SMS » (read from the
+    portal's state, as the user reads their phone), then a table."""
+    server, portal_url, driver, state = otp_world
+    panel = open_panel(driver, "recorder-otp", server.port)
+    pair(panel, server)
+    go_to_recorder(panel)
+    start_recording(panel, f"{portal_url}/")
+    tabs = Tabs(driver, driver.current_window_handle)
+    tabs.to_site()
+    wait_until(lambda: recorded(driver), what="the page recorder in the page")
+    driver.switch_to.frame(driver.find_element(By.ID, "auth"))
+    wait_until(lambda: recorded(driver), what="the page recorder in the login frame")
+    driver.find_element(By.ID, "username").send_keys(otp.SMS_LOGIN)
+    driver.find_element(By.ID, "password").send_keys(otp.PASSWORD)
+    driver.find_element(By.ID, "login-btn").click()
+    driver.switch_to.default_content()
+    wait_until(lambda: driver.current_url.endswith("/otp") and recorded(driver), what="the code page, recorded")
+    sms = state.sent_codes[otp.SMS_LOGIN]
+    driver.find_element(By.ID, "code").send_keys(sms)
+    driver.find_element(By.ID, "verify").click()
+    wait_until(lambda: "/compte/factures" in driver.current_url and recorded(driver), what="the list, recorded")
+
+    tabs.to_panel()
+    steps = panel.find("ol.recorder-steps", "(#invoices)")
+    assert [li.text for li in steps.find_elements(By.TAG_NAME, "li")] == [
+        "Ouvrir /", "Saisir l’identifiant", "Saisir le mot de passe (jamais enregistré)", "Cliquer sur « Valider »",
+        "Attendre la page suivante (form)", "Demander le code à usage unique", "Cliquer sur « Vérifier »",
+        "Attendre la page suivante (#invoices)"]
+    panel.click("button", "Je suis sur la liste des factures")
+    pick(tabs, panel, "Cliquez sur le numéro d’une facture", "#invoices tr:first-child td.n")
+    pick(tabs, panel, "Cliquez sur sa date", "#invoices tr:first-child td.d")
+    pick(tabs, panel, "Cliquez sur son montant", "#invoices tr:first-child td.a")
+    pick(tabs, panel, "Cliquez sur son lien PDF", "#invoices tr:last-child a.dl")
+    tabs.to_panel()
+    panel.find(".recorder-ask", "Cliquez sur « page suivante »")
+    panel.click("button", "Pas de page suivante")
+
+    panel.find(".recorder-valid", "La recette est valide.")
+    panel.type(panel.field("Nom du fournisseur"), "Portail Sécurisé Enregistré")
+    panel.click("button", "Vérifier")
+    panel.find(".recorder-valid", "La recette est valide.")
+    draft = driver.find_element(By.CSS_SELECTOR, "textarea.recorder-yaml").get_attribute("value")
+    assert '- switch_frame: ["iframe#auth"' in draft and "- switch_frame: top" in draft and "one_time_code:" in draft
+    assert sms not in draft and otp.PASSWORD not in draft
+
+    panel.type(panel.field("Identifiant"), otp.SMS_LOGIN)
+    panel.type(panel.field("Mot de passe"), otp.PASSWORD)
+    state.sent_codes.clear()
+    panel.click(".recorder-try button[type=submit]", "Essayer")
+    code = panel.field("Code reçu par SMS ou e-mail")
+    panel.type(code, wait_until(lambda: state.sent_codes.get(otp.SMS_LOGIN), what="the trial's SMS"))
+    panel.screenshot("otp-code")
+    panel.click(".recorder-code button[type=submit]", "Valider le code")
+    found = panel.find(".recorder-trial-ok", "2 factures trouvées", timeout=120)
+    assert [tr.find_element(By.TAG_NAME, "td").text for tr in found.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        number for number, *_ in otp.INVOICES]
+
+    panel.click("button.recorder-save", "Enregistrer la recette")
+    panel.find(".recorder-saved", "« Portail Sécurisé Enregistré » est maintenant dans vos fournisseurs")
+    saved = home / "config" / "providers.d" / "portail-securise-enregistre.yaml"
+    check = server.command("recipe", "check", str(saved))
+    assert check.returncode == 0, check.stdout + check.stderr
     assert panel.console_errors() == []

@@ -24,6 +24,7 @@ from backend.collectors.model import BrowserConfig, Invoice, Progress, RunReques
 from backend.i18n import say
 from backend.redact import redact
 from backend.server.errors import ApiError
+from backend.server.jobs import CodeSlot
 
 if TYPE_CHECKING:
     from backend.collectors.model import Provider
@@ -38,14 +39,16 @@ TRIAL_TIMEOUT = 300.0  # a draft that has not listed its invoices in 5 minutes w
 class Trial:
     id: int
     provider_id: str
-    state: str = "running"  # running → succeeded | failed
+    state: str = "running"  # running ⇄ waiting_for_code → succeeded | failed
+    prompt: dict[str, str] | None = None  # while waiting_for_code: what the portal asks for
     listed: int = 0
     invoices: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
     message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "provider": self.provider_id, "state": self.state, "listed": self.listed,
+        return {"id": self.id, "provider": self.provider_id, "state": self.state, "prompt": self.prompt,
+                "listed": self.listed,
                 "invoices": list(self.invoices), "outcome": self.outcome, "message": self.message}
 
 
@@ -62,6 +65,7 @@ class DraftTrials:
         self.services = services
         self._lock = threading.Lock()
         self._trials: dict[int, Trial] = {}
+        self._codes: dict[int, CodeSlot] = {}  # a trial waiting for a one-time code: where the panel's goes
         self._ids = itertools.count(1)
 
     def get(self, trial_id: int) -> Trial | None:
@@ -70,7 +74,7 @@ class DraftTrials:
 
     def start(self, provider: Provider, credentials: dict[str, str]) -> Trial:
         with self._lock:
-            if any(t.state == "running" for t in self._trials.values()):
+            if any(t.state in ("running", "waiting_for_code") for t in self._trials.values()):
                 raise ApiError(409, say("a test run of a recipe is already under way: wait for its end",
                                         "un essai de recette est déjà en cours : attendez sa fin"),
                                code="CONFLICT")
@@ -81,6 +85,29 @@ class DraftTrials:
         threading.Thread(target=self._run, args=(trial, provider, credentials), name=f"ic-trial-{trial.id}",
                          daemon=True).start()
         return trial
+
+    def answer_code(self, trial_id: int, code: str) -> None:
+        with self._lock:
+            slot = self._codes.get(trial_id)
+            if slot is None or slot.answered.is_set():
+                raise ApiError(409, say("this test run is not waiting for a code (it may have ended)",
+                                        "cet essai n'attend pas de code (il est peut-être fini)"))
+            slot.code = code
+            slot.answered.set()
+
+    def _asker(self, trial: Trial):
+        """Like a sync's (jobs.py): the run waits, the panel shows the prompt and posts the code."""
+        def ask_code(prompt: str, kind: str) -> str | None:
+            slot = CodeSlot()
+            with self._lock:
+                self._codes[trial.id] = slot
+                trial.state, trial.prompt = "waiting_for_code", {"text": prompt, "kind": kind}
+            slot.answered.wait(self.services.jobs.code_timeout)
+            with self._lock:
+                self._codes.pop(trial.id, None)
+                trial.state, trial.prompt = "running", None
+            return slot.code
+        return ask_code
 
     def _run(self, trial: Trial, provider: Provider, credentials: dict[str, str]) -> None:
         out_dir = paths.data_dir() / "tmp" / f"trial-{trial.id}"
@@ -98,7 +125,7 @@ class DraftTrials:
         settings = self.services.settings
         request = RunRequest(
             provider=provider, credentials=credentials, out_dir=out_dir, on_invoice=on_invoice,
-            on_progress=on_progress, run_timeout=TRIAL_TIMEOUT,
+            on_progress=on_progress, ask_code=self._asker(trial), run_timeout=TRIAL_TIMEOUT,
             # A fresh profile each time: what the recipe does from a logged-out browser is what is tried.
             browser=BrowserConfig(chrome_binary=settings.chrome_binary, chromedriver=settings.chromedriver,
                                   remote_url=settings.remote_webdriver_url))

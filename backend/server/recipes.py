@@ -49,6 +49,12 @@ OPENAPI_PATHS = {
         "summary": "A trial: its state, then its outcome and the invoices found (number, date, amount)",
         "parameters": [{"name": "trial_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "The trial"}, "404": {"description": "Unknown or forgotten"}}}},
+    "/api/recipes/draft/try/{trial_id}/code": {"post": {
+        "summary": "The one-time code a trial waits for (state waiting_for_code, its prompt says what for)",
+        "parameters": [{"name": "trial_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "The trial goes on"}, "409": {"description": "Not waiting"}}}},
     "/api/recipes": {"post": {
         "summary": "Save a checked draft as providers.d/<id>.yaml; 409 when the id exists (overwrite: true "
                    "to replace it, even a bundled provider)",
@@ -131,6 +137,19 @@ def get_trial(trial_id: int) -> Response:
     trial = trials().get(trial_id)
     if trial is None:
         raise not_found(say(f"test run {trial_id}", f"Essai {trial_id}"))
+    return jsonify({"trial": trial.to_json()})
+
+
+@bp.post("/api/recipes/draft/try/<id:trial_id>/code")
+def post_trial_code(trial_id: int) -> Response:
+    data = json_body()
+    reject_unknown(data, ("code",))
+    code = validation.one_time_code(data)
+    if trials().get(trial_id) is None:
+        raise not_found(say(f"test run {trial_id}", f"Essai {trial_id}"))
+    trials().answer_code(trial_id, code)
+    trial = trials().get(trial_id)
+    assert trial is not None  # trials are forgotten only when a newer one starts, never while one runs
     return jsonify({"trial": trial.to_json()})
 
 

@@ -362,3 +362,8 @@ export async function getTrial(trialId) {
 export async function saveRecipe(yaml, overwrite = false) {
   return json('POST', '/api/recipes', { body: { yaml, overwrite }, timeout: 30000 });
 }
+
+/** The one-time code a trial waits for (its state is waiting_for_code). */
+export async function sendTrialCode(trialId, code) {
+  return (await json('POST', `/api/recipes/draft/try/${trialId}/code`, { body: { code } })).trial;
+}

@@ -160,3 +160,21 @@ def test_a_failed_trial_says_why_without_the_password(api, runner):
                      != "running" and t, what="the trial's end")
     assert trial["state"] == "failed" and trial["outcome"] == "LOGIN_FAILED"
     assert SECRET not in trial["message"] and "wrong password" in trial["message"]
+
+
+def test_a_trial_asks_for_the_one_time_code_the_portal_wants(api, runner):
+    runner.add("FAC-1", dt.date(2024, 1, 5))
+    runner.ask = ("Code reçu par SMS", "sms")
+    response = api.post("/api/recipes/draft/try",
+                        {"yaml": DRAFT, "credentials": {"login": "me", "password": SECRET}})
+    trial_id = response.get_json()["trial"]["id"]
+    assert api.post(f"/api/recipes/draft/try/{trial_id}/code", {"code": " "}).status_code == 400
+    waiting = wait_for(lambda: (t := api.get(f"/api/recipes/draft/try/{trial_id}").get_json()["trial"])["state"]
+                       == "waiting_for_code" and t, what="the trial to ask for a code")
+    assert waiting["prompt"] == {"text": "Code reçu par SMS", "kind": "sms"}
+    assert api.post(f"/api/recipes/draft/try/{trial_id}/code", {"code": " 424242 "}).status_code == 200
+    trial = wait_for(lambda: (t := api.get(f"/api/recipes/draft/try/{trial_id}").get_json()["trial"])["state"]
+                     not in ("running", "waiting_for_code") and t, what="the trial's end")
+    assert runner.codes == ["424242"] and trial["state"] == "succeeded" and trial["prompt"] is None
+    refused = api.post(f"/api/recipes/draft/try/{trial_id}/code", {"code": "1"})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "CONFLICT"

@@ -5,7 +5,8 @@
 // No secret is ever in a step: a login, password or code field becomes {{ login }},
 // {{ password }} or a one_time_code step, because the page recorder never sends what was typed there.
 
-const LOGIN_ERRORS = ['.alert-danger', '[role=alert]', '.error'];
+// Shown, not merely present: many login pages hold an empty, hidden error box from the start.
+const LOGIN_ERRORS = ['.alert-danger', '[role=alert]', '.error', '.login-error'];
 // The recipe's own labels, written in both languages into its file whatever the panel's language.
 const CREDENTIALS = [
   '  - {name: login, label_fr: Identifiant, label_en: Login}',
@@ -21,21 +22,21 @@ export function addEvent(steps, event, previousPage = null) {
   const last = steps[steps.length - 1];
   switch (event.action) {
     case 'fill': {
-      const step = event.kind === 'code' ? { kind: 'code', locators: event.locators }
+      const step = event.kind === 'code' ? { kind: 'code', locators: event.locators, frame: event.frame }
         : { kind: 'fill', locators: event.locators, secret: ['login', 'password'].includes(event.kind) ? event.kind : null,
-          value: event.kind === 'text' ? event.value : undefined };
+          value: event.kind === 'text' ? event.value : undefined, frame: event.frame };
       // Typing again into the same field (a typo fixed): the last value is the one that counts.
       if (last && last.kind === step.kind && sameTarget(last, step)) return [...steps.slice(0, -1), step];
       return [...steps, step];
     }
     case 'select':
-      return [...steps, { kind: 'select', locators: event.locators, option: event.option }];
+      return [...steps, { kind: 'select', locators: event.locators, option: event.option, frame: event.frame }];
     case 'check':
-      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked }];
+      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, frame: event.frame }];
     case 'click':
-      return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text }];
+      return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text, frame: event.frame }];
     case 'submit':
-      return [...steps, { kind: 'submit', locators: event.locators }];
+      return [...steps, { kind: 'submit', locators: event.locators, frame: event.frame }];
     case 'page':
       // A new page after an action: wait for its state before the next step (never a sleep).
       if (!last || !['click', 'submit', 'banner'].includes(last.kind)) return steps;
@@ -96,7 +97,7 @@ function stepLines(step, indent) {
       return [`${pad}- wait_for: ${waitCondition(step)}`];
     case 'login-wait':
       return [`${pad}- wait_for_any:`, `${pad}    - ${waitCondition(step)}`,
-        `${pad}    - {present: ${locator(LOGIN_ERRORS)}, fail: LOGIN_FAILED, message_from: ${locator(LOGIN_ERRORS)}}`];
+        `${pad}    - {visible: ${locator(LOGIN_ERRORS)}, fail: LOGIN_FAILED, message_from: ${locator(LOGIN_ERRORS)}}`];
     default:
       return [];
   }
@@ -114,12 +115,16 @@ function waitCondition(step) {
 function withLogin(steps) {
   const secretAt = steps.findIndex((step) => step.secret === 'password');
   const firstField = steps.findIndex((step) => step.kind === 'fill' && step.secret);
-  const waitAt = steps.findIndex((step, index) => index > secretAt && step.kind === 'wait');
+  const nextWait = (from) => steps.findIndex((step, index) => index > from && step.kind === 'wait');
+  let waitAt = nextWait(secretAt);
   if (secretAt < 0 || firstField < 0 || waitAt < 0) return { before: steps, login: null, after: [] };
+  // A code page right after the password is part of the login: logged in is the page after it.
+  if (steps[waitAt + 1] && steps[waitAt + 1].kind === 'code' && nextWait(waitAt + 1) > 0) waitAt = nextWait(waitAt + 1);
   const wait = steps[waitAt];
   const inner = [...steps.slice(firstField, waitAt), { ...wait, kind: 'login-wait' }];
-  return { before: steps.slice(0, firstField), login: { form: steps[firstField].locators, wait, steps: inner },
-    after: steps.slice(waitAt + 1) };
+  // A login form in an iframe: the login step looks for the frame (it cannot see inside it).
+  const form = steps[firstField].frame || steps[firstField].locators;
+  return { before: steps.slice(0, firstField), login: { form, wait, steps: inner }, after: steps.slice(waitAt + 1) };
 }
 
 /** fr when the amounts read look French (44,20 € · 1 234,56): "1,234" alone would be a thousand to `auto`. */
@@ -136,7 +141,7 @@ function invoicesLines(list) {
   field('id', list.fields.id);
   field('number', list.fields.id);
   if (list.fields.date) field('date', { ...list.fields.date, extra: ', date: auto' });
-  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle(list.samples.amount)}` });
+  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle((list.samples || {}).amount)}` });
   field('pdf', { ...list.fields.pdf, extra: ', attr: href' }); // href comes back absolute: relative links work
   return lines;
 }
@@ -151,12 +156,22 @@ export function recipeYaml({ id, name, startUrl, steps, list }) {
     `id: ${id}`, `name: ${q(name)}`, `homepage: ${q(origin)}`, 'category: autre',
     `terms: {version: "1", url: ${q(origin)}}`, 'credentials:', ...CREDENTIALS,
     'urls:', `  portal: ${q(origin)}`, 'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
-  for (const step of before) lines.push(...stepLines(step, 2));
+  const where = { frame: null }; // the frame the run is in at this point of the recipe
+  const emit = (step, indent) => {
+    const frame = step.frame || null;
+    if (JSON.stringify(frame) !== JSON.stringify(where.frame)) {
+      lines.push(`${' '.repeat(indent)}- switch_frame: ${frame ? locator(frame) : 'top'}`);
+      where.frame = frame;
+    }
+    lines.push(...stepLines(step, indent));
+  };
+  for (const step of before) emit(step, 2);
   if (login) {
     lines.push('  - login:', `      logged_in: ${waitCondition(login.wait)}`, `      form: ${locator(login.form)}`, '      steps:');
-    for (const step of login.steps) lines.push(...stepLines(step, 8));
+    for (const step of login.steps) emit(step, 8);
   }
-  for (const step of after) lines.push(...stepLines(step, 2));
+  for (const step of after) emit(step, 2);
+  if (where.frame) lines.push('  - switch_frame: top'); // the invoice list is read from the page itself
   if (list) lines.push(...invoicesLines(list));
   return `${lines.join('\n')}\n`;
 }

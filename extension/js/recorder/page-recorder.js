@@ -24,7 +24,22 @@
   let items = null; // the rows' selector, once the first field was picked
   let submitClicked = false;
 
-  const send = (event) => chrome.runtime.sendMessage({ type: 'recorder-event', event }).catch(() => {});
+  const inFrame = window !== window.top;
+  // Every action says in which frame it happened (null: the page itself), for `switch_frame`.
+  const send = (event) => chrome.runtime.sendMessage({ type: 'recorder-event', event: { frame: frame(), ...event } })
+    .catch(() => {});
+
+  /** The iframe this page is in, as locators in its parent; from its own address when cross-origin. */
+  function frame() {
+    if (!inFrame) return null;
+    const element = window.frameElement; // null across origins
+    const found = [];
+    if (element && element.id && cssIdent(element.id)) found.push(`iframe#${element.id}`);
+    if (element && element.name) found.push(`iframe[name=${quoted(element.name)}]`);
+    const source = element ? element.getAttribute('src') : location.pathname;
+    if (source) found.push(`iframe[src*=${quoted(source)}]`);
+    return found.length ? found : ['iframe'];
+  }
 
   const cssIdent = (text) => /^[A-Za-z_][\w-]*$/.test(text);
   const quoted = (text) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -248,7 +263,7 @@
 
   // ---- the panel's requests ------------------------------------------------------------------
   chrome.runtime.onMessage.addListener((message) => {
-    if (!message || message.type !== 'recorder-pick') return;
+    if (!message || message.type !== 'recorder-pick' || inFrame) return;
     picking = message.field;
     if (message.items) items = message.items;
     document.documentElement.classList.add('invoice-collector-picking');
@@ -274,5 +289,5 @@
   document.addEventListener('change', onChange, true);
   document.addEventListener('click', onClick, true);
   document.addEventListener('submit', onSubmit, true);
-  send({ action: 'page', url: location.href, landmarks: landmarks() });
+  if (!inFrame) send({ action: 'page', url: location.href, landmarks: landmarks() }); // the page's own state only
 })();

@@ -88,6 +88,13 @@ export function showDraft(container, context, recording) {
         setStatus(status, errorMessage(error), 'error');
         return;
       }
+      if (trial.state === 'waiting_for_code') {
+        if (!trialResult.querySelector('.recorder-code')) trialResult.replaceChildren(codeForm(trialId, trial.prompt));
+        setStatus(status, '');
+        watchTrial(trialId, status);
+        return;
+      }
+      trialResult.querySelector('.recorder-code')?.remove();
       if (trial.state === 'running') {
         setStatus(status, trial.listed ? tp('recorderTryingListed', trial.listed) : t('recorderTrying'), 'info');
         watchTrial(trialId, status);
@@ -143,6 +150,26 @@ export function showDraft(container, context, recording) {
         h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small'], onClick: recording.onBack }, t('recorderPickAgain')))),
     problems, trialForm, trialResult, saveStatus, save);
   check();
+}
+
+/** The portal asks for a one-time code during the trial: the user types it here, as for a sync. */
+function codeForm(trialId, prompt) {
+  const status = statusLine();
+  const code = field({ name: 'code', label: (prompt && prompt.text) || t('recorderCodeLabel'), autocomplete: 'one-time-code',
+    attributes: { inputmode: 'numeric' } });
+  const send = h('button', { type: 'submit', class: ['btn', 'btn-primary'] }, t('recorderCodeSend'));
+  const form = h('form', { class: ['section', 'recorder-code'], novalidate: true },
+    h('p', { class: 'recorder-ask' }, t('recorderCodeAsked')), code, status, send);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await busy(send, () => api.sendTrialCode(trialId, form.elements.code.value));
+      form.remove();
+    } catch (error) {
+      showErrors(form, status, error);
+    }
+  });
+  return form;
 }
 
 function trialSummary(trial) {

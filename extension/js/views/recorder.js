@@ -61,7 +61,8 @@ export function mountRecorder(container, context) {
 
   async function inject() {
     try {
-      await chrome.scripting.executeScript({ target: { tabId: session.tabId }, files: [PAGE_RECORDER] });
+      // Every frame: some portals put their login form in an iframe.
+      await chrome.scripting.executeScript({ target: { tabId: session.tabId, allFrames: true }, files: [PAGE_RECORDER] });
       setStatus(session.status, '');
       if (session.pick) askPick();
     } catch (error) { // a page of another site, or one no extension may touch
