@@ -24,7 +24,7 @@ from backend.collectors.model import BrowserConfig, Invoice, Progress, RunReques
 from backend.i18n import say
 from backend.redact import redact
 from backend.server.errors import ApiError
-from backend.server.jobs import CodeSlot
+from backend.server.jobs import CodeSlot, answer_slot
 
 if TYPE_CHECKING:
     from backend.collectors.model import Provider
@@ -88,12 +88,9 @@ class DraftTrials:
 
     def answer_code(self, trial_id: int, code: str) -> None:
         with self._lock:
-            slot = self._codes.get(trial_id)
-            if slot is None or slot.answered.is_set():
-                raise ApiError(409, say("this test run is not waiting for a code (it may have ended)",
-                                        "cet essai n'attend pas de code (il est peut-être fini)"))
-            slot.code = code
-            slot.answered.set()
+            answer_slot(self._codes.get(trial_id), code, say(
+                "this test run is not waiting for a code (it may have ended)",
+                "cet essai n'attend pas de code (il est peut-être fini)"))
 
     def _asker(self, trial: Trial):
         """Like a sync's (jobs.py): the run waits, the panel shows the prompt and posts the code."""
