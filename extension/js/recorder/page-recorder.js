@@ -88,7 +88,8 @@
 
   function textLocator(element) {
     const text = visibleText(element);
-    if (!text || text.length > MAX_TEXT || text.includes('\n')) return null;
+    // {{ would read as a template in the recipe (a page showing unrendered template syntax).
+    if (!text || text.length > MAX_TEXT || text.includes('\n') || text.includes('{{')) return null;
     return element.tagName === 'A' ? `link=${text}` : `text=${text}`;
   }
 
