@@ -262,9 +262,11 @@ def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
     panel.type(panel.field("Mot de passe"), otp.PASSWORD)
     state.sent_codes.clear()
     panel.click(".recorder-try button[type=submit]", "Essayer")
+    panel.find(".recorder-code", "Le site demande un code à usage unique", timeout=120)  # a browser starts first
     code = panel.field("Code reçu par SMS ou e-mail")
     panel.type(code, wait_until(lambda: state.sent_codes.get(otp.SMS_LOGIN), what="the trial's SMS"))
     panel.screenshot("otp-code")
+    assert panel.cut_at(320) == []
     panel.click(".recorder-code button[type=submit]", "Valider le code")
     found = panel.find(".recorder-trial-ok", "2 factures trouvées", timeout=120)
     assert [tr.find_element(By.TAG_NAME, "td").text for tr in found.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
@@ -276,3 +278,26 @@ def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
     check = server.command("recipe", "check", str(saved))
     assert check.returncode == 0, check.stdout + check.stderr
     assert panel.console_errors() == []
+
+
+def test_the_recorder_in_english_refuses_the_browsers_own_pages(home, tmp_path):
+    server = ServerProcess(home)
+    server.start()
+    driver = launch_chromium(tmp_path / "profile", "en")
+    try:
+        panel = open_panel(driver, "recorder-en", server.port, language="en")
+        pair(panel, server, "Pairing code", "Pair")
+        panel.click("#add-account", "Add a new account")
+        panel.click(".record-recipe-block summary", "My supplier is not in the list")
+        panel.click("button.record-recipe", "Record a recipe")
+        panel.type(panel.field("Address of the login page"), "chrome://extensions")
+        panel.click(".recorder-start button[type=submit]", "Start recording")
+        control = panel.field("Address of the login page")
+        wait_until(lambda: "Cannot record on a “chrome” address" in panel.field_error(control), what="the refusal")
+        assert len(driver.window_handles) == 1
+        panel.screenshot("refused-en")
+        assert panel.cut_at(320) == []
+        assert panel.console_errors() == []
+    finally:
+        driver.quit()
+        server.stop()

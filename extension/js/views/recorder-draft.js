@@ -68,9 +68,10 @@ export function showDraft(container, context, recording) {
       event.preventDefault();
       clearErrors(trialForm);
       if (!checkRequired(trialForm, provider)) return;
+      setStatus(status, t('recorderTrying'), 'info'); // the check and a browser's start take a few seconds
+      trialResult.replaceChildren();
       try {
         const trial = await busy(run, () => api.tryDraft(draftText(), readCredentials(trialForm, provider)));
-        setStatus(status, t('recorderTrying'), 'info');
         watchTrial(trial.id, status);
       } catch (error) {
         showErrors(trialForm, status, error);
