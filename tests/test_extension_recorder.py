@@ -121,6 +121,13 @@ def test_recording_a_recipe_for_a_form_login_and_a_table(world, home):
     tabs = Tabs(driver, driver.current_window_handle)
     tabs.to_site()
     wait_until(lambda: recorded(driver), what="the page recorder in the login page")
+    # Wandering to a browser page mid-recording: nothing is recorded there, and the panel says so.
+    driver.get("chrome://version")
+    tabs.to_panel()
+    panel.find(".form-status", "L’enregistrement est suspendu sur cette page")
+    tabs.to_site()
+    driver.get(f"{portal_url}/login")
+    wait_until(lambda: recorded(driver), what="the page recorder in the login page again")
     driver.find_element(By.NAME, "email").send_keys(classic.LOGIN)
     driver.find_element(By.NAME, "password").send_keys(classic.PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
@@ -128,6 +135,7 @@ def test_recording_a_recipe_for_a_form_login_and_a_table(world, home):
 
     tabs.to_panel()
     steps = panel.find("ol.recorder-steps", "Attendre la page suivante")
+    panel.absent(".form-status", "L’enregistrement est suspendu")
     assert [li.text for li in steps.find_elements(By.TAG_NAME, "li")] == [
         "Ouvrir /login", "Saisir l’identifiant", "Saisir le mot de passe (jamais enregistré)",
         "Cliquer sur « Se connecter »", "Attendre la page suivante (#factures)"]
