@@ -14,6 +14,7 @@
   const MAX_TEXT = 40;
   const DATA_HOOKS = ['data-testid', 'data-test', 'data-qa', 'data-cy', 'data-id', 'data-action'];
   const LOGIN_HINT = /(^|[^a-z])(login|user(name)?|e-?mail|identifi|account|compte|client)/i;
+  const PASSWORD_HINT = /(pass|pwd|mdp|secret|pin\b)/i;
   const CODE_HINT = /(otp|one.?time|totp|2fa|mfa|sms|verification|code)/i;
   const BANNER_HINT = /(cookie|consent|didomi|gdpr|rgpd|onetrust|axeptio|tarteaucitron|cmp)/i;
   const CLICKABLE = 'a[href], button, input[type=submit], input[type=button], input[type=image], [role=button], summary, label';
@@ -123,7 +124,10 @@
   function fieldKind(input) {
     const hints = [input.name, input.id, input.getAttribute('autocomplete'), input.getAttribute('aria-label'),
       input.placeholder].filter(Boolean).join(' ');
-    if (input.type === 'password') return 'password';
+    // A password in disguise: a text field masked by CSS, or named or marked as one. Its value must not leave either.
+    const masked = getComputedStyle(input).webkitTextSecurity;
+    if (input.type === 'password' || (masked && masked !== 'none') || /-password$/.test(input.getAttribute('autocomplete') || '')
+      || PASSWORD_HINT.test(`${input.name} ${input.id}`)) return 'password';
     if (input.getAttribute('autocomplete') === 'one-time-code' || (CODE_HINT.test(hints) && !LOGIN_HINT.test(hints))) return 'code';
     const form = input.form || input.closest('form');
     const besidePassword = form && form.querySelector('input[type=password]');
@@ -132,9 +136,10 @@
     return 'text';
   }
 
+  // Only what the person did: a page's own scripts setting values or submitting forms are not steps.
   function onChange(event) {
     const element = event.target;
-    if (picking || !(element instanceof HTMLElement)) return;
+    if (picking || !event.isTrusted || !(element instanceof HTMLElement)) return;
     if (element.tagName === 'SELECT') {
       send({ action: 'select', locators: locatorsFor(element, { withText: false }), option: element.selectedOptions[0]?.text.trim() || '' });
     } else if (element.type === 'checkbox') {
@@ -162,7 +167,7 @@
   }
 
   function onSubmit(event) {
-    if (!submitClicked && event.target instanceof HTMLFormElement) {
+    if (!submitClicked && event.isTrusted && event.target instanceof HTMLFormElement) {
       send({ action: 'submit', locators: locatorsFor(event.target, { withText: false }) }); // Enter in a field
     }
     submitClicked = false;
