@@ -33,10 +33,11 @@ read inside its row, `date: auto` for French dates, `amount: fr` for amounts suc
 Then name the provider: the server checks the draft (`recipe check`'s messages, with their
 line and column), and « Essayer » runs it headless with the login and password you type once
 (kept in memory for that run only, never saved; a one-time code the site asks for meanwhile is
-asked in the panel): the invoices found are listed with their number, date and amount. « Enregistrer la recette » saves it as `providers.d/<id>.yaml` (an id that is
-already a provider — bundled or yours — is replaced only if you confirm), and « Ajouter un compte »
-opens the usual form on it, its origins shown. The file is plain YAML like any recipe: open it to
-add what recording cannot show (maintenance pages, `hand_over`, detail pages).
+asked in the panel): the invoices found are listed with their number, date and amount.
+« Enregistrer la recette » saves it as `providers.d/<id>.yaml` (an id that is already a provider —
+bundled or yours — is replaced only if you confirm), and « Ajouter un compte » opens the usual
+form on it, its origins shown. The file is plain YAML like any recipe: open it to add what
+recording cannot show (maintenance pages, `hand_over`, detail pages).
 
 Recording works on web pages only (http and https): not on the browser's pages (`chrome://`),
 files or the extension's own pages. The panel's API for it: `POST /api/recipes/draft/check`,
