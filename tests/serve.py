@@ -33,7 +33,11 @@ class ServeProcess:
         self.home = Path(home)
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(self.home), **(env or {}))
+        # The checkout these tests come from first on the path: a venv's editable install may point at
+        # another checkout (a git worktree sharing the venv), whose server would not be the one under test.
+        source = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join([source] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+        self.env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(self.home), PYTHONPATH=path, **(env or {}))
         self.process: subprocess.Popen | None = None
         self.output_path = self.home / "serve-output.txt"
         self.http = requests.Session()  # carries the token once paired

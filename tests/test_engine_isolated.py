@@ -197,3 +197,16 @@ def test_loading_the_catalog_in_a_child_keeps_the_engine_out_of_the_caller(tmp_p
                          cwd=Path(__file__).parent.parent, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(None, 1) == [str(len(load_catalog().providers)), "[]\n"]
+
+
+def test_a_recipe_draft_is_checked_in_a_child_as_in_process(tmp_path):
+    """The server checks the panel's drafts this way (server/recipes.py): same providers, same errors."""
+    from backend.collectors.language.catalog import load_text
+    from backend.collectors.run.isolated import check_recipe_isolated
+    from tests.server.test_server_recipes import DRAFT
+    for text in (DRAFT, DRAFT.replace("- click:", "- clik:")):
+        providers, errors = check_recipe_isolated(text, "draft.yaml", tmp_path / "tmp")
+        expected_providers, expected_errors = load_text(text, "draft.yaml")
+        assert errors == expected_errors
+        assert [p.id for p in providers] == [p.id for p in expected_providers]
+    assert errors and str(errors[0]).startswith("draft.yaml:15:5: unknown step 'clik'")

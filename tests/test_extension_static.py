@@ -20,7 +20,11 @@ JS_FILES = sorted(EXTENSION.glob("js/**/*.js")) + [EXTENSION / "service-worker.j
 HTML_FILES = sorted(EXTENSION.glob("*.html"))
 TEXT_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 # Text that is the same in every language: the product's commands, a number format.
-UNTRANSLATED = {"invoice-collector pair"}
+UNTRANSLATED = {"invoice-collector pair",
+                # A recorded recipe's own labels, written in both languages into its file (recorder/draft.js).
+                "  - {name: login, label_fr: Identifiant, label_en: Login}",
+                "  - {name: password, label_fr: Mot de passe, label_en: Password, type: password}",
+                "Code reçu par SMS ou e-mail"}
 # Title-case words that are code, not labels: key names, plural-form suffixes, an HTTP scheme.
 CODE_WORDS = {"End", "Escape", "Home", "Tab", "One", "Other", "Bearer"}
 
@@ -104,8 +108,11 @@ def test_manifest_is_a_side_panel_with_the_narrowest_permissions():
     assert data["side_panel"] == {"default_path": "panel.html"}
     # alarms + notifications: the service worker looks for what needs the user and says so (badge, notification)
     # nativeMessaging: pairing with no code through the program on this computer (extension/js/native.js)
-    assert data["permissions"] == ["sidePanel", "storage", "alarms", "notifications", "nativeMessaging"]
+    # scripting: the recipe recorder's page script, injected into the tab being recorded only
+    assert data["permissions"] == ["sidePanel", "storage", "alarms", "notifications", "nativeMessaging", "scripting"]
     assert data["host_permissions"] == ["http://127.0.0.1/*"]
+    # Asked for one site at a time, when the user starts recording on it (views/recorder.js).
+    assert data["optional_host_permissions"] == ["https://*/*", "http://*/*"]
     assert data["default_locale"] == "fr"
     assert data["options_ui"]["page"] == "options.html"
     worker = (EXTENSION / data["background"]["service_worker"]).read_text(encoding="utf-8")

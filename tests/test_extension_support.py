@@ -58,8 +58,9 @@ class ServerProcess(ServeProcess):
         assert result.returncode == 0, result.stderr
 
 
-def launch_chromium(profile: Path, language: str = "fr") -> webdriver.Chrome:
-    """Chromium with the unpacked extension, its UI in `language` (which picks the extension's locale)."""
+def launch_chromium(profile: Path, language: str = "fr", network_log: bool = False) -> webdriver.Chrome:
+    """Chromium with the unpacked extension, its UI in `language` (which picks the extension's locale).
+    network_log: every request of every page, bodies included, in driver.get_log("performance")."""
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
     for argument in ("--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -70,7 +71,9 @@ def launch_chromium(profile: Path, language: str = "fr") -> webdriver.Chrome:
     if os.geteuid() == 0:
         options.add_argument("--no-sandbox")
     options.add_experimental_option("prefs", {"intl.accept_languages": language})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"} | ({"performance": "ALL"} if network_log else {}))
+    if network_log:
+        options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
     # On Linux, Chromium takes its UI language from the environment, not from --lang.
     env = dict(os.environ, LANGUAGE=language)
     service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"), env=env)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request, send_file
 
 from backend.i18n import say
 from backend.server import account_ops, approval, history, recipe_check, validation
-from backend.server.errors import bad_request, json_body, not_found, reject_unknown
+from backend.server.errors import json_body, not_found, reject_unknown
 from backend.server.jobs import CHECK_TRIGGER
 from backend.server.services import current as services
 
@@ -197,13 +197,11 @@ def get_report(job_id: int) -> Response:
 def post_code(job_id: int) -> Response:
     data = json_body()
     reject_unknown(data, ("code",))
-    code = data.get("code")
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
-        raise bad_request({"code": say("type the code you received, e.g. 123456", "saisissez le code reçu, par exemple 123456")})
+    code = validation.one_time_code(data)
     jobs = services().jobs
     if jobs.get(job_id) is None:
         raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))
-    jobs.answer_code(job_id, code.strip())
+    jobs.answer_code(job_id, code)
     job = jobs.get(job_id)
     if job is None:  # pragma: no cover — deleted meanwhile
         raise not_found(say(f"job {job_id}", f"Synchronisation {job_id}"))

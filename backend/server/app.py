@@ -37,6 +37,7 @@ from backend.server import (
     invoices,
     meta,
     providers,
+    recipes,
     security,
     smtp_autoconfig,
 )
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
                                                                     f"indisponible : {exc}"))
 
     security.install(app, settings, settings.port, manifest)
-    modules = [meta, browsers, providers, accounts, invoices, invoice_export, delivery_settings, smtp_autoconfig,
+    modules = [meta, browsers, providers, recipes, accounts, invoices, invoice_export, delivery_settings, smtp_autoconfig,
                demo]
     for module in modules:
         app.register_blueprint(module.bp)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from backend import paths
 from backend.core.clock import iso
 from backend.core.locks import Claim
-from backend.i18n import say
+from backend.i18n import Said, say
 from backend.server import scheduler
 from backend.server.errors import ApiError
 from backend.server.records import ACTIVE_JOB_STATES, job_json
@@ -46,6 +46,14 @@ INTERRUPTED = "the sync was interrupted: invoice-collector stopped while it ran;
 class CodeSlot:
     answered: threading.Event = field(default_factory=threading.Event)
     code: str | None = None
+
+
+def answer_slot(slot: CodeSlot | None, code: str, not_waiting: Said) -> None:
+    """Hand the user's code to the run waiting on `slot` (under its owner's lock); a 409 when none waits."""
+    if slot is None or slot.answered.is_set():
+        raise ApiError(409, not_waiting)
+    slot.code = code
+    slot.answered.set()
 
 
 class JobManager:
@@ -180,12 +188,9 @@ class JobManager:
 
     def answer_code(self, job_id: int, code: str) -> None:
         with self._lock:
-            slot = self._slots.get(job_id)
-            if slot is None or slot.answered.is_set():
-                raise ApiError(409, say("this sync is not waiting for a code (it may have ended)",
-                                        "cette synchronisation n'attend pas de code (elle est peut-être finie)"))
-            slot.code = code
-            slot.answered.set()
+            answer_slot(self._slots.get(job_id), code, say(
+                "this sync is not waiting for a code (it may have ended)",
+                "cette synchronisation n'attend pas de code (elle est peut-être finie)"))
 
     def cancel_queued(self, account_id: int) -> bool:
         """Drop a job that has not started yet (account deletion). False if one is running."""

@@ -166,3 +166,11 @@ def amount_param(value: str | None, field: str) -> Decimal | None:
     if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", cleaned):
         raise bad_request({field: say("expected an amount such as 40 or 40.50", "montant attendu, par exemple 40 ou 40,50")})
     return Decimal(cleaned)
+
+
+def one_time_code(data: dict[str, Any]) -> str:
+    """The code a user typed for a sync (or a recipe's test run) waiting for one."""
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        raise bad_request({"code": say("type the code you received, e.g. 123456", "saisissez le code reçu, par exemple 123456")})
+    return code.strip()

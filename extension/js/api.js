@@ -362,3 +362,29 @@ export async function publishDemoInvoice() {
 export async function useDemoTestInbox() {
   return (await json('POST', '/api/demo/inbox', { body: {}, timeout: 45000 })).demo;
 }
+
+// --- recipes recorded in the panel ---
+
+/** Checks a recipe draft (YAML): {ok, provider}; an ApiError RECIPE_INVALID lists body.problems. */
+export async function checkDraft(yaml) {
+  return json('POST', '/api/recipes/draft/check', { body: { yaml }, timeout: 30000 });
+}
+
+/** Test-runs a draft headless with these credentials (held by the server for that run only). */
+export async function tryDraft(yaml, credentials) {
+  return (await json('POST', '/api/recipes/draft/try', { body: { yaml, credentials }, timeout: 30000 })).trial;
+}
+
+export async function getTrial(trialId) {
+  return (await json('GET', `/api/recipes/draft/try/${trialId}`)).trial;
+}
+
+/** Saves a draft into providers.d/: {provider, file}; a 409 PROVIDER_EXISTS unless `overwrite`. */
+export async function saveRecipe(yaml, overwrite = false) {
+  return json('POST', '/api/recipes', { body: { yaml, overwrite }, timeout: 30000 });
+}
+
+/** The one-time code a trial waits for (its state is waiting_for_code). */
+export async function sendTrialCode(trialId, code) {
+  return (await json('POST', `/api/recipes/draft/try/${trialId}/code`, { body: { code } })).trial;
+}

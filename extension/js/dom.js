@@ -40,6 +40,13 @@ export function clear(element) {
   return element;
 }
 
+/** Replaces an element's children; like h(), it skips null children and flattens arrays. */
+export function show(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
 let fieldCounter = 0;
 
 /**

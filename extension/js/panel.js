@@ -12,6 +12,7 @@ import { mountCodePrompts } from './views/code-prompt.js';
 import { mountEditCredentials } from './views/credentials.js';
 import { mountAccountHistory } from './views/history.js';
 import { mountInvoices } from './views/invoices.js';
+import { mountRecorder } from './views/recorder.js';
 import { renderOffline } from './views/offline.js';
 import { renderPairing } from './views/pairing.js';
 import { mountSettings } from './views/settings.js';
@@ -24,6 +25,7 @@ const VIEWS = {
   'add-account': { tab: 'accounts', mount: mountAddAccount },
   'edit-credentials': { tab: 'accounts', mount: mountEditCredentials },
   'account-history': { tab: 'accounts', mount: mountAccountHistory },
+  recorder: { tab: 'accounts', mount: mountRecorder },
   invoices: { tab: 'invoices', mount: mountInvoices },
   settings: { tab: 'settings', mount: mountSettings },
 };

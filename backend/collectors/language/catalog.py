@@ -25,7 +25,7 @@ _HEADER_SCHEMA["properties"] = dict(_HEADER_SCHEMA["properties"]) | {"steps": {}
 _HEADER = SchemaReporter(_HEADER_SCHEMA, _DEFS)
 TOP_LEVEL_KEYS = ("version", "providers")
 
-__all__ = ["Catalog", "load_catalog", "load_file", "locate"]
+__all__ = ["Catalog", "load_catalog", "load_file", "load_text", "locate"]
 
 
 def _error(pos: Position, message: str) -> RecipeError:
@@ -107,6 +107,12 @@ def load_file(path: Path) -> tuple[list[Provider], list[RecipeError]]:
     except UnicodeDecodeError as exc:
         line, col = _byte_position(Path(path), exc.start)
         return [], [RecipeError(file, line, col, "the file is not UTF-8 text; save it as UTF-8")]
+    return load_text(text, file)
+
+
+def load_text(text: str, file: str) -> tuple[list[Provider], list[RecipeError]]:
+    """load_file() for a text not (yet) in a file, such as a draft recorded in the panel: errors
+    name `file` as if the text were in it."""
     try:
         data, problems = yamlpos.load_tolerant(text, file)
     except yamlpos.YamlLoadError as exc:

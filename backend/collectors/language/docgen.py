@@ -27,6 +27,7 @@ from backend.collectors.language.docprose import (
     LOCATORS,
     PAGE_STATES,
     PORTAL_DATA,
+    RECORDER,
     TEMPLATES,
     TRACES,
     YAML_TIPS,
@@ -254,7 +255,7 @@ def fields_section() -> str:
 
 
 def render() -> str:
-    parts = [INTRO.replace("{exit_status}", exit_status_help()), header_section(),
+    parts = [INTRO.replace("{exit_status}", exit_status_help()), RECORDER, header_section(),
              PAGE_STATES.replace("{example}", STATE_LOGIN_EXAMPLE), PORTAL_DATA,
              HTTP_AUTH.replace("{example}", HTTP_AUTH_EXAMPLE), LOCATORS, TEMPLATES,
              YAML_TIPS.replace("MAX_MB", str(yamlpos.MAX_BYTES // 1_000_000))

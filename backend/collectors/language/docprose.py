@@ -1,6 +1,51 @@
-"""The prose sections of docs/recipes.md that no step declares: logins driven by the page's state,
-the portal's own data, HTTP authentication, locators, templates, YAML tips, fields, traces
-(docgen.py puts them in order)."""
+"""The prose sections of docs/recipes.md that no step declares: recording a recipe in the panel,
+logins driven by the page's state, the portal's own data, HTTP authentication, locators, templates,
+YAML tips, fields, traces (docgen.py puts them in order)."""
+
+RECORDER = """\
+## Recording a recipe in the panel
+
+No YAML to write for a simple portal: in the side panel, « Ajouter un nouveau compte » → « Mon
+fournisseur n'est pas dans la liste » → « Enregistrer une recette ». Give the address of the
+supplier's login page; the panel asks Chrome for permission on that site only, opens it in a new
+tab and records what you do there:
+
+- typing into the login field becomes `fill` with `{{ login }}`, into a password field `fill` with
+  `{{ password }}`, into a one-time code field a `one_time_code` step (the code is asked at each
+  sync). **What you type there never leaves the page**: the recorder only tells the panel that
+  such a field was filled; the draft, the panel, the server and the logs never see it;
+- other fields become `fill` with what you typed, lists `select`, boxes `check`, clicks `click`
+  (a cookie banner's button `click_if_present`: it only shows on a new profile), Enter in a form
+  `submit`;
+- after each click that opens a new page, a `wait_for` that page's state (a form, a table or
+  landmark the previous page did not have; its address otherwise), never a sleep; the login
+  ends with a `wait_for_any` that fails `LOGIN_FAILED` on an error banner, and the login steps are
+  wrapped in a `login` step, so that a sync finding the account still logged in skips them.
+
+Every element is recorded with several locators, best first — its id, its name, a `data-*` hook,
+a short CSS path, its text — as a list of alternatives. On the invoice list, « Je suis sur la liste
+des factures », then click what the panel asks for: an invoice's number, its date, its amount, its
+PDF link, and « page suivante » if there is one. The recorder finds the row (the element whose
+siblings hold the same thing) and makes the `invoices` step: `items` for every row, each field
+read inside its row, `date: auto` for French dates, `amount: fr` for amounts such as
+`1 234,56 €` (`auto` otherwise), the PDF link's `href` (relative links come back absolute),
+`next_page`. The panel shows what it reads in the first rows.
+
+Then name the provider: the server checks the draft (`recipe check`'s messages, with their
+line and column), and « Essayer » runs it headless with the login and password you type once
+(kept in memory for that run only, never saved; a one-time code the site asks for meanwhile is
+asked in the panel): the invoices found are listed with their number, date and amount.
+« Enregistrer la recette » saves it as `providers.d/<id>.yaml` (an id that is already a provider —
+bundled or yours — is replaced only if you confirm), and « Ajouter un compte » opens the usual
+form on it, its origins shown. The file is plain YAML like any recipe: open it to add what
+recording cannot show (maintenance pages, `hand_over`, detail pages).
+
+Recording works on web pages only (http and https): not on the browser's pages (`chrome://`),
+files or the extension's own pages. The panel's API for it: `POST /api/recipes/draft/check`,
+`POST /api/recipes/draft/try` (then `GET /api/recipes/draft/try/ID`, and `POST …/ID/code` when it
+waits for a code), `POST /api/recipes`. A login form inside an iframe is recorded too
+(`switch_frame`), on pages of the site you allowed.
+"""
 
 PAGE_STATES = """\
 ## Logins driven by the page's state: `until_done`

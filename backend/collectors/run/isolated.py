@@ -102,15 +102,30 @@ def load_catalog_isolated(tmp_dir: Path | None = None, timeout: float = 120.0):
     """load_catalog() in a child process: the validator's imports stay out of the caller. If no
     child can do it, this process does (the catalog matters more than the memory)."""
     try:
-        with _Child("catalog", None, tmp_dir) as child:
-            while True:
-                message = child.receive(time.monotonic() + timeout)
-                if message[0] == "result":
-                    return message[1]
+        return _child_result("catalog", None, tmp_dir, timeout)
     except (ChildGone, PastDeadline) as exc:
         log.warning("loading the recipes in a child process failed (%s): loading them here", exc or "timeout")
         from backend.collectors.language.catalog import load_catalog
         return load_catalog()
+
+
+def check_recipe_isolated(text: str, file: str, tmp_dir: Path | None = None, timeout: float = 60.0):
+    """catalog.load_text() in a child process, for a draft the panel recorded: (providers, errors).
+    None when no child could do it (the caller says so rather than load the validator itself)."""
+    try:
+        return _child_result("check", (text, file), tmp_dir, timeout)
+    except (ChildGone, PastDeadline) as exc:
+        log.warning("checking a recipe draft in a child process failed (%s)", exc or "timeout")
+        return None
+
+
+def _child_result(task: str, payload: Any, tmp_dir: Path | None, timeout: float) -> Any:
+    """What a child answers to a task that calls nothing back (its log lines are forwarded)."""
+    with _Child(task, payload, tmp_dir) as child:
+        while True:
+            message = child.receive(time.monotonic() + timeout)
+            if message[0] == "result":
+                return message[1]
 
 
 def _child_env() -> dict[str, str]:
@@ -282,6 +297,10 @@ def child_main() -> None:
     if task == "catalog":
         from backend.collectors.language.catalog import load_catalog
         send(("result", load_catalog()))
+        return
+    if task == "check":
+        from backend.collectors.language.catalog import load_text
+        send(("result", load_text(*payload)))
         return
     request, hook_names = payload
 

@@ -24,6 +24,7 @@ function betaBadge(provider) {
 
 export function mountAddAccount(container, context) {
   if (context.demo) showForm(container, context, context.demo.provider, '', context.demo.credentials);
+  else if (context.provider) showForm(container, context, context.provider, ''); // a recipe just recorded
   else showSearch(container, context);
 }
 
@@ -40,6 +41,7 @@ function showSearch(container, context, initialQuery = '') {
     h('div', { class: 'view-head' }, h('h2', { id: 'add-title' }, t('addAccountTitle'))),
     h('p', { class: 'muted' }, t('addAccountIntro')),
     search, count, results,
+    recordRecipeBlock(context),
     tryDemoButton(context));
 
   let timer = null;
@@ -72,6 +74,15 @@ function showSearch(container, context, initialQuery = '') {
   });
   input.focus();
   load();
+}
+
+/** « Mon fournisseur n'est pas dans la liste »: opens into « Enregistrer une recette ». */
+function recordRecipeBlock({ navigate }) {
+  return h('details', { class: 'record-recipe-block' },
+    h('summary', {}, t('recorderMissing')),
+    h('p', { class: ['muted', 'small'] }, t('recorderMissingHelp')),
+    h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-block', 'record-recipe'], onClick: () => navigate('recorder') },
+      t('recorderOpen')));
 }
 
 /** A catalog text (category, description, status note, terms) in the panel's language. */

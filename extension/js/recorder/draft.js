@@ -1,0 +1,177 @@
+// A recording becomes a recipe: the page recorder's events turn into steps, and the steps into
+// YAML a person can read and edit (docs/recipes.md). Pure functions: nothing here talks to the
+// page, the server or the user.
+//
+// No secret is ever in a step: a login, password or code field becomes {{ login }},
+// {{ password }} or a one_time_code step, because the page recorder never sends what was typed there.
+
+// Shown, not merely present: many login pages hold an empty, hidden error box from the start.
+const LOGIN_ERRORS = ['.alert-danger', '[role=alert]', '.error', '.login-error'];
+// The recipe's own labels, written in both languages into its file whatever the panel's language.
+const CREDENTIALS = [
+  '  - {name: login, label_fr: Identifiant, label_en: Login}',
+  '  - {name: password, label_fr: Mot de passe, label_en: Password, type: password}',
+];
+const CODE_PROMPT = 'Code reçu par SMS ou e-mail';
+
+/**
+ * The steps after one more event from the page recorder (a new array; `steps` is left as it is).
+ * `previousPage`: the last `page` event, whose landmarks cannot prove that a new page has come.
+ */
+export function addEvent(steps, event, previousPage = null) {
+  const last = steps[steps.length - 1];
+  switch (event.action) {
+    case 'fill': {
+      const step = event.kind === 'code' ? { kind: 'code', locators: event.locators, frame: event.frame }
+        : { kind: 'fill', locators: event.locators, secret: ['login', 'password'].includes(event.kind) ? event.kind : null,
+          value: event.kind === 'text' ? event.value : undefined, frame: event.frame };
+      // Typing again into the same field (a typo fixed): the last value is the one that counts.
+      if (last && last.kind === step.kind && sameTarget(last, step)) return [...steps.slice(0, -1), step];
+      return [...steps, step];
+    }
+    case 'select':
+      return [...steps, { kind: 'select', locators: event.locators, option: event.option, frame: event.frame }];
+    case 'check':
+      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, frame: event.frame }];
+    case 'click':
+      return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text, frame: event.frame }];
+    case 'submit':
+      return [...steps, { kind: 'submit', locators: event.locators, frame: event.frame }];
+    case 'page':
+      // A new page after an action: wait for its state before the next step (never a sleep).
+      if (!last || !['click', 'submit', 'banner'].includes(last.kind)) return steps;
+      return [...steps, { kind: 'wait', landmark: newLandmark(event, previousPage), path: new URL(event.url).pathname }];
+    default:
+      return steps;
+  }
+}
+
+function newLandmark(page, previousPage) {
+  const before = new Set(((previousPage && previousPage.landmarks) || []).map((locators) => locators[0]));
+  return (page.landmarks || []).find((locators) => !before.has(locators[0])) || null;
+}
+
+function sameTarget(a, b) {
+  return a.locators && b.locators && a.locators[0] === b.locators[0];
+}
+
+/** Recorded step list, for the panel: what a step does, with no value in it. */
+export function summary(step) {
+  return { kind: step.secret ? `fill-${step.secret}` : step.kind, target: step.text || (step.locators || step.landmark || [])[0] || step.path || '' };
+}
+
+/** lower-case, no accents, words joined by - : « Hydra Eau » → hydra-eau. */
+export function slug(name) {
+  const plain = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const words = plain.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const id = /^[a-z]/.test(words) ? words : `site-${words}`;
+  return id.slice(0, 63).replace(/-+$/, '');
+}
+
+// ---- YAML ----------------------------------------------------------------------------------------
+// JSON strings are YAML double-quoted scalars, and a JSON array of them a YAML flow sequence:
+// every value is quoted, so no text of a page can change the file's structure.
+const q = (text) => JSON.stringify(String(text));
+const locator = (list) => (list.length === 1 ? q(list[0]) : `[${list.map(q).join(', ')}]`);
+
+function stepLines(step, indent) {
+  const pad = ' '.repeat(indent);
+  switch (step.kind) {
+    case 'fill': {
+      const value = step.secret ? `{{ ${step.secret} }}` : step.value;
+      return [`${pad}- fill: {locator: ${locator(step.locators)}, value: ${q(value)}}`];
+    }
+    case 'code':
+      return [`${pad}- one_time_code: {locator: ${locator(step.locators)}, prompt: ${q(CODE_PROMPT)}}`];
+    case 'select':
+      return [`${pad}- select: {locator: ${locator(step.locators)}, option: ${q(step.option)}}`];
+    case 'check':
+      return [`${pad}- check: {locator: ${locator(step.locators)}, checked: ${step.checked}}`];
+    case 'click':
+      return [`${pad}- click: ${locator(step.locators)}`];
+    case 'banner': // a cookie banner shows on a new profile only: click it when it is there
+      return [`${pad}- click_if_present: ${locator(step.locators)}`];
+    case 'submit':
+      return [`${pad}- submit: ${locator(step.locators)}`];
+    case 'wait':
+      return [`${pad}- wait_for: ${waitCondition(step)}`];
+    case 'login-wait':
+      return [`${pad}- wait_for_any:`, `${pad}    - ${waitCondition(step)}`,
+        `${pad}    - {visible: ${locator(LOGIN_ERRORS)}, fail: LOGIN_FAILED, message_from: ${locator(LOGIN_ERRORS)}}`];
+    default:
+      return [];
+  }
+}
+
+function waitCondition(step) {
+  if (step.landmark && step.landmark.length) return `{present: ${locator(step.landmark)}}`;
+  return `{url: ${q(step.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))}}`;
+}
+
+/**
+ * The steps, the login part wrapped in a `login` step: a sync that finds the account's browser
+ * profile still logged in skips it (docs/recipes.md, « Each account keeps its browser profile »).
+ */
+function withLogin(steps) {
+  const secretAt = steps.findIndex((step) => step.secret === 'password');
+  const firstField = steps.findIndex((step) => step.kind === 'fill' && step.secret);
+  const nextWait = (from) => steps.findIndex((step, index) => index > from && step.kind === 'wait');
+  let waitAt = nextWait(secretAt);
+  if (secretAt < 0 || firstField < 0 || waitAt < 0) return { before: steps, login: null, after: [] };
+  // A code page right after the password is part of the login: logged in is the page after it.
+  if (steps[waitAt + 1] && steps[waitAt + 1].kind === 'code' && nextWait(waitAt + 1) > 0) waitAt = nextWait(waitAt + 1);
+  const wait = steps[waitAt];
+  const inner = [...steps.slice(firstField, waitAt), { ...wait, kind: 'login-wait' }];
+  // A login form in an iframe: the login step looks for the frame (it cannot see inside it).
+  const form = steps[firstField].frame || steps[firstField].locators;
+  return { before: steps.slice(0, firstField), login: { form, wait, steps: inner }, after: steps.slice(waitAt + 1) };
+}
+
+/** fr when the amounts read look French (44,20 € · 1 234,56): "1,234" alone would be a thousand to `auto`. */
+function amountStyle(samples) {
+  const read = (samples || []).filter(Boolean);
+  return read.length && read.every((text) => /\d,\d{1,2}\b/.test(text) || /€/.test(text)) ? 'fr' : 'auto';
+}
+
+function invoicesLines(list) {
+  const lines = ['  - invoices:', `      items: ${locator(list.items)}`];
+  if (list.next_page) lines.push(`      next_page: ${locator(list.next_page)}`);
+  lines.push('      fields:');
+  const field = (name, spec) => lines.push(`        ${name}: {css: ${locator(spec.locators)}${spec.extra || ''}}`);
+  field('id', list.fields.id);
+  field('number', list.fields.id);
+  if (list.fields.date) field('date', { ...list.fields.date, extra: ', date: auto' });
+  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle((list.samples || {}).amount)}` });
+  field('pdf', { ...list.fields.pdf, extra: ', attr: href' }); // href comes back absolute: relative links work
+  return lines;
+}
+
+/** The recipe's YAML: header, recorded steps, then the invoice list. */
+export function recipeYaml({ id, name, startUrl, steps, list }) {
+  const start = new URL(startUrl);
+  const origin = start.origin;
+  const path = `${start.pathname}${start.search}`;
+  const { before, login, after } = withLogin(steps);
+  const lines = [
+    `id: ${id}`, `name: ${q(name)}`, `homepage: ${q(origin)}`, 'category: autre',
+    `terms: {version: "1", url: ${q(origin)}}`, 'credentials:', ...CREDENTIALS,
+    'urls:', `  portal: ${q(origin)}`, 'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
+  const where = { frame: null }; // the frame the run is in at this point of the recipe
+  const emit = (step, indent) => {
+    const frame = step.frame || null;
+    if (JSON.stringify(frame) !== JSON.stringify(where.frame)) {
+      lines.push(`${' '.repeat(indent)}- switch_frame: ${frame ? locator(frame) : 'top'}`);
+      where.frame = frame;
+    }
+    lines.push(...stepLines(step, indent));
+  };
+  for (const step of before) emit(step, 2);
+  if (login) {
+    lines.push('  - login:', `      logged_in: ${waitCondition(login.wait)}`, `      form: ${locator(login.form)}`, '      steps:');
+    for (const step of login.steps) emit(step, 8);
+  }
+  for (const step of after) emit(step, 2);
+  if (where.frame) lines.push('  - switch_frame: top'); // the invoice list is read from the page itself
+  if (list) lines.push(...invoicesLines(list));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,210 @@
+// « Enregistrer une recette »: the user's supplier is not in the catalog, so they show the panel
+// how its site works. The panel opens the site in a tab (asking for permission on that site only,
+// at that moment), injects the page recorder (js/recorder/page-recorder.js) into each page the
+// tab loads, and lists the steps it turns the user's actions into. Then, on the invoice list,
+// it asks them to click an invoice's number, date, amount, PDF link and « page suivante »; the
+// draft view (recorder-draft.js) checks, tries and saves the recipe.
+
+import { field, fieldError, h, setStatus, show, statusLine } from '../dom.js';
+import { t } from '../i18n.js';
+import { icon } from '../icons.js';
+import { addEvent, summary } from '../recorder/draft.js';
+import { samplesTable, showDraft } from './recorder-draft.js';
+
+const PAGE_RECORDER = 'js/recorder/page-recorder.js';
+// What the user clicks on the invoice list, in this order; only the PDF link and the number are needed.
+const PICKS = ['id', 'date', 'amount', 'pdf', 'next_page'];
+const OPTIONAL = new Set(['date', 'amount', 'next_page']);
+
+/** Why the recorder will not open `text` (a message), or null: only web pages can be recorded. */
+export function refusedAddress(text) {
+  let url;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return t('recorderBadAddress');
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return null;
+  return t('recorderRefusedScheme', url.protocol.replace(/:$/, ''));
+}
+
+const STEP_TEXT = {
+  open: (target) => t('recorderStepOpen', target),
+  'fill-login': (target) => t('recorderStepFillLogin', target),
+  'fill-password': (target) => t('recorderStepFillPassword', target),
+  fill: (target) => t('recorderStepFill', target),
+  code: (target) => t('recorderStepCode', target),
+  select: (target) => t('recorderStepSelect', target),
+  check: (target) => t('recorderStepCheck', target),
+  click: (target) => t('recorderStepClick', target),
+  banner: (target) => t('recorderStepBanner', target),
+  submit: (target) => t('recorderStepSubmit', target),
+  wait: (target) => t('recorderStepWait', target),
+};
+
+const PICK_TEXT = {
+  id: () => t('recorderPickNumber'),
+  date: () => t('recorderPickDate'),
+  amount: () => t('recorderPickAmount'),
+  pdf: () => t('recorderPickPdf'),
+  next_page: () => t('recorderPickNext'),
+};
+
+const PICK_ERROR = {
+  'no-list': () => t('recorderPickNoList'),
+  outside: () => t('recorderPickOutside'),
+  'no-link': () => t('recorderPickNoLink'),
+};
+
+export function mountRecorder(container, context) {
+  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, status: statusLine() };
+
+  async function inject() {
+    try {
+      // Every frame: some portals put their login form in an iframe.
+      await chrome.scripting.executeScript({ target: { tabId: session.tabId, allFrames: true }, files: [PAGE_RECORDER] });
+      setStatus(session.status, '');
+      if (session.pick) askPick();
+    } catch (error) { // a page of another site, or one no extension may touch
+      setStatus(session.status, t('recorderCannotRecordHere'), 'error');
+    }
+  }
+
+  function askPick() {
+    chrome.tabs.sendMessage(session.tabId, { type: 'recorder-pick', field: session.pick, items: session.list && session.list.items })
+      .catch(() => setStatus(session.status, t('recorderCannotRecordHere'), 'error'));
+  }
+
+  const onMessage = (message, sender) => {
+    if (!message || message.type !== 'recorder-event' || !sender.tab || sender.tab.id !== session.tabId) return;
+    const { event } = message;
+    if (event.action === 'picked') picked(event);
+    else if (!session.list) {
+      session.steps = addEvent(session.steps, event, session.lastPage);
+      if (event.action === 'page') session.lastPage = event;
+      renderRecording();
+    }
+  };
+  const onUpdated = (tabId, change) => {
+    if (tabId === session.tabId && change.status === 'complete') inject();
+  };
+  const onRemoved = (tabId) => {
+    if (tabId === session.tabId) setStatus(session.status, t('recorderTabClosed'), 'error');
+  };
+  chrome.runtime.onMessage.addListener(onMessage);
+  chrome.tabs.onUpdated.addListener(onUpdated);
+  chrome.tabs.onRemoved.addListener(onRemoved);
+
+  function back() {
+    return h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small', 'back'],
+      onClick: () => context.navigate('add-account') }, icon('back'), t('recorderBack'));
+  }
+
+  function renderStart() {
+    const address = field({ name: 'url', label: t('recorderAddressLabel'), type: 'url', placeholder: 'https://',
+      help: t('recorderAddressHelp') });
+    const form = h('form', { class: ['section', 'recorder-start'], novalidate: true }, address,
+      h('button', { type: 'submit', class: ['btn', 'btn-primary', 'btn-block'] }, t('recorderStart')), session.status);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = form.elements.url.value;
+      const refusal = refusedAddress(text);
+      if (refusal) {
+        fieldError(form, 'url', refusal);
+        return;
+      }
+      start(new URL(text.trim()));
+    });
+    show(container, back(),
+      h('div', { class: 'view-head' }, h('h2', { id: 'recorder-title' }, t('recorderTitle'))),
+      h('p', { class: 'muted' }, t('recorderIntro')),
+      h('p', { class: ['banner', 'banner-info'] }, t('recorderSecretsNote')),
+      form);
+    form.elements.url.focus();
+  }
+
+  // Called in the click's own task: Chrome asks for the site permission only during a user gesture.
+  function start(url) {
+    chrome.permissions.request({ origins: [`${url.origin}/*`] }).then(async (granted) => {
+      if (!granted) {
+        setStatus(session.status, t('recorderPermissionRefused', url.host), 'error');
+        return;
+      }
+      const tab = await chrome.tabs.create({ url: url.href, active: true });
+      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, lastPage: null });
+      renderRecording();
+    }).catch((error) => setStatus(session.status, String(error.message || error), 'error'));
+  }
+
+  function stepList() {
+    const open = { kind: 'open', target: new URL(session.startUrl).pathname };
+    return h('ol', { class: 'recorder-steps', 'aria-live': 'polite' },
+      [open, ...session.steps.map(summary)].map((step) => h('li', { dataset: { kind: step.kind } },
+        (STEP_TEXT[step.kind] || STEP_TEXT.click)(step.target))));
+  }
+
+  function renderRecording() {
+    show(container, 
+      h('div', { class: 'view-head' }, h('h2', {}, h('span', { class: 'recording-dot', 'aria-hidden': 'true' }), t('recorderRecording'))),
+      h('p', { class: 'muted' }, t('recorderRecordingHelp')),
+      h('p', { class: ['banner', 'banner-info'] }, t('recorderSecretsNote')),
+      stepList(), session.status,
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: ['btn', 'btn-primary'], onClick: startList }, t('recorderOnTheList')),
+        h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: renderStart }, t('recorderRestart'))));
+  }
+
+  function startList() {
+    session.list = { items: null, fields: {}, samples: {}, next_page: null, count: 0 };
+    nextPick(0);
+  }
+
+  function nextPick(index) {
+    session.pick = PICKS[index] || null;
+    if (!session.pick) {
+      showDraft(container, context, { startUrl: session.startUrl, steps: session.steps, list: session.list,
+        onBack: () => nextPick(0) });
+      return;
+    }
+    askPick();
+    renderPick(index);
+  }
+
+  function renderPick(index, problem = '') {
+    const skip = OPTIONAL.has(session.pick)
+      ? h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => nextPick(index + 1) },
+        session.pick === 'next_page' ? t('recorderNoNextPage') : t('recorderSkip'))
+      : null;
+    show(container, 
+      h('div', { class: 'view-head' }, h('h2', {}, t('recorderListTitle'))),
+      h('p', { class: ['recorder-ask', 'banner', 'banner-warning'], role: 'status' }, PICK_TEXT[session.pick]()),
+      problem ? h('p', { class: ['banner', 'banner-error'] }, problem) : null,
+      samplesTable(session.list), session.status,
+      h('div', { class: 'actions' }, skip));
+  }
+
+  function picked(event) {
+    const index = PICKS.indexOf(event.field);
+    if (index < 0 || event.field !== session.pick) return;
+    if (event.error) {
+      askPick();
+      renderPick(index, PICK_ERROR[event.error]());
+      return;
+    }
+    if (event.field === 'next_page') {
+      session.list.next_page = event.locators;
+    } else {
+      Object.assign(session.list, { items: event.items, count: event.count });
+      session.list.fields[event.field] = { locators: event.locators };
+      session.list.samples[event.field] = event.samples;
+    }
+    nextPick(index + 1);
+  }
+
+  renderStart();
+  return () => {
+    chrome.runtime.onMessage.removeListener(onMessage);
+    chrome.tabs.onUpdated.removeListener(onUpdated);
+    chrome.tabs.onRemoved.removeListener(onRemoved);
+  };
+}

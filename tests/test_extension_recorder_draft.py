@@ -1,0 +1,109 @@
+"""The recorder's draft builder (extension/js/recorder/draft.js), run by node on recorded events:
+what the page recorder sends becomes a recipe the catalog's validator accepts, whatever the
+page's texts hold, with no secret in it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from backend.collectors.language.catalog import load_text
+
+DRAFT_JS = Path(__file__).resolve().parent.parent / "extension" / "js" / "recorder" / "draft.js"
+BUILD = """
+const { addEvent, recipeYaml, slug } = await import(process.argv[1]);
+const input = JSON.parse(process.argv[2]);
+let steps = [], previous = null;
+for (const event of input.events) {
+  steps = addEvent(steps, event, previous);
+  if (event.action === 'page') previous = event;
+}
+process.stdout.write(recipeYaml({ id: slug(input.name), name: input.name, startUrl: input.start, steps, list: input.list }));
+"""
+LIST = {"items": ["#bills > tbody > tr"], "next_page": None, "samples": {"amount": ["44,20 €"]},
+        "fields": {"id": {"locators": ["td.n"]}, "amount": {"locators": ["td.a"]}, "pdf": {"locators": ["a.pdf"]}}}
+HOSTILE = 'Ça: "x" \'y\' - [z] #w\nnext'
+
+
+def build(events: list[dict], name: str = "Mon Fournisseur", start: str = "https://espace.example.fr/connexion",
+          invoice_list: dict | None = None) -> str:
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    payload = json.dumps({"events": events, "name": name, "start": start, "list": invoice_list or LIST})
+    result = subprocess.run([node, "--input-type=module", "-e", BUILD, DRAFT_JS.as_uri(), payload],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def valid(text: str):
+    providers, errors = load_text(text, "draft.yaml")
+    assert errors == [], [str(e) for e in errors] + [text]
+    return providers[0]
+
+
+def page(url: str, *landmarks: str) -> dict:
+    return {"action": "page", "url": url, "landmarks": [[css] for css in landmarks], "frame": None}
+
+
+def test_a_page_text_never_changes_the_recipes_structure():
+    text = build([
+        {"action": "fill", "kind": "text", "locators": ["input[name='client']"], "value": HOSTILE, "frame": None},
+        {"action": "click", "banner": False, "locators": [f"text={HOSTILE[:20]}", "#go"], "text": HOSTILE, "frame": None},
+        {"action": "select", "locators": ["#year"], "option": HOSTILE, "frame": None},
+    ], name=HOSTILE)
+    provider = valid(text)
+    assert provider.name == HOSTILE and provider.id == "ca-x-y-z-w-next"
+    assert provider.steps[1]["fill"]["value"] == HOSTILE
+    assert provider.steps[2]["click"] == [f"text={HOSTILE[:20]}", "#go"]
+    assert provider.steps[3]["select"]["option"] == HOSTILE
+
+
+def test_secret_fields_become_templates_and_the_login_is_wrapped():
+    events = [
+        page("https://espace.example.fr/connexion", "#login", "h1"),
+        {"action": "click", "banner": True, "locators": ["#didomi-notice-agree-button"], "text": "OK", "frame": None},
+        {"action": "fill", "kind": "login", "locators": ["#email"], "frame": None},
+        {"action": "fill", "kind": "password", "locators": ["#pwd"], "value": "leaked?", "frame": None},
+        {"action": "click", "banner": False, "locators": ["#signin"], "text": "Se connecter", "frame": None},
+        page("https://espace.example.fr/factures", "#bills", "h1"),
+    ]
+    text = build(events)
+    assert "leaked?" not in text
+    steps = valid(text).steps
+    assert steps[0] == {"open": "{{ urls.portal }}/connexion"}
+    assert steps[1] == {"click_if_present": "#didomi-notice-agree-button"}
+    login = steps[2]["login"]
+    assert login["logged_in"] == {"present": "#bills"} and login["form"] == "#email"
+    assert login["steps"][:3] == [{"fill": {"locator": "#email", "value": "{{ login }}"}},
+                                  {"fill": {"locator": "#pwd", "value": "{{ password }}"}}, {"click": "#signin"}]
+    waited = login["steps"][3]["wait_for_any"]
+    assert waited[0] == {"present": "#bills"} and waited[1]["fail"] == "LOGIN_FAILED"
+    assert steps[3]["invoices"]["fields"]["amount"] == {"css": "td.a", "amount": "fr"}
+
+
+def test_a_login_in_a_frame_then_a_code_page():
+    frame = ["iframe#auth"]
+    text = build([
+        page("https://espace.example.fr/", "h1"),
+        {"action": "fill", "kind": "login", "locators": ["#user"], "frame": frame},
+        {"action": "fill", "kind": "password", "locators": ["#pwd"], "frame": frame},
+        {"action": "click", "banner": False, "locators": ["#ok"], "text": "OK", "frame": frame},
+        page("https://espace.example.fr/otp", "form", "h1"),
+        {"action": "fill", "kind": "code", "locators": ["#code"], "frame": None},
+        {"action": "click", "banner": False, "locators": ["#verify"], "text": "Vérifier", "frame": None},
+        page("https://espace.example.fr/factures", "#bills", "h1"),
+    ], start="https://espace.example.fr/")
+    steps = valid(text).steps
+    assert steps[0] == {"open": "{{ urls.portal }}"}
+    login = steps[1]["login"]
+    assert login["form"] == "iframe#auth" and login["logged_in"] == {"present": "#bills"}
+    names = [next(iter(step)) for step in login["steps"]]
+    assert names == ["switch_frame", "fill", "fill", "click", "switch_frame", "wait_for", "one_time_code", "click",
+                     "wait_for_any"]
+    assert login["steps"][4] == {"switch_frame": "top"} and login["steps"][5] == {"wait_for": {"present": "form"}}
