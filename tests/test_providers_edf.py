@@ -52,3 +52,13 @@ def test_edf_blocked_account_needs_a_password_reset(portal, tmp_path, browser_co
     result = run("edf", portal, tmp_path, browser_config, {"login": edf.BLOCKED, "password": edf.PASSWORD})
     assert (result.outcome, result.invoices) == ("ACTION_NEEDED", [])
     assert "Réinitialisez votre mot de passe" in result.message
+
+
+def test_edf_akamai_refusing_the_browser_is_provider_down(portal, tmp_path, browser_config):
+    portal.maintenance = True  # the replica's Akamai distrusts this browser
+    try:
+        result = run("edf", portal, tmp_path, browser_config, GOOD)
+    finally:
+        portal.maintenance = False
+    assert (result.outcome, result.invoices) == ("PROVIDER_DOWN", [])
+    assert "Akamai" in result.message
