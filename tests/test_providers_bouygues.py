@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import summary
 from tests.replicas import bouygues
 from tests.replicas.common import pdf
-from tests.replicas.harness import CodeReader, files_containing, pdf_bytes, run, running
+from tests.replicas.harness import CodeReader, files_containing, pdf_bytes, run, running, under_maintenance
 
 pytestmark = pytest.mark.browser
 GOOD = {"login": bouygues.USER, "password": bouygues.PASSWORD}
@@ -65,9 +65,6 @@ def test_bouygues_login_refusals(portal, tmp_path, browser_config, credentials, 
 
 
 def test_bouygues_maintenance_is_provider_down(portal, tmp_path, browser_config):
-    portal.maintenance = True
-    try:
+    with under_maintenance(portal):
         result = run("bouygues-telecom", portal, tmp_path, browser_config, GOOD)
-    finally:
-        portal.maintenance = False
     assert result.outcome == "PROVIDER_DOWN"

@@ -8,7 +8,7 @@ import pytest
 from tests.helpers import summary
 from tests.replicas import sfr
 from tests.replicas.common import pdf
-from tests.replicas.harness import pdf_bytes, run, running
+from tests.replicas.harness import pdf_bytes, run, running, under_maintenance
 
 pytestmark = pytest.mark.browser
 
@@ -61,11 +61,8 @@ def test_sfr_collects_the_last_bill_once_it_is_dated(portal, tmp_path, browser_c
 
 
 def test_sfr_billing_unavailable_is_provider_down(portal, tmp_path, browser_config):
-    portal.maintenance = True
-    try:
+    with under_maintenance(portal):
         result = run("sfr", portal, tmp_path, browser_config, {"login": sfr.USER, "password": sfr.PASSWORD})
-    finally:
-        portal.maintenance = False
     assert (result.outcome, result.invoices) == ("PROVIDER_DOWN", [])
     assert "Information facture indisponible" in result.message
 
