@@ -3,7 +3,13 @@ layout, the fixed line's in the newer one (#lastFacture, #historique, #plusFac).
 
 from __future__ import annotations
 
+import io
+import json
+import sys
+
 import pytest
+
+from backend.cli import main
 
 from tests.helpers import summary
 from tests.replicas import sfr
@@ -77,3 +83,22 @@ def test_sfr_login_refusals(portal, tmp_path, browser_config, login, password, o
     result = run("sfr", portal, tmp_path, browser_config, {"login": login, "password": password})
     assert (result.outcome, result.invoices) == (outcome, [])
     assert words in result.message
+
+
+def test_recipe_verify_on_the_replica_reports_a_success_with_nothing_personal(portal, tmp_path, capsys, monkeypatch):
+    """What a user with a real account runs to take the recipe out of beta, end to end."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(sfr.PASSWORD + "\n"))
+    urls = [arg for name, url in portal.overrides("sfr").items() for arg in ("--url", f"{name}={url}")]
+    status = main(["recipe", "verify", "sfr", "--login", sfr.USER, "--password-stdin", *urls, "--headless",
+                   "--report", str(tmp_path), "--chrome", "/usr/bin/chromium", "--chromedriver", "/usr/bin/chromedriver"])
+    output = "".join(capsys.readouterr())
+    assert status == 0, output
+    (markdown,) = tmp_path.glob("verify-sfr-*.md")
+    (data,) = tmp_path.glob("verify-sfr-*.json")
+    written = markdown.read_text(encoding="utf-8") + data.read_text(encoding="utf-8")
+    report = json.loads(data.read_text(encoding="utf-8"))
+    assert (report["outcome"], report["failed_step"]) == ("OK", None)
+    assert report["invoices"] == {"listed": 9, "known": 0, "new": 9, "pdfs_saved": 2}  # at most two PDFs
+    assert report["steps"][1]["name"] == "until_done" and report["steps"][1]["outcome"] == "OK"
+    for personal in (sfr.USER, sfr.PASSWORD, "42,99", "42.99", "F240305"):
+        assert personal not in written, personal
