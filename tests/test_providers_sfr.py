@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from backend.cli import main
-
 from tests.helpers import summary
 from tests.replicas import sfr
 from tests.replicas.common import pdf
