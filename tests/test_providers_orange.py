@@ -84,17 +84,11 @@ def test_orange_pro_pages_through_contracts_and_names_each_pdf(portal, tmp_path,
 @pytest.mark.parametrize("provider_id, user, password, outcome, words", [
     ("orange", orange.PARTICULIER, "not-my-password", "LOGIN_FAILED", "Mot de passe incorrect"),
     ("sosh", orange.BLOCKED, orange.PASSWORD, "LOGIN_FAILED", "temporairement bloqué"),
-    # A scheduled sync opens no window: it ends CAPTCHA and says how to go on.
-    ("orange-pro", orange.CAPTCHA, orange.PASSWORD, "CAPTCHA", "Orange shows a captcha"),
 ])
 def test_orange_login_refusals(portal, tmp_path, browser_config, provider_id, user, password, outcome, words):
-    logins_before = portal.hits["login"]
     result = run(provider_id, portal, tmp_path, browser_config, login(user, password))
     assert (result.outcome, result.invoices) == (outcome, [])
     assert words in result.message
-    if outcome == "CAPTCHA":
-        assert "Résoudre maintenant" in result.message
-        assert portal.hits["login"] == logins_before  # nobody got past the captcha
 
 
 def test_a_403_block_page_is_provider_down(portal, tmp_path, browser_config):
@@ -102,6 +96,15 @@ def test_a_403_block_page_is_provider_down(portal, tmp_path, browser_config):
     result = run("orange", portal, tmp_path, browser_config, login(orange.PARTICULIER))
     assert (result.outcome, result.invoices) == ("PROVIDER_DOWN", [])
     assert "page 403" in result.message
+
+
+def test_a_scheduled_sync_meeting_the_captcha_ends_captcha(portal, tmp_path, browser_config):
+    """No window in a scheduled sync: CAPTCHA, saying how to go on; nobody got past the captcha."""
+    logins = portal.hits["login"]
+    result = run("orange-pro", portal, tmp_path, browser_config, login(orange.CAPTCHA))
+    assert (result.outcome, result.invoices) == ("CAPTCHA", [])
+    assert "Orange shows a captcha" in result.message and "Résoudre maintenant" in result.message
+    assert portal.hits["login"] == logins
 
 
 def test_a_person_solves_orange_s_captcha_in_the_window(portal, on_screen, tmp_path, browser_config):
