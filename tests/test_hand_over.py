@@ -7,8 +7,6 @@ refuses a click that came without any pointer movement."""
 from __future__ import annotations
 
 import copy
-import queue
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,42 +16,12 @@ from backend.collectors.run.browser import OFF_SCREEN
 from backend.collectors.run.runner import browser_for
 from tests.helpers import summary
 from tests.portals import challenge
+from tests.portals.challenge import Person
 from tests.portals.common import load_recipe, run
 
 pytestmark = pytest.mark.browser
 
 CREDENTIALS = {"login": challenge.LOGIN, "password": challenge.PASSWORD}
-
-
-class Person:
-    """Waits to be told (the run's on_hand_over), then clicks the check in the shown window."""
-
-    def __init__(self, display: str, act: bool = True):
-        self.display, self.act = display, act
-        self.told: list[HandOver | None] = []
-        self.seen: list[dict[str, int]] = []
-        self._calls: queue.Queue[HandOver | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._attend, daemon=True)
-        self._thread.start()
-
-    def on_hand_over(self, hand_over: HandOver | None) -> None:
-        self.told.append(hand_over)
-        self._calls.put(hand_over)
-
-    def _attend(self) -> None:
-        if self._calls.get(timeout=120) is None or not self.act:
-            return
-        self.seen.append(challenge.solve_in_window(self.display))
-
-    def done(self) -> None:
-        self._thread.join(30)
-
-
-@pytest.fixture
-def on_screen(x_display, monkeypatch):
-    monkeypatch.setenv("DISPLAY", x_display)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    return x_display
 
 
 def test_a_person_solves_the_check_in_the_window_and_the_run_goes_on(challenge_portal, on_screen, tmp_path,

@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import summary
 from tests.replicas import edf
 from tests.replicas.common import pdf
-from tests.replicas.harness import CodeReader, pdf_bytes, run, running
+from tests.replicas.harness import CodeReader, pdf_bytes, run, running, under_maintenance
 
 pytestmark = pytest.mark.browser
 GOOD = {"login": edf.USER, "password": edf.PASSWORD}
@@ -52,3 +52,10 @@ def test_edf_blocked_account_needs_a_password_reset(portal, tmp_path, browser_co
     result = run("edf", portal, tmp_path, browser_config, {"login": edf.BLOCKED, "password": edf.PASSWORD})
     assert (result.outcome, result.invoices) == ("ACTION_NEEDED", [])
     assert "Réinitialisez votre mot de passe" in result.message
+
+
+def test_edf_akamai_refusing_the_browser_is_provider_down(portal, tmp_path, browser_config):
+    with under_maintenance(portal):  # the replica's Akamai distrusts this browser
+        result = run("edf", portal, tmp_path, browser_config, GOOD)
+    assert (result.outcome, result.invoices) == ("PROVIDER_DOWN", [])
+    assert "Akamai" in result.message

@@ -28,6 +28,14 @@ def test_freebox_collects_the_bill_list_in_latin1(portal, tmp_path, browser_conf
     assert pdf_bytes(result.invoices) == {f"fbx12345678_{n}": pdf(f"free {n}") for n in ("7301", "7201", "7101")}
 
 
+@pytest.mark.parametrize("login", ["fbx11111111", "fbx33333333"], ids=["console.pl", "empty-list"])
+def test_freebox_accounts_with_nothing_to_collect_end_ok(portal, tmp_path, browser_config, login):
+    """console.pl (webmail only; suivi.pl, a Freebox being set up, takes the same way) and an
+    inactive account's empty list: not a TIMEOUT."""
+    result = run("free", portal, tmp_path, browser_config, {"login": login, "password": free.PASSWORD})
+    assert (result.outcome, result.invoices, result.listed) == ("OK", [], 0), result.message
+
+
 def test_free_mobile_collects_the_line_bills(portal, tmp_path, browser_config):
     result = run("free-mobile", portal, tmp_path, browser_config,
                  {"login": free.MOBILE_USER, "password": free.PASSWORD})

@@ -7,7 +7,7 @@ import pytest
 from tests.helpers import summary
 from tests.replicas import totalenergies as te
 from tests.replicas.common import pdf
-from tests.replicas.harness import pdf_bytes, run, running
+from tests.replicas.harness import pdf_bytes, run, running, under_maintenance
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +48,7 @@ def test_totalenergies_login_refusals(portal, tmp_path, browser_config, login, p
 
 
 def test_totalenergies_maintenance_is_provider_down(portal, tmp_path, browser_config):
-    portal.maintenance = True
-    try:
+    with under_maintenance(portal):
         result = run("totalenergies", portal, tmp_path, browser_config, {"login": te.USER, "password": te.PASSWORD})
-    finally:
-        portal.maintenance = False
     assert result.outcome == "PROVIDER_DOWN"
     assert "maintenance" in result.message

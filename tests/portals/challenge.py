@@ -8,11 +8,14 @@ own WebDriver could not pass it with a plain element click even if it tried."""
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
+import threading
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, redirect, render_template_string, request, session
 
+from backend.collectors.model import HandOver
 from tests.helpers import make_pdf
 from tests.portals.common import Hits
 
@@ -124,3 +127,27 @@ def solve_in_window(display: str) -> dict[str, int]:
     xdotool(display, "mousemove", "--sync", str(middle_x), str(middle_y))
     xdotool(display, "click", "1")
     return where
+
+
+class Person:
+    """Waits to be told (the run's on_hand_over), then clicks the check in the shown window."""
+
+    def __init__(self, display: str, act: bool = True):
+        self.display, self.act = display, act
+        self.told: list[HandOver | None] = []
+        self.seen: list[dict[str, int]] = []
+        self._calls: queue.Queue[HandOver | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._attend, daemon=True)
+        self._thread.start()
+
+    def on_hand_over(self, hand_over: HandOver | None) -> None:
+        self.told.append(hand_over)
+        self._calls.put(hand_over)
+
+    def _attend(self) -> None:
+        if self._calls.get(timeout=120) is None or not self.act:
+            return
+        self.seen.append(solve_in_window(self.display))
+
+    def done(self) -> None:
+        self._thread.join(30)

@@ -114,3 +114,11 @@ def x_display():
     yield f":{number}"
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture
+def on_screen(x_display, monkeypatch):
+    """The Xvfb screen as this test's only display: a hand-over shows its window there."""
+    monkeypatch.setenv("DISPLAY", x_display)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return x_display

@@ -1,20 +1,25 @@
 """Replica of Bouygues Telecom's login and invoice API.
 
-Public shape reproduced (woob modules/bouygues, Cozy bouyguestelecom konnector):
-- oauth2.bouyguestelecom.fr/authorize (implicit flow, response_type "id_token token") sends a
-  visitor to the CAS form www.mon-compte.bouyguestelecom.fr/cas/login (form#fm1: username,
-  password, lastname); a refusal is a 401 with div#alert_msg ("Votre identifiant ou votre mot
-  de passe est incorrect"); too many attempts redirect to …/mon-compte/mot-de-passe-oublie; the
-  maintenance page is www.bouyguestelecom.fr/static/maintenance.html.
-- A one-time code is then sent by SMS: the same form page asks for `token` (submitted with
-  _eventId_submit); a wrong code is a 401 that says how many attempts remain.
-- Success returns to the redirect_uri with #access_token=…&id_token=… ; the id_token is a JWT
-  whose claims hold id_personne.
+Public shape reproduced (facts from the Cozy bouyguestelecom konnector, 2023-2025, and the woob
+bouygues module; checked 2026-12-07):
+- Since 2023-11 the login is an iframe, #bytelid_a360_login, on www.bouyguestelecom.fr/mon-compte
+  (here it loads oauth2.bouyguestelecom.fr/authorize, which shows the form of
+  www.mon-compte.bouyguestelecom.fr): form[data-roles="inputForm"] with the login and the
+  password, no last-name field any more. A one-time code follows: first a choice of where to
+  send it, then `.otp` inputs (one digit each). Success sends the page to
+  www.bouyguestelecom.fr/mon-compte/all/callback.html?code=…, whose script trades the code for the
+  tokens and keeps them in sessionStorage (a360-access_token, a360-id_token), not in the URL.
+  Too many attempts send the page to "mot de passe oublié"; maintenance is
+  www.bouyguestelecom.fr/static/maintenance.html.
 - api.bouyguestelecom.fr/graphql (Bearer token, operationName GetInvoices, variables {n,
   personId}) answers data.consulterPersonne.factures.comptesFacturation[{id, factures[{id,
   mntTotFacture, dateFacturation, dateLimitePaieFacture, facturePDF[{href}]}]}], dates as UTC
   instants (22:00/23:00 the day before, in Paris). GET on a facturePDF href answers
-  {_actions: {telecharger: {action}}}, and that action is the PDF itself.
+  {_actions: {telecharger: {action}}}, and that action is the PDF itself — which sometimes
+  answers 502 (here: the first try of one bill).
+Assumed, not public: the error banner's markup ([data-roles=alert]) and wording, the channel
+choice's markup, the id token's key and its id_personne claim (as the older flow gave them), the
+token endpoint the callback page calls.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ OAUTH, API = "/oauth2.bouyguestelecom.fr", "/api.bouyguestelecom.fr"
 HOSTS = {"bouygues-telecom": {"www": WWW, "account": ACCOUNT, "oauth": OAUTH, "api": API}}
 
 USER, BLOCKED = "jean.dupont@example.fr", "0677777777"
-PASSWORD, LASTNAME = "Bbox-Miami!24", "Dupont"
+PASSWORD = "Bbox-Miami!24"
 PERSON = "1234567890"
 ACCOUNTS = {  # billing account -> (invoice id, amount, billed at UTC, pay before UTC)
     "41000001": [("F2403", 39.99, "2024-03-04T23:00:00Z", "2024-03-19T23:00:00Z"),
@@ -41,22 +46,61 @@ ACCOUNTS = {  # billing account -> (invoice id, amount, billed at UTC, pay befor
     "41000002": [("M2403", 12.99, "2024-03-10T23:00:00Z", None)],
 }
 
-FORM = """<h1>Mon compte Bouygues Telecom</h1>
-{% if error %}<div id="alert_msg" role="alert">{{ error }}</div>{% endif %}
-<form id="fm1" method="post">
-{% if otp %}
-  <p>Saisir le code d'authentification. Code envoyé au 06 •• •• •• 12</p>
-  <input name="token" id="token" inputmode="numeric" autocomplete="one-time-code">
-  <input type="hidden" name="execution" value="{{ execution }}">
-  <button type="submit" name="_eventId_submit" value="Envoyer">Envoyer</button>
+FORM = """<h1>Connexion</h1>
+{% if error %}<div data-roles="alert" class="alert" role="alert">{{ error }}</div>{% endif %}
+{% if stage == "otp" %}
+<form data-roles="otpForm" method="post"><p>Saisissez le code reçu par {{ channel }}.</p>
+  <div class="otp">{% for n in range(6) %}<input inputmode="numeric" maxlength="6" aria-label="Chiffre {{ n + 1 }}">{% endfor %}</div>
+  <input type="hidden" name="token"><input type="hidden" name="stage" value="otp">
+  <button type="submit">Valider</button></form>
+<script>
+  const boxes = [...document.querySelectorAll('.otp input')];
+  boxes.forEach((box, n) => box.addEventListener('input', () => {
+    const digits = box.value.replace(/\\D/g, '').split('');
+    box.value = digits.shift() || '';
+    for (let k = n + 1; digits.length && k < boxes.length; k++) boxes[k].value = digits.shift();
+    const next = boxes.find((b) => !b.value);
+    if (next) next.focus();
+  }));
+  document.querySelector('[data-roles=otpForm]').addEventListener('submit', (event) => {
+    event.target.elements.token.value = boxes.map((b) => b.value).join('');
+  });
+</script>
+{% elif stage == "channel" %}
+<form data-roles="channelChoice" method="post"><p>Où souhaitez-vous recevoir votre code ?</p>
+  <label><input type="radio" name="channel" value="SMS"> Par SMS au 06 •• •• •• 12</label>
+  <label><input type="radio" name="channel" value="EMAIL"> Par e-mail à j•••@example.fr</label>
+  <input type="hidden" name="stage" value="channel"><button type="submit">Recevoir le code</button></form>
 {% else %}
-  <label for="username">Identifiant</label><input id="username" name="username">
+<form data-roles="inputForm" method="post">
+  <label for="username">Identifiant</label><input id="username" name="username" autocomplete="username">
   <label for="password">Mot de passe</label><input id="password" name="password" type="password">
-  <label for="lastname">Nom de famille</label><input id="lastname" name="lastname">
-  <input type="hidden" name="execution" value="{{ execution }}"><input type="hidden" name="_eventId" value="submit">
-  <button type="submit" name="submit">Me connecter</button>
-{% endif %}
-</form>"""
+  <input type="hidden" name="stage" value="login"><button type="submit">Se connecter</button></form>
+{% endif %}"""
+
+# The page the login frame answers with once it is done: it sends the whole page on.
+TOP = "<script>window.top.location.href = {{ to | tojson }};</script>"
+
+ACCOUNT_PAGE = """<h1>Mon compte</h1><div id="app"></div>
+<script>
+  if (sessionStorage.getItem('a360-access_token')) {
+    document.getElementById('app').innerHTML = '<p id="dashboard">Bienvenue dans votre espace client</p>';
+  } else {
+    document.getElementById('app').innerHTML = '<iframe id="bytelid_a360_login" style="width:100%;height:30em" '
+      + 'src="{{ authorize }}"></iframe>';
+  }
+</script>"""
+
+CALLBACK_PAGE = """<p>Connexion en cours…</p>
+<script>
+  fetch({{ token_url | tojson }}, {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({code: new URLSearchParams(location.search).get('code')})})
+    .then((r) => r.json()).then((tokens) => {
+      sessionStorage.setItem('a360-access_token', tokens.access_token);
+      sessionStorage.setItem('a360-id_token', tokens.id_token);
+      location.href = {{ account | tojson }};
+    });
+</script>"""
 
 
 def jwt(claims: dict) -> str:
@@ -66,55 +110,86 @@ def jwt(claims: dict) -> str:
 
 def create() -> Replica:
     app = new_app(__name__)
-    accounts = Accounts({USER: {"password": PASSWORD, "lastname": LASTNAME},
-                         BLOCKED: {"password": PASSWORD, "lastname": LASTNAME}})
+    accounts = Accounts({USER: {"password": PASSWORD}, BLOCKED: {"password": PASSWORD}})
     accounts.lock(BLOCKED)
     replica = Replica(app, HOSTS, accounts)
     tokens: dict[str, str] = {}  # access token -> person
     downloads: dict[str, str] = {}  # one-time download action -> invoice id
     otp_tries: dict[str, int] = {}
 
-    def form(otp: bool = False, error: str | None = None, status: int = 200):
-        return page("Bouygues Telecom - Connexion", FORM, otp=otp, error=error,
-                    execution=secrets.token_hex(6), status=status)
+    codes_given: dict[str, str] = {}  # authorization code -> login
+    flaky = {"M2403"}  # these bills' first download answers 502
+
+    def form(stage: str = "login", error: str | None = None, status: int = 200, channel: str = ""):
+        return page("Bouygues Telecom - Connexion", FORM, stage=stage, error=error, channel=channel, status=status)
+
+    @app.get(f"{WWW}/mon-compte/")
+    def my_account():
+        if replica.maintenance:
+            return redirect(f"{WWW}/static/maintenance.html")
+        authorize = f"{OAUTH}/authorize?" + urlencode({
+            "client_id": "a360.bouyguestelecom.fr", "response_type": "code",
+            "redirect_uri": f"{replica.base}{WWW}/mon-compte/all/callback.html"})
+        return page("Mon compte", ACCOUNT_PAGE, authorize=authorize)
 
     @app.get(f"{OAUTH}/authorize")
     def authorize():
-        if replica.maintenance:
-            return redirect(f"{WWW}/static/maintenance.html")
-        if not session.get("person"):
-            return redirect(f"{ACCOUNT}/cas/login?" + urlencode({"service": request.url}))
-        token = secrets.token_urlsafe(24)
-        tokens[token] = session["person"]
-        fragment = urlencode({"access_token": token, "token_type": "Bearer", "expires_in": "3600",
-                              "id_token": jwt({"id_personne": session["person"], "sub": session["login"]})})
-        return redirect(f"{request.args['redirect_uri']}#{fragment}")
+        if session.get("person"):  # the login is still open: straight back with a code
+            return page("Connexion", TOP, to=callback(session["login"]))
+        return redirect(f"{ACCOUNT}/login")
 
-    @app.get(f"{ACCOUNT}/cas/login")
-    def cas_form():
-        return form(otp=bool(session.get("otp_for")))
+    def callback(login: str) -> str:
+        code = secrets.token_urlsafe(12)
+        codes_given[code] = login
+        return f"{WWW}/mon-compte/all/callback.html?" + urlencode({"code": code})
 
-    @app.post(f"{ACCOUNT}/cas/login")
-    def cas_post():
-        login = session.get("otp_for")
-        if login:  # the one-time code step
+    @app.get(f"{ACCOUNT}/login")
+    def login_form():
+        return form(stage=session.get("stage", "login"), channel=session.get("channel", ""))
+
+    @app.post(f"{ACCOUNT}/login")
+    def login_post():
+        stage = request.form.get("stage")
+        login = session.get("pending", "")
+        if stage == "otp" and session.get("stage") == "otp":
             if replica.codes.check(login, request.form.get("token", "")):
-                session.pop("otp_for")
+                session.clear()
                 session["person"], session["login"] = PERSON, login
-                return redirect(request.args.get("service") or f"{WWW}/mon-compte/")
+                return page("Connexion", TOP, to=callback(login))
             otp_tries[login] = otp_tries.get(login, 3) - 1
-            return form(otp=True, status=401, error=f"Code erroné, il vous reste {otp_tries[login]} "
-                                                    "tentatives. Merci de réessayer.")
+            return form("otp", status=401, channel=session["channel"],
+                        error=f"Code erroné, il vous reste {otp_tries[login]} tentatives. Merci de réessayer.")
+        if stage == "channel" and session.get("stage") == "channel":
+            channel = {"SMS": "SMS", "EMAIL": "e-mail"}.get(request.form.get("channel", ""))
+            if not channel:
+                return form("channel", error="Choisissez où recevoir le code.")
+            session["stage"], session["channel"] = "otp", channel
+            replica.seen.setdefault("channels", []).append(channel)
+            replica.codes.send(login)
+            return form("otp", channel=channel)
         login = request.form.get("username", "").strip()
-        verdict = accounts.check(login, request.form.get("password", ""), lastname=request.form.get("lastname", ""))
+        verdict = accounts.check(login, request.form.get("password", ""))
         if verdict == "locked":
-            return redirect(f"{ACCOUNT}/mon-compte/mot-de-passe-oublie")
+            return page("Connexion", TOP, to=f"{ACCOUNT}/mon-compte/mot-de-passe-oublie")
         if verdict == "wrong":
             return form(status=401, error="Votre identifiant ou votre mot de passe est incorrect.")
-        session["otp_for"] = login
+        session["pending"], session["stage"] = login, "channel"
         otp_tries[login] = 3
-        replica.codes.send(login)
-        return form(otp=True)
+        return form("channel")
+
+    @app.get(f"{WWW}/mon-compte/all/callback.html")
+    def callback_page():
+        return page("Mon compte", CALLBACK_PAGE, token_url=f"{OAUTH}/token", account=f"{WWW}/mon-compte/")
+
+    @app.post(f"{OAUTH}/token")
+    def token():
+        login = codes_given.pop((request.get_json(silent=True) or {}).get("code", ""), None)
+        if login is None:
+            abort(400)
+        access = secrets.token_urlsafe(24)
+        tokens[access] = PERSON
+        return jsonify(access_token=access, token_type="Bearer", expires_in=3600,
+                       id_token=jwt({"id_personne": PERSON, "sub": login}))
 
     @app.get(f"{ACCOUNT}/mon-compte/mot-de-passe-oublie")
     def forgotten():
@@ -124,10 +199,6 @@ def create() -> Replica:
     def maintenance():
         return page("Maintenance", "<h1>Site en maintenance</h1><p>Notre site est en cours de maintenance. "
                     "Merci de revenir plus tard.</p>", status=503)
-
-    @app.get(f"{WWW}/mon-compte/")
-    def my_account():
-        return page("Mon compte", "<h1>Mon compte</h1><div id='app'>Chargement…</div>")
 
     def bearer() -> str:
         person = tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
@@ -167,6 +238,10 @@ def create() -> Replica:
         bearer()
         if downloads.pop(action, None) != number:
             abort(404)
+        replica.hits[f"pdf:{number}"] += 1
+        if number in flaky:
+            flaky.discard(number)
+            return "Bad Gateway", 502
         return pdf_response(pdf(f"bouygues {number}"))
 
     return replica

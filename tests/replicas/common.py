@@ -120,3 +120,35 @@ def new_app(name: str) -> Flask:
     app = Flask(name)
     app.secret_key = secrets.token_hex(16)
     return app
+
+
+# Orange's header since 2024-02: a web component whose log-out link sits in its open shadow root.
+ELCOS_HEADER = """<elcos-header></elcos-header>
+<script>
+customElements.define('elcos-header', class extends HTMLElement {
+  connectedCallback() {
+    this.attachShadow({mode: 'open'}).innerHTML =
+      '<nav><span>Bonjour</span> <a class="elcos-logout" href="/deconnexion">Me déconnecter</a></nav>';
+  }
+});
+</script>"""
+
+# A "not a robot" check only a person passes: a click on the whole-window button (isTrusted) after
+# the pointer moved over the page (a script's click comes with no mousemove). Goes inside a <form>;
+# the form's fields `moves` and `trusted` say what the page saw.
+HUMAN_CHECK = """<input type="hidden" name="moves" value="0"><input type="hidden" name="trusted" value="0">
+<button type="submit" class="human-check"
+  style="position:fixed;inset:0;width:100%;height:100%;font-size:40px;z-index:5">Je ne suis pas un robot</button>
+<script>
+(() => {
+  const button = document.currentScript.previousElementSibling, form = button.form;
+  let moves = 0;
+  document.addEventListener('mousemove', () => { form.elements.moves.value = ++moves; });
+  button.addEventListener('click', (event) => { form.elements.trusted.value = event.isTrusted ? '1' : '0'; });
+})();
+</script>"""
+
+
+def passed_human_check(form: Any) -> bool:
+    """What the check's form sent says a person clicked (the pointer moved, a trusted click)."""
+    return int(form.get("moves") or 0) > 0 and form.get("trusted") == "1"

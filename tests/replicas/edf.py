@@ -1,25 +1,31 @@
 """Replica of EDF's customer area for individuals (OpenAM login, then REST services).
 
-Public shape reproduced (woob modules/edfparticulier):
+Public shape reproduced (facts from the woob edfparticulier module and the Cozy edf konnector,
+2023-2025; checked 2026-12-07):
 - particulier.edf.fr/fr/accueil/espace-client/tableau-de-bord.html sends a visitor to the
   OpenAM page espace-client.edf.fr/sso/XUI/#login/&realm=/INTERNET&goto=… whose script talks to
   /sso/json/authenticate: stage UsernameAuth2 (e-mail), then HOTPcust3 — a code sent by SMS or
-  e-mail — on a browser EDF does not know yet, or PasswordAuth2 on a known one (EDF then skips
-  the password the first time and the code afterwards). A wrong password repeats PasswordAuth2
-  with the number of attempts left in callbacks[1]; at zero the account is blocked until the
-  password is reset ("Vous avez atteint…"). A wrong code repeats the stage with "Code incorrect".
+  e-mail — on a browser EDF does not know yet, or PasswordAuth2 on a known one. The page shows
+  them as `.auth #email` → `#username-next-button`, `#password2-password-field` →
+  `#password2-next-button`, the code page titled `.auth #title-hotp3`; a refusal shows
+  `.field-container--error` (a wrong password with the number of attempts left; at zero the
+  account is blocked until the password is reset: "Vous avez atteint…"; a wrong code: "Code
+  incorrect"). Logged in, pages show `.isAuthentified.show` and `.selected-contrat`.
 - particulier.edf.fr/services/rest: openid/checkAuthenticate must be called first,
   edoc/getMyDocuments before edoc/getBillsDocuments ([{bpDto.bpNumber, listOfBillsByAccDTO[
   {accDTO.numAcc, listOfbills[{documentNumber, creationDate (epoch ms), billAmount, parNumber}]}]}]);
-  a PDF takes a CSRF token from init/initPage (`data`), a POST to document/dataUserDocumentGetX
-  and a GET of document/getDocumentGetXByData?csrfToken&dn&pn&di&bn&an.
-Not reproduced: the Akamai bot manager in front of the real site. The page markup (ids,
-data-stage) is an assumption; the JSON and the stages come from the public code.
+  the PDF is one GET of document/getDocumentGetXByData?csrfToken&dn=FACTURE&pn&di&bn=…&an=…
+  where bn and an are the encrypted business partner and account numbers, the CSRF token from
+  init/initPage (`data`).
+- Akamai protects the site: a browser it distrusts gets its "Access Denied" page (403).
+Assumed, not public: the code page's field and button ids, the encrypted numbers' field names
+(bpNumberCrypt, numAccCrypt) and values, the error texts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -48,13 +54,17 @@ BILLS = {  # account -> (document number, local day, amount, par number)
     "004007654321": [("20098765432", "2024-02-20", 42.0, "PAR-2")],
 }
 
-XUI = """<div id="content"><h1>Connexion à mon Espace Client EDF</h1><div id="stage"></div></div>
+XUI = """<div class="auth"><h1>Connexion à mon Espace Client EDF</h1><div id="stage"></div></div>
 <script>
 const goto = decodeURIComponent((location.hash.match(/goto=([^&]*)/) || [])[1] || '');
 const stage = document.getElementById('stage');
-const labels = {UsernameAuth2: ['Adresse e-mail', 'text', 'Suivant'],
-                PasswordAuth2: ['Mot de passe', 'password', 'Se connecter'],
-                HOTPcust3: ['Code reçu', 'text', 'Valider']};
+const forms = {
+  UsernameAuth2: '<label for="email">Adresse e-mail</label><input id="email" type="email">'
+    + '<button id="username-next-button" type="submit">Suivant</button>',
+  PasswordAuth2: '<label for="password2-password-field">Mot de passe</label>'
+    + '<input id="password2-password-field" type="password"><button id="password2-next-button" type="submit">Se connecter</button>',
+  HOTPcust3: '<h2 id="title-hotp3">Saisissez le code reçu</h2><input id="hotp3-code-field" inputmode="numeric">'
+    + '<button id="hotp3-next-button" type="submit">Valider</button>'};
 let current = null;
 async function authenticate(body) {
   const r = await fetch('../json/authenticate?realm=%2FINTERNET', {method: 'POST',
@@ -63,23 +73,30 @@ async function authenticate(body) {
   const data = await r.json();
   if (data.tokenId) { location.href = goto; return; }
   current = data;
-  const [label, type, button] = labels[data.stage];
   const message = (data.callbacks[1] || {}).output;
-  stage.innerHTML = '<form data-stage="' + data.stage + '">' + (data.header ? '<p>' + data.header + '</p>' : '') +
-    (message ? '<div class="alert alert-danger" role="alert">' + message[0].value + '</div>' : '') +
-    '<label for="idToken1">' + label + '</label><input id="idToken1" type="' + type + '">' +
-    '<button id="loginButton_0" type="submit">' + button + '</button></form>';
+  stage.innerHTML = '<form>' + (data.header ? '<p>' + data.header + '</p>' : '') +
+    (message ? '<div class="field-container field-container--error" role="alert">' + message[0].value + '</div>' : '') +
+    forms[data.stage] + '</form>';
   stage.querySelector('form').addEventListener('submit', (event) => {
     event.preventDefault();
-    current.callbacks[0].input[0].value = document.getElementById('idToken1').value;
+    current.callbacks[0].input[0].value = stage.querySelector('input').value;
     authenticate(current);
   });
 }
 authenticate(null);
 </script>"""
 
-DASHBOARD_PAGE = """<div id="tableau-de-bord"><h1>Bonjour</h1><p>Compte client {{ bp }}</p>
+AKAMAI = """<h1>Access Denied</h1><p>You don't have permission to access "{{ url }}" on this server.</p>
+<p>Reference #18.5f3c1002.1733600000.2a1b3c4d</p>"""
+
+DASHBOARD_PAGE = """<header><div class="isAuthentified show">Marie C. — Se déconnecter</div></header>
+<div id="tableau-de-bord"><h1>Bonjour</h1><p class="selected-contrat">Compte client {{ bp }}</p>
 <a href="{{ particulier }}/fr/accueil/espace-client/factures-et-paiements.html">Mes factures</a></div>"""
+
+
+def crypt(number: str) -> str:
+    """EDF's encrypted form of a number (opaque to the recipe, which only passes it on)."""
+    return hashlib.sha256(f"edf:{number}".encode()).hexdigest()[:24]
 
 
 def create() -> Replica:
@@ -101,6 +118,8 @@ def create() -> Replica:
 
     @app.get(DASHBOARD)
     def dashboard():
+        if replica.maintenance:  # here: Akamai distrusts this browser
+            return page("Access Denied", AKAMAI, status=403, url=request.url)
         if not session.get("edf"):
             goto = quote(request.url, safe="")
             return redirect(f"{ESPACE}/sso/XUI/#login/&realm=%2FINTERNET&goto={goto}")
@@ -178,8 +197,8 @@ def create() -> Replica:
     @app.get(f"{PARTICULIER}/services/rest/edoc/getBillsDocuments")
     def bills_documents():
         rest("documents")
-        return jsonify([{"bpDto": {"bpNumber": BP}, "listOfBillsByAccDTO": [
-            {"accDTO": {"numAcc": account}, "listOfbills": [
+        return jsonify([{"bpDto": {"bpNumber": BP, "bpNumberCrypt": crypt(BP)}, "listOfBillsByAccDTO": [
+            {"accDTO": {"numAcc": account, "numAccCrypt": crypt(account)}, "listOfbills": [
                 {"documentNumber": number, "creationDate": _ms(day), "billAmount": amount, "parNumber": par}
                 for number, day, amount, par in bills]}
             for account, bills in BILLS.items()]}])
@@ -191,23 +210,14 @@ def create() -> Replica:
         csrf.add(token)
         return jsonify(errorCode=0, data=token)
 
-    @app.post(f"{PARTICULIER}/services/rest/document/dataUserDocumentGetX")
-    def document_data():
-        rest("documents")
-        body = request.get_json(silent=True) or {}
-        if body.get("csrfToken") not in csrf or body.get("docName") != "FACTURE" or body.get("bpNumber") != BP:
-            abort(403)
-        if not any(b[0] == body.get("docId") and b[3] == body.get("parNumber") for b in BILLS.get(body.get("numAcc"), [])):
-            abort(404)
-        return jsonify({k: body[k] for k in ("bpNumber", "docId", "docName", "numAcc", "parNumber")})
-
     @app.get(f"{PARTICULIER}/services/rest/document/getDocumentGetXByData")
     def document_file():
         rest("documents")
         args = request.args
-        if args.get("csrfToken") not in csrf or args.get("dn") != "FACTURE" or args.get("bn") != BP:
+        if args.get("csrfToken") not in csrf or args.get("dn") != "FACTURE" or args.get("bn") != crypt(BP):
             abort(403)
-        if not any(b[0] == args.get("di") for b in BILLS.get(args.get("an", ""), [])):
+        account = next((a for a in BILLS if crypt(a) == args.get("an")), "")
+        if not any(b[0] == args.get("di") and b[3] == args.get("pn") for b in BILLS.get(account, [])):
             abort(404)
         return pdf_response(pdf(f"edf {args['di']}"))
 

@@ -1,7 +1,8 @@
 """Replica of ENGIE's customer area for individuals.
 
-Public shape reproduced (Cozy engie konnector):
-- particuliers.engie.fr/login-page/authentification.html; its script first POSTs
+Public shape reproduced (facts from the Cozy engie konnector, 2024-2025; checked 2026-12-07):
+- particuliers.engie.fr/login-page/authentification.html (input[type=email], input[type=password];
+  already logged in, it shows an « Accéder à l'Espace Client » interstitial); its script first POSTs
   /digital-common-ws/api-management/creation-cookie (header demandeur: PARTICULIERS_WEB), then
   identite-prd.engie.fr/api/v1/authn {username, password, options} (an Okta identity server):
   401 "Authentication failed", status LOCKED_OUT, MFA_REQUIRED with an e-mail factor whose
@@ -10,11 +11,15 @@ Public shape reproduced (Cozy engie konnector):
   which returns to particuliers.engie.fr/auth-ws/auth-callback ({"statut":"OK"}).
 - The customer area's own script then reads cel-ws/api/private/espaceclient/composantes/v4
   (listeIdentifiantsApplicatif[0].identifiantApplicatif = refBP), compteenligne/bp?refBP
-  (ccEnSession) and POSTs cookie/cookiesBPCC, which sets the cookie the bill API needs.
+  (ccEnSession; an account has several contracts since 2024-11) and POSTs cookie/cookiesBPCC,
+  which sets the cookie (the selected contract) the bill API needs. Logged-in pages carry
+  #header-deconnexion.
 - cel-facturation-ws/api/private/situation-comptable/facture → {historiqueFacture.factures
-  {year: [{date, montant, url}]}, derniereFacture {dateDerniereFacture, montantFacture, url}};
-  each PDF is cel-ws/api/private/document/mobile/{url}/SAE/facture.pdf.
-The page markup (ids, messages) is an assumption; the JSON calls come from the public code.
+  {year: [{date, montant, url}]}, derniereFacture {dateDerniereFacture, montantFacture (text,
+  « 80,12 € »), url}}; the last bill's PDF is cel-ws/api/private/document/mobile/{url}/SAE/facture.pdf,
+  an archived one's …/{url}/SAE/Facture%20de%20consommation.
+Assumed, not public: the page markup (ids, messages), the contract list's field names
+(listeComptesContrats[].compteContrat).
 """
 
 from __future__ import annotations
@@ -30,16 +35,19 @@ SITE, IDENTITE, DGP = "/particuliers.engie.fr", "/identite-prd.engie.fr", "/api.
 HOSTS = {"engie": {"particuliers": SITE, "identite": IDENTITE, "dgp": DGP}}
 USER, MFA_USER, BLOCKED = "lea.martin@example.fr", "paul.martin@example.fr", "bloque@example.fr"
 PASSWORD = "Engie*Gaz-2024"
-REF_BP, CONTRACT = "1501234567", "300012345678"
+REF_BP, CONTRACT, GAS = "1501234567", "300012345678", "300087654321"
 
-ARCHIVE = {"2024": [("SAE 2024 000312", "2024-03-12", 78.5), ("SAE 2024 000112", "2024-01-12", 91.25)],
-           "2023": [("SAE 2023 001112", "2023-11-12", 66.0)]}
-LAST = ("SAE 2024 000412", "2024-04-12", 80.12)
+BILLS = {  # contract -> (archive by year, last bill with its amount as ENGIE shows it)
+    CONTRACT: ({"2024": [("SAE 2024 000312", "2024-03-12", 78.5), ("SAE 2024 000112", "2024-01-12", 91.25)],
+                "2023": [("SAE 2023 001112", "2023-11-12", 66.0)]},
+               ("SAE 2024 000412", "2024-04-12", "80,12 €")),
+    GAS: ({"2024": [("SAE 2024 000320", "2024-03-20", 140.0)]}, ("SAE 2024 000420", "2024-04-20", "1 012,40 €")),
+}
 
 LOGIN = """<h1>Connexion à mon espace client</h1>
 <div class="message-erreur hidden" role="alert"></div>
-<form id="form-login"><label for="email">Adresse e-mail</label><input id="email" type="email">
-  <label for="password">Mot de passe</label><input id="password" type="password">
+<form id="form-login"><label for="email">Adresse e-mail</label><input id="email" name="identifiant" type="email">
+  <label for="password">Mot de passe</label><input id="password" name="mdp" type="password">
   <button id="btn-connexion" type="submit">Me connecter</button></form>
 <form id="form-code" class="hidden"><p class="info-code"></p><label for="code">Code de vérification</label>
   <input id="code" inputmode="numeric" autocomplete="one-time-code"><button id="btn-code" type="submit">Valider</button></form>
@@ -84,7 +92,8 @@ document.getElementById('form-code').addEventListener('submit', async (event) =>
 });
 </script>"""
 
-HOME = """<h1>Bonjour</h1><div id="ec-accueil">Chargement de votre espace…</div>
+HOME = """<header><a id="header-deconnexion" href="#">Me déconnecter</a></header>
+<h1>Bonjour</h1><div id="ec-accueil">Chargement de votre espace…</div>
 <script>
 (async () => {
   const api = '{{ site }}/cel-ws/api/private';
@@ -114,6 +123,10 @@ def create() -> Replica:
 
     @app.get(f"{SITE}/login-page/authentification.html")
     def login_page():
+        if session.get("engie"):
+            return page("ENGIE - Connexion", '<header><a id="header-connecte">Mon compte</a></header><p>Vous êtes '
+                        f'déjà connecté.</p><a class="btn" href="{SITE}/espace-client/accueil.html">Accéder à '
+                        "l'Espace Client</a>")
         return page("ENGIE - Connexion", LOGIN, site=replica.base + SITE, identite=replica.base + IDENTITE,
                     dgp=replica.base + DGP)
 
@@ -175,6 +188,7 @@ def create() -> Replica:
         if login is None:
             return jsonify(statut="KO"), 401
         session.clear()
+        session.permanent = True  # ENGIE keeps the login between browser sessions
         session["engie"] = login
         return jsonify(statut="OK")
 
@@ -199,36 +213,40 @@ def create() -> Replica:
         logged()
         if request.args.get("refBP") != REF_BP:
             abort(404)
-        return jsonify(refBP=REF_BP, ccEnSession=CONTRACT)
+        return jsonify(refBP=REF_BP, ccEnSession=CONTRACT,
+                       listeComptesContrats=[{"compteContrat": c} for c in BILLS])
 
     @app.post(f"{SITE}/cel-ws/api/private/cookie/cookiesBPCC")
     def cookies_bpcc():
         logged()
         body = request.get_json(silent=True) or {}
-        if body.get("compteContrat") != CONTRACT or request.headers.get("demandeur") != "AUTH_FRONT":
+        if body.get("compteContrat") not in BILLS or request.headers.get("demandeur") != "AUTH_FRONT":
             abort(400)
         response = make_response(jsonify(statut="OK"))
-        response.set_cookie("BPCC", f"{REF_BP}-{CONTRACT}")
+        response.set_cookie("BPCC", f"{REF_BP}-{body['compteContrat']}")
         return response
 
-    def bpcc() -> None:
+    def bpcc() -> str:
         logged()
-        if request.cookies.get("BPCC") != f"{REF_BP}-{CONTRACT}":
+        contract = request.cookies.get("BPCC", "").removeprefix(f"{REF_BP}-")
+        if contract not in BILLS:
             abort(400)  # no contract chosen in this session
+        return contract
 
     @app.get(f"{SITE}/cel-facturation-ws/api/private/situation-comptable/facture")
     def facture():
-        bpcc()
+        archive, (doc, date, amount) = BILLS[bpcc()]
         return jsonify(historiqueFacture={"factures": {
-            year: [{"date": date, "montant": amount, "url": doc} for doc, date, amount in bills]
-            for year, bills in ARCHIVE.items()}},
-            derniereFacture={"dateDerniereFacture": LAST[1], "montantFacture": LAST[2], "url": LAST[0]})
+            year: [{"date": day, "montant": value, "url": number} for number, day, value in bills]
+            for year, bills in archive.items()}},
+            derniereFacture={"dateDerniereFacture": date, "montantFacture": amount, "url": doc})
 
-    @app.get(f"{SITE}/cel-ws/api/private/document/mobile/<doc>/SAE/facture.pdf")
-    def document(doc: str):
-        bpcc()
-        known = {d for bills in ARCHIVE.values() for d, _, _ in bills} | {LAST[0]}
-        if doc not in known:
+    @app.get(f"{SITE}/cel-ws/api/private/document/mobile/<doc>/SAE/<name>")
+    def document(doc: str, name: str):
+        archive, last = BILLS[bpcc()]
+        archived = {number for bills in archive.values() for number, _, _ in bills}
+        if (name, doc in archived, doc == last[0]) not in {("Facture de consommation", True, False),
+                                                           ("facture.pdf", False, True)}:
             abort(404)
         return pdf_response(pdf(f"engie {doc}"))
 

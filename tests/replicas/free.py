@@ -1,24 +1,29 @@
 """Replicas of Free's two customer areas: the Freebox one and Free Mobile's.
 
-Freebox (woob modules/free): subscribe.free.fr/login/ shows form#log_form (login, pass); a bad
-password comes back to the login page with div.loginalert mentioning the password, a
-"reconnect later" alert means the service is down; success lands on adsl.free.fr/home.pl?id=…
-&idt=…, whose query must be carried to adsl.free.fr/liste-factures.pl?… . The bill list is
-ul.pane > li: span 1 holds the PDF link (…?no_facture=N), span 2 the month ("Mars 2024"),
-span.last the amount ("29,99 €"). Pages are served in ISO-8859-1, as Free does.
+Freebox (woob modules/free, and the Cozy free konnector's facts of 2024-2025; checked
+2026-12-07): subscribe.free.fr/login/ shows form#log_form (login, pass); a bad password comes
+back to the login page with div.loginalert mentioning the password, a "reconnect later" alert
+means the service is down; success goes through one more redirect (2025-04) and lands on
+adsl.free.fr/home.pl?id=…&idt=…, whose query must be carried to adsl.free.fr/liste-factures.pl?… .
+Some accounts land elsewhere, with nothing to collect: console.pl (webmail only), suivi.pl (a
+Freebox being set up), or straight on liste-factures.pl with an empty list (an inactive
+account). The bill list is ul.pane > li: span 1 holds the PDF link (…?no_facture=N), span 2 the
+month (« mois année »: "Mars 2024"), span.last the amount ("29,99 €"). Pages are served in
+ISO-8859-1, as Free does.
 
 Free Mobile (woob modules/freemobile): mobile.free.fr/account/ shows form.form-login
 (login-ident, login-pwd); a bad password shows div.flash.flash-error; logged-in pages have
 div.list-users and the line number in div.current-user__infos. Bills are at
 /account/conso-et-factures: div.table-facture div.table__scrollable div.grid-l rows with
 div.date, div.amount and div.download a (…?facture=pdf&date=YYYYMMDD…).
-Assumed, not documented publicly: both lockout messages.
+Assumed, not documented publicly: both lockout messages, the intermediate redirect's page, what
+console.pl and suivi.pl show.
 """
 
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from flask import abort, redirect, request, session
 
@@ -28,6 +33,8 @@ SUBSCRIBE, ADSL, MOBILE = "/subscribe.free.fr", "/adsl.free.fr", "/mobile.free.f
 HOSTS = {"free": {"subscribe": SUBSCRIBE, "adsl": ADSL}, "free-mobile": {"mobile": MOBILE}}
 
 BOX_USER, BOX_BLOCKED, BOX_DOWN = "fbx12345678", "fbx99999999", "fbx00000000"
+# Accounts that land on a page with nothing to collect: webmail only, being set up, inactive.
+BOX_LANDINGS = {"fbx11111111": "console.pl", "fbx22222222": "suivi.pl", "fbx33333333": "liste-factures.pl"}
 MOBILE_USER, MOBILE_BLOCKED = "12345678", "87654321"
 PASSWORD = "FreeB0x-Révolution"
 LINE = "0711223344"
@@ -71,7 +78,7 @@ MOBILE_BILLS_PAGE = MOBILE_ACCOUNT + """<h1>Mes factures</h1>
 def create() -> Replica:
     app = new_app(__name__)
     accounts = Accounts({u: {"password": PASSWORD} for u in (BOX_USER, BOX_BLOCKED, BOX_DOWN, MOBILE_USER,
-                                                             MOBILE_BLOCKED)})
+                                                             MOBILE_BLOCKED, *BOX_LANDINGS)})
     accounts.lock(BOX_BLOCKED)
     accounts.lock(MOBILE_BLOCKED)
     replica = Replica(app, HOSTS, accounts)
@@ -106,7 +113,22 @@ def create() -> Replica:
             return redirect(f"{SUBSCRIBE}/login/?error=1")
         token = secrets.token_hex(8)
         tokens[token] = login
-        return redirect(f"{ADSL}/home.pl?id={login[3:]}&idt={token}")
+        landing = BOX_LANDINGS.get(login, "home.pl")
+        return redirect(f"{SUBSCRIBE}/login/redirect.pl?" + urlencode({"to": f"{ADSL}/{landing}?id={login[3:]}&idt={token}"}))
+
+    @app.get(f"{SUBSCRIBE}/login/redirect.pl")
+    def box_redirect():
+        """The extra step of 2025-04: a page that sends the browser on by script."""
+        return latin1("Free", '<p>Redirection…</p><script>location.replace({{ to | tojson }});</script>',
+                      to=request.args["to"])
+
+    @app.get(f"{ADSL}/console.pl")
+    @app.get(f"{ADSL}/suivi.pl")
+    def box_elsewhere():
+        box_user()
+        text = "Votre compte donne accès à la messagerie Free." if request.path.endswith("console.pl") else \
+            "Votre Freebox est en cours de mise en service."
+        return latin1("Free", "<h1>Mon compte</h1><p>{{ text }}</p>", text=text)
 
     def box_user() -> str:
         login = tokens.get(request.args.get("idt", ""))
@@ -122,8 +144,9 @@ def create() -> Replica:
 
     @app.get(f"{ADSL}/liste-factures.pl")
     def box_bills():
-        box_user()
-        return latin1("Mes factures", BOX_LIST, bills=BOX_BILLS, query=request.query_string.decode())
+        login = box_user()
+        bills = [] if login in BOX_LANDINGS else BOX_BILLS
+        return latin1("Mes factures", BOX_LIST, bills=bills, query=request.query_string.decode())
 
     @app.get(f"{ADSL}/facture_pdf.pl")
     def box_pdf():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Iterator
@@ -33,6 +34,16 @@ def running(replica: Replica) -> Iterator[Replica]:
     with serve(replica.app) as base:
         replica.base = base
         yield replica
+
+
+@contextlib.contextmanager
+def under_maintenance(replica: Replica) -> Iterator[Replica]:
+    """The replica shows its portal's "down" signal (maintenance, billing unavailable…) meanwhile."""
+    replica.maintenance = True
+    try:
+        yield replica
+    finally:
+        replica.maintenance = False
 
 
 def run(provider_id: str, replica: Replica, tmp_path: Path, browser: BrowserConfig,
