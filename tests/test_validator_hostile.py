@@ -82,6 +82,13 @@ def test_an_alias_inside_its_own_anchor_is_refused(tmp_path):
     assert [str(e) for e in errors] == [f"{path}:2:5: alias *p refers to a value that contains it"]
 
 
+def test_an_alias_of_a_text_is_its_text():
+    # A scalar anchor is complete as soon as it is read: an alias to it later in the file is no loop.
+    text = "a: &greeting {<<: {x: 1}, hello: &word bonjour}\nb: [*word, *word]\nc: *greeting\n"
+    data, errors = yamlpos.load_tolerant(text, "text-alias.yaml")
+    assert errors == [] and data["b"] == ["bonjour", "bonjour"] and data["c"]["hello"] == "bonjour"
+
+
 def test_reasonable_anchors_and_merge_keys_work(tmp_path):
     path = tmp_path / "anchors.yaml"
     path.write_text(VALID.replace("    terms:", "    x-unused: 1\n    terms:").replace("    x-unused: 1\n", "")

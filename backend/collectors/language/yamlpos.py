@@ -122,11 +122,13 @@ class _BoundedLoader(yaml.composer.Composer, yaml.constructor.SafeConstructor, y
         if isinstance(event, yaml.AliasEvent):
             node = self.anchors.get(event.anchor)
             if node is not None:
-                if id(node) not in self.size:
+                # A collection is measured once it is complete: one not measured yet is still being
+                # composed, so the alias is inside it. A scalar is complete at once (size and height 1).
+                if not isinstance(node, yaml.ScalarNode) and id(node) not in self.size:
                     raise _Limit(mark, f"alias *{event.anchor} refers to a value that contains it")
-                if self.depth + self.height[id(node)] > MAX_DEPTH:
+                if self.depth + self.height.get(id(node), 1) > MAX_DEPTH:
                     raise _Limit(mark, f"alias *{event.anchor} nests values deeper than {MAX_DEPTH} levels")
-                self._spend(self.size[id(node)], mark, event.anchor)
+                self._spend(self.size.get(id(node), 1), mark, event.anchor)
             return self._composed(super().compose_node(parent, index))
         self.depth += 1
         if self.depth > MAX_DEPTH:
