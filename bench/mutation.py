@@ -61,7 +61,8 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
                      "tests/server/test_server_protections.py"]),
     "redaction": (["backend/redact.py"], ["tests/test_redact.py", "tests/test_protections.py"]),
     "validator": (["backend/collectors/language/yamlpos.py"],
-                  ["tests/test_validator_hostile.py", "tests/test_recipe_schema.py", "tests/test_protections.py"]),
+                  ["tests/test_yamlpos.py", "tests/test_validator.py", "tests/test_validator_hostile.py",
+                   "tests/test_recipe_schema.py", "tests/test_protections.py"]),
     "origins": (["backend/collectors/run/origins.py", "backend/collectors/language/trust.py",
                  "backend/server/approval.py"],
                 ["tests/test_origin_gate.py", "tests/test_recipe_trust.py", "tests/server/test_server_approval.py",
@@ -86,6 +87,32 @@ EQUIVALENT: dict[str, tuple[str, str]] = {
     "backend.redact.x__compile__mutmut_53": ("sorted(literal, key=len, )", _ORDER),
     "backend.redact.x__compile__mutmut_54": ("sorted(literal, key=len, reverse=False)", _ORDER),
 }
+_SQL = "SQL keywords and SQLite's table and column names are case-insensitive: the same query"
+_ROW = "sqlite3.Row looks a column up by name whatever its case: the same value"
+_S = "backend.server.scheduler.xǁSchedulerǁ"
+EQUIVALENT.update({
+    _S + "due_accounts__mutmut_7": ("select id from accounts where enabled = 1", _SQL),
+    _S + "due_accounts__mutmut_8": ("SELECT ID FROM ACCOUNTS WHERE ENABLED = 1", _SQL),
+    _S + "due_accounts__mutmut_10": ("and next_run_at <= ? order by next_run_at, id", _SQL),
+    _S + "due_accounts__mutmut_11": ("AND NEXT_RUN_AT <= ? ORDER BY NEXT_RUN_AT, ID", _SQL),
+    _S + "due_accounts__mutmut_14": ('row["ID"]', _ROW),
+    _S + "seconds_to_next__mutmut_4": ("select min(next_run_at) as next from accounts", _SQL),
+    _S + "seconds_to_next__mutmut_5": ("SELECT MIN(NEXT_RUN_AT) AS NEXT FROM ACCOUNTS", _SQL),
+    _S + "seconds_to_next__mutmut_11": ('parse(row["NEXT"])', _ROW),
+    _S + "seconds_to_next__mutmut_14": ('if row and row["NEXT"]', _ROW),
+    _S + "seconds_to_next__mutmut_8": ('if (row and row["next"]) or True else None',
+                                      "MIN() always returns a row, and parse(None) is None: the condition is a backstop"),
+    _S + "seconds_to_next__mutmut_12": ('if row or row["next"] else None',
+                                       "MIN() always returns a row, and parse(None) is None: the condition is a backstop"),
+    _S + "start__mutmut_2": ("self._stopping = None", "only ever read as `not self._stopping`: None is False"),
+    _S + "stop__mutmut_1": ("timeout: float = 6.0", "the default only bounds how long stop() waits for a tick stuck "
+                                                    "in progress (tested with its own timeout): telling 5 s from 6 s "
+                                                    "would take a test that waits 5 s"),
+    **{_S + f"start__mutmut_{n}": (text, "the thread's name shows only in a debugger's thread dump: nothing in the "
+                                         "program or its logs reads it")
+       for n, text in ((6, "name=None, daemon=True"), (9, "target=self._loop, daemon=True"),
+                       (11, 'name="XXic-schedulerXX"'), (12, 'name="IC-SCHEDULER"'))},
+})
 
 # Tests that cannot run on mutmut's copy (test id -> why); none today.
 DESELECTED: dict[str, str] = {}

@@ -75,9 +75,21 @@ class Jobs:
         self.active: set[int] = set()
         self.called = threading.Event()
         self.fail_next = False
+        self.calls = 0
+        self.counted = threading.Condition()
+        self.stuck: threading.Event | None = None  # set: each call waits for it
+
+    def wait_calls(self, count: int, timeout: float = 10.0) -> bool:
+        with self.counted:
+            return self.counted.wait_for(lambda: self.calls >= count, timeout)
 
     def submit(self, account_id: int, trigger: str) -> tuple[dict, bool]:
+        with self.counted:
+            self.calls += 1
+            self.counted.notify_all()
         self.called.set()
+        if self.stuck is not None:
+            self.stuck.wait(30)
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("the queue is broken")
@@ -166,6 +178,34 @@ def test_the_loop_ticks_when_started_and_when_woken_and_stops(scheduler, caplog)
     failed = [r for r in caplog.records if r.name == "invoice_collector.scheduler"]
     assert [r.getMessage() for r in failed] == ["scheduler tick failed"] and failed[0].exc_info
     assert failed[0].levelno == logging.ERROR
+
+
+def test_the_loop_looks_again_on_its_own_after_each_poll_even_after_a_failed_tick(scheduler):
+    scheduler.poll_seconds = 0.05  # a due account that stays running: every tick asks the queue again
+    jobs = scheduler.services.jobs
+    jobs.active.add(add(scheduler, NOW))
+    jobs.fail_next = True
+    scheduler.start()
+    assert jobs.wait_calls(4), jobs.calls  # the failed first tick, then one per poll, never woken
+
+
+def test_the_scheduler_thread_never_keeps_the_program_alive(scheduler):
+    scheduler.start()
+    assert scheduler._thread is not None and scheduler._thread.daemon
+
+
+def test_stopping_does_not_wait_forever_for_a_stuck_tick(scheduler):
+    jobs = scheduler.services.jobs
+    jobs.stuck = threading.Event()
+    add(scheduler, NOW)
+    scheduler.start()
+    thread = scheduler._thread
+    assert jobs.called.wait(10)
+    scheduler.stop(timeout=0.1)  # returns though the tick is stuck in the queue
+    assert scheduler._thread is None and thread.is_alive()
+    jobs.stuck.set()
+    thread.join(10)
+    assert not thread.is_alive()  # the tick ended and the loop saw it was stopped
 
 
 def test_a_stopped_scheduler_starts_again(scheduler):
