@@ -104,6 +104,10 @@ EQUIVALENT.update({
                                       "MIN() always returns a row, and parse(None) is None: the condition is a backstop"),
     _S + "seconds_to_next__mutmut_12": ('if row or row["next"] else None',
                                        "MIN() always returns a row, and parse(None) is None: the condition is a backstop"),
+    _S + "__init____mutmut_1": ("poll_seconds: float = 61.0", "the app always passes poll_seconds (create_app's own "
+                                                              "default is 60 s): this default is never used"),
+    _S + "__init____mutmut_6": ("self._stopping = True", "start() sets _stopping to False before the loop first "
+                                                          "reads it: this first value is never read"),
     _S + "start__mutmut_2": ("self._stopping = None", "only ever read as `not self._stopping`: None is False"),
     _S + "stop__mutmut_1": ("timeout: float = 6.0", "the default only bounds how long stop() waits for a tick stuck "
                                                     "in progress (tested with its own timeout): telling 5 s from 6 s "
