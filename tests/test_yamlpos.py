@@ -65,3 +65,60 @@ def test_a_key_written_as_a_number_or_a_boolean_stays_text():
     data = yamlpos.load("401: a\non: b\n1.5: c\n", "r.yaml")
     assert list(data) == ["401", "on", "1.5"]
     assert data.key_pos["on"] == Position("r.yaml", 2, 1)
+
+
+@pytest.mark.parametrize("text, error", [
+    ("a: &x 1\nb: &x 2\n", "r.yaml:2:4: YAML syntax: duplicate anchor 'x' (first at line 1)"),
+    ('a: "unclosed\n', "r.yaml:2:1: YAML syntax: found unexpected end of stream (while scanning a quoted scalar)"),
+    ("a: 1\n---\nb: 2\n",
+     "r.yaml:2:1: YAML syntax: expected a single document in the stream (line 1), but found another document"),
+    ("a: {b: [c}\n", "r.yaml:1:10: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence that "
+                     "starts at line 1, column 8)"),
+    ("a: b: c\n", "r.yaml:1:5: YAML syntax: mapping values are not allowed in this context; put the value in quotes "
+                  "when it contains ': ' (as in \"Erreur : …\")"),
+    ("k: v\n- a : b\n", "r.yaml:2:1: YAML syntax: did not find expected key (while parsing a block mapping that starts "
+                        "at line 1, column 1); put the value in quotes when it contains ': ' (as in \"Erreur : …\")"),
+    ("k: v\n- a\n", "r.yaml:2:1: YAML syntax: did not find expected key (while parsing a block mapping that starts "
+                    "at line 1, column 1)"),
+    ("a:\n\t- b\n", "r.yaml:2:1: YAML syntax: found character that cannot start any token (while scanning for the "
+                    "next token); indent with spaces, not tabs"),
+    ("a: 1\n  b\x00c: 2\n", "r.yaml:2:4: unacceptable character U+0000: control characters are not allowed"),
+    ("a: !!set {x}\n", "r.yaml:1:4: the YAML tag !!set is not allowed in recipes"),
+])
+def test_a_file_that_does_not_load_is_refused_with_its_place_and_what_to_do(text, error):
+    with pytest.raises(yamlpos.YamlLoadError) as refused:
+        yamlpos.load(text, "r.yaml")
+    assert str(refused.value) == error
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n"])
+def test_an_empty_file_is_nothing_not_an_error(text):
+    assert yamlpos.load_tolerant(text, "r.yaml") == (None, [])
+
+
+def test_a_date_no_calendar_has_and_a_key_that_is_not_text_are_reported_and_the_rest_loads():
+    data, problems = yamlpos.load_tolerant("d: 2024-02-30\n? [a, b]\n: c\nok: 2024-02-29\n", "r.yaml")
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, 4, "'2024-02-30' reads as a date that does not exist: put it in quotes"),
+        (2, 3, "a key must be a plain text, not a list or a mapping")]
+    assert data == {"d": "2024-02-30", "ok": __import__("datetime").date(2024, 2, 29)}
+    assert data["d"].pos == Position("r.yaml", 1, 4)
+    with pytest.raises(yamlpos.YamlLoadError) as refused:
+        yamlpos.load("d: 2024-02-30\n", "r.yaml")  # the strict loader stops at the first problem
+    assert str(refused.value) == "r.yaml:1:4: '2024-02-30' reads as a date that does not exist: put it in quotes"
+
+
+def test_values_may_nest_64_levels_deep_not_65():
+    assert yamlpos.load("[" * 64 + "]" * 64, "r.yaml") is not None
+    with pytest.raises(yamlpos.YamlLoadError) as refused:
+        yamlpos.load("[" * 65 + "]" * 65, "r.yaml")
+    assert str(refused.value) == "r.yaml:1:65: values nested deeper than 64 levels"
+
+
+def test_an_alias_may_bring_its_value_up_to_64_levels_not_beyond():
+    anchored = "[" * 60 + "x" + "]" * 60  # 61 levels with the anchor's own list
+    fits = f"a: &a {anchored}\nb: [[*a]]\n"  # the root mapping, two lists, then the 61 levels of *a: 64
+    assert yamlpos.load(fits, "r.yaml")["b"][0][0] == yamlpos.load(fits, "r.yaml")["a"]
+    with pytest.raises(yamlpos.YamlLoadError) as refused:
+        yamlpos.load(f"a: &a {anchored}\nb: [[[*a]]]\n", "r.yaml")
+    assert str(refused.value) == "r.yaml:2:7: alias *a nests values deeper than 64 levels"
