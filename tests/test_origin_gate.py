@@ -123,7 +123,8 @@ def test_a_request_to_an_approved_origin_goes():
 
 
 @pytest.mark.parametrize("url, scheme", [("file:///etc/passwd", "file"), ("javascript:alert(1)", "javascript"),
-                                         ("data:text/html,x", "data"), ("no scheme at all", "?")])
+                                         ("data:text/html,x", "data"), ("no scheme at all", "?"),
+                                         ("javascript:alert('a:b')", "javascript")])
 def test_a_request_to_anything_but_http_or_https_is_refused_with_its_scheme(url, scheme):
     assert refused(OriginGate(ALLOWED, {SECRET}).request, url, what="open") == (
         f"open a {scheme}: address: recipes may only use http and https addresses")

@@ -4,10 +4,13 @@ change that keeps the origins and the secret-handling steps needs no approval.""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import threading
 
 from backend import paths
-from tests.helpers import assert_api_error
+from backend.core.clock import parse
+from tests.helpers import assert_api_error, wait_for
 from tests.server.conftest import RECIPE
 
 EVIL = "https://collect.evil.example"
@@ -56,14 +59,20 @@ def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runne
     stale = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": "0" * 64})
     assert_api_error(stale, 409, "RECIPE_CHANGED", "fingerprint")
     assert_api_error(api.post(f"/api/accounts/{account['id']}/approve-recipe", {}), 400, field="fingerprint")
+    release = threading.Event()
+    runner.before = lambda request: release.wait(30)  # the sync the approval starts waits here
     approved = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": held["fingerprint"]})
     assert approved.status_code == 200
+    wait_for(lambda: len(runner.requests) == 2, what="the sync started by the approval")
+    due = parse(api.account(account["id"])["next_run_at"])  # due now, should that sync not have started
+    assert abs(due - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=1)
+    release.set()
     answer = approved.get_json()["account"]
     assert answer["recipe"]["approval_needed"] is False
     assert answer["blocked"] is False  # released at once, whatever the sync it starts will say
     assert answer["recipe"]["approved_origins"] == [EVIL, "https://portal.example.invalid"]
     api.wait_idle()
-    assert len(runner.requests) == 2  # the approval started a sync
+    assert len(runner.requests) == 2  # the approval started one sync
     assert api.account(account["id"])["state"] == "ok"
 
 
