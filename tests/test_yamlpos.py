@@ -83,6 +83,7 @@ def test_a_key_written_as_a_number_or_a_boolean_stays_text():
     ("a:\n\t- b\n", "r.yaml:2:1: YAML syntax: found character that cannot start any token (while scanning for the "
                     "next token); indent with spaces, not tabs"),
     ("a: 1\n  b\x00c: 2\n", "r.yaml:2:4: unacceptable character U+0000: control characters are not allowed"),
+    ("a: 1\nb: 2\nc: x\x07y\n", "r.yaml:3:5: unacceptable character U+0007: control characters are not allowed"),
     ("a: !!set {x}\n", "r.yaml:1:4: the YAML tag !!set is not allowed in recipes"),
 ])
 def test_a_file_that_does_not_load_is_refused_with_its_place_and_what_to_do(text, error):
@@ -122,3 +123,10 @@ def test_an_alias_may_bring_its_value_up_to_64_levels_not_beyond():
     with pytest.raises(yamlpos.YamlLoadError) as refused:
         yamlpos.load(f"a: &a {anchored}\nb: [[[*a]]]\n", "r.yaml")
     assert str(refused.value) == "r.yaml:2:7: alias *a nests values deeper than 64 levels"
+
+
+def test_a_duplicate_key_is_reported_and_the_keys_after_it_still_load():
+    data, problems = yamlpos.load_tolerant("a: 1\na: 2\nb: 3\n", "r.yaml")
+    assert data == {"a": 1, "b": 3}
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (2, 1, "duplicate key 'a' (first at line 1); the first one is used")]

@@ -24,7 +24,7 @@ def edit_recipe(old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runner):
+def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runner, caplog):
     api = make_api(runner=runner)
     account = api.create()["account"]
     api.wait_idle()
@@ -61,12 +61,16 @@ def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runne
     assert_api_error(api.post(f"/api/accounts/{account['id']}/approve-recipe", {}), 400, field="fingerprint")
     release = threading.Event()
     runner.before = lambda request: release.wait(30)  # the sync the approval starts waits here
+    caplog.set_level("WARNING", logger="invoice_collector.approval")
     approved = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": held["fingerprint"]})
     assert approved.status_code == 200
     wait_for(lambda: len(runner.requests) == 2, what="the sync started by the approval")
     due = parse(api.account(account["id"])["next_run_at"])  # due now, should that sync not have started
     assert abs(due - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=1)
     release.set()
+    assert [r.getMessage() for r in caplog.records if r.name == "invoice_collector.approval"] == [
+        f"account {account['id']}: the user approved the recipe of {account['provider']} "
+        f"({paths.user_recipes_dir() / RECIPE.name}): origins {EVIL}, https://portal.example.invalid"]
     answer = approved.get_json()["account"]
     assert answer["recipe"]["approval_needed"] is False
     assert answer["blocked"] is False  # released at once, whatever the sync it starts will say
@@ -179,13 +183,3 @@ def test_approving_an_account_held_for_nothing_else_changes_nothing_else(make_ap
     assert after["recipe"]["approved_origins"] == after["recipe"]["origins"] == ["https://portal.example.invalid"]
     assert len(runner.requests) == 1
 
-
-def test_an_approval_is_written_in_the_log(make_api, runner, caplog):
-    api = make_api(runner=runner)
-    account = api.create()["account"]
-    api.wait_idle()
-    caplog.set_level("WARNING", logger="invoice_collector.approval")
-    approve(api, account["id"], {"fingerprint": account["recipe"]["fingerprint"]})
-    assert [r.getMessage() for r in caplog.records if r.name == "invoice_collector.approval"] == [
-        f"account {account['id']}: the user approved the recipe of {account['provider']} "
-        f"({paths.user_recipes_dir() / RECIPE.name}): origins https://portal.example.invalid"]
