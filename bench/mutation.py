@@ -145,6 +145,39 @@ EQUIVALENT.update({
         (10, 'get("origins", None)'), (12, 'get("origins", ))'))},
     _Y + "_Builder\u01c1_mapping__mutmut_34": ("self.build(value_node, )", _SAFETY_NET),
     _Y + "_Builder\u01c1_mapping__mutmut_35": ("self.build(value_node, depth - 1)", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_1": ("depth: int = 1", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_2": ("self.built = 1", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_3": ("self.built -= 1", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_5": ("if depth > MAX_DEPTH and self.built > MAX_VALUES", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_6": ("if depth >= MAX_DEPTH or", _SAFETY_NET + " (the builder's depth of a "
+                                                                                    "value is one less than the "
+                                                                                    "composer's, at most 63)"),
+    **{_Y + f"_Builder\u01c1build__mutmut_{n}": (text, _SAFETY_NET) for n, text in (
+        (8, "raise _Limit(None, "), (9, "raise _Limit(node.start_mark, None)"),
+        (10, 'raise _Limit("the file is too large'), (11, "raise _Limit(node.start_mark, )"),
+        (12, '"XXthe file is too large or too deeply nestedXX"'), (13, '"THE FILE IS TOO LARGE OR TOO DEEPLY NESTED"'),
+        (44, "result.append(self.build(child, ))"), (45, "result.append(self.build(child, depth - 1))"))},
+    **{_Y + f"_Builder\u01c1build__mutmut_{n}": (text, "only scalar nodes reach construct_object here (the builder "
+                                                        "builds collections itself): `deep` only matters for "
+                                                        "collections")
+       for n, text in ((54, "deep=None"), (56, "construct_object(node, )"), (57, "deep=False"))},
+    _Y + "_Builder\u01c1__init____mutmut_9": ('yaml.SafeLoader("XXXX")', "the builder only uses this loader's "
+                                                                        "constructor methods: its own text is never "
+                                                                        "read"),
+    _Y + "_Builder\u01c1_text__mutmut_11": ("if (start.line == end.line) or True else None",
+                                            "a text over several lines folds its later lines in: a slice of its "
+                                            "first line never equals it, so raw_offset is None either way"),
+    _Y + "_Builder\u01c1_text__mutmut_31": ("raw[:1] in \"XX'\\\"XX\"",
+                                            "a raw token starting with X is a plain text, whose raw form equals "
+                                            "its value and took the branch before"),
+    _Y + "_BoundedLoader\u01c1compose_node__mutmut_2": ("assert event is not None or event.start_mark is not None",
+                                                        "an assertion that never fails (the parser marks every "
+                                                        "event): it only informs the type checker"),
+    _Y + "_Limit\u01c1__init____mutmut_1": ("super().__init__(None)", "a _Limit is caught inside yamlpos, which "
+                                                                      "reads its .message: its own text is never "
+                                                                      "shown"),
+    "backend.collectors.language.yamlpos.x_load_tolerant__mutmut_129": (
+        'else "XXXX"', "the fallback source line is only searched for ' : ': neither '' nor 'XXXX' holds it"),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })
@@ -301,7 +334,10 @@ def report(runs: dict[str, Path]) -> str:
     for area, work in runs.items():
         run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
         replaced = (work / KEYRING_LOG).read_text(encoding="utf-8").count("\n") if (work / KEYRING_LOG).exists() else 0
+        again = run.get("rechecked")
         dates.append(f"{area} on {run['date']} ({run['minutes']} min"
+                     + (f"; its {again['mutants']} survivors rechecked with the tests of {again['date']}"
+                        if again else "")
                      + (f"; the keyring had to be replaced {replaced} times: rerun it" if replaced else "") + ")")
     missing = [area for area in AREAS if area not in runs]
     out.append("Runs: " + "; ".join(dates) + ". Reproduce them with "
@@ -346,6 +382,37 @@ def write_report(section: str) -> None:
     REPORT.write_text(text, encoding="utf-8")
 
 
+def _recheck(work: Path, area: str, max_children: int) -> str | None:
+    """Run the survivors of `area`'s last run again with the current tests. Tests added to the
+    tree since are mapped to functions by mutmut as new tests; the killed mutants stand."""
+    modules, _ = AREAS[area]
+    if not (work / RUN_FILE).exists():
+        return "no finished run to recheck: run the area first"
+    changed = [m for m in modules if (ROOT / m).read_bytes() != (work / m).read_bytes()]
+    if changed:
+        return f"{', '.join(changed)} changed since the last run: run the area again instead"
+    tests = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z", "tests"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, tests):
+        if not (ROOT / name).is_file() or (ROOT / name).is_symlink():
+            continue
+        for target in (work / name, work / "mutants" / name):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target)
+    left = [name for statuses in _results(work, modules).values() for name, status in statuses.items()
+            if status not in KILLED and name not in EQUIVALENT]
+    if left:
+        started = time.monotonic()
+        done = _mutmut(work, "run", "--max-children", str(max_children), *left)
+        if done.returncode != 0:
+            return f"mutmut failed ({done.returncode}); see the output above"
+        run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
+        run["rechecked"] = {"date": time.strftime("%d %B %Y"), "mutants": len(left),
+                            "minutes": round((time.monotonic() - started) / 60)}
+        (work / RUN_FILE).write_text(json.dumps(run))
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("areas", nargs="*", help=f"areas to run (default: all): {', '.join(AREAS)}")
@@ -353,13 +420,22 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"where each area's copy is made, one folder per area (default {WORK})")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run")
+    parser.add_argument("--recheck", action="store_true",
+                        help="after adding tests: run each area's surviving mutants again, in its last copy, "
+                             "against the tests as they are now (its modules must not have changed)")
     parser.add_argument("--no-write", action="store_true", help="print the report instead of writing it")
     args = parser.parse_args(argv)
     areas = args.areas or list(AREAS)
     unknown = sorted(set(areas) - set(AREAS))
     if unknown:
         parser.error(f"unknown area(s) {', '.join(unknown)}: choose among {', '.join(AREAS)}")
-    if not args.report_only:
+    if args.recheck:
+        for area in areas:
+            problem = _recheck(args.work / area, area, args.max_children)
+            if problem:
+                print(f"{area}: {problem}", file=sys.stderr)
+                return 1
+    elif not args.report_only:
         for area in areas:
             work = args.work / area
             modules, tests = AREAS[area]

@@ -130,3 +130,38 @@ def test_a_duplicate_key_is_reported_and_the_keys_after_it_still_load():
     assert data == {"a": 1, "b": 3}
     assert [(p.line, p.column, p.message) for p in problems] == [
         (2, 1, "duplicate key 'a' (first at line 1); the first one is used")]
+
+
+def values(count_before_last: int, alias_last: bool) -> str:
+    """A file of exactly `count_before_last` + 1000 values once its aliases are expanded (the last
+    thousand brought by an alias when alias_last, else by plain values), cheap to compose."""
+    anchor = "a: &a [" + ", ".join(["x"] * 999) + "]\n"  # key a, the list and its items: 1 + 1000 values
+    # the root mapping 1, key and list a 1001, keys b and c and their lists 4: 1006 values; an alias of a: 1000
+    fill = count_before_last - 1006
+    aliases, plain = divmod(fill, 1000)
+    if alias_last:
+        return anchor + "c: [" + ", ".join(["y"] * plain) + "]\nb: [" + ", ".join(["*a"] * (aliases + 1)) + "]\n"
+    return (anchor + "b: [" + ", ".join(["*a"] * aliases) + "]\nc: ["
+            + ", ".join(["y"] * (plain + 1000)) + "]\n")
+
+
+@pytest.mark.parametrize("alias_last", [False, True])
+def test_a_file_may_hold_100_000_values_not_one_more(alias_last):
+    assert yamlpos.MAX_VALUES == 100_000
+    exactly = yamlpos.load(values(99_000, alias_last), "r.yaml")
+    assert len(exactly["a"]) == 999 and exactly["b"][-1] == exactly["a"]
+    with pytest.raises(yamlpos.YamlLoadError) as refused:
+        yamlpos.load(values(99_001, alias_last), "r.yaml")
+    if alias_last:
+        assert str(refused.value).endswith(": alias *a expands the file beyond 100,000 values (refusing a possible "
+                                           "alias bomb)")
+    else:
+        assert str(refused.value).endswith(": the file holds more than 100,000 values")
+
+
+def test_mappings_nested_63_levels_load_with_their_text_at_the_bottom():
+    text = "".join("  " * n + "k:\n" for n in range(62)) + "  " * 62 + "k: end\n"  # 63 mappings, then the text: 64
+    data = yamlpos.load(text, "r.yaml")
+    for _ in range(62):
+        data = data["k"]
+    assert data == {"k": "end"}
