@@ -123,6 +123,14 @@ _BUILT = ("a backstop for providers built by hand: every provider the catalog lo
 _Y = "backend.collectors.language.yamlpos.x\u01c1"
 _SAFETY_NET = ("the builder's depth only feeds its own safety net: the composer (_BoundedLoader) has already refused "
                "anything nested deeper than 64 levels, aliases included, before the builder runs")
+_L = "backend.collectors.language.yamlpos.x_load_tolerant__mutmut_"
+_CHARACTER = ("the text is already decoded: a ReaderError always names its character by its code point (an int)")
+_YAML_BACKSTOP = ("a backstop: every error PyYAML raises while loading a text is a MarkedYAMLError or a ReaderError, "
+                  "each handled before with its own place and message")
+_RECURSION = ("a backstop the depth and size limits make unreachable: nesting is refused at 64 levels, far from "
+              "Python's recursion limit")
+_DISPOSE = ("dispose() only frees the parser's state early; the loader, dropped at the end of the call, is freed "
+            "all the same")
 _FIRST_PIECE = "the text before the first ':' is the same whether the address is split once, twice or at every ':'"
 EQUIVALENT.update({
     _A + "3": ("if (isinstance(data, dict)) or True else None",
@@ -178,6 +186,34 @@ EQUIVALENT.update({
                                                                       "shown"),
     "backend.collectors.language.yamlpos.x_load_tolerant__mutmut_129": (
         'else "XXXX"', "the fallback source line is only searched for ' : ': neither '' nor 'XXXX' holds it"),
+    (_L + "171"): ('what = f"character U+{exc.character:04X}" if (isinstance(exc.character, int)) or True else "character"', _CHARACTER),
+    (_L + "172"): ('what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "XXcharacterXX"', _CHARACTER),
+    (_L + "173"): ('what = f"character U+{exc.character:04X}" if isinstance(exc.character, int) else "CHARACTER"', _CHARACTER),
+    (_L + "183"): ('raise YamlLoadError(None) from None', _YAML_BACKSTOP),
+    (_L + "184"): ('raise YamlLoadError(RecipeError(None, 1, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "185"): ('raise YamlLoadError(RecipeError(file, None, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "186"): ('raise YamlLoadError(RecipeError(file, 1, None, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "187"): ('raise YamlLoadError(RecipeError(file, 1, 1, None)) from None', _YAML_BACKSTOP),
+    (_L + "188"): ('raise YamlLoadError(RecipeError(1, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "189"): ('raise YamlLoadError(RecipeError(file, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "190"): ('raise YamlLoadError(RecipeError(file, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "191"): ('raise YamlLoadError(RecipeError(file, 1, 1, )) from None', _YAML_BACKSTOP),
+    (_L + "192"): ('raise YamlLoadError(RecipeError(file, 2, 1, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "193"): ('raise YamlLoadError(RecipeError(file, 1, 2, f"YAML error: {exc}")) from None', _YAML_BACKSTOP),
+    (_L + "194"): ('raise YamlLoadError(None) from None', _RECURSION),
+    (_L + "195"): ('raise YamlLoadError(RecipeError(None, 1, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "196"): ('raise YamlLoadError(RecipeError(file, None, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "197"): ('raise YamlLoadError(RecipeError(file, 1, None, "values nested too deeply")) from None', _RECURSION),
+    (_L + "198"): ('raise YamlLoadError(RecipeError(file, 1, 1, None)) from None', _RECURSION),
+    (_L + "199"): ('raise YamlLoadError(RecipeError(1, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "200"): ('raise YamlLoadError(RecipeError(file, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "201"): ('raise YamlLoadError(RecipeError(file, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "202"): ('raise YamlLoadError(RecipeError(file, 1, 1, )) from None', _RECURSION),
+    (_L + "203"): ('raise YamlLoadError(RecipeError(file, 2, 1, "values nested too deeply")) from None', _RECURSION),
+    (_L + "204"): ('raise YamlLoadError(RecipeError(file, 1, 2, "values nested too deeply")) from None', _RECURSION),
+    (_L + "205"): ('raise YamlLoadError(RecipeError(file, 1, 1, "XXvalues nested too deeplyXX")) from None', _RECURSION),
+    (_L + "206"): ('raise YamlLoadError(RecipeError(file, 1, 1, "VALUES NESTED TOO DEEPLY")) from None', _RECURSION),
+    (_L + "207"): ('if loader is None:', _DISPOSE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })
@@ -332,6 +368,9 @@ def report(runs: dict[str, Path]) -> str:
     out = [BEGIN, "", "## Mutation scores (bench/mutation.py)", ""]
     dates = []
     for area, work in runs.items():
+        if not (work / RUN_FILE).exists():
+            dates.append(f"{area}: a run stopped before its end, its mutants not yet tested counted apart")
+            continue
         run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
         replaced = (work / KEYRING_LOG).read_text(encoding="utf-8").count("\n") if (work / KEYRING_LOG).exists() else 0
         again = run.get("rechecked")
@@ -448,10 +487,10 @@ def main(argv: list[str] | None = None) -> int:
                 return done.returncode
             (work / RUN_FILE).write_text(json.dumps({"date": time.strftime("%d %B %Y"),
                                                       "minutes": round((time.monotonic() - started) / 60)}))
-    # every area whose last run is still there (not only those just run), in the order of AREAS
-    runs = {area: args.work / area for area in AREAS if (args.work / area / RUN_FILE).exists()}
+    # every area whose last run is still there, finished or stopped (its unchecked mutants are counted apart)
+    runs = {area: args.work / area for area in AREAS if (args.work / area / "mutants").is_dir()}
     if not runs:
-        print(f"no finished run under {args.work}: run some areas first", file=sys.stderr)
+        print(f"no run under {args.work}: run some areas first", file=sys.stderr)
         return 1
     section = report(runs)
     if args.no_write:
