@@ -156,6 +156,12 @@ EQUIVALENT.update({
     _Y + "_Builder\u01c1build__mutmut_1": ("depth: int = 1", _SAFETY_NET),
     _Y + "_Builder\u01c1build__mutmut_2": ("self.built = 1", _SAFETY_NET),
     _Y + "_Builder\u01c1build__mutmut_3": ("self.built -= 1", _SAFETY_NET),
+    _Y + "_Builder\u01c1build__mutmut_7": ("self.built >= MAX_VALUES", _SAFETY_NET + " (the builder counts no "
+                                                                     "mapping key, so at 100,000 values for the "
+                                                                     "composer it has built fewer)"),
+    _Y + "_Builder\u01c1__init____mutmut_6": ("self.built = 1", _SAFETY_NET + " (the builder counts no mapping key, "
+                                                                             "so at 100,000 values for the composer "
+                                                                             "it has built fewer)"),
     _Y + "_Builder\u01c1build__mutmut_5": ("if depth > MAX_DEPTH and self.built > MAX_VALUES", _SAFETY_NET),
     _Y + "_Builder\u01c1build__mutmut_6": ("if depth >= MAX_DEPTH or", _SAFETY_NET + " (the builder's depth of a "
                                                                                     "value is one less than the "

@@ -159,6 +159,9 @@ def test_an_approval_for_a_provider_gone_from_the_catalog_is_refused(make_api, r
     api.services.stop()
     api = make_api(runner=runner)
     provider = account["provider"]
+    assert api.account(account["id"])["recipe"] == {  # nothing to approve, what was approved still shown
+        "local": False, "origins": [], "approved_origins": ["https://portal.example.invalid"],
+        "approval_needed": False, "fingerprint": None, "file": None, "problem": None}
     gone = assert_api_error(approve(api, account["id"], {"fingerprint": account["recipe"]["fingerprint"]}), 409)
     assert (gone["message_en"], gone["message_fr"]) == (
         f"the provider '{provider}' is no longer in the catalog", f"le fournisseur « {provider} » n'est plus au catalogue")
