@@ -366,8 +366,8 @@ def report(runs: dict[str, Path]) -> str:
                     killed += 1
                 else:
                     survivors.append((module, name, status, _diff(work, name)))
-            score = 100.0 * killed / counted if counted else 100.0
-            rows.append(f"| `{module}` | {area} | {killed} / {counted} | **{score:.1f} %** |"
+            score = f"**{100.0 * killed / counted:.1f} %**" if counted else "not measured"
+            rows.append(f"| `{module}` | {area} | {killed} / {counted} | {score} |"
                         + (f" {unchecked} not run |" if unchecked else " |"))
             totals[area][0] += killed
             totals[area][1] += counted
@@ -396,7 +396,8 @@ def report(runs: dict[str, Path]) -> str:
                 + "; ".join(f"`{test}` ({why})" for test, why in DESELECTED.items()) + ".", ""]
     out += ["| Area | Killed | Score |", "|---|---:|---:|"]
     for area, (killed, counted) in totals.items():
-        out.append(f"| {area} | {killed} / {counted} | {100.0 * killed / counted if counted else 100.0:.1f} % |")
+        out.append(f"| {area} | {killed} / {counted} | "
+                   + (f"{100.0 * killed / counted:.1f} % |" if counted else "not measured |"))
     out += ["", f"### Surviving mutants ({len(survivors)})", ""]
     if not survivors:
         out.append("None.")
