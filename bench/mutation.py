@@ -220,6 +220,8 @@ EQUIVALENT.update({
     (_L + "205"): ('raise YamlLoadError(RecipeError(file, 1, 1, "XXvalues nested too deeplyXX")) from None', _RECURSION),
     (_L + "206"): ('raise YamlLoadError(RecipeError(file, 1, 1, "VALUES NESTED TOO DEEPLY")) from None', _RECURSION),
     (_L + "207"): ('if loader is None:', _DISPOSE),
+    "backend.collectors.run.origins.x_declared_origins__mutmut_8": (
+        'rstrip("XX/XX")', "the pattern is lower-cased first: it never ends with an 'X' for rstrip to take"),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })
@@ -374,11 +376,12 @@ def report(runs: dict[str, Path]) -> str:
     out = [BEGIN, "", "## Mutation scores (bench/mutation.py)", ""]
     dates = []
     for area, work in runs.items():
+        replaced = (work / KEYRING_LOG).read_text(encoding="utf-8").count("\n") if (work / KEYRING_LOG).exists() else 0
         if not (work / RUN_FILE).exists():
-            dates.append(f"{area}: a run stopped before its end, its mutants not yet tested counted apart")
+            dates.append(f"{area}: a run stopped before its end, its mutants not yet tested counted apart"
+                         + (f" (the keyring had to be replaced {replaced} times: rerun it)" if replaced else ""))
             continue
         run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
-        replaced = (work / KEYRING_LOG).read_text(encoding="utf-8").count("\n") if (work / KEYRING_LOG).exists() else 0
         again = run.get("rechecked")
         dates.append(f"{area} on {run['date']} ({run['minutes']} min"
                      + (f"; its {again['mutants']} survivors rechecked with the tests of {again['date']}"
