@@ -42,6 +42,16 @@ os.environ.setdefault("SE_AVOID_STATS", "true")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(autouse=True)
+def _secret_patterns_compiled_afresh():
+    """Each test compiles the secrets' patterns itself: one cached by an earlier test would make a
+    test depend on the order, and would hide from the mutation run (bench/mutation.py, which maps
+    each test to the functions it calls) every test of the redactor but the first per secret."""
+    from backend.redact import secret_pattern
+
+    secret_pattern.cache_clear()
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     """A fresh INVOICE_COLLECTOR_HOME: everything the program writes goes under it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -30,6 +31,7 @@ providers:
 def bounded_load(path: Path, seconds: float = 3.0, megabytes: float | None = 60.0):
     """load_file, asserting it stays within a time budget (and a memory budget, measured on a second
     run under tracemalloc, which slows Python down too much to time it)."""
+    seconds *= float(os.environ.get("IC_TIME_BUDGET_SCALE", "1"))  # bench/mutation.py: mutmut traces every call
     started = time.monotonic()
     result = load_file(path)
     elapsed = time.monotonic() - started

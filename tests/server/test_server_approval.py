@@ -4,10 +4,13 @@ change that keeps the origins and the secret-handling steps needs no approval.""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import threading
 
 from backend import paths
-from tests.helpers import assert_api_error
+from backend.core.clock import parse
+from tests.helpers import assert_api_error, wait_for
 from tests.server.conftest import RECIPE
 
 EVIL = "https://collect.evil.example"
@@ -21,7 +24,7 @@ def edit_recipe(old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runner):
+def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runner, caplog):
     api = make_api(runner=runner)
     account = api.create()["account"]
     api.wait_idle()
@@ -56,11 +59,24 @@ def test_a_recipe_sending_the_login_elsewhere_waits_for_approval(make_api, runne
     stale = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": "0" * 64})
     assert_api_error(stale, 409, "RECIPE_CHANGED", "fingerprint")
     assert_api_error(api.post(f"/api/accounts/{account['id']}/approve-recipe", {}), 400, field="fingerprint")
+    release = threading.Event()
+    runner.before = lambda request: release.wait(30)  # the sync the approval starts waits here
+    caplog.set_level("WARNING", logger="invoice_collector.approval")
     approved = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": held["fingerprint"]})
     assert approved.status_code == 200
-    assert approved.get_json()["account"]["recipe"]["approval_needed"] is False
+    wait_for(lambda: len(runner.requests) == 2, what="the sync started by the approval")
+    due = parse(api.account(account["id"])["next_run_at"])  # due now, should that sync not have started
+    assert abs(due - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=1)
+    release.set()
+    assert [r.getMessage() for r in caplog.records if r.name == "invoice_collector.approval"] == [
+        f"account {account['id']}: the user approved the recipe of {account['provider']} "
+        f"({paths.user_recipes_dir() / RECIPE.name}): origins {EVIL}, https://portal.example.invalid"]
+    answer = approved.get_json()["account"]
+    assert answer["recipe"]["approval_needed"] is False
+    assert answer["blocked"] is False  # released at once, whatever the sync it starts will say
+    assert answer["recipe"]["approved_origins"] == [EVIL, "https://portal.example.invalid"]
     api.wait_idle()
-    assert len(runner.requests) == 2  # the approval started a sync
+    assert len(runner.requests) == 2  # the approval started one sync
     assert api.account(account["id"])["state"] == "ok"
 
 
@@ -106,3 +122,67 @@ def test_a_bundled_provider_replaced_by_a_local_file_is_flagged(make_api, runner
     recipe = api.account(account["id"])["recipe"]
     assert (recipe["local"], recipe["approval_needed"], recipe["file"]) == (True, True, str(override))
     assert EVIL in recipe["origins"]
+
+
+def approve(api, account_id: int, body) -> object:
+    return api.post(f"/api/accounts/{account_id}/approve-recipe", body)
+
+
+def test_an_approval_needs_the_fingerprint_shown_and_says_so(make_api, runner):
+    api = make_api(runner=runner)
+    account = api.create()["account"]
+    api.wait_idle()
+    for body in ({}, {"fingerprint": ""}, {"fingerprint": None}, {"fingerprint": 123},
+                 {"fingerprint": [account["recipe"]["fingerprint"]]}):
+        error = assert_api_error(approve(api, account["id"], body), 400, field="fingerprint")
+        assert (error["message_en"], error["message_fr"]) == (
+            "required: the recipe's fingerprint shown with its origins",
+            "obligatoire : l'empreinte de la recette montrée avec ses sites"), body
+    stale = assert_api_error(approve(api, account["id"], {"fingerprint": "0" * 64}), 409, "RECIPE_CHANGED")
+    assert (stale["message_en"], stale["message_fr"]) == (
+        "the recipe changed again since it was shown: look at it again",
+        "la recette a encore changé depuis son affichage : regardez-la à nouveau")
+    assert stale["fields"]["fingerprint"] == "not the recipe's current fingerprint"
+    french = api.post(f"/api/accounts/{account['id']}/approve-recipe", {"fingerprint": "0" * 64},
+                      headers={"Accept-Language": "fr"}).get_json()["error"]
+    assert french["fields"]["fingerprint"] == "ce n'est plus l'empreinte de la recette"
+    missing = assert_api_error(approve(api, 99, {"fingerprint": "0" * 64}), 404)
+    assert (missing["message_en"], missing["message_fr"]) == ("account 99 not found", "Compte 99 introuvable")
+    assert len(runner.requests) == 1  # none of these started a sync
+
+
+def test_an_approval_for_a_provider_gone_from_the_catalog_is_refused(make_api, runner):
+    api = make_api(runner=runner)
+    account = api.create()["account"]
+    api.wait_idle()
+    (paths.user_recipes_dir() / RECIPE.name).unlink()
+    api.services.stop()
+    api = make_api(runner=runner)
+    provider = account["provider"]
+    assert api.account(account["id"])["recipe"] == {  # nothing to approve, what was approved still shown
+        "local": False, "origins": [], "approved_origins": ["https://portal.example.invalid"],
+        "approval_needed": False, "fingerprint": None, "file": None, "problem": None}
+    gone = assert_api_error(approve(api, account["id"], {"fingerprint": account["recipe"]["fingerprint"]}), 409)
+    assert (gone["message_en"], gone["message_fr"]) == (
+        f"the provider '{provider}' is no longer in the catalog", f"le fournisseur « {provider} » n'est plus au catalogue")
+
+
+def test_approving_an_account_held_for_nothing_else_changes_nothing_else(make_api, runner):
+    """An approval releases only what waited for it: an account blocked for its password stays
+    blocked (no sync, no next run); the approved list is recorded all the same."""
+    runner.outcome = "LOGIN_FAILED"
+    api = make_api(runner=runner)
+    account = api.create()["account"]
+    api.wait_idle()
+    before = api.account(account["id"])
+    assert (before["state"], before["next_run_at"]) == ("blocked", None)
+    with api.services.store.transaction() as conn:
+        conn.execute("UPDATE accounts SET approved_origins = NULL WHERE id = ?", (account["id"],))
+    answer = approve(api, account["id"], {"fingerprint": before["recipe"]["fingerprint"]})
+    assert answer.status_code == 200
+    api.wait_idle()
+    after = api.account(account["id"])
+    assert (after["state"], after["next_run_at"], after["last_outcome"]["code"]) == ("blocked", None, "LOGIN_FAILED")
+    assert after["recipe"]["approved_origins"] == after["recipe"]["origins"] == ["https://portal.example.invalid"]
+    assert len(runner.requests) == 1
+
