@@ -142,11 +142,11 @@ def test_a_request_carrying_a_secret_goes_only_to_an_approved_origin():
     gate.carrying("https://evil.test/pixel.gif", "no secret", what="fetch_json")  # no secret: not this rule's
     gate.carrying(f"https://www.example.fr/?p={SECRET}", SECRET)  # a secret to an approved origin
     assert refused(gate.carrying, f"https://evil.test/?p={SECRET}") == (
-        f"a request to carrying a secret: https://evil.test/?p={MASK}: not one of the origins approved for this "
+        f"a request to https://evil.test/?p={MASK} (it carries a secret): not one of the origins approved for this "
         "provider (http://127.0.0.1:5000, https://*.auth.example.fr, https://www.example.fr); "
         "stopped before anything was sent")
     message = refused(gate.carrying, "https://evil.test/collect", "a=1", f"b={SECRET}", what="fetch_api")
-    assert message.startswith("fetch_api carrying a secret: https://evil.test/collect: not one of the origins")
+    assert message.startswith("fetch_api https://evil.test/collect (it carries a secret): not one of the origins")
 
 
 def test_a_secret_is_typed_only_into_an_approved_page_posting_to_an_approved_origin():

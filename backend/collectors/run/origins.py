@@ -63,9 +63,9 @@ class OriginGate:
     def holds_secret(self, *texts: str) -> bool:
         return any(redact(text, self.secrets) != text for text in texts if text)
 
-    def _refuse(self, what: str, url: str) -> CollectionError:
+    def _refuse(self, what: str, url: str, why: str = "") -> CollectionError:
         shown = redact(url, self.secrets)
-        return CollectionError("RECIPE_UNSAFE", f"{what} {shown}: not one of the origins approved for this "
+        return CollectionError("RECIPE_UNSAFE", f"{what} {shown}{why}: not one of the origins approved for this "
                                                 f"provider ({', '.join(self.origins) or 'none'}); stopped before "
                                                 "anything was sent")
 
@@ -87,7 +87,7 @@ class OriginGate:
     def carrying(self, url: str, *payload: str, what: str = "a request to") -> None:
         """A request whose address or content holds a secret goes to an approved origin only."""
         if self.holds_secret(url, *payload) and not self.allows(url):
-            raise self._refuse(f"{what} carrying a secret:", url)
+            raise self._refuse(what, url, " (it carries a secret)")
 
     def typing(self, page_url: str, form_action: str | None) -> None:
         """A secret is typed only into an approved page, in a form that posts to an approved origin."""
