@@ -216,3 +216,10 @@ def test_the_node_configuration_in_the_docs_is_the_one_the_tests_run():
     documented = tomllib.loads(text.split("```toml\n")[1].split("```")[0])
     tested = tomllib.loads(node_config(4444, "/usr/bin/chromium", "/usr/bin/chromedriver"))
     assert documented["node"] == tested["node"]
+
+
+def test_a_grid_with_credentials_gets_them_on_its_devtools_websocket_too():
+    # se:cdp goes through the Grid's router, which asks for the same Basic credentials as its HTTP API.
+    assert grid_module.websocket_header("http://ops:p%40ss@grid.lan:4444") == ["Authorization: Basic b3BzOnBAc3M="]
+    assert grid_module.websocket_header("http://grid.lan:4444") == []
+    assert grid_module.websocket_header(None) == []

@@ -15,7 +15,6 @@ replaced: the sync then simply logs in."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import itertools
 import json
@@ -86,12 +85,8 @@ def _devtools(capabilities: dict[str, Any], remote_url: str) -> websocket.WebSoc
     address = capabilities.get("se:cdp")
     if not address:
         raise ConnectionError("this Selenium Grid does not forward the browser's DevTools (no se:cdp)")
-    _, user, password = grid.split_credentials(remote_url)
-    header = []
-    if user is not None:
-        pair = f"{user}:{password or ''}".encode()
-        header = [f"Authorization: Basic {base64.b64encode(pair).decode('ascii')}"]
-    return websocket.create_connection(str(address), timeout=DEVTOOLS_TIMEOUT, header=header, suppress_origin=True)
+    return websocket.create_connection(str(address), timeout=DEVTOOLS_TIMEOUT, header=grid.websocket_header(remote_url),
+                                       suppress_origin=True)
 
 
 def _command(connection: websocket.WebSocket, ids: itertools.count, method: str,

@@ -14,6 +14,7 @@ carry the password (and the portal's answers)."""
 
 from __future__ import annotations
 
+import abc
 import json
 import threading
 import urllib.request
@@ -51,13 +52,15 @@ def devtools_address(capabilities: dict[str, Any], remote: bool, needed_for: str
 Answer = Callable[[dict[str, Any]], None]  # receives a command's result (or {"error": …})
 
 
-class DevToolsConnection:
+class DevToolsConnection(abc.ABC):
     """One DevTools connection for the run, attached to every page and frame, reading events on
     its own thread until closed. A subclass says what to enable in each target (enable()) and
     handles the events (on_event()); both run on that thread."""
 
-    def __init__(self, address: str, thread_name: str, needed_for: str):
-        self._socket = websocket.create_connection(address, timeout=START_TIMEOUT, suppress_origin=True)
+    def __init__(self, address: str, thread_name: str, needed_for: str, header: list[str] | None = None):
+        # header: a Grid's credentials (grid.websocket_header), which its se:cdp WebSocket wants too
+        self._socket = websocket.create_connection(address, timeout=START_TIMEOUT, header=header or [],
+                                                   suppress_origin=True)
         self._socket.settimeout(None)
         self._send_lock = threading.Lock()
         self._next_id = 0
@@ -126,22 +129,22 @@ class DevToolsConnection:
         if params.get("waitingForDebugger"):
             self.call("Runtime.runIfWaitingForDebugger", {}, session)
 
+    @abc.abstractmethod
     def enable(self, session: str) -> list[threading.Event]:
         """The commands that turn on what this connection watches in one target."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def on_event(self, method: str, params: dict[str, Any], session: str | None) -> None:
         """One event of a watched target."""
-        raise NotImplementedError
 
 
 class ChallengeAnswerer(DevToolsConnection):
     """Answers the HTTP authentication challenges of every page and frame (see above)."""
 
-    def __init__(self, address: str, policy: HttpAuth):
+    def __init__(self, address: str, policy: HttpAuth, header: list[str] | None = None):
         self.policy = policy
         self._answered: set[tuple[str | None, str]] = set()  # (session, request) given the credentials
-        super().__init__(address, "http-auth-devtools", "http_auth cannot answer the site's login prompt")
+        super().__init__(address, "http-auth-devtools", "http_auth cannot answer the site's login prompt", header)
 
     def enable(self, session: str) -> list[threading.Event]:
         return [self.call("Fetch.enable", {"handleAuthRequests": True, "patterns": [{"urlPattern": "*"}]}, session)]

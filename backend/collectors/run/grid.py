@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -53,6 +54,18 @@ def with_credentials(url: str, user: str | None, password: str | None) -> str:
     quote = urllib.parse.quote
     userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if password is not None else "")
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))
+
+
+def websocket_header(url: str | None) -> list[str]:
+    """The header a Grid with credentials wants on its WebSockets (a session's se:cdp DevTools);
+    none for a Grid without credentials or a local browser."""
+    if not url:
+        return []
+    _, user, password = split_credentials(url)
+    if user is None:
+        return []
+    pair = f"{user}:{password or ''}".encode()
+    return [f"Authorization: Basic {base64.b64encode(pair).decode('ascii')}"]
 
 
 def _call(method: str, url: str, path: str, timeout: float, **kwargs: object) -> requests.Response:

@@ -43,14 +43,14 @@ class ResponseWatcher(DevToolsConnection):
     """Keeps the answers whose URL matches one of `patterns` (regular expressions), from the moment
     it starts, for the steps that ask for them (take())."""
 
-    def __init__(self, address: str, patterns: Iterable[str], gate: OriginGate):
+    def __init__(self, address: str, patterns: Iterable[str], gate: OriginGate, header: list[str] | None = None):
         self._patterns = [compile_pattern(p) for p in patterns]
         self._gate = gate
         self._lock = threading.Lock()
         self._methods: dict[tuple[str | None, str], str] = {}  # request -> its method, for wanted URLs
         self._by_request: dict[tuple[str | None, str], Response] = {}
         self._kept: list[Response] = []  # oldest first
-        super().__init__(address, "responses-devtools", WAIT_FOR_RESPONSE_NEEDS)
+        super().__init__(address, "responses-devtools", WAIT_FOR_RESPONSE_NEEDS, header)
 
     def enable(self, session: str) -> list[threading.Event]:
         # The browser keeps each body up to this size until we read it (just after it finishes loading).

@@ -24,6 +24,7 @@ from selenium.common.exceptions import (
 
 from backend import disk
 from backend.collectors.model import BrowserConfig, CollectionError, RunRequest, RunResult
+from backend.collectors.run import grid
 from backend.collectors.run.browser import Browser, display_available, remote_lost
 from backend.collectors.run.context import Context
 from backend.collectors.run.devtools import ChallengeAnswerer, devtools_address
@@ -171,14 +172,16 @@ def run_collection(request: RunRequest) -> RunResult:
             try:
                 if ctx.http_auth:
                     answerer = ChallengeAnswerer(devtools_address(browser.driver.capabilities,
-                                                                  bool(browser.config.remote_url)), ctx.http_auth)
+                                                                  bool(browser.config.remote_url)), ctx.http_auth,
+                                                 grid.websocket_header(browser.config.remote_url))
                     cleanup.callback(answerer.close)
                 patterns = [watch_pattern(ctx, args["url"]) for args in _steps_named(request.provider.steps,
                                                                                      "wait_for_response")]
                 if patterns:  # from the start: the answers a page fetches before the step runs count too
                     ctx.responses = ResponseWatcher(devtools_address(browser.driver.capabilities,
                                                                      bool(browser.config.remote_url),
-                                                                     WAIT_FOR_RESPONSE_NEEDS), patterns, ctx.gate)
+                                                                     WAIT_FOR_RESPONSE_NEEDS), patterns, ctx.gate,
+                                                    grid.websocket_header(browser.config.remote_url))
                     cleanup.callback(ctx.responses.close)
                 run_steps(ctx, request.provider.steps)
                 if request.provider.expect_invoices and not ctx.lists_read:
