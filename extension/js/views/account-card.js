@@ -92,7 +92,7 @@ function progressBlock(job) {
 function checkSummary(job, onReport) {
   if (!job || job.trigger !== 'check' || !job.outcome) return null;
   return h('div', { class: 'check-summary' },
-    h('p', { class: 'summary' }, t('checkDone', job.outcome.code)),
+    h('p', { class: 'summary' }, t('checkDone', job.outcome.code === 'OK' ? t('checkOk') : outcomeText(job.outcome))),
     job.report ? h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-ghost', 'report'], onClick: () => onReport(job) },
       icon('download', 'icon icon-small'), t('checkReport')) : null);
 }
