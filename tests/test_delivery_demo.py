@@ -101,3 +101,17 @@ def test_session_keyring_fallback_is_accepted_and_works(monkeypatch):
         assert keyring_store.get_credentials(1, ["password"]) == {}
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_deep_home_gets_a_short_runtime_folder_for_the_keyrings_socket(tmp_path):
+    """A Unix socket address holds 108 bytes: under a deep home the daemon could not bind its
+    control socket and the demo hung two minutes, then failed. The sockets go elsewhere then."""
+    from backend.demo.keyring import _runtime_dir
+    shallow = tmp_path / "h" / "demo-keyring"
+    with _runtime_dir(shallow) as runtime:
+        assert runtime == shallow / "run" and runtime.stat().st_mode & 0o777 == 0o700
+    deep = tmp_path / ("d" * 60) / "fresh-home" / "demo-keyring"
+    with _runtime_dir(deep) as runtime:
+        assert len(str(runtime / "keyring" / "control")) < 108 and runtime.stat().st_mode & 0o777 == 0o700
+        assert not str(runtime).startswith(str(tmp_path))
+    assert not runtime.exists()  # removed once the demo is over

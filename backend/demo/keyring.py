@@ -12,10 +12,13 @@ demo always uses a private Secret Service:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -24,6 +27,9 @@ from keyring.backend import KeyringBackend
 
 INSIDE_ENV = "INVOICE_COLLECTOR_DEMO_KEYRING"  # set in the re-run: the private session is up
 DEMO_KEYRING_PASSWORD = "invoice-collector-demo"  # unlocks a keyring that holds demo data only
+SECRETS_BUS_NAME = "org.freedesktop.secrets"
+CONTROL_SOCKET = "keyring/control"  # gnome-keyring-daemon's socket, under XDG_RUNTIME_DIR
+UNIX_SOCKET_PATH_MAX = 108  # sun_path, its final NUL included
 
 
 class _NeverDiscovered:
@@ -64,21 +70,43 @@ def private_session_available() -> bool:
 def rerun_in_private_session(home: Path, argv: list[str]) -> int:
     """Run `python -m backend <argv>` again inside a private D-Bus session. Returns its exit code."""
     base = home / "demo-keyring"
-    runtime = base / "run"
-    for folder in (base / "data", runtime):
+    services = base / "data" / "dbus-1" / "services"
+    for folder in (base / "data", services):
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(runtime, 0o700)
-    env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home), XDG_DATA_HOME=str(base / "data"),
-               XDG_RUNTIME_DIR=str(runtime), **{INSIDE_ENV: "1"})
-    env.pop("GNOME_KEYRING_CONTROL", None)  # never reach the user's own daemon
-    command = ["dbus-run-session", "--", sys.executable, "-m", "backend", *argv]
-    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None  # stderr=PIPE
-    for line in process.stderr:  # the private bus's own chatter (fd limits, a11y activation) is noise
-        if not line.startswith(b"dbus-daemon["):
-            sys.stderr.buffer.write(line)
-            sys.stderr.buffer.flush()
-    return process.wait()
+    # A call that reaches the bus before our daemon has taken its name makes D-Bus start one
+    # itself (activation); Debian's service file starts a locked daemon, and the call then waits
+    # two minutes for an unlock that never comes. This file, found first, starts an unlocked one.
+    (services / f"{SECRETS_BUS_NAME}.service").write_text(
+        f"[D-BUS Service]\nName={SECRETS_BUS_NAME}\n"
+        f"Exec=/bin/sh -c 'printf %s {DEMO_KEYRING_PASSWORD} | exec gnome-keyring-daemon --replace "
+        f"--foreground --unlock --components=secrets'\n")
+    with _runtime_dir(base) as runtime:
+        env = dict(os.environ, INVOICE_COLLECTOR_HOME=str(home), XDG_DATA_HOME=str(base / "data"),
+                   XDG_RUNTIME_DIR=str(runtime), **{INSIDE_ENV: "1"})
+        env.pop("GNOME_KEYRING_CONTROL", None)  # never reach the user's own daemon
+        command = ["dbus-run-session", "--", sys.executable, "-m", "backend", *argv]
+        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert process.stderr is not None  # stderr=PIPE
+        for line in process.stderr:  # the private bus's own chatter (fd limits, a11y activation) is noise
+            if not line.startswith(b"dbus-daemon["):
+                sys.stderr.buffer.write(line)
+                sys.stderr.buffer.flush()
+        return process.wait()
+
+
+@contextlib.contextmanager
+def _runtime_dir(base: Path) -> Iterator[Path]:
+    """The daemon's sockets go in XDG_RUNTIME_DIR: under the home when their path fits a Unix
+    socket address (108 bytes); a deep home gets a short private folder in the temp directory,
+    removed afterwards (else the daemon cannot bind its control socket and the demo hangs)."""
+    runtime = base / "run"
+    if len(os.fsencode(runtime / CONTROL_SOCKET)) < UNIX_SOCKET_PATH_MAX:
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(runtime, 0o700)
+        yield runtime
+        return
+    with tempfile.TemporaryDirectory(prefix="ic-demo-") as short:  # created with mode 0700
+        yield Path(short)
 
 
 def unlock_private_keyring() -> None:
