@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,9 +108,10 @@ def test_a_deep_home_gets_a_short_runtime_folder_for_the_keyrings_socket(tmp_pat
     """A Unix socket address holds 108 bytes: under a deep home the daemon could not bind its
     control socket and the demo hung two minutes, then failed. The sockets go elsewhere then."""
     from backend.demo.keyring import _runtime_dir
-    shallow = tmp_path / "h" / "demo-keyring"
-    with _runtime_dir(shallow) as runtime:
-        assert runtime == shallow / "run" and runtime.stat().st_mode & 0o777 == 0o700
+    with tempfile.TemporaryDirectory(prefix="h") as short_home:  # tmp_path itself may be too deep
+        shallow = Path(short_home) / "demo-keyring"
+        with _runtime_dir(shallow) as runtime:
+            assert runtime == shallow / "run" and runtime.stat().st_mode & 0o777 == 0o700
     deep = tmp_path / ("d" * 60) / "fresh-home" / "demo-keyring"
     with _runtime_dir(deep) as runtime:
         assert len(str(runtime / "keyring" / "control")) < 108 and runtime.stat().st_mode & 0o777 == 0o700

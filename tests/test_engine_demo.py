@@ -151,6 +151,27 @@ def test_serve_demo_portal_serves_with_waitress_in_its_own_process(tmp_path):
         process.stderr.close()
 
 
+def test_the_demo_child_moves_to_another_port_when_its_own_is_taken(tmp_path):
+    """Another server's demo (or another program) holds the demo's port: the child starts anyway
+    on a free port and says which, and the server points the recipe at it."""
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        child = subprocess.Popen([sys.executable, "-m", "backend.demo.service", "--portal-state",
+                                  str(tmp_path / "portal"), "--inbox", str(tmp_path / "inbox"), "--port", str(port)],
+                                 cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            started = json.loads(child.stdout.readline())
+            assert started["portal"].startswith("http://127.0.0.1:") and not started["portal"].endswith(f":{port}")
+            assert "Énergie Démo" in requests.get(f"{started['portal']}/connexion", timeout=5).text
+        finally:
+            child.stdin.close()  # the child's signal to stop
+            assert child.wait(10) == 0
+            child.stdout.close()
+
+
 # ---- the bundled recipe against the demo portal, in Chromium ---------------------------------
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -20,11 +21,21 @@ from backend.demo.portal import RunningDemoPortal
 
 
 def start_portal(state_dir: Path, port: int) -> RunningDemoPortal:
-    """On its own port when free (the recipe's URL), else on any free one."""
-    try:
-        return RunningDemoPortal(state_dir, port)
-    except OSError:  # taken (another server's demo, another program): the server overrides the URL
-        return RunningDemoPortal(state_dir, 0)
+    """On its own port when free (the recipe's URL), else on any free one: the port is taken by
+    another server's demo or another program, and the server then overrides the recipe's URL."""
+    return RunningDemoPortal(state_dir, port if port_is_free(port) else 0)
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Asked first because werkzeug, on a taken port, prints a message and exits the process
+    rather than raise."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
