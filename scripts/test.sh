@@ -10,10 +10,12 @@ export REQUIRE_SECRET_SERVICE=1
 export REQUIRE_GRID=1  # the Grid tests fail, not skip, without Java or the jar (scripts/setup.sh)
 if (($# == 0)); then
   bash scripts/lint.sh
-  # TEST_WORKERS=2 runs the suite on two workers (pytest-xdist; the Grid's tests stay on one).
-  # Not the default yet: on a loaded machine two workers starting the demo's private keyring and
-  # portal at once have failed it (tests/test_delivery_demo.py, /api/demo), see docs/performance.md.
-  if [ "${TEST_WORKERS:-1}" != 1 ]; then set -- -n "$TEST_WORKERS" --dist loadgroup; fi
+  # Two workers (pytest-xdist) by default, each with a keyring of its own (tests/worker_keyring.py);
+  # the Grid's tests stay on one. TEST_WORKERS=1 runs it in one process. The slowest tests are
+  # listed at the end, to keep the run within its time.
+  set -- --durations=25
+  workers=${TEST_WORKERS:-2}
+  if [ "$workers" != 1 ]; then set -- "$@" -n "$workers" --dist loadgroup; fi
 fi
 # The bus, and the gnome-keyring it may activate, get a private HOME and XDG folders from the
 # start: the user's own login keyring (another password) must never be the one unlocked.

@@ -28,6 +28,7 @@ Flask.test_client_class = BufferedClient
 # The whole suite runs on two workers (pytest-xdist, scripts/test.sh). Tests that share something costly
 # of the session stay on one worker: the Selenium Grid (one JVM, its slots counted by the tests).
 SHARED_BY_GROUP = {"selenium_grid": "grid"}
+WORKER_KEYRING = pytest.StashKey[Any]()  # each worker's own Secret Service (tests/worker_keyring.py)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,6 +36,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, group in SHARED_BY_GROUP.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("REQUIRE_SECRET_SERVICE") == "1":  # inside scripts/test.sh's private session
+        from tests.worker_keyring import WorkerKeyring
+        config.stash[WORKER_KEYRING] = keyring = WorkerKeyring(worker)
+        keyring.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (keyring := config.stash.get(WORKER_KEYRING, None)) is not None:
+        keyring.stop()
 
 
 os.environ.setdefault("SE_OFFLINE", "true")
