@@ -8,6 +8,7 @@ tests and the processes they start find it through the environment, as they find
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -63,10 +64,8 @@ class WorkerKeyring:
 
     def stop(self) -> None:
         for pid in self._processes_of_this_keyring():
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it ended with its bus
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         if self._bus is not None:
             self._bus.terminate()
             self._bus.wait(10)
