@@ -37,18 +37,32 @@ export function addEvent(steps, event, previousPage = null) {
       return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text, frame: event.frame }];
     case 'submit':
       return [...steps, { kind: 'submit', locators: event.locators, frame: event.frame }];
-    case 'page':
-      // A new page after an action: wait for its state before the next step (never a sleep).
+    case 'page': {
+      if (event.update) { // the same address, its view still rendering: a better landmark may have come
+        if (!last || last.kind !== 'wait' || last.url !== event.url) return steps;
+        return [...steps.slice(0, -1), { ...last, landmark: newLandmark(event, last.before) }];
+      }
+      // A new page (or a single-page app's new view) after an action: wait for its state before
+      // the next step (never a sleep).
       if (!last || !['click', 'submit', 'banner'].includes(last.kind)) return steps;
-      return [...steps, { kind: 'wait', landmark: newLandmark(event, previousPage), path: new URL(event.url).pathname }];
+      const before = ((previousPage && previousPage.landmarks) || []).map((locators) => locators[0]);
+      return [...steps, { kind: 'wait', landmark: newLandmark(event, before), path: routeOf(event.url), url: event.url, before }];
+    }
     default:
       return steps;
   }
 }
 
-function newLandmark(page, previousPage) {
-  const before = new Set(((previousPage && previousPage.landmarks) || []).map((locators) => locators[0]));
-  return (page.landmarks || []).find((locators) => !before.has(locators[0])) || null;
+/** The first landmark of `page` that was not on the page before (`before`: their first locators). */
+function newLandmark(page, before) {
+  const seen = new Set(before || []);
+  return (page.landmarks || []).find((locators) => !seen.has(locators[0])) || null;
+}
+
+/** What tells one page from another by its address: the path, and a single-page app's #/route. */
+function routeOf(address) {
+  const url = new URL(address);
+  return /^#!?\//.test(url.hash) ? `${url.pathname}${url.hash}` : url.pathname;
 }
 
 function sameTarget(a, b) {
@@ -133,16 +147,39 @@ function amountStyle(samples) {
   return read.length && read.every((text) => /\d,\d{1,2}\b/.test(text) || /€/.test(text)) ? 'fr' : 'auto';
 }
 
+// « Facture n° 2024-0601 »: the number is what follows its label.
+const NUMBER_LABEL = /(?:n°|no\.|numéro)\s*(\S+)/i;
+const NUMBER_REGEX = "'(?i)(?:n°|no\\.|numéro)\\s*(\\S+)'";
+
+/** A regex for the number when every number read carries a label (« Facture n° … »), else nothing. */
+function numberFilter(samples) {
+  const read = (samples || []).filter(Boolean);
+  return read.length && read.every((text) => NUMBER_LABEL.test(text)) ? `, regex: ${NUMBER_REGEX}` : '';
+}
+
 function invoicesLines(list) {
-  const lines = ['  - invoices:', `      items: ${locator(list.items)}`];
-  if (list.next_page) lines.push(`      next_page: ${locator(list.next_page)}`);
+  const samples = list.samples || {};
+  const more = list.next_page && list.next_mode === 'more';
+  // « Afficher plus » adds the next rows to the same page: click it until it is gone, then read them all.
+  const lines = more ? [`  - load_more: {locator: ${locator(list.next_page)}, items: ${locator(list.items)}}`] : [];
+  lines.push('  - invoices:', `      items: ${locator(list.items)}`);
+  if (list.next_page && !more) lines.push(`      next_page: ${locator(list.next_page)}`);
   lines.push('      fields:');
-  const field = (name, spec) => lines.push(`        ${name}: {css: ${locator(spec.locators)}${spec.extra || ''}}`);
-  field('id', list.fields.id);
-  field('number', list.fields.id);
+  const field = (name, spec, pad = 8) => lines.push(`${' '.repeat(pad)}${name}: {css: ${locator(spec.locators)}${spec.extra || ''}}`);
+  const number = numberFilter(samples.id);
+  field('id', { ...list.fields.id, extra: number });
+  field('number', { ...list.fields.id, extra: number });
   if (list.fields.date) field('date', { ...list.fields.date, extra: ', date: auto' });
-  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle((list.samples || {}).amount)}` });
-  field('pdf', { ...list.fields.pdf, extra: ', attr: href' }); // href comes back absolute: relative links work
+  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle(samples.amount)}` });
+  // href comes back absolute: relative links work
+  if (list.fields.pdf) field('pdf', { ...list.fields.pdf, extra: ', attr: href' });
+  if (list.fields.detail) {
+    field('detail', { ...list.fields.detail, extra: ', attr: href' });
+    // Each new invoice's own page is opened, and its PDF link read there. Optional: an invoice
+    // listed before its PDF exists is left for a later run instead of failing this one.
+    lines.push('      detail:', '        fields:');
+    field('pdf', { ...list.fields.detail_pdf, extra: ', attr: href, optional: true' }, 10);
+  }
   return lines;
 }
 

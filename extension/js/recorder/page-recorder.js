@@ -17,6 +17,9 @@
   const PASSWORD_HINT = /(pass|pwd|mdp|secret|pin\b)/i;
   const CODE_HINT = /(otp|one.?time|totp|2fa|mfa|sms|verification|code)/i;
   const BANNER_HINT = /(cookie|consent|didomi|gdpr|rgpd|onetrust|axeptio|tarteaucitron|cmp)/i;
+  // « Afficher plus » adds rows below the ones shown; « page suivante » replaces them.
+  const SHOW_MORE = /(plus|more|davantage|charger|load|autres|others)/i;
+  const NEXT = /(suivant|next|›|»|→)/i;
   const CLICKABLE = 'a[href], button, input[type=submit], input[type=button], input[type=image], [role=button], summary, label';
   // An id made by a framework (ember123, a uuid, long digit runs) changes at each visit: not a hook.
   const GENERATED_ID = /\d{4,}|[0-9a-f]{8}-[0-9a-f]{4}|^(ember|react|ng-|mui-|radix-|headlessui-|:r)/i;
@@ -233,21 +236,31 @@
   }
 
   function pick(event) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
     const field = picking;
+    let element = event.target instanceof Element ? event.target : null;
+    const link = element && element.closest('a[href]');
+    // The link to an invoice's own page is followed, for real: its PDF is picked there next.
+    if (!(field === 'detail' && link)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
     picking = null;
     document.documentElement.classList.remove('invoice-collector-picking');
-    let element = event.target instanceof Element ? event.target : null;
     if (!element) return;
     if (field === 'next_page') {
       element = element.closest(CLICKABLE) || element;
-      send({ action: 'picked', field, locators: locatorsFor(element), ...describe(element) });
+      const text = visibleText(element);
+      send({ action: 'picked', field, locators: locatorsFor(element), mode: SHOW_MORE.test(text) && !NEXT.test(text) ? 'more' : 'next',
+        ...describe(element) });
       return;
     }
-    if (field === 'pdf') element = element.closest('a[href]');
+    if (['pdf', 'detail', 'detail_pdf'].includes(field)) element = link;
     if (!element) {
       send({ action: 'picked', field, error: 'no-link' });
+      return;
+    }
+    if (field === 'detail_pdf') { // on the invoice's own page: one link in the page, read as CSS
+      send({ action: 'picked', field, locators: locatorsFor(element, { withText: false }), samples: [element.getAttribute('href')] });
       return;
     }
     const row = items ? element.closest(items.join(', ')) : rowOf(element);
@@ -262,7 +275,7 @@
     }
     const locators = fieldLocators(element, row);
     const rows = [...document.querySelectorAll(items[0])];
-    const attribute = field === 'pdf' ? 'href' : null;
+    const attribute = ['pdf', 'detail'].includes(field) ? 'href' : null;
     send({ action: 'picked', field, items, locators, count: rows.length,
       samples: rows.slice(0, 3).map((each) => readField(each, locators, attribute)) });
   }
@@ -279,7 +292,7 @@
    * The panel keeps the first one the previous page did not have (a site-wide header proves nothing). */
   function landmarks() {
     const found = [];
-    for (const css of ['main form', 'form', 'table', 'main', '[role=main]', 'h1']) {
+    for (const css of ['main form', 'form', 'table', 'ul[id]', 'ol[id]', '[role=list]', 'main', '[role=main]', 'h1']) {
       for (const element of document.querySelectorAll(css)) {
         if (!element.getClientRects().length) continue;
         const locators = locatorsFor(element, { withText: false }).filter((each) => !/nth-of-type/.test(each));
@@ -295,5 +308,37 @@
   document.addEventListener('change', onChange, true);
   document.addEventListener('click', onClick, true);
   document.addEventListener('submit', onSubmit, true);
-  if (!inFrame) send({ action: 'page', url: location.href, landmarks: landmarks() }); // the page's own state only
+  if (!inFrame) watchPage();
+
+  /**
+   * The page's own state only (not a frame's): once now, again when a single-page app moves to
+   * another view without loading a page (history.pushState, a hash change: only the address and the
+   * page change), and when its landmarks change while it renders the view (the list its script
+   * fetched shows a moment after the address changed). Checked once per batch of DOM changes.
+   */
+  function watchPage() {
+    let address = null;
+    let marks = null;
+    let queued = false;
+    const announce = () => {
+      queued = false;
+      const found = landmarks();
+      const key = found.map((locators) => locators[0]).join('\n');
+      if (location.href === address && key === marks) return;
+      const update = address !== null && location.href === address;
+      address = location.href;
+      marks = key;
+      send({ action: 'page', url: location.href, landmarks: found, update });
+    };
+    const later = () => {
+      if (!queued) {
+        queued = true;
+        queueMicrotask(announce);
+      }
+    };
+    announce();
+    new MutationObserver(later).observe(document.documentElement, { childList: true, subtree: true });
+    window.addEventListener('popstate', later);
+    window.addEventListener('hashchange', later);
+  }
 })();

@@ -122,7 +122,8 @@ export function showDraft(container, context, recording) {
       }
       return;
     }
-    show(container, 
+    recording.onSaved();
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, t('recorderSavedTitle'))),
       h('p', { class: ['banner', 'banner-info', 'recorder-saved'] }, t('recorderSaved', answer.provider.name),
         ' ', h('code', {}, answer.file)),
@@ -141,7 +142,7 @@ export function showDraft(container, context, recording) {
   const checkButton = h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small'] }, t('recorderCheck'));
   checkButton.addEventListener('click', () => busy(checkButton, check));
   regenerate();
-  show(container, 
+  show(container,
     h('div', { class: 'view-head' }, h('h2', {}, t('recorderDraftTitle'))),
     samplesTable(recording.list),
     h('div', { class: 'section' }, nameField,

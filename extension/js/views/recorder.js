@@ -9,11 +9,13 @@ import { field, fieldError, h, setStatus, show, statusLine } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
 import { addEvent, summary } from '../recorder/draft.js';
+import { forgetRecording, keepRecording, readRecording } from '../recorder/recording-state.js';
 import { samplesTable, showDraft } from './recorder-draft.js';
 
 const PAGE_RECORDER = 'js/recorder/page-recorder.js';
-// What the user clicks on the invoice list, in this order; only the PDF link and the number are needed.
-const PICKS = ['id', 'date', 'amount', 'pdf', 'next_page'];
+// What the user clicks on the invoice list, each pick followed by the next; only the number and the
+// PDF are needed. A PDF only on each invoice's own page: its link on the list (detail), then the PDF there.
+const NEXT_PICK = { id: 'date', date: 'amount', amount: 'pdf', pdf: 'next_page', detail: 'detail_pdf', detail_pdf: 'next_page' };
 const OPTIONAL = new Set(['date', 'amount', 'next_page']);
 
 /** Why the recorder will not open `text` (a message), or null: only web pages can be recorded. */
@@ -47,7 +49,9 @@ const PICK_TEXT = {
   date: () => t('recorderPickDate'),
   amount: () => t('recorderPickAmount'),
   pdf: () => t('recorderPickPdf'),
-  next_page: () => t('recorderPickNext'),
+  detail: () => t('recorderPickDetail'),
+  detail_pdf: () => t('recorderPickDetailPdf'),
+  next_page: (list) => (list.fields.detail ? t('recorderPickNextFromDetail') : t('recorderPickNext')),
 };
 
 const PICK_ERROR = {
@@ -57,7 +61,10 @@ const PICK_ERROR = {
 };
 
 export function mountRecorder(container, context) {
-  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, status: statusLine() };
+  // phase: recording (the login), picking (the invoice list), draft; kept across panel reloads.
+  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, lastPage: null, phase: null,
+    status: statusLine() };
+  const keep = () => keepRecording(session).catch(() => {});
 
   async function inject() {
     try {
@@ -82,6 +89,7 @@ export function mountRecorder(container, context) {
     else if (!session.list) {
       session.steps = addEvent(session.steps, event, session.lastPage);
       if (event.action === 'page') session.lastPage = event;
+      keep();
       renderRecording();
     }
   };
@@ -131,7 +139,9 @@ export function mountRecorder(container, context) {
         return;
       }
       const tab = await chrome.tabs.create({ url: url.href, active: true });
-      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, lastPage: null });
+      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, lastPage: null,
+        phase: 'recording' });
+      keep();
       renderRecording();
     }).catch((error) => setStatus(session.status, String(error.message || error), 'error'));
   }
@@ -144,64 +154,94 @@ export function mountRecorder(container, context) {
   }
 
   function renderRecording() {
-    show(container, 
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, h('span', { class: 'recording-dot', 'aria-hidden': 'true' }), t('recorderRecording'))),
       h('p', { class: 'muted' }, t('recorderRecordingHelp')),
       h('p', { class: ['banner', 'banner-info'] }, t('recorderSecretsNote')),
       stepList(), session.status,
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: ['btn', 'btn-primary'], onClick: startList }, t('recorderOnTheList')),
-        h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: renderStart }, t('recorderRestart'))));
+        h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: restart }, t('recorderRestart'))));
+  }
+
+  function restart() {
+    Object.assign(session, { tabId: null, phase: null });
+    forgetRecording().catch(() => {});
+    renderStart();
   }
 
   function startList() {
-    session.list = { items: null, fields: {}, samples: {}, next_page: null, count: 0 };
-    nextPick(0);
+    session.list = { items: null, fields: {}, samples: {}, next_page: null, next_mode: null, count: 0 };
+    nextPick('id');
   }
 
-  function nextPick(index) {
-    session.pick = PICKS[index] || null;
+  function nextPick(name) {
+    session.pick = name || null;
+    session.phase = session.pick ? 'picking' : 'draft';
+    keep();
     if (!session.pick) {
       showDraft(container, context, { startUrl: session.startUrl, steps: session.steps, list: session.list,
-        onBack: () => nextPick(0) });
+        onBack: startList, onSaved: () => forgetRecording().catch(() => {}) });
       return;
     }
     askPick();
-    renderPick(index);
+    renderPick();
   }
 
-  function renderPick(index, problem = '') {
+  function renderPick(problem = '') {
     const skip = OPTIONAL.has(session.pick)
-      ? h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => nextPick(index + 1) },
+      ? h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => nextPick(NEXT_PICK[session.pick]) },
         session.pick === 'next_page' ? t('recorderNoNextPage') : t('recorderSkip'))
       : null;
-    show(container, 
+    // No PDF link on the list: it is on each invoice's own page, reached from its row.
+    const onDetail = session.pick === 'pdf'
+      ? h('button', { type: 'button', class: ['btn', 'btn-ghost', 'recorder-pdf-on-detail'], onClick: () => nextPick('detail') },
+        t('recorderPdfOnDetail'))
+      : null;
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, t('recorderListTitle'))),
-      h('p', { class: ['recorder-ask', 'banner', 'banner-warning'], role: 'status' }, PICK_TEXT[session.pick]()),
+      h('p', { class: ['recorder-ask', 'banner', 'banner-warning'], role: 'status' }, PICK_TEXT[session.pick](session.list)),
       problem ? h('p', { class: ['banner', 'banner-error'] }, problem) : null,
       samplesTable(session.list), session.status,
-      h('div', { class: 'actions' }, skip));
+      h('div', { class: 'actions' }, onDetail, skip));
   }
 
   function picked(event) {
-    const index = PICKS.indexOf(event.field);
-    if (index < 0 || event.field !== session.pick) return;
+    if (!(event.field in NEXT_PICK) || event.field !== session.pick) return;
     if (event.error) {
       askPick();
-      renderPick(index, PICK_ERROR[event.error]());
+      renderPick(PICK_ERROR[event.error]());
       return;
     }
     if (event.field === 'next_page') {
-      session.list.next_page = event.locators;
+      Object.assign(session.list, { next_page: event.locators, next_mode: event.mode });
+    } else if (event.field === 'detail_pdf') {
+      session.list.fields.detail_pdf = { locators: event.locators };
     } else {
       Object.assign(session.list, { items: event.items, count: event.count });
       session.list.fields[event.field] = { locators: event.locators };
       session.list.samples[event.field] = event.samples;
     }
-    nextPick(index + 1);
+    nextPick(NEXT_PICK[event.field]);
   }
 
-  renderStart();
+  /** A recording kept from before the panel was reloaded, in its tab still open: go on from there. */
+  async function resume() {
+    const kept = await readRecording().catch(() => null);
+    const tab = kept && kept.tabId !== null ? await chrome.tabs.get(kept.tabId).catch(() => null) : null;
+    if (!tab) {
+      if (kept) forgetRecording().catch(() => {});
+      renderStart();
+      return;
+    }
+    Object.assign(session, kept);
+    if (session.phase === 'draft') nextPick(null);
+    else if (session.phase === 'picking') nextPick(session.pick);
+    else renderRecording();
+    inject(); // the page may have changed while the panel was closed
+  }
+
+  resume();
   return () => {
     chrome.runtime.onMessage.removeListener(onMessage);
     chrome.tabs.onUpdated.removeListener(onUpdated);
