@@ -15,7 +15,8 @@ import { samplesTable, showDraft } from './recorder-draft.js';
 const PAGE_RECORDER = 'js/recorder/page-recorder.js';
 // What the user clicks on the invoice list, each pick followed by the next; only the number and the
 // PDF are needed. A PDF only on each invoice's own page: its link on the list (detail), then the PDF there.
-const NEXT_PICK = { id: 'date', date: 'amount', amount: 'pdf', pdf: 'next_page', detail: 'detail_pdf', detail_pdf: 'next_page' };
+const NEXT_PICK = { id: 'date', date: 'amount', amount: 'pdf', pdf: 'next_page', detail: 'detail_pdf', detail_pdf: 'next_page',
+  next_page: null };
 const OPTIONAL = new Set(['date', 'amount', 'next_page']);
 
 /** Why the recorder will not open `text` (a message), or null: only web pages can be recorded. */
