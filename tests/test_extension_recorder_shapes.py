@@ -136,7 +136,7 @@ def test_recording_a_single_page_app_across_a_reload_of_the_panel(world, home):
     assert driver.current_url == f"{portal_url}/app/factures"  # history.pushState: no page was loaded
 
     tabs.to_panel()
-    expected = ["Ouvrir /", "Saisir l’identifiant", "Saisir le mot de passe (jamais enregistré)", "Cocher #stay",
+    expected = ["Ouvrir /", "Saisir l’identifiant", "Saisir le mot de passe (jamais enregistré)", "Cocher « Rester connecté »",
                 "Cliquer sur « Connexion »", "Attendre la page suivante (#bills)"]
     panel.find("ol.recorder-steps", "(#bills)")
     assert steps_shown(panel) == expected

@@ -24,15 +24,15 @@ export function addEvent(steps, event, previousPage = null) {
     case 'fill': {
       const step = event.kind === 'code' ? { kind: 'code', locators: event.locators, frame: event.frame }
         : { kind: 'fill', locators: event.locators, secret: ['login', 'password'].includes(event.kind) ? event.kind : null,
-          value: event.kind === 'text' ? event.value : undefined, frame: event.frame };
+          value: event.kind === 'text' ? event.value : undefined, label: event.label, frame: event.frame };
       // Typing again into the same field (a typo fixed): the last value is the one that counts.
       if (last && last.kind === step.kind && sameTarget(last, step)) return [...steps.slice(0, -1), step];
       return [...steps, step];
     }
     case 'select':
-      return [...steps, { kind: 'select', locators: event.locators, option: event.option, frame: event.frame }];
+      return [...steps, { kind: 'select', locators: event.locators, option: event.option, label: event.label, frame: event.frame }];
     case 'check':
-      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, frame: event.frame }];
+      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, label: event.label, frame: event.frame }];
     case 'click':
       return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text, frame: event.frame }];
     case 'submit':
@@ -71,7 +71,8 @@ function sameTarget(a, b) {
 
 /** Recorded step list, for the panel: what a step does, with no value in it. */
 export function summary(step) {
-  return { kind: step.secret ? `fill-${step.secret}` : step.kind, target: step.text || (step.locators || step.landmark || [])[0] || step.path || '' };
+  const kind = step.secret ? `fill-${step.secret}` : step.kind === 'check' && step.checked === false ? 'uncheck' : step.kind;
+  return { kind, target: step.label || step.text || (step.locators || step.landmark || [])[0] || step.path || '' };
 }
 
 /** lower-case, no accents, words joined by - : « Hydra Eau » → hydra-eau. */

@@ -139,17 +139,25 @@
     return 'text';
   }
 
+  /** What the page calls a field (its label, else its aria-label or placeholder), for the panel's step list. */
+  function fieldLabel(element) {
+    const label = element.labels && element.labels[0] ? visibleText(element.labels[0]) : '';
+    const text = label || element.getAttribute('aria-label') || element.placeholder || '';
+    return text.replace(/\s+/g, ' ').trim().slice(0, MAX_TEXT);
+  }
+
   // Only what the person did: a page's own scripts setting values or submitting forms are not steps.
   function onChange(event) {
     const element = event.target;
     if (picking || !event.isTrusted || !(element instanceof HTMLElement)) return;
+    const label = fieldLabel(element);
     if (element.tagName === 'SELECT') {
-      send({ action: 'select', locators: locatorsFor(element, { withText: false }), option: element.selectedOptions[0]?.text.trim() || '' });
+      send({ action: 'select', locators: locatorsFor(element, { withText: false }), option: element.selectedOptions[0]?.text.trim() || '', label });
     } else if (element.type === 'checkbox') {
-      send({ action: 'check', locators: locatorsFor(element, { withText: false }), checked: element.checked });
+      send({ action: 'check', locators: locatorsFor(element, { withText: false }), checked: element.checked, label });
     } else if (element.tagName === 'TEXTAREA' || (element.tagName === 'INPUT' && !['radio', 'submit', 'button', 'file'].includes(element.type))) {
       const kind = fieldKind(element);
-      const event_ = { action: 'fill', kind, locators: locatorsFor(element, { withText: false }) };
+      const event_ = { action: 'fill', kind, locators: locatorsFor(element, { withText: false }), label };
       if (kind === 'text') event_.value = element.value; // an ordinary field (a customer number…)
       send(event_);
     }

@@ -39,6 +39,7 @@ const STEP_TEXT = {
   code: (target) => t('recorderStepCode', target),
   select: (target) => t('recorderStepSelect', target),
   check: (target) => t('recorderStepCheck', target),
+  uncheck: (target) => t('recorderStepUncheck', target),
   click: (target) => t('recorderStepClick', target),
   banner: (target) => t('recorderStepBanner', target),
   submit: (target) => t('recorderStepSubmit', target),
