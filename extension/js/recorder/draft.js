@@ -150,7 +150,7 @@ function amountStyle(samples) {
 
 // « Facture n° 2024-0601 »: the number is what follows its label.
 const NUMBER_LABEL = /(?:n°|no\.|numéro)\s*(\S+)/i;
-const NUMBER_REGEX = "'(?i)(?:n°|no\\.|numéro)\\s*(\\S+)'";
+const NUMBER_REGEX = `'(?i)${NUMBER_LABEL.source}'`; // the same, as the recipe's (Python) regex
 
 /** A regex for the number when every number read carries a label (« Facture n° … »), else nothing. */
 function numberFilter(samples) {
