@@ -157,3 +157,29 @@ def test_a_next_page_link_stays_the_lists_next_page():
     steps = valid(build([page("https://espace.example.fr/connexion", "form")],
                         invoice_list={**CARDS, "next_page": ["a.page-next"], "next_mode": "next"})).steps
     assert steps[1]["invoices"]["next_page"] == "a.page-next"
+
+
+def test_a_login_on_another_site_is_driven_by_the_pages_state_and_its_origin_declared():
+    """Single sign-on: « Se connecter » leads to the identity provider's form, on another origin."""
+    provider = valid(build([
+        page("https://eau.example.fr/", "main"),
+        {"action": "click", "banner": False, "locators": ["#sso-login", "link=Se connecter"], "text": "Se connecter",
+         "frame": None},
+        page("https://id.example.com/authorize?return=x", "#sign-in"),
+        {"action": "fill", "kind": "login", "locators": ["#user"], "frame": None},
+        {"action": "fill", "kind": "password", "locators": ["#secret"], "frame": None},
+        {"action": "click", "banner": False, "locators": ["#sign-in-button"], "text": "Se connecter", "frame": None},
+        page("https://eau.example.fr/factures", "#invoices", "main"),
+    ], start="https://eau.example.fr/"))
+    assert sorted(provider.trust["origins"]) == ["https://eau.example.fr", "https://id.example.com"]
+    text = build([page("https://eau.example.fr/", "main")], start="https://eau.example.fr/")
+    assert "origins:" not in text  # one site: nothing more to declare
+    cases = provider.steps[1]["until_done"]["cases"]
+    assert cases[0] == {"name": "logged-in", "present": "#invoices", "done": True}
+    assert cases[1]["name"] == "refused" and cases[1]["fail"] == "LOGIN_FAILED"
+    assert cases[2] == {"name": "sign-in", "present": "#user", "then": [
+        {"fill": {"locator": "#user", "value": "{{ login }}"}}, {"fill": {"locator": "#secret", "value": "{{ password }}"}},
+        {"click": "#sign-in-button"}]}
+    assert cases[3] == {"name": "sign-in-link", "present": ["#sso-login", "link=Se connecter"],
+                        "then": [{"click": ["#sso-login", "link=Se connecter"]}]}
+    assert provider.steps[2]["invoices"]

@@ -47,6 +47,14 @@ table rows or cards. The panel shows what it reads in the first rows.
   recorder tells them apart by the button's words (plus, more, charger… versus suivant, next, ›);
   the YAML shows which it chose. The click is a pick: it does not turn the page while recording.
 
+**A login on another site** (single sign-on: « Se connecter » leads to the supplier's identity
+provider, another origin) is followed there. When the extension has no permission on that site yet,
+the panel names it (the site the clicked link led to) with « Autoriser … »: Chrome asks you, for
+that site only. The recipe lists that site under `origins:` — the form « Ajouter un compte » shows it
+before any password is typed — and its login is an `until_done`: the invoices (done), a refusal
+(`LOGIN_FAILED`), the other site's form (typed in) or the supplier's link to it (clicked), whichever
+the page shows, since either site may still remember the account.
+
 A recording survives a reload of the panel (or closing and opening it): what it recorded so far —
 the steps, the invoice picks, the tab — is kept in the browser's session storage (in memory, gone
 when the browser closes), never a typed secret, and the panel goes back to it. What you do in the

@@ -126,8 +126,9 @@ function waitCondition(step) {
 /**
  * The steps, the login part wrapped in a `login` step: a sync that finds the account's browser
  * profile still logged in skips it (docs/recipes.md, « Each account keeps its browser profile »).
+ * A login on another site (`link`: the click that led there) is driven by the page's state instead.
  */
-function withLogin(steps) {
+function withLogin(steps, startOrigin) {
   const secretAt = steps.findIndex((step) => step.secret === 'password');
   const firstField = steps.findIndex((step) => step.kind === 'fill' && step.secret);
   const nextWait = (from) => steps.findIndex((step, index) => index > from && step.kind === 'wait');
@@ -139,7 +140,25 @@ function withLogin(steps) {
   const inner = [...steps.slice(firstField, waitAt), { ...wait, kind: 'login-wait' }];
   // A login form in an iframe: the login step looks for the frame (it cannot see inside it).
   const form = steps[firstField].frame || steps[firstField].locators;
+  const linkAt = signOnLink(steps, firstField, startOrigin);
+  if (linkAt !== null) {
+    return { before: steps.slice(0, linkAt), after: steps.slice(waitAt + 1),
+      login: { form, wait, link: steps[linkAt], steps: steps.slice(firstField, waitAt) } };
+  }
   return { before: steps.slice(0, firstField), login: { form, wait, steps: inner }, after: steps.slice(waitAt + 1) };
+}
+
+/** Where the click that led to a login form on another site (single sign-on) is, or null. */
+function signOnLink(steps, firstField, startOrigin) {
+  const [click, wait] = [steps[firstField - 2], steps[firstField - 1]];
+  if (!wait || wait.kind !== 'wait' || !wait.url || new URL(wait.url).origin === startOrigin) return null;
+  return click && click.kind === 'click' ? firstField - 2 : null;
+}
+
+/** The other sites the recording went through (a login on another site): the recipe declares them. */
+function otherOrigins(steps, startOrigin) {
+  const origins = steps.filter((step) => step.url).map((step) => new URL(step.url).origin);
+  return [...new Set(origins)].filter((origin) => origin !== startOrigin);
 }
 
 /** fr when the amounts read look French (44,20 € · 1 234,56): "1,234" alone would be a thousand to `auto`. */
@@ -189,11 +208,13 @@ export function recipeYaml({ id, name, startUrl, steps, list }) {
   const start = new URL(startUrl);
   const origin = start.origin;
   const path = `${start.pathname}${start.search}`;
-  const { before, login, after } = withLogin(steps);
+  const { before, login, after } = withLogin(steps, origin);
+  const others = otherOrigins(steps, origin);
   const lines = [
     `id: ${id}`, `name: ${q(name)}`, `homepage: ${q(origin)}`, 'category: autre',
     `terms: {version: "1", url: ${q(origin)}}`, 'credentials:', ...CREDENTIALS,
-    'urls:', `  portal: ${q(origin)}`, 'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
+    'urls:', `  portal: ${q(origin)}`, ...(others.length ? [`origins: [${others.map(q).join(', ')}]`] : []),
+    'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
   const where = { frame: null }; // the frame the run is in at this point of the recipe
   const emit = (step, indent) => {
     const frame = step.frame || null;
@@ -204,7 +225,17 @@ export function recipeYaml({ id, name, startUrl, steps, list }) {
     lines.push(...stepLines(step, indent));
   };
   for (const step of before) emit(step, 2);
-  if (login) {
+  if (login && login.link) {
+    // A login on another site: the account may still be logged in there, or here, or neither.
+    // Look at the page each time: the invoices (done), a refusal, the other site's form, our link to it.
+    lines.push('  - until_done:', '      cases:',
+      `        - {name: logged-in, ${waitCondition(login.wait).slice(1, -1)}, done: true}`,
+      `        - {name: refused, visible: ${locator(LOGIN_ERRORS)}, fail: LOGIN_FAILED, message_from: ${locator(LOGIN_ERRORS)}}`,
+      '        - name: sign-in', `          present: ${locator(login.form)}`, '          then:');
+    for (const step of login.steps) emit(step, 12);
+    lines.push('        - name: sign-in-link', `          present: ${locator(login.link.locators)}`, '          then:');
+    emit(login.link, 12);
+  } else if (login) {
     lines.push('  - login:', `      logged_in: ${waitCondition(login.wait)}`, `      form: ${locator(login.form)}`, '      steps:');
     for (const step of login.steps) emit(step, 8);
   }

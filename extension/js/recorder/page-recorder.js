@@ -174,7 +174,18 @@
     if (target.tagName === 'LABEL' && target.control) return; // its field's change event says what happened
     const banner = [...ancestors(target)].some((node) => BANNER_HINT.test(`${node.id} ${node.className}`));
     if (target.type === 'submit') submitClicked = true;
-    send({ action: 'click', banner, locators: locatorsFor(target), ...describe(target) });
+    send({ action: 'click', banner, locators: locatorsFor(target), ...describe(target), to: otherSite(target) });
+  }
+
+  /** The other web site a link or a form's button leads to (its origin only: an address may carry a token), or null. */
+  function otherSite(target) {
+    const address = target.tagName === 'A' ? target.href : target.form && target.type === 'submit' ? target.form.action : '';
+    try {
+      const url = new URL(address);
+      return ['http:', 'https:'].includes(url.protocol) && url.origin !== location.origin ? url.origin : null;
+    } catch {
+      return null;
+    }
   }
 
   function onSubmit(event) {

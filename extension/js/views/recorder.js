@@ -75,8 +75,23 @@ export function mountRecorder(container, context) {
       setStatus(session.status, '');
       if (session.pick) askPick();
     } catch (error) { // a page of another site, or one no extension may touch
-      setStatus(session.status, t('recorderCannotRecordHere'), 'error');
+      // Chrome does not say which site refused: the last click's link to another site is the best guess.
+      const origin = session.leavingTo;
+      const allowed = origin && (await chrome.permissions.contains({ origins: [`${origin}/*`] }).catch(() => true));
+      if (origin && !allowed) askPermission(origin);
+      else setStatus(session.status, t('recorderCannotRecordHere'), 'error');
     }
+  }
+
+  /** A login on another site: the user allows that site too (a click: Chrome asks only during a gesture). */
+  function askPermission(origin) {
+    const { host } = new URL(origin);
+    setStatus(session.status, t('recorderOtherSite', host), 'info');
+    session.status.append(' ', h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'recorder-allow'],
+      onClick: () => chrome.permissions.request({ origins: [`${origin}/*`] }).then((granted) => {
+        if (granted) inject();
+        else setStatus(session.status, t('recorderPermissionRefused', host), 'error');
+      }) }, t('recorderAllowSite', host)));
   }
 
   function askPick() {
@@ -88,7 +103,8 @@ export function mountRecorder(container, context) {
     if (!message || message.type !== 'recorder-event' || !sender.tab || sender.tab.id !== session.tabId) return;
     const { event } = message;
     if (event.action === 'picked') picked(event);
-    else if (!session.list) {
+    if (event.action === 'click') session.leavingTo = event.to || null;
+    if (event.action !== 'picked' && !session.list) {
       session.steps = addEvent(session.steps, event, session.lastPage);
       if (event.action === 'page') session.lastPage = event;
       keep();
