@@ -74,8 +74,9 @@ def stale(element) -> bool:
 
 
 def try_and_save(panel, driver, server, home, name: str, recipe_id: str, login: str, password: str,
-                 found: str) -> list[list[str]]:
-    """Name the draft, try it headless with the credentials, save it: the rows the trial listed."""
+                 found: str, not_yet: str | None = None) -> list[list[str]]:
+    """Name the draft, try it headless with the credentials, save it: the rows the trial listed.
+    not_yet: what the panel says of invoices listed without a PDF yet (None: it says nothing)."""
     panel.find(".recorder-valid", "La recette est valide.")
     panel.type(panel.field("Nom du fournisseur"), name)
     panel.click("button", "Vérifier")
@@ -86,6 +87,10 @@ def try_and_save(panel, driver, server, home, name: str, recipe_id: str, login: 
     panel.type(panel.field("Mot de passe"), password)
     panel.click(".recorder-try button[type=submit]", "Essayer")
     listed = panel.find(".recorder-trial-ok", found, timeout=120)
+    if not_yet:
+        panel.find(".recorder-not-yet", not_yet)
+    else:
+        assert not driver.find_elements(By.CSS_SELECTOR, ".recorder-not-yet")
     rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in listed.find_elements(By.CSS_SELECTOR, "tbody tr")]
     panel.screenshot("tried")
     assert panel.cut_at(320) == []
@@ -235,7 +240,8 @@ def test_recording_a_two_step_login_cards_detail_pages_and_show_more(world, home
     assert [plain(td.text) for td in samples.find_elements(By.CSS_SELECTOR, "tbody tr:nth-child(2) td")] == [
         "Facture n° 2024-0601", "5 juin 2024", "62,40 €"]
     rows = try_and_save(panel, driver, server, home, "Portail Cartes Enregistré", "portail-cartes-enregistre",
-                        twostep.LOGIN, twostep.PASSWORD, "3 factures trouvées")
+                        twostep.LOGIN, twostep.PASSWORD, "3 factures trouvées",
+                        not_yet="Une autre facture est sur le site, sans PDF pour l’instant")
     # The newest card's page has no PDF yet: left for a later run; the others, from both « pages ».
     assert [row[0] for row in rows] == [number for _, number, *_ in twostep.INVOICES]
     assert [plain(text) for text in rows[1][1:]] == ["1 mai 2024", "1 080,00 €"]

@@ -179,8 +179,11 @@ function trialSummary(trial) {
     return h('div', { class: ['banner', 'banner-error', 'recorder-trial-failed'] },
       h('p', {}, h('strong', {}, trial.outcome), ' ', trial.message || ''));
   }
+  // Listed on the site but not returned: no PDF yet (the recipe leaves it for a later sync).
+  const waiting = Math.max(0, trial.listed - trial.invoices.length);
   return h('div', { class: 'recorder-trial-ok' },
     h('p', { class: ['banner', 'banner-info'] }, tp('recorderFound', trial.invoices.length)),
+    waiting ? h('p', { class: ['muted', 'small', 'recorder-not-yet'] }, tp('recorderNotYet', waiting)) : null,
     h('table', { class: 'recorder-table' },
       h('thead', {}, h('tr', {}, h('th', {}, t('recorderColumnNumber')), h('th', {}, t('recorderColumnDate')),
         h('th', {}, t('recorderColumnAmount')))),
