@@ -11,8 +11,10 @@ import contextlib
 import pytest
 from selenium.webdriver.common.by import By
 
+from backend.collectors.language.catalog import load_file
 from tests.helpers import serve
 from tests.portals import sso
+from tests.portals.common import run
 from tests.test_extension_panel import open_panel, pair
 from tests.test_extension_recorder import SPY_MESSAGES, Tabs, go_to_recorder, pick, recorded, start_recording
 from tests.test_extension_recorder_shapes import assert_no_leak, steps_shown, try_and_save
@@ -31,14 +33,15 @@ def sso_world(home, tmp_path, identity_host: str = "127.0.0.1"):
         server.start()
         driver = launch_chromium(tmp_path / "profile", "fr", network_log=True)
         try:
-            yield server, portal_url, state.identity_url, driver
+            yield server, portal_url, state, driver
         finally:
             driver.quit()
             server.stop()
 
 
-def test_recording_a_login_on_another_site(home, tmp_path):
-    with sso_world(home, tmp_path) as (server, portal_url, identity_url, driver):
+def test_recording_a_login_on_another_site(home, tmp_path, browser_config):
+    with sso_world(home, tmp_path) as (server, portal_url, state, driver):
+        identity_url = state.identity_url
         panel = open_panel(driver, "recorder-sso", server.port)
         pair(panel, server)
         driver.execute_script(SPY_MESSAGES)
@@ -75,7 +78,8 @@ def test_recording_a_login_on_another_site(home, tmp_path):
         rows = try_and_save(panel, driver, server, home, "Eau du Val Enregistrée", "eau-du-val-enregistree",
                             sso.LOGIN, sso.PASSWORD, "2 factures trouvées")
         assert [row[0] for row in rows] == [number for number, *_ in sso.INVOICES]
-        draft = (home / "config" / "providers.d" / "eau-du-val-enregistree.yaml").read_text(encoding="utf-8")
+        saved = home / "config" / "providers.d" / "eau-du-val-enregistree.yaml"
+        draft = saved.read_text(encoding="utf-8")
         assert f'origins: ["{identity_url}"]' in draft and "- until_done:" in draft
         # The usual form on the new provider shows the other site before any password is typed.
         panel.click("button.recorder-add-account", "Ajouter un nouveau compte")
@@ -86,11 +90,26 @@ def test_recording_a_login_on_another_site(home, tmp_path):
                        sso.LOGIN, sso.PASSWORD)
         assert panel.console_errors() == []
 
+        # Run twice with an account's kept profile, as the server's syncs are: the second finds the
+        # supplier's site logged out but the identity provider remembering the account. It clicks
+        # « Se connecter », is sent straight back, and types nothing.
+        (provider,), errors = load_file(saved)
+        assert errors == []
+        browser_config.profile_dir = tmp_path / "kept-profile"
+        credentials = {"login": sso.LOGIN, "password": sso.PASSWORD}
+        logins = state.hits["login"]
+        first = run(provider, portal_url, tmp_path / "1", browser_config, credentials)
+        second = run(provider, portal_url, tmp_path / "2", browser_config, credentials)
+        assert (first.outcome, second.outcome) == ("OK", "OK"), (first.message, second.message)
+        assert [i.key for i in second.invoices] == [number for number, *_ in sso.INVOICES]
+        assert state.hits["login"] == logins + 1
+
 
 def test_a_site_not_allowed_yet_is_named_with_a_button_to_allow_it(home, tmp_path):
     """The identity provider reached as localhost: no permission there yet (the extension holds one on
     127.0.0.1 only). Chrome's own prompt that the button opens cannot be answered in a headless test."""
-    with sso_world(home, tmp_path, identity_host="localhost") as (server, portal_url, identity_url, driver):
+    with sso_world(home, tmp_path, identity_host="localhost") as (server, portal_url, state, driver):
+        identity_url = state.identity_url
         panel = open_panel(driver, "recorder-sso-allow", server.port)
         pair(panel, server)
         go_to_recorder(panel)

@@ -116,6 +116,7 @@ def create_identity(state: State) -> Flask:
         if request.form.get("user") != LOGIN or request.form.get("secret") != PASSWORD:
             return page("Connexion", SIGN_IN, back=back, error="Adresse e-mail ou mot de passe incorrect.")
         state.hits.add("login")
+        session.permanent = True  # remembered by a kept browser profile; the supplier's own session is not
         session["user"] = LOGIN
         return send_back(back)
 
