@@ -55,10 +55,10 @@ before any password is typed — and its login is an `until_done`: the invoices 
 (`LOGIN_FAILED`), the other site's form (typed in) or the supplier's link to it (clicked), whichever
 the page shows, since either site may still remember the account.
 
-A recording survives a reload of the panel (or closing and opening it): what it recorded so far —
-the steps, the invoice picks, the tab — is kept in the browser's session storage (in memory, gone
-when the browser closes), never a typed secret, and the panel goes back to it. What you do in the
-tab while the panel is closed is not recorded.
+A recording goes on while the panel is closed or reloaded: the extension's service worker turns
+what you do in the tab into steps whether the panel is open or not, and keeps them, with the tab and
+the invoice picks, in the browser's session storage (in memory, gone when the browser closes) —
+never a typed secret. The panel, opened again, goes back to the recording where it is.
 
 Then name the provider: the server checks the draft (`recipe check`'s messages, with their
 line and column), and « Essayer » runs it headless with the login and password you type once

@@ -8,11 +8,11 @@
 import { field, fieldError, h, setStatus, show, statusLine } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
-import { addEvent, summary } from '../recorder/draft.js';
-import { forgetRecording, keepRecording, readRecording } from '../recorder/recording-state.js';
+import { summary } from '../recorder/draft.js';
+import { forgetRecording, keepRecording, onStepsRecorded, readRecording, readSteps } from '../recorder/recording-state.js';
+import { PAGE_RECORDER } from '../recorder/recording-worker.js';
 import { samplesTable, showDraft } from './recorder-draft.js';
 
-const PAGE_RECORDER = 'js/recorder/page-recorder.js';
 // What the user clicks on the invoice list, each pick followed by the next; only the number and the
 // PDF are needed. A PDF only on each invoice's own page: its link on the list (detail), then the PDF there.
 const NEXT_PICK = { id: 'date', date: 'amount', amount: 'pdf', pdf: 'next_page', detail: 'detail_pdf', detail_pdf: 'next_page',
@@ -64,13 +64,13 @@ const PICK_ERROR = {
 
 export function mountRecorder(container, context) {
   // phase: recording (the login), picking (the invoice list), draft; kept across panel reloads.
-  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, lastPage: null, phase: null,
-    status: statusLine() };
+  // The steps are the service worker's (recording-worker.js): the panel shows them.
+  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, phase: null, status: statusLine() };
   const keep = () => keepRecording(session).catch(() => {});
 
+  /** The page recorder in the tab's page (again: the worker put it there too, panel open or not). */
   async function inject() {
     try {
-      // Every frame: some portals put their login form in an iframe.
       await chrome.scripting.executeScript({ target: { tabId: session.tabId, allFrames: true }, files: [PAGE_RECORDER] });
       setStatus(session.status, '');
       if (session.pick) askPick();
@@ -104,13 +104,11 @@ export function mountRecorder(container, context) {
     const { event } = message;
     if (event.action === 'picked') picked(event);
     if (event.action === 'click') session.leavingTo = event.to || null;
-    if (event.action !== 'picked' && !session.list) {
-      session.steps = addEvent(session.steps, event, session.lastPage);
-      if (event.action === 'page') session.lastPage = event;
-      keep();
-      renderRecording();
-    }
   };
+  const stopWatching = onStepsRecorded((steps) => {
+    session.steps = steps;
+    if (session.phase === 'recording') renderRecording();
+  });
   const onUpdated = (tabId, change) => {
     if (tabId === session.tabId && change.status === 'complete') inject();
   };
@@ -157,9 +155,8 @@ export function mountRecorder(container, context) {
         return;
       }
       const tab = await chrome.tabs.create({ url: url.href, active: true });
-      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, lastPage: null,
-        phase: 'recording' });
-      keep();
+      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, phase: 'recording' });
+      await keepRecording(session, true);
       renderRecording();
     }).catch((error) => setStatus(session.status, String(error.message || error), 'error'));
   }
@@ -252,7 +249,7 @@ export function mountRecorder(container, context) {
       renderStart();
       return;
     }
-    Object.assign(session, kept);
+    Object.assign(session, kept, { steps: (await readSteps()).steps });
     if (session.phase === 'draft') nextPick(null);
     else if (session.phase === 'picking') nextPick(session.pick);
     else renderRecording();
@@ -261,6 +258,7 @@ export function mountRecorder(container, context) {
 
   resume();
   return () => {
+    stopWatching();
     chrome.runtime.onMessage.removeListener(onMessage);
     chrome.tabs.onUpdated.removeListener(onUpdated);
     chrome.tabs.onRemoved.removeListener(onRemoved);
