@@ -1,12 +1,11 @@
 """« Enregistrer une recette » on portals of other shapes than a form and a table (issue 21):
 a single-page app whose list its script fetches from its own JSON API (tests/portals/spa.py), and
-a two-step login whose invoices are cards, each PDF only on the invoice's own page, shown a few at
-a time behind « Afficher plus » (tests/portals/twostep.py). Real Chromium with the extension, the
-real server: the recorded recipe passes `recipe check` and its headless test run lists every
-invoice that has a PDF; a recording goes on while the panel is closed and comes back in it when
-it opens again; the password typed during the
-recording is in no file, no message of the page recorder, no kept state, and no request but the
-two that carry it on purpose."""
+a two-step login whose invoices are cards, each PDF only on the invoice's own page, a few cards at
+a time behind « Afficher plus » or « Page suivante » (tests/portals/twostep.py). Real Chromium with
+the extension, the real server: the recorded recipe passes `recipe check` and its headless test
+run lists every invoice that has a PDF; a recording goes on while the panel is closed and comes
+back in it when it opens again; the password typed during the recording is in no file, no message
+of the page recorder, no kept state, and no request but the two that carry it on purpose."""
 
 from __future__ import annotations
 
@@ -185,10 +184,17 @@ def test_recording_a_single_page_app_with_the_panel_closed_meanwhile(world, home
     assert panel.console_errors() == []
 
 
-@pytest.mark.parametrize("world", [(twostep, twostep.State(paging="more", list_alert=False))], indirect=True)
-def test_recording_a_two_step_login_cards_detail_pages_and_show_more(world, home):
+# How the list shows more cards: what the user clicks for it, and what the recipe does with it.
+MORE_CARDS = {"more": ("#show-more", '- load_more: {locator: ["#show-more", "text=Afficher plus de factures"]'),
+              "next": ("a.page-next", '"link=Page suivante"]')}
+
+
+@pytest.mark.parametrize("world", [(twostep, twostep.State(paging=paging, list_alert=False)) for paging in MORE_CARDS],
+                         indirect=True, ids=list(MORE_CARDS))
+def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, home):
     server, portal_url, driver, state = world
-    panel = open_panel(driver, "recorder-cards", server.port)
+    more, in_recipe = MORE_CARDS[state.paging]
+    panel = open_panel(driver, f"recorder-cards-{state.paging}", server.port)
     pair(panel, server)
     driver.execute_script(SPY_MESSAGES)
     go_to_recorder(panel)
@@ -236,8 +242,9 @@ def test_recording_a_two_step_login_cards_detail_pages_and_show_more(world, home
     tabs.to_site()
     driver.back()
     wait_until(lambda: driver.current_url.endswith("/factures") and picking(driver), what="the list, waiting for a pick")
-    driver.find_element(By.ID, "show-more").click()
-    assert len(driver.find_elements(By.CSS_SELECTOR, "#bills li.bill")) == twostep.PAGE_SIZE  # a pick, not a click
+    driver.find_element(By.CSS_SELECTOR, more).click()
+    assert driver.current_url.endswith("/factures")  # a pick, not a click
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#bills li.bill")) == twostep.PAGE_SIZE
 
     tabs.to_panel()
     samples = panel.find(".recorder-samples", "2 lignes sur cette page")
@@ -250,7 +257,8 @@ def test_recording_a_two_step_login_cards_detail_pages_and_show_more(world, home
     assert [row[0] for row in rows] == [number for _, number, *_ in twostep.INVOICES]
     assert [plain(text) for text in rows[1][1:]] == ["1 mai 2024", "1 080,00 €"]
     draft = (home / "config" / "providers.d" / "portail-cartes-enregistre.yaml").read_text(encoding="utf-8")
-    assert "- load_more:" in draft and "detail:" in draft
+    assert in_recipe in draft and "detail:" in draft, draft
+    assert ("next_page:" in draft) == (state.paging == "next")
     assert state.hits["detail:b-7902"] >= 1 and state.hits["pdf:b-7512"] == 1
     assert_no_leak(driver, server, home, driver.execute_script("return window.recorderMessages"),
                    twostep.LOGIN, twostep.PASSWORD)
