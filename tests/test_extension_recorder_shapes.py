@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from tests.helpers import serve
 from tests.portals import spa, twostep
 from tests.portals.common import leaks
-from tests.test_extension_panel import open_panel, pair
+from tests.test_extension_panel import keep_for_docs, open_panel, pair
 from tests.test_extension_recorder import (
     CARRY_CREDENTIALS,
     SPY_MESSAGES,
@@ -228,7 +228,8 @@ def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, hom
     # No PDF link on a card: it is on each invoice's page, opened from the card.
     tabs.to_panel()
     panel.find(".recorder-ask", "Cliquez sur son lien PDF")
-    panel.screenshot("02-pdf")
+    if state.paging == "more":
+        keep_for_docs(panel.screenshot("02-pdf"), "panel-recorder-detail")
     panel.click("button.recorder-pdf-on-detail", "Le PDF est sur la page de chaque facture")
     pick(tabs, panel, "Cliquez sur le lien qui ouvre cette facture", "#bills li:nth-child(2) a.more")
     wait_until(lambda: driver.current_url.endswith("/factures/b-7781") and picking(driver),
