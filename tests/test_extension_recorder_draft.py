@@ -124,6 +124,15 @@ def test_a_single_page_apps_view_is_waited_for_by_the_landmark_its_script_render
     assert login["logged_in"] == {"present": "#bills"}
     assert login["steps"][-1]["wait_for_any"][0] == {"present": "#bills"}
 
+    # A page's landmark, once found, stays: what its scripts add later (a chat widget) is not waited for.
+    text = build([
+        page("https://espace.example.fr/connexion", "#login"),
+        {"action": "click", "banner": False, "locators": ["#go"], "text": "Entrer", "frame": None},
+        page("https://espace.example.fr/factures", "#bills"),
+        {**page("https://espace.example.fr/factures", "form#chat", "#bills"), "update": True},
+    ])
+    assert valid(text).steps[2] == {"wait_for": {"present": "#bills"}}
+
 
 def test_a_view_with_no_new_landmark_is_waited_for_by_its_address_and_hash_route():
     text = build([

@@ -220,6 +220,8 @@ def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, hom
         "Cliquer sur « Continuer »", "Attendre la page suivante (/connexion/mot-de-passe)",
         "Saisir le mot de passe (jamais enregistré)", "Cliquer sur « Se connecter »", "Attendre la page suivante (#bills)"]
     panel.screenshot("01-recorded")
+    kept = driver.execute_async_script(KEPT_STATE_JS)
+    assert "#bills" in kept and twostep.PASSWORD not in kept and json.dumps(twostep.PASSWORD)[1:-1] not in kept
     panel.click("button", "Je suis sur la liste des factures")
     pick(tabs, panel, "Cliquez sur le numéro d’une facture", "#bills li:nth-child(2) .num")
     pick(tabs, panel, "Cliquez sur sa date", "#bills li:nth-child(2) .when")

@@ -24,8 +24,8 @@ tab and records what you do there:
 - single-page apps too: a click that moves the app to another view without loading a page
   (`history.pushState`, a `#/route`) is waited for the same way. The view's landmark is the one
   its script renders once it has fetched what it shows (the invoice table comes a moment after the
-  address changed: the recorder keeps watching that view until the user's next action), else its
-  address — with the `#/route` of an app that routes by hash.
+  address changed: the recorder keeps watching that view until one shows, or the user acts again),
+  else its address — with the `#/route` of an app that routes by hash.
 
 Every element is recorded with several locators, best first — its id, its name, a `data-*` hook,
 a short CSS path, its text — as a list of alternatives. On the invoice list, « Je suis sur la liste

@@ -38,8 +38,11 @@ export function addEvent(steps, event, previousPage = null) {
     case 'submit':
       return [...steps, { kind: 'submit', locators: event.locators, frame: event.frame }];
     case 'page': {
-      if (event.update) { // the same address, its view still rendering: a better landmark may have come
-        if (!last || last.kind !== 'wait' || last.url !== event.url) return steps;
+      if (event.update) {
+        // The same address, its view still rendering (a single-page app's list arrives after its
+        // address changed): a landmark may come. One found already stays: a widget added later
+        // (a chat box's form) must not become what the recipe waits for.
+        if (!last || last.kind !== 'wait' || last.url !== event.url || last.landmark) return steps;
         return [...steps.slice(0, -1), { ...last, landmark: newLandmark(event, last.before) }];
       }
       // A new page (or a single-page app's new view) after an action: wait for its state before
