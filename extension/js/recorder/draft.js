@@ -174,10 +174,19 @@ function amountStyle(samples) {
 const NUMBER_LABEL = /(?:n°|no\.|numéro)\s*(\S+)/i;
 const NUMBER_REGEX = `'(?i)${NUMBER_LABEL.source}'`; // the same, as the recipe's (Python) regex
 
-/** A regex for the number when every number read carries a label (« Facture n° … »), else nothing. */
-function numberFilter(samples) {
+/** Every number read carries a label (« Facture n° … »): the number is what follows it. */
+function labelledNumbers(samples) {
   const read = (samples || []).filter(Boolean);
-  return read.length && read.every((text) => NUMBER_LABEL.test(text)) ? `, regex: ${NUMBER_REGEX}` : '';
+  return read.length > 0 && read.every((text) => NUMBER_LABEL.test(text));
+}
+
+/** The numbers as the recipe will read them (shown to the user to confirm). */
+export function numbersRead(samples) {
+  return labelledNumbers(samples) ? samples.map((text) => (text ? NUMBER_LABEL.exec(text)[1] : text)) : samples;
+}
+
+function numberFilter(samples) {
+  return labelledNumbers(samples) ? `, regex: ${NUMBER_REGEX}` : '';
 }
 
 function invoicesLines(list) {

@@ -7,7 +7,7 @@ import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, h, setStatus, show, showErrors, statusLine } from '../dom.js';
 import { formatAmount, formatDate } from '../format.js';
 import { t, tp } from '../i18n.js';
-import { recipeYaml, slug } from '../recorder/draft.js';
+import { numbersRead, recipeYaml, slug } from '../recorder/draft.js';
 import { checkRequired, credentialFields, readCredentials } from './provider-fields.js';
 
 const TRIAL_POLL_MS = 1000;
@@ -197,8 +197,9 @@ export function samplesTable(list) {
   const names = ['id', 'date', 'amount', 'pdf'].filter((name) => list && list.samples[name]);
   if (!names.length) return null;
   const header = { id: t('recorderColumnNumber'), date: t('recorderColumnDate'), amount: t('recorderColumnAmount'), pdf: t('recorderColumnPdf') };
+  const read = { ...list.samples, id: list.samples.id && numbersRead(list.samples.id) };
   const rows = list.samples[names[0]].map((_, row) => h('tr', {}, names.map((name) => h('td', {},
-    list.samples[name][row] || '—'))));
+    read[name][row] || '—'))));
   return h('div', { class: 'recorder-samples' },
     h('p', { class: ['muted', 'small'] }, t('recorderSamples', String(list.count))),
     h('table', { class: 'recorder-table' }, h('thead', {}, h('tr', {}, names.map((name) => h('th', {}, header[name])))),
