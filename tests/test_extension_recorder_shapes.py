@@ -232,6 +232,7 @@ def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, hom
     panel.find(".recorder-ask", "Cliquez sur son lien PDF")
     if state.paging == "more":
         keep_for_docs(panel.screenshot("02-pdf"), "panel-recorder-detail")
+    assert panel.cut_at(320) == []
     panel.click("button.recorder-pdf-on-detail", "Le PDF est sur la page de chaque facture")
     pick(tabs, panel, "Cliquez sur le lien qui ouvre cette facture", "#bills li:nth-child(2) a.more")
     wait_until(lambda: driver.current_url.endswith("/factures/b-7781") and picking(driver),
@@ -242,6 +243,7 @@ def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, hom
     tabs.to_panel()
     panel.find(".recorder-ask", "Revenez à la liste des factures, puis cliquez sur « page suivante » ou « afficher plus »")
     panel.screenshot("03-next")
+    assert panel.cut_at(320) == []
     tabs.to_site()
     driver.back()
     wait_until(lambda: driver.current_url.endswith("/factures") and picking(driver), what="the list, waiting for a pick")
