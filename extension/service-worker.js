@@ -2,9 +2,13 @@
 // the worker at any time, and the call is cheap and idempotent.
 import { getLibeoSettings, listAccounts } from './js/api.js';
 import { attentionItems } from './js/attention.js';
+import { watchRecordings } from './js/recorder/recording-worker.js';
 
 chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true })
   .catch((error) => console.error('setPanelBehavior failed', error));
+
+// A recipe being recorded (« Enregistrer une recette »): its steps are kept here, panel open or not.
+watchRecordings();
 
 // Every minute (Chrome's shortest alarm), even with the panel closed: what needs the user?
 const ALARM = 'attention';

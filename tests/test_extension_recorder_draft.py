@@ -107,3 +107,88 @@ def test_a_login_in_a_frame_then_a_code_page():
     assert names == ["switch_frame", "fill", "fill", "click", "switch_frame", "wait_for", "one_time_code", "click",
                      "wait_for_any"]
     assert login["steps"][4] == {"switch_frame": "top"} and login["steps"][5] == {"wait_for": {"present": "form"}}
+
+
+def test_a_single_page_apps_view_is_waited_for_by_the_landmark_its_script_renders():
+    """history.pushState then a list fetched from the app's API: the address changes first (the
+    view still says « Chargement »), the table comes a moment later as an update of that page."""
+    text = build([
+        page("https://app.example.fr/", "#login"),
+        {"action": "fill", "kind": "login", "locators": ["#email"], "frame": None},
+        {"action": "fill", "kind": "password", "locators": ["#password"], "frame": None},
+        {"action": "click", "banner": False, "locators": ["#go"], "text": "Connexion", "frame": None},
+        page("https://app.example.fr/app/factures"),
+        {**page("https://app.example.fr/app/factures", "#bills", "h1"), "update": True},
+    ], start="https://app.example.fr/")
+    login = valid(text).steps[1]["login"]
+    assert login["logged_in"] == {"present": "#bills"}
+    assert login["steps"][-1]["wait_for_any"][0] == {"present": "#bills"}
+
+    # A page's landmark, once found, stays: what its scripts add later (a chat widget) is not waited for.
+    text = build([
+        page("https://espace.example.fr/connexion", "#login"),
+        {"action": "click", "banner": False, "locators": ["#go"], "text": "Entrer", "frame": None},
+        page("https://espace.example.fr/factures", "#bills"),
+        {**page("https://espace.example.fr/factures", "form#chat", "#bills"), "update": True},
+    ])
+    assert valid(text).steps[2] == {"wait_for": {"present": "#bills"}}
+
+
+def test_a_view_with_no_new_landmark_is_waited_for_by_its_address_and_hash_route():
+    text = build([
+        page("https://app.example.fr/#/connexion", "#main"),
+        {"action": "click", "banner": False, "locators": ["#bills-link"], "text": "Factures", "frame": None},
+        page("https://app.example.fr/#/factures?annee=2024", "#main"),
+        {**page("https://app.example.fr/autre", "#other"), "update": True},  # another address: not this wait's
+    ], start="https://app.example.fr/")
+    steps = valid(text).steps
+    assert steps[2] == {"wait_for": {"url": "/#/factures\\?annee=2024"}}
+
+
+CARDS = {"items": ["#bills > li.bill"], "next_page": ["#show-more", "text=Afficher plus"], "next_mode": "more",
+         "samples": {"id": ["Facture n° 2024-0701", "Facture N° 2024-0601"], "amount": ["71,10 €"]},
+         "fields": {"id": {"locators": ["span.num"]}, "amount": {"locators": ["span.total"]},
+                    "detail": {"locators": ["a.more"]}, "detail_pdf": {"locators": ["#download", "main > a"]}}}
+
+
+def test_cards_whose_pdf_is_on_each_invoices_page_with_show_more():
+    steps = valid(build([page("https://espace.example.fr/connexion", "form")], invoice_list=CARDS)).steps
+    assert steps[1] == {"load_more": {"locator": ["#show-more", "text=Afficher plus"], "items": "#bills > li.bill"}}
+    listing = steps[2]["invoices"]
+    assert "next_page" not in listing
+    assert listing["fields"]["number"] == {"css": "span.num", "regex": "(?i)(?:n°|no\\.|numéro)\\s*(\\S+)"}
+    assert listing["fields"]["detail"] == {"css": "a.more", "attr": "href"}
+    assert "pdf" not in listing["fields"]
+    assert listing["detail"] == {"fields": {"pdf": {"css": ["#download", "main > a"], "attr": "href", "optional": True}}}
+
+
+def test_a_next_page_link_stays_the_lists_next_page():
+    steps = valid(build([page("https://espace.example.fr/connexion", "form")],
+                        invoice_list={**CARDS, "next_page": ["a.page-next"], "next_mode": "next"})).steps
+    assert steps[1]["invoices"]["next_page"] == "a.page-next"
+
+
+def test_a_login_on_another_site_is_driven_by_the_pages_state_and_its_origin_declared():
+    """Single sign-on: « Se connecter » leads to the identity provider's form, on another origin."""
+    provider = valid(build([
+        page("https://eau.example.fr/", "main"),
+        {"action": "click", "banner": False, "locators": ["#sso-login", "link=Se connecter"], "text": "Se connecter",
+         "frame": None},
+        page("https://id.example.com/authorize?return=x", "#sign-in"),
+        {"action": "fill", "kind": "login", "locators": ["#user"], "frame": None},
+        {"action": "fill", "kind": "password", "locators": ["#secret"], "frame": None},
+        {"action": "click", "banner": False, "locators": ["#sign-in-button"], "text": "Se connecter", "frame": None},
+        page("https://eau.example.fr/factures", "#invoices", "main"),
+    ], start="https://eau.example.fr/"))
+    assert sorted(provider.trust["origins"]) == ["https://eau.example.fr", "https://id.example.com"]
+    text = build([page("https://eau.example.fr/", "main")], start="https://eau.example.fr/")
+    assert "origins:" not in text  # one site: nothing more to declare
+    cases = provider.steps[1]["until_done"]["cases"]
+    assert cases[0] == {"name": "logged-in", "present": "#invoices", "done": True}
+    assert cases[1]["name"] == "refused" and cases[1]["fail"] == "LOGIN_FAILED"
+    assert cases[2] == {"name": "sign-in", "present": "#user", "then": [
+        {"fill": {"locator": "#user", "value": "{{ login }}"}}, {"fill": {"locator": "#secret", "value": "{{ password }}"}},
+        {"click": "#sign-in-button"}]}
+    assert cases[3] == {"name": "sign-in-link", "present": ["#sso-login", "link=Se connecter"],
+                        "then": [{"click": ["#sso-login", "link=Se connecter"]}]}
+    assert provider.steps[2]["invoices"]

@@ -4,6 +4,7 @@
 import { apiEvents, health, UnauthorizedError } from './api.js';
 import { h } from './dom.js';
 import { applyI18n, initI18n, t } from './i18n.js';
+import { readRecording } from './recorder/recording-state.js';
 import { onStorageChanged, readSettings, readToken, tokenWasRevoked } from './storage.js';
 import * as state from './store.js';
 import { mountAccounts } from './views/accounts.js';
@@ -88,7 +89,8 @@ async function doConnect() {
   if (screen !== 'main') {
     show('main');
     state.startMonitor();
-    navigate(lastTab);
+    // A recipe being recorded when the panel was reloaded or closed: back to it.
+    navigate((await readRecording().catch(() => null)) ? 'recorder' : lastTab);
   }
 }
 

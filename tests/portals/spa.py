@@ -1,7 +1,7 @@
 """Portal 3: a single-page app. Its login form is rendered twice (hydration replaces every
 element) with a styled checkbox whose input is hidden; the login posts JSON to an API; the
 invoice list is rendered by JavaScript from a JSON endpoint, with French amounts and dates as
-strings and numbers."""
+strings and numbers, one row per bill with its PDF link; going to it is a history.pushState."""
 
 from __future__ import annotations
 
@@ -82,7 +82,16 @@ async function billsView() {
   app.innerHTML = '<h1>Mes factures</h1><table id="bills"></table>';
   for (const bill of data.items) {
     const row = document.createElement('tr');
-    row.textContent = bill.reference + ' — ' + bill.issued + ' — ' + bill.total;
+    row.className = 'bill';
+    for (const [name, text] of [['ref', bill.reference], ['issued', bill.issued], ['total', bill.total]]) {
+      const cell = row.insertCell();
+      cell.className = name;
+      cell.textContent = typeof text === 'number' ? text.toFixed(2).replace('.', ',') + ' €' : text;
+    }
+    const link = document.createElement('a');
+    link.href = bill.links.pdf;
+    link.textContent = 'PDF';
+    row.insertCell().appendChild(link);
     document.getElementById('bills').appendChild(row);
   }
   if (window.WIDGETS) fetch(window.WIDGETS + '/widgets.json');

@@ -1,7 +1,10 @@
 """Portal 2: a two-step login (identifier page, then password page) behind a cookie banner
 that covers the page, an alert() on the list page, and invoices whose PDF link is only on
 each invoice's detail page (the newest one has none yet). The session and the consent last
-beyond the browser's life, as on portals that keep you logged in: a kept profile skips both."""
+beyond the browser's life, as on portals that keep you logged in: a kept profile skips both.
+
+State.paging shows the cards a few at a time: « Afficher plus » adds the next ones to the list
+(`more`, fetched by the page's script), or « Page suivante » opens the next page (`next`)."""
 
 from __future__ import annotations
 
@@ -30,6 +33,12 @@ PENDING = ("b-7902", "2024-0701", "5 juillet 2024", "71,10 €", "20 juillet 202
 @dataclass
 class State:
     hits: Hits = field(default_factory=Hits)
+    paging: str | None = None  # None: every card on one page; "more" or "next": PAGE_SIZE at a time
+    # Off for the recorder's test: chromedriver cannot reach a tab the extension opened while an alert() blocks it.
+    list_alert: bool = True
+
+
+PAGE_SIZE = 2
 
 
 LAYOUT = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Mon compte</title>
@@ -57,11 +66,24 @@ PASSWORD_PAGE = """<h1>Bonjour {{ who }}</h1>
 <form method="post" action="/connexion/mot-de-passe">
 <label>Mot de passe <input id="pwd" name="password" type="password"></label><button id="signin">Se connecter</button></form>"""
 
-LIST = """<h1>Mes factures</h1>
-<script>alert('Nouveau : passez à la facture électronique !');</script><ul id="bills">
-{% for row in rows %}<li class="bill" data-id="{{ row[0] }}"><span class="num">Facture n° {{ row[1] }}</span>
+CARDS = """{% for row in rows %}<li class="bill" data-id="{{ row[0] }}"><span class="num">Facture n° {{ row[1] }}</span>
 <span class="when">{{ row[2] }}</span> <span class="total">{{ row[3] }}</span>
-<a class="more" href="/factures/{{ row[0] }}">Voir le détail</a></li>{% endfor %}</ul>"""
+<a class="more" href="/factures/{{ row[0] }}">Voir le détail</a></li>{% endfor %}"""
+
+LIST = """<h1>Mes factures</h1>
+{% if alert %}<script>alert('Nouveau : passez à la facture électronique !');</script>{% endif %}<ul id="bills">
+{{ cards|safe }}</ul>
+{% if more %}<button type="button" id="show-more" class="btn">Afficher plus de factures</button>
+<script>
+// The next cards come from the portal a few at a time, added below the ones shown.
+document.getElementById('show-more').addEventListener('click', async () => {
+  const shown = document.querySelectorAll('#bills li.bill').length;
+  const answer = await fetch('/factures/suite?depuis=' + shown);
+  document.getElementById('bills').insertAdjacentHTML('beforeend', await answer.text());
+  if (answer.headers.get('X-Last') === '1') document.getElementById('show-more').remove();
+});
+</script>{% endif %}
+{% if next_page %}<nav class="pages"><a class="page-next" href="/factures?page={{ next_page }}">Page suivante</a></nav>{% endif %}"""
 
 DETAIL = """<h1>Facture n° {{ row[1] }}</h1><p>À payer avant le <span id="due">{{ row[4] }}</span></p>
 {% if pending %}<p>Votre facture est en cours d'édition.</p>
@@ -103,15 +125,37 @@ def create_app(state: State) -> Flask:
         session["user"] = LOGIN
         return redirect("/factures")
 
+    rows = [PENDING] + INVOICES
+
     @app.get("/factures")
     def invoices():
-        return page(LIST, rows=[PENDING] + INVOICES) if signed_in() else redirect("/connexion")
+        if not signed_in():
+            return redirect("/connexion")
+        shown, more, next_page = rows, False, None
+        if state.paging == "more":
+            shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        elif state.paging == "next":
+            number = max(1, int(request.args.get("page", 1)))
+            shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+            next_page = number + 1 if number * PAGE_SIZE < len(rows) else None
+        return page(LIST, cards=render_template_string(CARDS, rows=shown), more=more, next_page=next_page,
+                    alert=state.list_alert)
+
+    @app.get("/factures/suite")
+    def more_invoices():
+        """The cards after the first `depuis`, for « Afficher plus »."""
+        if not signed_in():
+            abort(403)
+        start = int(request.args.get("depuis", 0))
+        response = make_response(render_template_string(CARDS, rows=rows[start:start + PAGE_SIZE]))
+        response.headers["X-Last"] = "1" if start + PAGE_SIZE >= len(rows) else "0"
+        return response
 
     @app.get("/factures/<bill>")
     def detail(bill: str):
         if not signed_in():
             return redirect("/connexion")
-        row = next((r for r in [PENDING] + INVOICES if r[0] == bill), None)
+        row = next((r for r in rows if r[0] == bill), None)
         if row is None:
             abort(404)
         state.hits.add(f"detail:{bill}")

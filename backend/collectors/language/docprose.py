@@ -17,10 +17,15 @@ tab and records what you do there:
 - other fields become `fill` with what you typed, lists `select`, boxes `check`, clicks `click`
   (a cookie banner's button `click_if_present`: it only shows on a new profile), Enter in a form
   `submit`;
-- after each click that opens a new page, a `wait_for` that page's state (a form, a table or
-  landmark the previous page did not have; its address otherwise), never a sleep; the login
+- after each click that opens a new page, a `wait_for` that page's state (a form, a table, a list
+  or landmark the previous page did not have; its address otherwise), never a sleep; the login
   ends with a `wait_for_any` that fails `LOGIN_FAILED` on an error banner, and the login steps are
-  wrapped in a `login` step, so that a sync finding the account still logged in skips them.
+  wrapped in a `login` step, so that a sync finding the account still logged in skips them;
+- single-page apps too: a click that moves the app to another view without loading a page
+  (`history.pushState`, a `#/route`) is waited for the same way. The view's landmark is the one
+  its script renders once it has fetched what it shows (the invoice table comes a moment after the
+  address changed: the recorder keeps watching that view until one shows, or the user acts again),
+  else its address — with the `#/route` of an app that routes by hash.
 
 Every element is recorded with several locators, best first — its id, its name, a `data-*` hook,
 a short CSS path, its text — as a list of alternatives. On the invoice list, « Je suis sur la liste
@@ -28,8 +33,32 @@ des factures », then click what the panel asks for: an invoice's number, its da
 PDF link, and « page suivante » if there is one. The recorder finds the row (the element whose
 siblings hold the same thing) and makes the `invoices` step: `items` for every row, each field
 read inside its row, `date: auto` for French dates, `amount: fr` for amounts such as
-`1 234,56 €` (`auto` otherwise), the PDF link's `href` (relative links come back absolute),
-`next_page`. The panel shows what it reads in the first rows.
+`1 234,56 €` (`auto` otherwise), a `regex` for numbers shown with a label (« Facture n° 2024-0601 »
+reads `2024-0601`), the PDF link's `href` (relative links come back absolute). The rows may be
+table rows or cards. The panel shows what it reads in the first rows.
+
+- **The PDF on each invoice's own page**: « Le PDF est sur la page de chaque facture », then click
+  the row's link to the invoice (« Voir le détail »); its page opens, and you click the PDF link
+  there. The recipe reads that link as the `detail` field and the PDF in its `detail:` section, on
+  the page of every new invoice (marked `optional`: an invoice listed before its PDF exists is left
+  for a later run instead of failing it).
+- **More invoices**: click « page suivante » (the recipe's `next_page`, followed until it is gone)
+  or « afficher plus » (a `load_more` step before the list, clicked until the button is gone). The
+  recorder tells them apart by the button's words (plus, more, charger… versus suivant, next, ›);
+  the YAML shows which it chose. The click is a pick: it does not turn the page while recording.
+
+**A login on another site** (single sign-on: « Se connecter » leads to the supplier's identity
+provider, another origin) is followed there. When the extension has no permission on that site yet,
+the panel names it (the site the clicked link led to) with « Autoriser … »: Chrome asks you, for
+that site only. The recipe lists that site under `origins:` — the form « Ajouter un compte » shows it
+before any password is typed — and its login is an `until_done`: the invoices (done), a refusal
+(`LOGIN_FAILED`), the other site's form (typed in) or the supplier's link to it (clicked), whichever
+the page shows, since either site may still remember the account.
+
+A recording goes on while the panel is closed or reloaded: the extension's service worker turns
+what you do in the tab into steps whether the panel is open or not, and keeps them, with the tab and
+the invoice picks, in the browser's session storage (in memory, gone when the browser closes) —
+never a typed secret. The panel, opened again, goes back to the recording where it is.
 
 Then name the provider: the server checks the draft (`recipe check`'s messages, with their
 line and column), and « Essayer » runs it headless with the login and password you type once
@@ -38,7 +67,7 @@ asked in the panel): the invoices found are listed with their number, date and a
 « Enregistrer la recette » saves it as `providers.d/<id>.yaml` (an id that is already a provider —
 bundled or yours — is replaced only if you confirm), and « Ajouter un compte » opens the usual
 form on it, its origins shown. The file is plain YAML like any recipe: open it to add what
-recording cannot show (maintenance pages, `hand_over`, detail pages).
+recording cannot show (maintenance pages, `hand_over`, several contracts).
 
 Recording works on web pages only (http and https): not on the browser's pages (`chrome://`),
 files or the extension's own pages. The panel's API for it: `POST /api/recipes/draft/check`,

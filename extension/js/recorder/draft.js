@@ -24,31 +24,48 @@ export function addEvent(steps, event, previousPage = null) {
     case 'fill': {
       const step = event.kind === 'code' ? { kind: 'code', locators: event.locators, frame: event.frame }
         : { kind: 'fill', locators: event.locators, secret: ['login', 'password'].includes(event.kind) ? event.kind : null,
-          value: event.kind === 'text' ? event.value : undefined, frame: event.frame };
+          value: event.kind === 'text' ? event.value : undefined, label: event.label, frame: event.frame };
       // Typing again into the same field (a typo fixed): the last value is the one that counts.
       if (last && last.kind === step.kind && sameTarget(last, step)) return [...steps.slice(0, -1), step];
       return [...steps, step];
     }
     case 'select':
-      return [...steps, { kind: 'select', locators: event.locators, option: event.option, frame: event.frame }];
+      return [...steps, { kind: 'select', locators: event.locators, option: event.option, label: event.label, frame: event.frame }];
     case 'check':
-      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, frame: event.frame }];
+      return [...steps, { kind: 'check', locators: event.locators, checked: event.checked, label: event.label, frame: event.frame }];
     case 'click':
       return [...steps, { kind: event.banner ? 'banner' : 'click', locators: event.locators, text: event.text, frame: event.frame }];
     case 'submit':
       return [...steps, { kind: 'submit', locators: event.locators, frame: event.frame }];
-    case 'page':
-      // A new page after an action: wait for its state before the next step (never a sleep).
+    case 'page': {
+      if (event.update) {
+        // The same address, its view still rendering (a single-page app's list arrives after its
+        // address changed): a landmark may come. One found already stays: a widget added later
+        // (a chat box's form) must not become what the recipe waits for.
+        if (!last || last.kind !== 'wait' || last.url !== event.url || last.landmark) return steps;
+        return [...steps.slice(0, -1), { ...last, landmark: newLandmark(event, last.before) }];
+      }
+      // A new page (or a single-page app's new view) after an action: wait for its state before
+      // the next step (never a sleep).
       if (!last || !['click', 'submit', 'banner'].includes(last.kind)) return steps;
-      return [...steps, { kind: 'wait', landmark: newLandmark(event, previousPage), path: new URL(event.url).pathname }];
+      const before = ((previousPage && previousPage.landmarks) || []).map((locators) => locators[0]);
+      return [...steps, { kind: 'wait', landmark: newLandmark(event, before), path: routeOf(event.url), url: event.url, before }];
+    }
     default:
       return steps;
   }
 }
 
-function newLandmark(page, previousPage) {
-  const before = new Set(((previousPage && previousPage.landmarks) || []).map((locators) => locators[0]));
-  return (page.landmarks || []).find((locators) => !before.has(locators[0])) || null;
+/** The first landmark of `page` that was not on the page before (`before`: their first locators). */
+function newLandmark(page, before) {
+  const seen = new Set(before || []);
+  return (page.landmarks || []).find((locators) => !seen.has(locators[0])) || null;
+}
+
+/** What tells one page from another by its address: the path, and a single-page app's #/route. */
+function routeOf(address) {
+  const url = new URL(address);
+  return /^#!?\//.test(url.hash) ? `${url.pathname}${url.hash}` : url.pathname;
 }
 
 function sameTarget(a, b) {
@@ -57,7 +74,8 @@ function sameTarget(a, b) {
 
 /** Recorded step list, for the panel: what a step does, with no value in it. */
 export function summary(step) {
-  return { kind: step.secret ? `fill-${step.secret}` : step.kind, target: step.text || (step.locators || step.landmark || [])[0] || step.path || '' };
+  const kind = step.secret ? `fill-${step.secret}` : step.kind === 'check' && step.checked === false ? 'uncheck' : step.kind;
+  return { kind, target: step.label || step.text || (step.locators || step.landmark || [])[0] || step.path || '' };
 }
 
 /** lower-case, no accents, words joined by - : « Hydra Eau » → hydra-eau. */
@@ -111,8 +129,9 @@ function waitCondition(step) {
 /**
  * The steps, the login part wrapped in a `login` step: a sync that finds the account's browser
  * profile still logged in skips it (docs/recipes.md, « Each account keeps its browser profile »).
+ * A login on another site (`link`: the click that led there) is driven by the page's state instead.
  */
-function withLogin(steps) {
+function withLogin(steps, startOrigin) {
   const secretAt = steps.findIndex((step) => step.secret === 'password');
   const firstField = steps.findIndex((step) => step.kind === 'fill' && step.secret);
   const nextWait = (from) => steps.findIndex((step, index) => index > from && step.kind === 'wait');
@@ -124,7 +143,25 @@ function withLogin(steps) {
   const inner = [...steps.slice(firstField, waitAt), { ...wait, kind: 'login-wait' }];
   // A login form in an iframe: the login step looks for the frame (it cannot see inside it).
   const form = steps[firstField].frame || steps[firstField].locators;
+  const linkAt = signOnLink(steps, firstField, startOrigin);
+  if (linkAt !== null) {
+    return { before: steps.slice(0, linkAt), after: steps.slice(waitAt + 1),
+      login: { form, wait, link: steps[linkAt], steps: steps.slice(firstField, waitAt) } };
+  }
   return { before: steps.slice(0, firstField), login: { form, wait, steps: inner }, after: steps.slice(waitAt + 1) };
+}
+
+/** Where the click that led to a login form on another site (single sign-on) is, or null. */
+function signOnLink(steps, firstField, startOrigin) {
+  const [click, wait] = [steps[firstField - 2], steps[firstField - 1]];
+  if (!wait || wait.kind !== 'wait' || !wait.url || new URL(wait.url).origin === startOrigin) return null;
+  return click && click.kind === 'click' ? firstField - 2 : null;
+}
+
+/** The other sites the recording went through (a login on another site): the recipe declares them. */
+function otherOrigins(steps, startOrigin) {
+  const origins = steps.filter((step) => step.url).map((step) => new URL(step.url).origin);
+  return [...new Set(origins)].filter((origin) => origin !== startOrigin);
 }
 
 /** fr when the amounts read look French (44,20 € · 1 234,56): "1,234" alone would be a thousand to `auto`. */
@@ -133,16 +170,48 @@ function amountStyle(samples) {
   return read.length && read.every((text) => /\d,\d{1,2}\b/.test(text) || /€/.test(text)) ? 'fr' : 'auto';
 }
 
+// « Facture n° 2024-0601 »: the number is what follows its label.
+const NUMBER_LABEL = /(?:n°|no\.|numéro)\s*(\S+)/i;
+const NUMBER_REGEX = `'(?i)${NUMBER_LABEL.source}'`; // the same, as the recipe's (Python) regex
+
+/** Every number read carries a label (« Facture n° … »): the number is what follows it. */
+function labelledNumbers(samples) {
+  const read = (samples || []).filter(Boolean);
+  return read.length > 0 && read.every((text) => NUMBER_LABEL.test(text));
+}
+
+/** The numbers as the recipe will read them (shown to the user to confirm). */
+export function numbersRead(samples) {
+  return labelledNumbers(samples) ? samples.map((text) => (text ? NUMBER_LABEL.exec(text)[1] : text)) : samples;
+}
+
+function numberFilter(samples) {
+  return labelledNumbers(samples) ? `, regex: ${NUMBER_REGEX}` : '';
+}
+
 function invoicesLines(list) {
-  const lines = ['  - invoices:', `      items: ${locator(list.items)}`];
-  if (list.next_page) lines.push(`      next_page: ${locator(list.next_page)}`);
+  const samples = list.samples || {};
+  const more = list.next_page && list.next_mode === 'more';
+  // « Afficher plus » adds the next rows to the same page: click it until it is gone, then read them all.
+  const lines = more ? [`  - load_more: {locator: ${locator(list.next_page)}, items: ${locator(list.items)}}`] : [];
+  lines.push('  - invoices:', `      items: ${locator(list.items)}`);
+  if (list.next_page && !more) lines.push(`      next_page: ${locator(list.next_page)}`);
   lines.push('      fields:');
-  const field = (name, spec) => lines.push(`        ${name}: {css: ${locator(spec.locators)}${spec.extra || ''}}`);
-  field('id', list.fields.id);
-  field('number', list.fields.id);
+  const field = (name, spec, pad = 8) => lines.push(`${' '.repeat(pad)}${name}: {css: ${locator(spec.locators)}${spec.extra || ''}}`);
+  const number = numberFilter(samples.id);
+  field('id', { ...list.fields.id, extra: number });
+  field('number', { ...list.fields.id, extra: number });
   if (list.fields.date) field('date', { ...list.fields.date, extra: ', date: auto' });
-  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle((list.samples || {}).amount)}` });
-  field('pdf', { ...list.fields.pdf, extra: ', attr: href' }); // href comes back absolute: relative links work
+  if (list.fields.amount) field('amount', { ...list.fields.amount, extra: `, amount: ${amountStyle(samples.amount)}` });
+  // href comes back absolute: relative links work
+  if (list.fields.pdf) field('pdf', { ...list.fields.pdf, extra: ', attr: href' });
+  if (list.fields.detail) {
+    field('detail', { ...list.fields.detail, extra: ', attr: href' });
+    // Each new invoice's own page is opened, and its PDF link read there. Optional: an invoice
+    // listed before its PDF exists is left for a later run instead of failing this one.
+    lines.push('      detail:', '        fields:');
+    field('pdf', { ...list.fields.detail_pdf, extra: ', attr: href, optional: true' }, 10);
+  }
   return lines;
 }
 
@@ -151,11 +220,13 @@ export function recipeYaml({ id, name, startUrl, steps, list }) {
   const start = new URL(startUrl);
   const origin = start.origin;
   const path = `${start.pathname}${start.search}`;
-  const { before, login, after } = withLogin(steps);
+  const { before, login, after } = withLogin(steps, origin);
+  const others = otherOrigins(steps, origin);
   const lines = [
     `id: ${id}`, `name: ${q(name)}`, `homepage: ${q(origin)}`, 'category: autre',
     `terms: {version: "1", url: ${q(origin)}}`, 'credentials:', ...CREDENTIALS,
-    'urls:', `  portal: ${q(origin)}`, 'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
+    'urls:', `  portal: ${q(origin)}`, ...(others.length ? [`origins: [${others.map(q).join(', ')}]`] : []),
+    'steps:', `  - open: ${q(`{{ urls.portal }}${path === '/' ? '' : path}`)}`];
   const where = { frame: null }; // the frame the run is in at this point of the recipe
   const emit = (step, indent) => {
     const frame = step.frame || null;
@@ -166,7 +237,17 @@ export function recipeYaml({ id, name, startUrl, steps, list }) {
     lines.push(...stepLines(step, indent));
   };
   for (const step of before) emit(step, 2);
-  if (login) {
+  if (login && login.link) {
+    // A login on another site: the account may still be logged in there, or here, or neither.
+    // Look at the page each time: the invoices (done), a refusal, the other site's form, our link to it.
+    lines.push('  - until_done:', '      cases:',
+      `        - {name: logged-in, ${waitCondition(login.wait).slice(1, -1)}, done: true}`,
+      `        - {name: refused, visible: ${locator(LOGIN_ERRORS)}, fail: LOGIN_FAILED, message_from: ${locator(LOGIN_ERRORS)}}`,
+      '        - name: sign-in', `          present: ${locator(login.form)}`, '          then:');
+    for (const step of login.steps) emit(step, 12);
+    lines.push('        - name: sign-in-link', `          present: ${locator(login.link.locators)}`, '          then:');
+    emit(login.link, 12);
+  } else if (login) {
     lines.push('  - login:', `      logged_in: ${waitCondition(login.wait)}`, `      form: ${locator(login.form)}`, '      steps:');
     for (const step of login.steps) emit(step, 8);
   }

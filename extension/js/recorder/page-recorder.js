@@ -17,6 +17,9 @@
   const PASSWORD_HINT = /(pass|pwd|mdp|secret|pin\b)/i;
   const CODE_HINT = /(otp|one.?time|totp|2fa|mfa|sms|verification|code)/i;
   const BANNER_HINT = /(cookie|consent|didomi|gdpr|rgpd|onetrust|axeptio|tarteaucitron|cmp)/i;
+  // « Afficher plus » adds rows below the ones shown; « page suivante » replaces them.
+  const SHOW_MORE = /(plus|more|davantage|charger|load|autres|others)/i;
+  const NEXT = /(suivant|next|›|»|→)/i;
   const CLICKABLE = 'a[href], button, input[type=submit], input[type=button], input[type=image], [role=button], summary, label';
   // An id made by a framework (ember123, a uuid, long digit runs) changes at each visit: not a hook.
   const GENERATED_ID = /\d{4,}|[0-9a-f]{8}-[0-9a-f]{4}|^(ember|react|ng-|mui-|radix-|headlessui-|:r)/i;
@@ -136,17 +139,25 @@
     return 'text';
   }
 
+  /** What the page calls a field (its label, else its aria-label or placeholder), for the panel's step list. */
+  function fieldLabel(element) {
+    const label = element.labels && element.labels[0] ? visibleText(element.labels[0]) : '';
+    const text = label || element.getAttribute('aria-label') || element.placeholder || '';
+    return text.replace(/\s+/g, ' ').trim().slice(0, MAX_TEXT);
+  }
+
   // Only what the person did: a page's own scripts setting values or submitting forms are not steps.
   function onChange(event) {
     const element = event.target;
     if (picking || !event.isTrusted || !(element instanceof HTMLElement)) return;
+    const label = fieldLabel(element);
     if (element.tagName === 'SELECT') {
-      send({ action: 'select', locators: locatorsFor(element, { withText: false }), option: element.selectedOptions[0]?.text.trim() || '' });
+      send({ action: 'select', locators: locatorsFor(element, { withText: false }), option: element.selectedOptions[0]?.text.trim() || '', label });
     } else if (element.type === 'checkbox') {
-      send({ action: 'check', locators: locatorsFor(element, { withText: false }), checked: element.checked });
+      send({ action: 'check', locators: locatorsFor(element, { withText: false }), checked: element.checked, label });
     } else if (element.tagName === 'TEXTAREA' || (element.tagName === 'INPUT' && !['radio', 'submit', 'button', 'file'].includes(element.type))) {
       const kind = fieldKind(element);
-      const event_ = { action: 'fill', kind, locators: locatorsFor(element, { withText: false }) };
+      const event_ = { action: 'fill', kind, locators: locatorsFor(element, { withText: false }), label };
       if (kind === 'text') event_.value = element.value; // an ordinary field (a customer number…)
       send(event_);
     }
@@ -163,7 +174,18 @@
     if (target.tagName === 'LABEL' && target.control) return; // its field's change event says what happened
     const banner = [...ancestors(target)].some((node) => BANNER_HINT.test(`${node.id} ${node.className}`));
     if (target.type === 'submit') submitClicked = true;
-    send({ action: 'click', banner, locators: locatorsFor(target), ...describe(target) });
+    send({ action: 'click', banner, locators: locatorsFor(target), ...describe(target), to: otherSite(target) });
+  }
+
+  /** The other web site a link or a form's button leads to (its origin only: an address may carry a token), or null. */
+  function otherSite(target) {
+    const address = target.tagName === 'A' ? target.href : target.form && target.type === 'submit' ? target.form.action : '';
+    try {
+      const url = new URL(address);
+      return ['http:', 'https:'].includes(url.protocol) && url.origin !== location.origin ? url.origin : null;
+    } catch {
+      return null;
+    }
   }
 
   function onSubmit(event) {
@@ -233,21 +255,31 @@
   }
 
   function pick(event) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
     const field = picking;
+    let element = event.target instanceof Element ? event.target : null;
+    const link = element && element.closest('a[href]');
+    // The link to an invoice's own page is followed, for real: its PDF is picked there next.
+    if (!(field === 'detail' && link)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
     picking = null;
     document.documentElement.classList.remove('invoice-collector-picking');
-    let element = event.target instanceof Element ? event.target : null;
     if (!element) return;
     if (field === 'next_page') {
       element = element.closest(CLICKABLE) || element;
-      send({ action: 'picked', field, locators: locatorsFor(element), ...describe(element) });
+      const text = visibleText(element);
+      send({ action: 'picked', field, locators: locatorsFor(element), mode: SHOW_MORE.test(text) && !NEXT.test(text) ? 'more' : 'next',
+        ...describe(element) });
       return;
     }
-    if (field === 'pdf') element = element.closest('a[href]');
+    if (['pdf', 'detail', 'detail_pdf'].includes(field)) element = link;
     if (!element) {
       send({ action: 'picked', field, error: 'no-link' });
+      return;
+    }
+    if (field === 'detail_pdf') { // on the invoice's own page: one link in the page, read as CSS
+      send({ action: 'picked', field, locators: locatorsFor(element, { withText: false }), samples: [element.getAttribute('href')] });
       return;
     }
     const row = items ? element.closest(items.join(', ')) : rowOf(element);
@@ -262,7 +294,7 @@
     }
     const locators = fieldLocators(element, row);
     const rows = [...document.querySelectorAll(items[0])];
-    const attribute = field === 'pdf' ? 'href' : null;
+    const attribute = ['pdf', 'detail'].includes(field) ? 'href' : null;
     send({ action: 'picked', field, items, locators, count: rows.length,
       samples: rows.slice(0, 3).map((each) => readField(each, locators, attribute)) });
   }
@@ -279,7 +311,7 @@
    * The panel keeps the first one the previous page did not have (a site-wide header proves nothing). */
   function landmarks() {
     const found = [];
-    for (const css of ['main form', 'form', 'table', 'main', '[role=main]', 'h1']) {
+    for (const css of ['main form', 'form', 'table', 'ul[id]', 'ol[id]', '[role=list]', 'main', '[role=main]', 'h1']) {
       for (const element of document.querySelectorAll(css)) {
         if (!element.getClientRects().length) continue;
         const locators = locatorsFor(element, { withText: false }).filter((each) => !/nth-of-type/.test(each));
@@ -295,5 +327,37 @@
   document.addEventListener('change', onChange, true);
   document.addEventListener('click', onClick, true);
   document.addEventListener('submit', onSubmit, true);
-  if (!inFrame) send({ action: 'page', url: location.href, landmarks: landmarks() }); // the page's own state only
+  if (!inFrame) watchPage();
+
+  /**
+   * The page's own state only (not a frame's): once now, again when a single-page app moves to
+   * another view without loading a page (history.pushState, a hash change: only the address and the
+   * page change), and when its landmarks change while it renders the view (the list its script
+   * fetched shows a moment after the address changed). Checked once per batch of DOM changes.
+   */
+  function watchPage() {
+    let address = null;
+    let marks = null;
+    let queued = false;
+    const announce = () => {
+      queued = false;
+      const found = landmarks();
+      const key = found.map((locators) => locators[0]).join('\n');
+      if (location.href === address && key === marks) return;
+      const update = address !== null && location.href === address;
+      address = location.href;
+      marks = key;
+      send({ action: 'page', url: location.href, landmarks: found, update });
+    };
+    const later = () => {
+      if (!queued) {
+        queued = true;
+        queueMicrotask(announce);
+      }
+    };
+    announce();
+    new MutationObserver(later).observe(document.documentElement, { childList: true, subtree: true });
+    window.addEventListener('popstate', later);
+    window.addEventListener('hashchange', later);
+  }
 })();

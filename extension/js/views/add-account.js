@@ -2,7 +2,7 @@
 // optionally collect older invoices too; the first collection then starts.
 
 import * as api from '../api.js';
-import { busy, clearErrors, errorMessage, field, h, setStatus, showErrors, statusLine, valueOf, fieldError } from '../dom.js';
+import { busy, clearErrors, errorMessage, field, h, setStatus, show, showErrors, statusLine, valueOf, fieldError } from '../dom.js';
 import { formatDate, todayIso } from '../format.js';
 import { localized, t, tp } from '../i18n.js';
 import { icon } from '../icons.js';
@@ -36,7 +36,7 @@ function showSearch(container, context, initialQuery = '') {
     placeholder: t('providerSearchPlaceholder'), attributes: { 'aria-controls': 'provider-results' },
   });
   const input = search.querySelector('input');
-  container.replaceChildren(
+  show(container,
     backButton(t('backToAccounts'), () => context.navigate('accounts')),
     h('div', { class: 'view-head' }, h('h2', { id: 'add-title' }, t('addAccountTitle'))),
     h('p', { class: 'muted' }, t('addAccountIntro')),
@@ -221,7 +221,7 @@ function showForm(container, context, provider, query, demoCredentials = null) {
     fieldError(form, secret.name, t('loginRefused', provider.name));
   }
 
-  container.replaceChildren(
+  show(container,
     backButton(t('backToProviders'), () => showSearch(container, context, query)),
     demoCredentials ? h('p', { class: ['banner', 'banner-info', 'demo-banner'] }, h('strong', {}, t('demoTitle')), ' ', t('demoFormExplain')) : null,
     h('div', { class: ['card', 'provider-card'] },

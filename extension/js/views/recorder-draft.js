@@ -7,7 +7,7 @@ import * as api from '../api.js';
 import { busy, clearErrors, errorMessage, field, h, setStatus, show, showErrors, statusLine } from '../dom.js';
 import { formatAmount, formatDate } from '../format.js';
 import { t, tp } from '../i18n.js';
-import { recipeYaml, slug } from '../recorder/draft.js';
+import { numbersRead, recipeYaml, slug } from '../recorder/draft.js';
 import { checkRequired, credentialFields, readCredentials } from './provider-fields.js';
 
 const TRIAL_POLL_MS = 1000;
@@ -122,7 +122,8 @@ export function showDraft(container, context, recording) {
       }
       return;
     }
-    show(container, 
+    recording.onSaved();
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, t('recorderSavedTitle'))),
       h('p', { class: ['banner', 'banner-info', 'recorder-saved'] }, t('recorderSaved', answer.provider.name),
         ' ', h('code', {}, answer.file)),
@@ -141,7 +142,7 @@ export function showDraft(container, context, recording) {
   const checkButton = h('button', { type: 'button', class: ['btn', 'btn-ghost', 'btn-small'] }, t('recorderCheck'));
   checkButton.addEventListener('click', () => busy(checkButton, check));
   regenerate();
-  show(container, 
+  show(container,
     h('div', { class: 'view-head' }, h('h2', {}, t('recorderDraftTitle'))),
     samplesTable(recording.list),
     h('div', { class: 'section' }, nameField,
@@ -178,8 +179,11 @@ function trialSummary(trial) {
     return h('div', { class: ['banner', 'banner-error', 'recorder-trial-failed'] },
       h('p', {}, h('strong', {}, trial.outcome), ' ', trial.message || ''));
   }
+  // Listed on the site but not returned: no PDF yet (the recipe leaves it for a later sync).
+  const waiting = Math.max(0, trial.listed - trial.invoices.length);
   return h('div', { class: 'recorder-trial-ok' },
     h('p', { class: ['banner', 'banner-info'] }, tp('recorderFound', trial.invoices.length)),
+    waiting ? h('p', { class: ['muted', 'small', 'recorder-not-yet'] }, tp('recorderNotYet', waiting)) : null,
     h('table', { class: 'recorder-table' },
       h('thead', {}, h('tr', {}, h('th', {}, t('recorderColumnNumber')), h('th', {}, t('recorderColumnDate')),
         h('th', {}, t('recorderColumnAmount')))),
@@ -193,8 +197,9 @@ export function samplesTable(list) {
   const names = ['id', 'date', 'amount', 'pdf'].filter((name) => list && list.samples[name]);
   if (!names.length) return null;
   const header = { id: t('recorderColumnNumber'), date: t('recorderColumnDate'), amount: t('recorderColumnAmount'), pdf: t('recorderColumnPdf') };
+  const read = { ...list.samples, id: list.samples.id && numbersRead(list.samples.id) };
   const rows = list.samples[names[0]].map((_, row) => h('tr', {}, names.map((name) => h('td', {},
-    list.samples[name][row] || '—'))));
+    read[name][row] || '—'))));
   return h('div', { class: 'recorder-samples' },
     h('p', { class: ['muted', 'small'] }, t('recorderSamples', String(list.count))),
     h('table', { class: 'recorder-table' }, h('thead', {}, h('tr', {}, names.map((name) => h('th', {}, header[name])))),

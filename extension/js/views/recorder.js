@@ -8,12 +8,15 @@
 import { field, fieldError, h, setStatus, show, statusLine } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from '../icons.js';
-import { addEvent, summary } from '../recorder/draft.js';
+import { summary } from '../recorder/draft.js';
+import { forgetRecording, keepRecording, onStepsRecorded, readRecording, readSteps } from '../recorder/recording-state.js';
+import { PAGE_RECORDER } from '../recorder/recording-worker.js';
 import { samplesTable, showDraft } from './recorder-draft.js';
 
-const PAGE_RECORDER = 'js/recorder/page-recorder.js';
-// What the user clicks on the invoice list, in this order; only the PDF link and the number are needed.
-const PICKS = ['id', 'date', 'amount', 'pdf', 'next_page'];
+// What the user clicks on the invoice list, each pick followed by the next; only the number and the
+// PDF are needed. A PDF only on each invoice's own page: its link on the list (detail), then the PDF there.
+const NEXT_PICK = { id: 'date', date: 'amount', amount: 'pdf', pdf: 'next_page', detail: 'detail_pdf', detail_pdf: 'next_page',
+  next_page: null };
 const OPTIONAL = new Set(['date', 'amount', 'next_page']);
 
 /** Why the recorder will not open `text` (a message), or null: only web pages can be recorded. */
@@ -36,6 +39,7 @@ const STEP_TEXT = {
   code: (target) => t('recorderStepCode', target),
   select: (target) => t('recorderStepSelect', target),
   check: (target) => t('recorderStepCheck', target),
+  uncheck: (target) => t('recorderStepUncheck', target),
   click: (target) => t('recorderStepClick', target),
   banner: (target) => t('recorderStepBanner', target),
   submit: (target) => t('recorderStepSubmit', target),
@@ -47,7 +51,9 @@ const PICK_TEXT = {
   date: () => t('recorderPickDate'),
   amount: () => t('recorderPickAmount'),
   pdf: () => t('recorderPickPdf'),
-  next_page: () => t('recorderPickNext'),
+  detail: () => t('recorderPickDetail'),
+  detail_pdf: () => t('recorderPickDetailPdf'),
+  next_page: (list) => (list.fields.detail ? t('recorderPickNextFromDetail') : t('recorderPickNext')),
 };
 
 const PICK_ERROR = {
@@ -57,17 +63,35 @@ const PICK_ERROR = {
 };
 
 export function mountRecorder(container, context) {
-  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, status: statusLine() };
+  // phase: recording (the login), picking (the invoice list), draft; kept across panel reloads.
+  // The steps are the service worker's (recording-worker.js): the panel shows them.
+  const session = { tabId: null, startUrl: null, steps: [], list: null, pick: null, phase: null, status: statusLine() };
+  const keep = () => keepRecording(session).catch(() => {});
 
+  /** The page recorder in the tab's page (again: the worker put it there too, panel open or not). */
   async function inject() {
     try {
-      // Every frame: some portals put their login form in an iframe.
       await chrome.scripting.executeScript({ target: { tabId: session.tabId, allFrames: true }, files: [PAGE_RECORDER] });
       setStatus(session.status, '');
       if (session.pick) askPick();
     } catch (error) { // a page of another site, or one no extension may touch
-      setStatus(session.status, t('recorderCannotRecordHere'), 'error');
+      // Chrome does not say which site refused: the last click's link to another site is the best guess.
+      const origin = session.leavingTo;
+      const allowed = origin && (await chrome.permissions.contains({ origins: [`${origin}/*`] }).catch(() => true));
+      if (origin && !allowed) askPermission(origin);
+      else setStatus(session.status, t('recorderCannotRecordHere'), 'error');
     }
+  }
+
+  /** A login on another site: the user allows that site too (a click: Chrome asks only during a gesture). */
+  function askPermission(origin) {
+    const { host } = new URL(origin);
+    setStatus(session.status, t('recorderOtherSite', host), 'info');
+    session.status.append(' ', h('button', { type: 'button', class: ['btn', 'btn-small', 'btn-primary', 'recorder-allow'],
+      onClick: () => chrome.permissions.request({ origins: [`${origin}/*`] }).then((granted) => {
+        if (granted) inject();
+        else setStatus(session.status, t('recorderPermissionRefused', host), 'error');
+      }) }, t('recorderAllowSite', host)));
   }
 
   function askPick() {
@@ -79,12 +103,12 @@ export function mountRecorder(container, context) {
     if (!message || message.type !== 'recorder-event' || !sender.tab || sender.tab.id !== session.tabId) return;
     const { event } = message;
     if (event.action === 'picked') picked(event);
-    else if (!session.list) {
-      session.steps = addEvent(session.steps, event, session.lastPage);
-      if (event.action === 'page') session.lastPage = event;
-      renderRecording();
-    }
+    if (event.action === 'click') session.leavingTo = event.to || null;
   };
+  const stopWatching = onStepsRecorded((steps) => {
+    session.steps = steps;
+    if (session.phase === 'recording') renderRecording();
+  });
   const onUpdated = (tabId, change) => {
     if (tabId === session.tabId && change.status === 'complete') inject();
   };
@@ -131,7 +155,8 @@ export function mountRecorder(container, context) {
         return;
       }
       const tab = await chrome.tabs.create({ url: url.href, active: true });
-      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, lastPage: null });
+      Object.assign(session, { tabId: tab.id, startUrl: url.href, steps: [], list: null, pick: null, phase: 'recording' });
+      await keepRecording(session, true);
       renderRecording();
     }).catch((error) => setStatus(session.status, String(error.message || error), 'error'));
   }
@@ -144,65 +169,96 @@ export function mountRecorder(container, context) {
   }
 
   function renderRecording() {
-    show(container, 
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, h('span', { class: 'recording-dot', 'aria-hidden': 'true' }), t('recorderRecording'))),
       h('p', { class: 'muted' }, t('recorderRecordingHelp')),
       h('p', { class: ['banner', 'banner-info'] }, t('recorderSecretsNote')),
       stepList(), session.status,
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: ['btn', 'btn-primary'], onClick: startList }, t('recorderOnTheList')),
-        h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: renderStart }, t('recorderRestart'))));
+        h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: restart }, t('recorderRestart'))));
+  }
+
+  function restart() {
+    Object.assign(session, { tabId: null, phase: null });
+    forgetRecording().catch(() => {});
+    renderStart();
   }
 
   function startList() {
-    session.list = { items: null, fields: {}, samples: {}, next_page: null, count: 0 };
-    nextPick(0);
+    session.list = { items: null, fields: {}, samples: {}, next_page: null, next_mode: null, count: 0 };
+    nextPick('id');
   }
 
-  function nextPick(index) {
-    session.pick = PICKS[index] || null;
+  function nextPick(name) {
+    session.pick = name || null;
+    session.phase = session.pick ? 'picking' : 'draft';
+    keep();
     if (!session.pick) {
       showDraft(container, context, { startUrl: session.startUrl, steps: session.steps, list: session.list,
-        onBack: () => nextPick(0) });
+        onBack: startList, onSaved: () => forgetRecording().catch(() => {}) });
       return;
     }
     askPick();
-    renderPick(index);
+    renderPick();
   }
 
-  function renderPick(index, problem = '') {
+  function renderPick(problem = '') {
     const skip = OPTIONAL.has(session.pick)
-      ? h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => nextPick(index + 1) },
+      ? h('button', { type: 'button', class: ['btn', 'btn-ghost'], onClick: () => nextPick(NEXT_PICK[session.pick]) },
         session.pick === 'next_page' ? t('recorderNoNextPage') : t('recorderSkip'))
       : null;
-    show(container, 
+    // No PDF link on the list: it is on each invoice's own page, reached from its row.
+    const onDetail = session.pick === 'pdf'
+      ? h('button', { type: 'button', class: ['btn', 'btn-ghost', 'recorder-pdf-on-detail'], onClick: () => nextPick('detail') },
+        t('recorderPdfOnDetail'))
+      : null;
+    show(container,
       h('div', { class: 'view-head' }, h('h2', {}, t('recorderListTitle'))),
-      h('p', { class: ['recorder-ask', 'banner', 'banner-warning'], role: 'status' }, PICK_TEXT[session.pick]()),
+      h('p', { class: ['recorder-ask', 'banner', 'banner-warning'], role: 'status' }, PICK_TEXT[session.pick](session.list)),
       problem ? h('p', { class: ['banner', 'banner-error'] }, problem) : null,
       samplesTable(session.list), session.status,
-      h('div', { class: 'actions' }, skip));
+      h('div', { class: 'actions' }, onDetail, skip));
   }
 
   function picked(event) {
-    const index = PICKS.indexOf(event.field);
-    if (index < 0 || event.field !== session.pick) return;
+    if (!(event.field in NEXT_PICK) || event.field !== session.pick) return;
     if (event.error) {
       askPick();
-      renderPick(index, PICK_ERROR[event.error]());
+      renderPick(PICK_ERROR[event.error]());
       return;
     }
     if (event.field === 'next_page') {
-      session.list.next_page = event.locators;
+      Object.assign(session.list, { next_page: event.locators, next_mode: event.mode });
+    } else if (event.field === 'detail_pdf') {
+      session.list.fields.detail_pdf = { locators: event.locators };
     } else {
       Object.assign(session.list, { items: event.items, count: event.count });
       session.list.fields[event.field] = { locators: event.locators };
       session.list.samples[event.field] = event.samples;
     }
-    nextPick(index + 1);
+    nextPick(NEXT_PICK[event.field]);
   }
 
-  renderStart();
+  /** A recording kept from before the panel was reloaded, in its tab still open: go on from there. */
+  async function resume() {
+    const kept = await readRecording().catch(() => null);
+    const tab = kept && kept.tabId !== null ? await chrome.tabs.get(kept.tabId).catch(() => null) : null;
+    if (!tab) {
+      if (kept) forgetRecording().catch(() => {});
+      renderStart();
+      return;
+    }
+    Object.assign(session, kept, { steps: (await readSteps()).steps });
+    if (session.phase === 'draft') nextPick(null);
+    else if (session.phase === 'picking') nextPick(session.pick);
+    else renderRecording();
+    inject(); // the page may have changed while the panel was closed
+  }
+
+  resume();
   return () => {
+    stopWatching();
     chrome.runtime.onMessage.removeListener(onMessage);
     chrome.tabs.onUpdated.removeListener(onUpdated);
     chrome.tabs.onRemoved.removeListener(onRemoved);
