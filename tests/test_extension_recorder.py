@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from tests.helpers import serve
 from tests.portals import classic, otp
 from tests.test_extension_panel import keep_for_docs, open_panel, pair
-from tests.test_extension_support import PANEL_URL, Panel, ServerProcess, launch_chromium, wait_until
+from tests.test_extension_support import PANEL_URL, Panel, server_and_chromium, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 
@@ -34,15 +34,9 @@ CARRY_CREDENTIALS = ("/api/recipes/draft/try", "/api/accounts")
 @pytest.fixture
 def world(home, tmp_path):
     state = classic.State(login_alert=False)
-    server = ServerProcess(home)
-    with serve(classic.create_app(state)) as portal_url:
-        server.start()
-        driver = launch_chromium(tmp_path / "profile", "fr", network_log=True)
-        try:
-            yield server, portal_url, driver
-        finally:
-            driver.quit()
-            server.stop()
+    with serve(classic.create_app(state)) as portal_url, \
+            server_and_chromium(home, tmp_path, network_log=True) as (server, driver):
+        yield server, portal_url, driver
 
 
 def go_to_recorder(panel: Panel) -> None:
@@ -209,15 +203,8 @@ def test_recording_a_recipe_for_a_form_login_and_a_table(world, home):
 @pytest.fixture
 def otp_world(home, tmp_path):
     state = otp.State()
-    server = ServerProcess(home)
-    with serve(otp.create_app(state)) as portal_url:
-        server.start()
-        driver = launch_chromium(tmp_path / "profile", "fr")
-        try:
-            yield server, portal_url, driver, state
-        finally:
-            driver.quit()
-            server.stop()
+    with serve(otp.create_app(state)) as portal_url, server_and_chromium(home, tmp_path) as (server, driver):
+        yield server, portal_url, driver, state
 
 
 def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
@@ -289,10 +276,7 @@ def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
 
 
 def test_the_recorder_in_english_refuses_the_browsers_own_pages(home, tmp_path):
-    server = ServerProcess(home)
-    server.start()
-    driver = launch_chromium(tmp_path / "profile", "en")
-    try:
+    with server_and_chromium(home, tmp_path, "en") as (server, driver):
         panel = open_panel(driver, "recorder-en", server.port, language="en")
         pair(panel, server, "Pairing code", "Pair")
         panel.click("#add-account", "Add a new account")
@@ -306,6 +290,3 @@ def test_the_recorder_in_english_refuses_the_browsers_own_pages(home, tmp_path):
         panel.screenshot("refused-en")
         assert panel.cut_at(320) == []
         assert panel.console_errors() == []
-    finally:
-        driver.quit()
-        server.stop()

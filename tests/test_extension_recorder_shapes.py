@@ -29,7 +29,7 @@ from tests.test_extension_recorder import (
     requests_to,
     start_recording,
 )
-from tests.test_extension_support import ServerProcess, launch_chromium, wait_until
+from tests.test_extension_support import server_and_chromium, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 
@@ -40,15 +40,9 @@ KEPT_STATE_JS = "chrome.storage.session.get(null).then((all) => arguments[0](JSO
 def world(request, home, tmp_path):
     """The portal module and its State (the test's parameters), the server, Chromium logging requests."""
     module, state = request.param
-    server = ServerProcess(home)
-    with serve(module.create_app(state)) as portal_url:
-        server.start()
-        driver = launch_chromium(tmp_path / "profile", "fr", network_log=True)
-        try:
-            yield server, portal_url, driver, state
-        finally:
-            driver.quit()
-            server.stop()
+    with serve(module.create_app(state)) as portal_url, \
+            server_and_chromium(home, tmp_path, network_log=True) as (server, driver):
+        yield server, portal_url, driver, state
 
 
 def steps_shown(panel) -> list[str]:

@@ -18,7 +18,7 @@ from tests.portals.common import run
 from tests.test_extension_panel import open_panel, pair
 from tests.test_extension_recorder import SPY_MESSAGES, Tabs, go_to_recorder, pick, recorded, start_recording
 from tests.test_extension_recorder_shapes import assert_no_leak, steps_shown, try_and_save
-from tests.test_extension_support import ServerProcess, launch_chromium, wait_until
+from tests.test_extension_support import server_and_chromium, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 
@@ -27,16 +27,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.keyring]
 def sso_world(home, tmp_path, identity_host: str = "127.0.0.1"):
     """The supplier's site and its identity provider (reached as `identity_host`), the server, Chromium."""
     state = sso.State()
-    server = ServerProcess(home)
     with serve(sso.create_portal(state)) as portal_url, serve(sso.create_identity(state)) as identity_url:
         state.identity_url = identity_url.replace("127.0.0.1", identity_host)
-        server.start()
-        driver = launch_chromium(tmp_path / "profile", "fr", network_log=True)
-        try:
+        with server_and_chromium(home, tmp_path, network_log=True) as (server, driver):
             yield server, portal_url, state, driver
-        finally:
-            driver.quit()
-            server.stop()
 
 
 def test_recording_a_login_on_another_site(home, tmp_path, browser_config):

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import requests
@@ -56,6 +57,22 @@ class ServerProcess(ServeProcess):
         """`invoice-collector pair --revoke`: every paired browser's token stops working."""
         result = self.command("pair", "--revoke")
         assert result.returncode == 0, result.stderr
+
+
+@contextlib.contextmanager
+def server_and_chromium(home: Path, tmp_path: Path, language: str = "fr",
+                        network_log: bool = False) -> Iterator[tuple[ServerProcess, webdriver.Chrome]]:
+    """`invoice-collector serve` and Chromium with the extension, both ended after the test."""
+    server = ServerProcess(home)
+    server.start()
+    try:
+        driver = launch_chromium(tmp_path / "profile", language, network_log)
+        try:
+            yield server, driver
+        finally:
+            driver.quit()
+    finally:
+        server.stop()
 
 
 def launch_chromium(profile: Path, language: str = "fr", network_log: bool = False) -> webdriver.Chrome:
