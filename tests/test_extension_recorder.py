@@ -71,6 +71,19 @@ class Tabs:
         self.driver.switch_to.window(self.panel)
 
 
+def recording_on(driver, server, name: str, address: str) -> tuple[Panel, Tabs]:
+    """The panel opened and paired, its messages spied on, the recording started at `address`;
+    the supplier's tab in front."""
+    panel = open_panel(driver, name, server.port)
+    pair(panel, server)
+    driver.execute_script(SPY_MESSAGES)
+    go_to_recorder(panel)
+    start_recording(panel, address)
+    tabs = Tabs(driver, driver.current_window_handle)
+    tabs.to_site()
+    return panel, tabs
+
+
 def pick(tabs: Tabs, panel: Panel, asked: str, css: str) -> None:
     """The panel asks for a part of an invoice; the user clicks it on the site."""
     tabs.to_panel()
@@ -211,12 +224,7 @@ def test_recording_a_login_in_an_iframe_then_a_one_time_code(otp_world, home):
     """tests/portals/otp.py: the login form in an iframe, then a code « sent by SMS » (read from the
     portal's state, as the user reads their phone), then a table."""
     server, portal_url, driver, state = otp_world
-    panel = open_panel(driver, "recorder-otp", server.port)
-    pair(panel, server)
-    go_to_recorder(panel)
-    start_recording(panel, f"{portal_url}/")
-    tabs = Tabs(driver, driver.current_window_handle)
-    tabs.to_site()
+    panel, tabs = recording_on(driver, server, "recorder-otp", f"{portal_url}/")
     wait_until(lambda: recorded(driver), what="the page recorder in the page")
     driver.switch_to.frame(driver.find_element(By.ID, "auth"))
     wait_until(lambda: recorded(driver), what="the page recorder in the login frame")

@@ -18,16 +18,14 @@ from selenium.webdriver.common.by import By
 from tests.helpers import serve
 from tests.portals import spa, twostep
 from tests.portals.common import leaks
-from tests.test_extension_panel import keep_for_docs, open_panel, pair
+from tests.test_extension_panel import keep_for_docs
 from tests.test_extension_recorder import (
     CARRY_CREDENTIALS,
     SPY_MESSAGES,
-    Tabs,
-    go_to_recorder,
     pick,
     recorded,
+    recording_on,
     requests_to,
-    start_recording,
 )
 from tests.test_extension_support import server_and_chromium, wait_until
 
@@ -116,13 +114,7 @@ def assert_no_leak(driver, server, home, messages: list[str], login: str, passwo
 @pytest.mark.parametrize("world", [(spa, spa.State())], indirect=True)
 def test_recording_a_single_page_app_with_the_panel_closed_meanwhile(world, home):
     server, portal_url, driver, _ = world
-    panel = open_panel(driver, "recorder-spa", server.port)
-    pair(panel, server)
-    driver.execute_script(SPY_MESSAGES)
-    go_to_recorder(panel)
-    start_recording(panel, f"{portal_url}/")
-    tabs = Tabs(driver, driver.current_window_handle)
-    tabs.to_site()
+    panel, tabs = recording_on(driver, server, "recorder-spa", f"{portal_url}/")
     wait_until(lambda: recorded(driver) and driver.find_elements(By.ID, "email"), what="the app's login form, recorded")
     # The panel closes (the user closed it, or it reloads): what they do on the site is still recorded.
     tabs.to_panel()
@@ -188,13 +180,7 @@ MORE_CARDS = {"more": ("#show-more", '- load_more: {locator: ["#show-more", "tex
 def test_recording_a_two_step_login_cards_detail_pages_and_more_cards(world, home):
     server, portal_url, driver, state = world
     more, in_recipe = MORE_CARDS[state.paging]
-    panel = open_panel(driver, f"recorder-cards-{state.paging}", server.port)
-    pair(panel, server)
-    driver.execute_script(SPY_MESSAGES)
-    go_to_recorder(panel)
-    start_recording(panel, f"{portal_url}/connexion")
-    tabs = Tabs(driver, driver.current_window_handle)
-    tabs.to_site()
+    panel, tabs = recording_on(driver, server, f"recorder-cards-{state.paging}", f"{portal_url}/connexion")
     wait_until(lambda: recorded(driver), what="the page recorder in the identifier page")
     banner = wait_until(lambda: next((b for b in driver.find_elements(By.ID, "accept-cookies") if b.is_displayed()), None),
                         what="the cookie banner")

@@ -15,8 +15,7 @@ from backend.collectors.language.catalog import load_file
 from tests.helpers import serve
 from tests.portals import sso
 from tests.portals.common import run
-from tests.test_extension_panel import open_panel, pair
-from tests.test_extension_recorder import SPY_MESSAGES, Tabs, go_to_recorder, pick, recorded, start_recording
+from tests.test_extension_recorder import pick, recorded, recording_on
 from tests.test_extension_recorder_shapes import assert_no_leak, steps_shown, try_and_save
 from tests.test_extension_support import server_and_chromium, wait_until
 
@@ -36,13 +35,7 @@ def sso_world(home, tmp_path, identity_host: str = "127.0.0.1"):
 def test_recording_a_login_on_another_site(home, tmp_path, browser_config):
     with sso_world(home, tmp_path) as (server, portal_url, state, driver):
         identity_url = state.identity_url
-        panel = open_panel(driver, "recorder-sso", server.port)
-        pair(panel, server)
-        driver.execute_script(SPY_MESSAGES)
-        go_to_recorder(panel)
-        start_recording(panel, f"{portal_url}/")
-        tabs = Tabs(driver, driver.current_window_handle)
-        tabs.to_site()
+        panel, tabs = recording_on(driver, server, "recorder-sso", f"{portal_url}/")
         wait_until(lambda: recorded(driver), what="the page recorder in the supplier's home page")
         driver.find_element(By.ID, "sso-login").click()
         wait_until(lambda: driver.current_url.startswith(f"{identity_url}/authorize") and recorded(driver),
@@ -104,12 +97,7 @@ def test_a_site_not_allowed_yet_is_named_with_a_button_to_allow_it(home, tmp_pat
     127.0.0.1 only). Chrome's own prompt that the button opens cannot be answered in a headless test."""
     with sso_world(home, tmp_path, identity_host="localhost") as (server, portal_url, state, driver):
         identity_url = state.identity_url
-        panel = open_panel(driver, "recorder-sso-allow", server.port)
-        pair(panel, server)
-        go_to_recorder(panel)
-        start_recording(panel, f"{portal_url}/")
-        tabs = Tabs(driver, driver.current_window_handle)
-        tabs.to_site()
+        panel, tabs = recording_on(driver, server, "recorder-sso-allow", f"{portal_url}/")
         wait_until(lambda: recorded(driver), what="the page recorder in the supplier's home page")
         driver.find_element(By.ID, "sso-login").click()
         wait_until(lambda: driver.current_url.startswith(f"{identity_url}/authorize"), what="the identity provider")
