@@ -25,6 +25,7 @@ apply those slips by hand (tests/test_protections.py, tests/server/test_server_p
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -44,6 +45,12 @@ END = "<!-- end of mutation section -->"
 KEYRING_LOG = "mutation-keyring.log"  # in each area's copy: when the keyring had to be replaced during the run
 RUN_FILE = "mutation-run.json"  # in each area's copy: the date and length of its run, once finished
 
+_ORIGIN_TESTS = ["tests/test_origin_gate.py", "tests/test_recipe_trust.py", "tests/server/test_server_approval.py",
+                 "tests/test_protections.py"]
+
+_VALIDATOR_TESTS = ["tests/test_yamlpos.py", "tests/test_validator.py", "tests/test_validator_hostile.py",
+                    "tests/test_recipe_schema.py", "tests/test_protections.py"]
+
 # area -> (modules to mutate, the fast tests that cover them)
 AREAS: dict[str, tuple[list[str], list[str]]] = {
     "door": (["backend/server/security.py", "backend/server/pairing.py", "backend/core/paired_browsers.py"],
@@ -60,13 +67,22 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
                     ["tests/test_scheduler_timing.py", "tests/test_protections.py",
                      "tests/server/test_server_protections.py"]),
     "redaction": (["backend/redact.py"], ["tests/test_redact.py", "tests/test_protections.py"]),
-    "validator": (["backend/collectors/language/yamlpos.py"],
-                  ["tests/test_yamlpos.py", "tests/test_validator.py", "tests/test_validator_hostile.py",
-                   "tests/test_recipe_schema.py", "tests/test_protections.py"]),
-    "origins": (["backend/collectors/run/origins.py", "backend/collectors/language/trust.py",
-                 "backend/server/approval.py"],
-                ["tests/test_origin_gate.py", "tests/test_recipe_trust.py", "tests/server/test_server_approval.py",
-                 "tests/test_protections.py"]),
+    "validator": (["backend/collectors/language/yamlpos.py"], _VALIDATOR_TESTS),
+    # the rest of the validator's protections: the catalog reads a file only up to the size limit,
+    # an `invoices` step takes exactly one of `items` and `from` (restricted to those functions: ONLY)
+    "validator-checks": (["backend/collectors/language/catalog.py", "backend/collectors/steps/extract.py"],
+                         _VALIDATOR_TESTS),
+    # the origin gate, and what the user approves of a recipe: two areas, so that a change of one
+    # does not make the other run again
+    "origins": (["backend/collectors/run/origins.py"], _ORIGIN_TESTS),
+    "approval": (["backend/collectors/language/trust.py", "backend/server/approval.py"], _ORIGIN_TESTS),
+}
+
+# area -> the functions its run is restricted to (mutmut's mutant-name patterns), for modules that hold
+# much more than the protection; the rest of such a module is not measured (the report says so)
+ONLY: dict[str, list[str]] = {
+    "validator-checks": ["backend.collectors.language.catalog.x__read__mutmut_*",
+                         "backend.collectors.steps.extract.x_check_invoices__mutmut_*"],
 }
 
 # mutant name -> (text the mutated line holds, why no test can or should tell it from the real code)
@@ -322,8 +338,8 @@ def _mutmut(work: Path, *args: str, capture: bool = False, keyring: bool = True)
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _results(work: Path, modules: list[str]) -> dict[str, dict[str, str]]:
-    """module -> {mutant name: status}, from mutmut's files."""
+def _results(work: Path, modules: list[str], only: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """module -> {mutant name: status}, from mutmut's files (the mutants `only` names, when given)."""
     if os.environ.get("MUTMUT_PATH") and os.environ["MUTMUT_PATH"] not in sys.path:
         sys.path.append(os.environ["MUTMUT_PATH"])
     from mutmut.stats import status_by_exit_code  # only needed here: the rest runs without mutmut
@@ -332,7 +348,8 @@ def _results(work: Path, modules: list[str]) -> dict[str, dict[str, str]]:
     for module in modules:
         meta = work / "mutants" / (module + ".meta")
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"] if meta.exists() else {}
-        found[module] = {name: status_by_exit_code[code] for name, code in codes.items()}
+        found[module] = {name: status_by_exit_code[code] for name, code in codes.items()
+                         if not only or any(fnmatch.fnmatchcase(name, pattern) for pattern in only)}
     return found
 
 
@@ -347,7 +364,7 @@ def report(runs: dict[str, Path]) -> str:
     rows, survivors, equivalents, stale = [], [], [], []
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for area, work in runs.items():
-        for module, statuses in _results(work, AREAS[area][0]).items():
+        for module, statuses in _results(work, AREAS[area][0], ONLY.get(area)).items():
             killed = counted = unchecked = 0
             for name, status in sorted(statuses.items(), key=lambda item: _natural(item[0])):
                 if status not in KILLED and name in EQUIVALENT:
@@ -369,8 +386,8 @@ def report(runs: dict[str, Path]) -> str:
                 else:
                     survivors.append((module, name, status, _diff(work, name)))
             score = f"**{100.0 * killed / counted:.1f} %**" if counted else "not measured"
-            rows.append(f"| `{module}` | {area} | {killed} / {counted} | {score} |"
-                        + (f" {unchecked} not run |" if unchecked else " |"))
+            notes = ([f"{unchecked} not run"] if unchecked else []) + _restriction(area, module)
+            rows.append(f"| `{module}` | {area} | {killed} / {counted} | {score} | {'; '.join(notes)} |")
             totals[area][0] += killed
             totals[area][1] += counted
     out = [BEGIN, "", "## Mutation scores (bench/mutation.py)", ""]
@@ -383,8 +400,11 @@ def report(runs: dict[str, Path]) -> str:
             continue
         run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
         again = run.get("rechecked")
-        dates.append(f"{area} on {run['date']} ({run['minutes']} min"
-                     + (f"; its {again['mutants']} survivors rechecked with the tests of {again['date']}"
+        dates.append(f"{area} on {run['date']} ("
+                     + ("a run stopped before its end" if run.get("stopped") else f"{run['minutes']} min")
+                     + (f"; its {again['mutants']} survivors"
+                        + (" and mutants not yet tested" if run.get("stopped") else "")
+                        + f" rechecked with the tests of {again['date']} ({again['minutes']} min)"
                         if again else "")
                      + (f"; the keyring had to be replaced {replaced} times: rerun it" if replaced else "") + ")")
     missing = [area for area in AREAS if area not in runs]
@@ -418,6 +438,15 @@ def report(runs: dict[str, Path]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _restriction(area: str, module: str) -> list[str]:
+    """["only f(), g()"] when the area's run is restricted to some functions of the module."""
+    prefix = module.removesuffix(".py").replace("/", ".") + ".x"
+    # mutmut names a function f `x_f`, a method C.m `xǁCǁm`
+    functions = [pattern[len(prefix) + 1:].split("__mutmut_")[0].replace("\u01c1", ".")
+                 for pattern in ONLY.get(area, []) if pattern.startswith(prefix)]
+    return ["only " + ", ".join(f"`{name}()`" for name in functions)] if functions else []
+
+
 def _natural(name: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
@@ -433,10 +462,11 @@ def write_report(section: str) -> None:
 
 def _recheck(work: Path, area: str, max_children: int) -> str | None:
     """Run the survivors of `area`'s last run again with the current tests. Tests added to the
-    tree since are mapped to functions by mutmut as new tests; the killed mutants stand."""
+    tree since are mapped to functions by mutmut as new tests; the killed mutants stand. A run
+    stopped before its end is finished this way: its mutants not yet tested run too."""
     modules, _ = AREAS[area]
-    if not (work / RUN_FILE).exists():
-        return "no finished run to recheck: run the area first"
+    if not (work / "mutants").is_dir():
+        return "no run to recheck: run the area first"
     changed = [m for m in modules if (ROOT / m).read_bytes() != (work / m).read_bytes()]
     if changed:
         return f"{', '.join(changed)} changed since the last run: run the area again instead"
@@ -448,14 +478,16 @@ def _recheck(work: Path, area: str, max_children: int) -> str | None:
         for target in (work / name, work / "mutants" / name):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target)
-    left = [name for statuses in _results(work, modules).values() for name, status in statuses.items()
+    left = [name for statuses in _results(work, modules, ONLY.get(area)).values() for name, status in statuses.items()
             if status not in KILLED and name not in EQUIVALENT]
     if left:
         started = time.monotonic()
         done = _mutmut(work, "run", "--max-children", str(max_children), *left)
         if done.returncode != 0:
             return f"mutmut failed ({done.returncode}); see the output above"
-        run = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))
+        run = (json.loads((work / RUN_FILE).read_text(encoding="utf-8")) if (work / RUN_FILE).exists() else
+               {"date": time.strftime("%d %B %Y", time.localtime((work / "mutants").stat().st_mtime)),
+                "minutes": None, "stopped": True})
         run["rechecked"] = {"date": time.strftime("%d %B %Y"), "mutants": len(left),
                             "minutes": round((time.monotonic() - started) / 60)}
         (work / RUN_FILE).write_text(json.dumps(run))
@@ -491,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             _copy_tree(work)
             _configure(work, modules, tests)
-            done = _mutmut(work, "run", "--max-children", str(args.max_children))
+            done = _mutmut(work, "run", "--max-children", str(args.max_children), *ONLY.get(area, []))
             if done.returncode != 0:
                 print(f"mutmut run of {area} failed ({done.returncode}); see the output above", file=sys.stderr)
                 return done.returncode
