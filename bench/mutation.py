@@ -80,7 +80,21 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
 
 # area -> the functions its run is restricted to (mutmut's mutant-name patterns), for modules that hold
 # much more than the protection; the rest of such a module is not measured (the report says so)
+_SEC, _PAIR, _PB = "backend.server.security.x", "backend.server.pairing.x", "backend.core.paired_browsers.x"
 ONLY: dict[str, list[str]] = {
+    # the checks the issue names (Host, Origin, query token, bearer token, Content-Type, pairing's
+    # code, expiry, attempts and rate) and the token list they read; not the extension id's
+    # derivation, the CORS options, the browser names, nor when each pairing was last used
+    "door": [f"{_SEC}_door__mutmut_*", f"{_SEC}__bearer__mutmut_*", f"{_SEC}_allowed_origins__mutmut_*",
+             f"{_PAIR}\u01c1PairingGate\u01c1redeem__mutmut_*", f"{_PAIR}\u01c1PairingGate\u01c1_rate_limit__mutmut_*",
+             f"{_PAIR}\u01c1PairingError\u01c1__init____mutmut_*", f"{_PAIR}_close_window__mutmut_*",
+             f"{_PB}\u01c1TokenCache\u01c1match__mutmut_*", f"{_PB}\u01c1TokenCache\u01c1_current__mutmut_*",
+             f"{_PB}_revoke__mutmut_*", f"{_PB}_revoke_all__mutmut_*", f"{_PB}__forget_uses__mutmut_*"],
+    # the outbox: when a delivery is due, its retries and their delays, giving up, the ledger's
+    # check before queueing; not the worker's thread nor the SMTP session (sender)
+    "delivery": ["backend.delivery.outbox.x*"],
+    # storing an invoice once (known, duplicate, baseline, new) and the ledger; not the rest of a job
+    "dedup": ["backend.server.collect.x_store_invoice__mutmut_*", "backend.core.ledger.x*"],
     "validator-checks": ["backend.collectors.language.catalog.x__read__mutmut_*",
                          "backend.collectors.steps.extract.x_check_invoices__mutmut_*"],
 }
@@ -240,6 +254,19 @@ EQUIVALENT.update({
         'rstrip("XX/XX")', "the pattern is lower-cased first: it never ends with an 'X' for rstrip to take"),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
+})
+EQUIVALENT.update({
+    "backend.server.pairing.x_close_window__mutmut_1": (
+        "existed = None", "no caller reads close_window()'s answer (`pair --cancel`, the native host): it only "
+                          "closes the window"),
+    "backend.server.pairing.x\u01c1PairingError\u01c1__init____mutmut_1": (
+        "super().__init__(None)", "the route answers with the error's .message and .field_message: the "
+                                  "exception's own text is never shown nor logged"),
+    "backend.core.paired_browsers.x__forget_uses__mutmut_2": (
+        "if ids | set(uses):", "when no revoked pairing has a last use, the file is written again with the same "
+                               "uses: the same dates"),
+    "backend.core.paired_browsers.x_revoke_all__mutmut_2": (
+        "_save(None)", "_save() only tests its list for truth: None and [] both delete the keyring entry"),
 })
 
 # Tests that cannot run on mutmut's copy (test id -> why); none today.
@@ -442,9 +469,13 @@ def _restriction(area: str, module: str) -> list[str]:
     """["only f(), g()"] when the area's run is restricted to some functions of the module."""
     prefix = module.removesuffix(".py").replace("/", ".") + ".x"
     # mutmut names a function f `x_f`, a method C.m `xǁCǁm`
-    functions = [pattern[len(prefix) + 1:].split("__mutmut_")[0].replace("\u01c1", ".")
-                 for pattern in ONLY.get(area, []) if pattern.startswith(prefix)]
-    return ["only " + ", ".join(f"`{name}()`" for name in functions)] if functions else []
+    patterns = [pattern for pattern in ONLY.get(area, []) if pattern.startswith(prefix)]
+    if not patterns:
+        return ["left out of this area's run (ONLY in bench/mutation.py)"] if area in ONLY else []
+    if prefix + "*" in patterns:
+        return []  # the whole module
+    return ["only " + ", ".join(f"`{pattern[len(prefix) + 1:].split('__mutmut_')[0].replace(chr(0x1c1), '.')}()`"
+                                for pattern in patterns)]
 
 
 def _natural(name: str) -> tuple:
@@ -461,23 +492,27 @@ def write_report(section: str) -> None:
 
 
 def _recheck(work: Path, area: str, max_children: int) -> str | None:
-    """Run the survivors of `area`'s last run again with the current tests. Tests added to the
-    tree since are mapped to functions by mutmut as new tests; the killed mutants stand. A run
-    stopped before its end is finished this way: its mutants not yet tested run too."""
+    """Run the survivors of `area`'s last run again with the current tests (and the current code
+    around the area's modules, which must not have changed). Tests added to the tree since are
+    mapped to functions by mutmut as new tests; the killed mutants stand. A run stopped before its
+    end is finished this way: its mutants not yet tested run too."""
     modules, _ = AREAS[area]
     if not (work / "mutants").is_dir():
         return "no run to recheck: run the area first"
     changed = [m for m in modules if (ROOT / m).read_bytes() != (work / m).read_bytes()]
     if changed:
         return f"{', '.join(changed)} changed since the last run: run the area again instead"
-    tests = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z", "tests"], cwd=ROOT, check=True,
+    # the tree as it is now (the tests, and the code they import beside the area's unchanged modules)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
                            capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, tests):
-        if not (ROOT / name).is_file() or (ROOT / name).is_symlink():
+    for name in filter(None, files):
+        if name in modules or not (ROOT / name).is_file() or (ROOT / name).is_symlink():
             continue
         for target in (work / name, work / "mutants" / name):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target)
+    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")  # the area's test files as they are now
+    _configure(work, modules, AREAS[area][1])
     left = [name for statuses in _results(work, modules, ONLY.get(area)).values() for name, status in statuses.items()
             if status not in KILLED and name not in EQUIVALENT]
     if left:

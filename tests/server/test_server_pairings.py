@@ -6,6 +6,7 @@ import json
 import re
 
 import keyring
+import pytest
 
 from backend.cli import main
 from backend.core import paired_browsers
@@ -130,3 +131,35 @@ def test_cli_lists_and_revokes(make_api, capsys):
     assert api.get("/api/accounts").status_code == 401
     assert main(["pair", "--lang", "en", "--list"]) == 0
     assert "No browser is paired" in capsys.readouterr().out
+
+
+def test_revoking_one_browser_forgets_its_last_use_and_keeps_the_others(make_api):
+    first = make_api()
+    chrome = pair_as(first, CHROME_LINUX)
+    assert chrome.get("/api/accounts").status_code == 200
+    kept, revoked = (p["id"] for p in listed(first))
+    assert set(paired_browsers.last_uses()) == {kept, revoked}
+    assert first.delete(f"/api/pairings/{revoked}").status_code == 204
+    assert set(paired_browsers.last_uses()) == {kept}
+    assert listed(first)[0]["last_used_at"]
+
+
+@pytest.mark.parametrize("damaged", ["[1, 2]", '"2026-12-08"', "{not json", ""])
+def test_a_damaged_last_use_file_is_replaced_and_stops_nothing(make_api, damaged):
+    api = make_api()
+    paired_browsers._uses_file().write_text(damaged, encoding="utf-8")
+    assert paired_browsers.last_uses() == {}
+    [only] = listed(api)
+    paired_browsers.note_use(only["id"])
+    assert set(paired_browsers.last_uses()) == {only["id"]}
+    paired_browsers._uses_file().write_text(damaged, encoding="utf-8")
+    paired_browsers.revoke(only["id"])  # forgetting its use reads the file too
+    assert paired_browsers.listed() == []
+
+
+def test_a_refused_code_says_why_on_the_code_field_too(make_api):
+    api = make_api()
+    code, _ = pairing.open_window()
+    wrong = f"{(int(code.replace('-', '')) + 1) % 1_000_000:06d}"
+    error = assert_api_error(api.client.post("/api/pair", json={"code": wrong}, base_url=BASE), 403, field="code")
+    assert error["fields"]["code"] == error["message"] == "wrong pairing code (4 attempts left)"
