@@ -55,7 +55,7 @@ _VALIDATOR_TESTS = ["tests/test_yamlpos.py", "tests/test_validator.py", "tests/t
 AREAS: dict[str, tuple[list[str], list[str]]] = {
     "door": (["backend/server/security.py", "backend/server/pairing.py", "backend/core/paired_browsers.py"],
              ["tests/server/test_server_security.py", "tests/server/test_server_pairings.py",
-              "tests/server/test_server_door_answers.py", "tests/test_protections.py",
+              "tests/server/test_server_door_answers.py", "tests/test_pairing_gate.py", "tests/test_protections.py",
               "tests/server/test_server_protections.py"]),
     "delivery": (["backend/delivery/outbox.py", "backend/delivery/worker.py", "backend/delivery/sender.py"],
                  ["tests/test_delivery_smtp.py", "tests/test_delivery_folder.py", "tests/test_delivery_ledger.py",
