@@ -542,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="after adding tests: run each area's surviving mutants again, in its last copy, "
                              "against the tests as they are now (its modules must not have changed)")
     parser.add_argument("--no-write", action="store_true", help="print the report instead of writing it")
+    parser.add_argument("--no-report", action="store_true",
+                        help="run only (the report asks mutmut for each listed mutant's diff, a few minutes): "
+                             "--report-only writes it later")
     args = parser.parse_args(argv)
     areas = args.areas or list(AREAS)
     unknown = sorted(set(areas) - set(AREAS))
@@ -566,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
                 return done.returncode
             (work / RUN_FILE).write_text(json.dumps({"date": time.strftime("%d %B %Y"),
                                                       "minutes": round((time.monotonic() - started) / 60)}))
+    if args.no_report:
+        return 0
     # every area whose last run is still there, finished or stopped (its unchecked mutants are counted apart)
     runs = {area: args.work / area for area in AREAS if (args.work / area / "mutants").is_dir()}
     if not runs:
