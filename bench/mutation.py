@@ -257,7 +257,10 @@ EQUIVALENT.update({
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_11": ('url.split(":", )[0]', _FIRST_PIECE),
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })
+_ASCII_NONE = "json.dumps only tests ensure_ascii for truth: None is False"
 EQUIVALENT.update({
+    "backend.collectors.language.trust.x__touches_secret__mutmut_6": ("ensure_ascii=None, default=str", _ASCII_NONE),
+    "backend.collectors.language.trust.x_fingerprint__mutmut_14": ("ensure_ascii=None, default=str", _ASCII_NONE),
     "backend.server.pairing.x_close_window__mutmut_1": (
         "existed = None", "no caller reads close_window()'s answer (`pair --cancel`, the native host): it only "
                           "closes the window"),
