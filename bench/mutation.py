@@ -49,7 +49,8 @@ _ORIGIN_TESTS = ["tests/test_origin_gate.py", "tests/test_recipe_trust.py", "tes
                  "tests/test_protections.py"]
 
 _VALIDATOR_TESTS = ["tests/test_yamlpos.py", "tests/test_validator.py", "tests/test_validator_hostile.py",
-                    "tests/test_recipe_schema.py", "tests/test_protections.py"]
+                    "tests/test_recipe_schema.py", "tests/test_recipe_file_reading.py",
+                    "tests/test_invoices_step_check.py", "tests/test_protections.py"]
 
 # area -> (modules to mutate, the fast tests that cover them)
 AREAS: dict[str, tuple[list[str], list[str]]] = {
