@@ -8,8 +8,10 @@ import json
 
 import pytest
 
+from backend.config import Settings
+from backend.server import security
 from tests.helpers import assert_api_error
-from tests.server.conftest import PORT
+from tests.server.conftest import EXTENSION_ORIGIN, PORT
 from tests.server.test_server_security import BODY, nothing_happened
 
 
@@ -74,3 +76,12 @@ def test_a_body_that_is_not_json_is_refused_saying_what_to_send(api):
     with_charset = api.call("POST", "/api/accounts", data=json.dumps({"provider": "nope"}),
                             headers={"Content-Type": "application/json; charset=utf-8"})
     assert with_charset.status_code == 400  # through the door: the route itself refuses the unknown provider
+
+
+def test_an_extension_id_that_is_not_one_is_ignored_with_a_warning_naming_it(caplog):
+    caplog.set_level("WARNING", logger="invoice_collector.security")
+    manifest_id = EXTENSION_ORIGIN.removeprefix("chrome-extension://")
+    origins = security.allowed_origins(Settings(extension_ids=["not an id", manifest_id, "", "b" * 32]))
+    assert origins == ["chrome-extension://" + "b" * 32, EXTENSION_ORIGIN]  # each once, sorted
+    assert [r.getMessage() for r in caplog.records] == [
+        "ignoring extension id 'not an id' from the settings: expected 32 letters a-p"]
