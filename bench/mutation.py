@@ -387,7 +387,17 @@ def _results(work: Path, modules: list[str], only: list[str] | None = None) -> d
 
 
 def _diff(work: Path, name: str) -> str:
-    shown = _mutmut(work, "show", name, capture=True, keyring=False).stdout
+    try:  # in this process (a `mutmut show` per mutant took minutes for the whole report)
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+        module = name.split(".x")[0].replace(".", "/") + ".py"
+        before = os.getcwd()
+        os.chdir(work)
+        try:
+            shown = get_diff_for_mutant(name, path=module)
+        finally:
+            os.chdir(before)
+    except Exception:  # noqa: BLE001 — another mutmut version: ask its command line
+        shown = _mutmut(work, "show", name, capture=True, keyring=False).stdout
     lines = [line for line in shown.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     return "\n".join(lines).strip()
 
