@@ -452,9 +452,13 @@ def report(runs: dict[str, Path]) -> str:
                      + (f"; the keyring had to be replaced {replaced} times: rerun it" if replaced else "") + ")")
     missing = [area for area in AREAS if area not in runs]
     out.append("Runs: " + "; ".join(dates) + ". Reproduce them with "
-               f"`nice -n 19 .venv/bin/python bench/mutation.py {' '.join(runs)}` "
+               f"`nice -n 19 .venv/bin/python bench/mutation.py --max-children 1 {' '.join(runs)}` "
                "(README, « Before a release »). Score = killed / (killed + survived + no tests); "
-               "equivalent mutants are listed apart and not counted."
+               "equivalent mutants are listed apart and not counted; a mutant \"not run\" is one a run stopped "
+               "before testing (counted nowhere)."
+               + (f" Restricted to their protective functions (the rest of those modules is not measured, see "
+                  f"the last column): {', '.join(area for area in runs if area in ONLY)}."
+                  if any(area in ONLY for area in runs) else "")
                + (f" Not measured: {', '.join(missing)}." if missing else ""))
     out += ["", "| Module | Area | Killed | Score | |", "|---|---|---:|---:|---|", *rows, ""]
     if DESELECTED:
