@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -163,3 +164,15 @@ def test_a_refused_code_says_why_on_the_code_field_too(make_api):
     wrong = f"{(int(code.replace('-', '')) + 1) % 1_000_000:06d}"
     error = assert_api_error(api.client.post("/api/pair", json={"code": wrong}, base_url=BASE), 403, field="code")
     assert error["fields"]["code"] == error["message"] == "wrong pairing code (4 attempts left)"
+
+
+def test_a_browser_is_paired_at_the_gates_time_under_its_own_name_and_the_window_closes(make_api):
+    make_api()
+    now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    code, _ = pairing.open_window(now=now)
+    token = pairing.PairingGate(clock=lambda: now).redeem(code.replace("-", " "), CHROME_LINUX, name="Bureau")
+    [paired] = [p for p in paired_browsers.listed() if p.name == "Bureau"]
+    assert (paired.paired_at, paired.browser, paired.system, paired.digest) == (
+        "2026-12-01T09:00:00Z", "Chrome", "Linux", paired_browsers.token_digest(token))
+    assert len(token) >= 43  # 32 random bytes
+    assert not pairing.pairing_file().exists()
