@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
 
 from backend.config import Settings
 from backend.server import security
 from tests.helpers import assert_api_error
-from tests.server.conftest import EXTENSION_ORIGIN, PORT
+from tests.server.conftest import BASE, EXTENSION_ORIGIN, PORT
 from tests.server.test_server_security import BODY, nothing_happened
 
 
@@ -85,3 +87,14 @@ def test_an_extension_id_that_is_not_one_is_ignored_with_a_warning_naming_it(cap
     assert origins == ["chrome-extension://" + "b" * 32, EXTENSION_ORIGIN]  # each once, sorted
     assert [r.getMessage() for r in caplog.records] == [
         "ignoring extension id 'not an id' from the settings: expected 32 letters a-p"]
+
+
+def test_a_request_without_a_host_header_is_refused_not_an_error(api):
+    """HTTP/1.0 lets a client leave Host out: refused like a foreign one (no 500)."""
+    environ = EnvironBuilder(path="/api/accounts", base_url=BASE,
+                             headers={"Authorization": f"Bearer {api.token}"}).get_environ()
+    del environ["HTTP_HOST"]
+    environ["SERVER_PROTOCOL"] = "HTTP/1.0"
+    response = Response.from_app(api.app, environ)
+    assert response.status_code == 403
+    assert json.loads(response.get_data())["error"]["message_en"].startswith("Host '' is not allowed")
