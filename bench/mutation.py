@@ -86,10 +86,11 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
 _SEC, _PAIR, _PB = "backend.server.security.x", "backend.server.pairing.x", "backend.core.paired_browsers.x"
 ONLY: dict[str, list[str]] = {
     # the checks the issue names (Host, Origin, query token, bearer token, Content-Type, pairing's
-    # code, expiry, attempts and rate) and the token list they read; not the extension id's
-    # derivation, the CORS options, the browser names, nor when each pairing was last used
+    # rate) and the token list they read; not yet PairingGate.redeem (the code, its expiry and
+    # attempts: tests/test_pairing_gate.py, 208 mutants no run has reached yet), nor the extension
+    # id's derivation, the CORS options, the browser names, when each pairing was last used
     "door": [f"{_SEC}_door__mutmut_*", f"{_SEC}__bearer__mutmut_*", f"{_SEC}_allowed_origins__mutmut_*",
-             f"{_PAIR}\u01c1PairingGate\u01c1redeem__mutmut_*", f"{_PAIR}\u01c1PairingGate\u01c1_rate_limit__mutmut_*",
+             f"{_PAIR}\u01c1PairingGate\u01c1_rate_limit__mutmut_*",
              f"{_PAIR}\u01c1PairingError\u01c1__init____mutmut_*", f"{_PAIR}_close_window__mutmut_*",
              f"{_PB}\u01c1TokenCache\u01c1match__mutmut_*", f"{_PB}\u01c1TokenCache\u01c1_current__mutmut_*",
              f"{_PB}_revoke__mutmut_*", f"{_PB}_revoke_all__mutmut_*", f"{_PB}__forget_uses__mutmut_*"],
@@ -271,6 +272,9 @@ EQUIVALENT.update({
     "backend.core.paired_browsers.x__forget_uses__mutmut_2": (
         "if ids | set(uses):", "when no revoked pairing has a last use, the file is written again with the same "
                                "uses: the same dates"),
+    "backend.core.paired_browsers.x\u01c1TokenCache\u01c1_current__mutmut_5": (
+        'stamp = ""', "while the marker file is missing, any constant stamp works the same: the list is read at "
+                      "the first request, then again once the marker appears"),
     "backend.core.paired_browsers.x_revoke_all__mutmut_2": (
         "_save(None)", "_save() only tests its list for truth: None and [] both delete the keyring entry"),
 })

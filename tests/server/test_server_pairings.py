@@ -10,11 +10,13 @@ import keyring
 import pytest
 
 from backend.cli import main
+from backend.config import Settings
 from backend.core import paired_browsers
 from backend.core.keyring_store import service
 from backend.server import pairing
+from backend.server.app import create_app
 from tests.helpers import assert_api_error
-from tests.server.conftest import BASE, Api
+from tests.server.conftest import BASE, PORT, Api
 
 CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
                 "Safari/537.36")
@@ -176,3 +178,19 @@ def test_a_browser_is_paired_at_the_gates_time_under_its_own_name_and_the_window
         "2026-12-01T09:00:00Z", "Chrome", "Linux", paired_browsers.token_digest(token))
     assert len(token) >= 43  # 32 random bytes
     assert not pairing.pairing_file().exists()
+
+
+def test_the_old_single_token_works_at_the_first_start_after_the_upgrade(make_api):
+    """An older version wrote no `token-changed` marker: the new server reads the pairings all the same."""
+    make_api()
+    paired_browsers.revoke_all()
+    paired_browsers._marker().unlink()
+    old_token = "token-paired-by-an-older-version"
+    keyring.set_password(service(), paired_browsers.LEGACY_TOKEN_USER, paired_browsers.token_digest(old_token))
+    upgraded = create_app(Settings(port=PORT))
+    try:
+        answer = upgraded.test_client().get("/api/accounts", base_url=BASE,
+                                            headers={"Authorization": f"Bearer {old_token}"})
+        assert answer.status_code == 200
+    finally:
+        upgraded.extensions["invoice_collector"].stop(5)
