@@ -260,6 +260,7 @@ EQUIVALENT.update({
     "backend.collectors.run.origins.x\u01c1OriginGate\u01c1request__mutmut_14": ('url.split(":", 2)[0]', _FIRST_PIECE),
 })
 _ASCII_NONE = "json.dumps only tests ensure_ascii for truth: None is False"
+_HEADER_CASE = "HTTP header names are case-insensitive (werkzeug's Headers.get): the same header"
 EQUIVALENT.update({
     "backend.collectors.language.trust.x__touches_secret__mutmut_6": ("ensure_ascii=None, default=str", _ASCII_NONE),
     "backend.collectors.language.trust.x_fingerprint__mutmut_14": ("ensure_ascii=None, default=str", _ASCII_NONE),
@@ -275,6 +276,14 @@ EQUIVALENT.update({
     "backend.core.paired_browsers.x\u01c1TokenCache\u01c1_current__mutmut_5": (
         'stamp = ""', "while the marker file is missing, any constant stamp works the same: the list is read at "
                       "the first request, then again once the marker appears"),
+    **{f"backend.server.security.x{function}__mutmut_{n}": (f'request.headers.get("{header}"', _HEADER_CASE)
+       for function, n, header in (("__bearer", 7, "authorization"), ("__bearer", 8, "AUTHORIZATION"),
+                                   ("_door", 8, "host"), ("_door", 9, "HOST"), ("_door", 28, "origin"),
+                                   ("_door", 29, "ORIGIN"), ("_door", 143, "content-type"),
+                                   ("_door", 144, "CONTENT-TYPE"))},
+    "backend.server.security.x__bearer__mutmut_9": (
+        'request.headers.get("Authorization", "XXXX")', "without an Authorization header, '' and 'XXXX' both lack "
+                                                        "the Bearer scheme: no token either way"),
     "backend.core.paired_browsers.x_revoke_all__mutmut_2": (
         "_save(None)", "_save() only tests its list for truth: None and [] both delete the keyring entry"),
 })

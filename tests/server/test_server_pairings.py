@@ -194,3 +194,19 @@ def test_the_old_single_token_works_at_the_first_start_after_the_upgrade(make_ap
         assert answer.status_code == 200
     finally:
         upgraded.extensions["invoice_collector"].stop(5)
+
+
+def test_requests_read_the_pairings_from_the_keyring_only_after_a_change(make_api, monkeypatch):
+    """A keyring read costs tens of milliseconds: the door reads the list again only when pairing
+    or revoking (in any process) replaced the marker file."""
+    api = make_api()
+    assert api.get("/api/accounts").status_code == 200
+    reads = []
+    stored = paired_browsers.listed
+    monkeypatch.setattr(paired_browsers, "listed", lambda: reads.append(1) or stored())
+    for _ in range(3):
+        assert api.get("/api/accounts").status_code == 200
+    assert reads == []
+    chrome = pair_as(api, CHROME_LINUX)
+    assert chrome.get("/api/accounts").status_code == 200 and api.get("/api/accounts").status_code == 200
+    assert len(reads) == 1
