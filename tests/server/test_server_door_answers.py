@@ -98,3 +98,9 @@ def test_a_request_without_a_host_header_is_refused_not_an_error(api):
     response = Response.from_app(api.app, environ)
     assert response.status_code == 403
     assert json.loads(response.get_data())["error"]["message_en"].startswith("Host '' is not allowed")
+
+
+def test_the_extension_allowed_is_the_one_of_the_manifest_the_app_is_given(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"key": "AAEC"}), encoding="utf-8")  # the bytes 00 01 02
+    assert security.allowed_origins(Settings(), manifest) == ["chrome-extension://koeldciaofgocpkpidpebekgodnklojn"]
