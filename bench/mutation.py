@@ -293,6 +293,46 @@ EQUIVALENT.update({
         "_save(None)", "_save() only tests its list for truth: None and [] both delete the keyring entry"),
 })
 
+_C, _LG = "backend.server.collect.x_store_invoice__mutmut_", "backend.core.ledger.x_"
+# dedup: the case of SQL keywords and column names, and of sqlite3.Row keys (listed before their run:
+# each such survivor runs every server test of the area, minutes on a busy machine)
+EQUIVALENT.update({
+    _C + "11": ('existing = conn.execute("select id, sha256, send_requested f', _SQL),
+    _C + "12": ('existing = conn.execute("SELECT ID, SHA256, SEND_REQUESTED F', _SQL),
+    _C + "18": ('if existing and existing["SEND_REQUESTED"] and not existing[', _ROW),
+    _C + "21": ('if existing and existing["send_requested"] and not existing[', _ROW),
+    _C + "32": ('conn.execute("update invoices set sha256 = ?, size = ?, send', _SQL),
+    _C + "33": ('conn.execute("UPDATE INVOICES SET SHA256 = ?, SIZE = ?, SEND', _SQL),
+    _C + "35": ('(invoice.sha256, invoice.size, existing["ID"]))', _ROW),
+    _C + "58": ('outbox.queue(conn, existing["ID"], "libeo", now) else []', _ROW),
+    _C + "71": ('row = conn.execute("select id from invoices where account_id', _SQL),
+    _C + "72": ('row = conn.execute("SELECT ID FROM INVOICES WHERE ACCOUNT_ID', _SQL),
+    _C + "74": ('"is null order by id limit 1", (account_id, invoice.sha256))', _SQL),
+    _C + "75": ('"IS NULL ORDER BY ID LIMIT 1", (account_id, invoice.sha256))', _SQL),
+    _C + "80": ('duplicate_of = row["ID"] if row else None', _ROW),
+    _C + "93": ('"insert into invoices(account_id, key, number, date, due_dat', _SQL),
+    _C + "94": ('"INSERT INTO INVOICES(ACCOUNT_ID, KEY, NUMBER, DATE, DUE_DAT', _SQL),
+    _C + "96": ('"baseline, duplicate_of, extra, job_id, collected_at) values', _SQL),
+    _C + "97": ('"BASELINE, DUPLICATE_OF, EXTRA, JOB_ID, COLLECTED_AT) VALUES', _SQL),
+    _C + "142": ('conn.execute("update jobs set new_invoices = new_invoices + ', _SQL),
+    _C + "143": ('conn.execute("UPDATE JOBS SET NEW_INVOICES = NEW_INVOICES + ', _SQL),
+    _C + "145": ('"queued_for_libeo = queued_for_libeo + ? where id = ?",', _SQL),
+    _C + "146": ('"QUEUED_FOR_LIBEO = QUEUED_FOR_LIBEO + ? WHERE ID = ?",', _SQL),
+    _LG + "count__mutmut_8": ('return conn.execute("select count(*) from ledger where provi', _SQL),
+    _LG + "count__mutmut_9": ('return conn.execute("SELECT COUNT(*) FROM LEDGER WHERE PROVI', _SQL),
+    _LG + "earlier__mutmut_6": ('"select sent_at, message_id from ledger where provider = ? a', _SQL),
+    _LG + "earlier__mutmut_9": ('"and (key = ? or (sha256 is not null and sha256 = ?)) order ', _SQL),
+    _LG + "earlier__mutmut_10": ('"AND (KEY = ? OR (SHA256 IS NOT NULL AND SHA256 = ?)) ORDER ', _SQL),
+    _LG + "record__mutmut_6": ('"insert or ignore into ledger(provider, login, key, sha256, ', _SQL),
+    _LG + "record__mutmut_7": ('"INSERT OR IGNORE INTO LEDGER(PROVIDER, LOGIN, KEY, SHA256, ', _SQL),
+    _LG + "record__mutmut_9": ('"select a.provider, a.login, i.key, i.sha256, d.destination,', _SQL),
+    _LG + "record__mutmut_10": ('"SELECT A.PROVIDER, A.LOGIN, I.KEY, I.SHA256, D.DESTINATION,', _SQL),
+    _LG + "record__mutmut_12": ('"from deliveries d join invoices i on i.id = d.invoice_id jo', _SQL),
+    _LG + "record__mutmut_13": ('"FROM DELIVERIES D JOIN INVOICES I ON I.ID = D.INVOICE_ID JO', _SQL),
+    _LG + "record__mutmut_15": ('"where d.id = ?", (delivery_id,))', _SQL),
+    _LG + "record__mutmut_16": ('"WHERE D.ID = ?", (delivery_id,))', _SQL),
+})
+
 # Tests that cannot run on mutmut's copy (test id -> why); none today.
 DESELECTED: dict[str, str] = {}
 
