@@ -332,6 +332,22 @@ EQUIVALENT.update({
     _LG + "record__mutmut_15": ('"where d.id = ?", (delivery_id,))', _SQL),
     _LG + "record__mutmut_16": ('"WHERE D.ID = ?", (delivery_id,))', _SQL),
 })
+_MOVED = ("Store.keep_pdf has already removed the download of every invoice but a known one (it moves the file, or "
+          "drops it when that PDF is already kept): unlinking its old path finds nothing")
+_SAME_SETTINGS = ("nothing in this transaction changes the destinations' settings: read through it or through the "
+                  "store, the same value")
+EQUIVALENT.update({
+    **{_C + str(n): (text, "for an invoice the user asked to send, `queued` is only tested for truth (to wake the "
+                           "delivery worker)") for n, text in ((42, 'queued = ["XXlibeoXX"]'), (43, 'queued = ["LIBEO"]'))},
+    _C + "48": ('"libeo" in store.enabled_destinations(None)', _SAME_SETTINGS),
+    _C + "128": ("for destination in store.enabled_destinations(None)", _SAME_SETTINGS),
+    _C + "81": ("if invoice.pdf_path or invoice.sha256:", "the engine sets an invoice's pdf_path and sha256 together "
+                                                          "(collectors/run/download.py): never one without the other"),
+    _C + "108": ("json.dumps(invoice.extra, ensure_ascii=None)", _ASCII_NONE),
+    _C + "159": ('if kind in ("known", "duplicate") or invoice.pdf_path:', _MOVED),
+    _C + "163": ('if kind in ("known", "XXduplicateXX")', _MOVED),
+    _C + "164": ('if kind in ("known", "DUPLICATE")', _MOVED),
+})
 
 # Tests that cannot run on mutmut's copy (test id -> why); none today.
 DESELECTED: dict[str, str] = {}
