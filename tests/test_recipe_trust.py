@@ -5,7 +5,9 @@ approval); any other edit keeps it, so that nobody is asked to approve what cann
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
+from backend.collectors.language.catalog import load_text
 from backend.collectors.language.trust import fingerprint, origins, secret_steps
 from backend.collectors.model import CredentialField, Provider, Terms
 
@@ -70,3 +72,45 @@ def test_an_edit_that_cannot_reach_a_secret_keeps_the_fingerprint():
 def test_the_fingerprint_is_a_sha256_in_hex():
     found = fingerprint(provider([PASSWORD]))
     assert len(found) == 64 and set(found) <= set("0123456789abcdef")
+
+
+def test_a_template_spaced_with_non_breaking_spaces_still_handles_the_secret():
+    """The engine fills `{{ password }}` whatever Unicode spaces surround the name (\\s matches
+    U+00A0): a recipe cannot hide a secret step from the approval by spelling it so."""
+    hidden = {"fill": {"locator": "#password", "value": "{{\u00a0password\u00a0}}"}}
+    assert secret_steps(provider([LOGIN, hidden, BILLS])) == [hidden]
+
+
+SESSION_WITH_A_DATE = """providers:
+  - id: water
+    name: Water
+    homepage: https://www.example.fr
+    category: eau
+    terms: {version: "1", text: "ok"}
+    credentials:
+      - {name: login, label_fr: Identifiant, label_en: Login}
+      - {name: password, label_fr: Mot de passe, label_en: Password, type: password}
+    steps:
+      - open: "https://www.example.fr/login"
+      - fetch_json: {url: "https://www.example.fr/api", method: POST, save_as: session,
+                     body: {since: 2024-01-01, secret: "{{ password }}"}}
+"""
+
+
+def test_a_step_holding_a_date_loads_and_counts_as_handling_the_secret():
+    """YAML reads an unquoted 2024-01-01 as a date, which a request body may hold."""
+    (loaded,), errors = load_text(SESSION_WITH_A_DATE, "water.yaml")
+    assert errors == []
+    assert [next(iter(step)) for step in secret_steps(loaded)] == ["fetch_json"]
+    assert loaded.trust["fingerprint"] == fingerprint(loaded)
+
+
+def test_the_fingerprint_of_an_unchanged_recipe_stays_the_one_accounts_stored():
+    """Each account stores the fingerprint it approved: a version of the program computing it
+    otherwise (another spelling of its parts, non-ASCII characters escaped) would hold every
+    account for an approval of a recipe that did not change."""
+    steps = [LOGIN, {"fill": {"locator": "input[aria-label='Mot de passe sécurisé']", "value": "{{ password }}"}},
+             {"fetch_json": {"url": "https://espace.example.fr/api/session", "method": "POST",
+                             "body": {"depuis": dt.date(2024, 1, 1), "clé": "{{ password }}"}, "save_as": "session"}},
+             BILLS]
+    assert fingerprint(provider(steps)) == "ef3e3b814421ba8d67fc9aa737ec6f5fc8b68df54654d39b14ba6a1813fcbac0"

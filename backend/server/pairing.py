@@ -72,10 +72,19 @@ def _write(data: dict) -> None:
 
 def _read() -> dict | None:
     try:
-        return json.loads(pairing_file().read_text(encoding="utf-8"))
+        data = json.loads(pairing_file().read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except ValueError:  # a damaged file is a closed window
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _expiry(window: dict) -> dt.datetime | None:
+    """When the window closes; None (closed now) when its file does not say it in ISO form."""
+    try:
+        return parse(window.get("expires_at"))
+    except (AttributeError, ValueError):  # not a text, or not a date
         return None
 
 
@@ -144,7 +153,7 @@ class PairingGate:
                                             "the code it prints within 2 minutes",
                                             "aucun code d'association n'est en attente : lancez "
                                             "`invoice-collector pair` et saisissez le code affiché dans les 2 minutes"))
-            expires = parse(window.get("expires_at"))
+            expires = _expiry(window)
             if expires is None or self.clock() >= expires:
                 pairing_file().unlink(missing_ok=True)
                 raise PairingError(403, say("this pairing code has expired: run `invoice-collector pair` again",

@@ -109,7 +109,10 @@ def test_a_bundled_provider_replaced_by_a_local_file_is_flagged(make_api, runner
     api = make_api(runner=runner)
     account = api.create(provider="demo-energie", credentials={"login": "a@b.fr", "password": "x"})["account"]
     api.wait_idle()
-    assert api.account(account["id"])["recipe"]["local"] is False
+    bundled = api.account(account["id"])["recipe"]
+    assert bundled == {  # a bundled recipe: no file of the user's to show, nothing to approve
+        "local": False, "origins": ["http://127.0.0.1:47312"], "approved_origins": ["http://127.0.0.1:47312"],
+        "approval_needed": False, "fingerprint": account["recipe"]["fingerprint"], "file": None, "problem": None}
     shutil.copyfile(paths.bundled_catalog(), paths.user_recipes_dir() / "zz-override.yaml")
     override = paths.user_recipes_dir() / "zz-override.yaml"
     text = override.read_text(encoding="utf-8")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import keyring
+import pytest
 
 from backend.cli import main
+from backend.config import Settings
 from backend.core import paired_browsers
 from backend.core.keyring_store import service
 from backend.server import pairing
+from backend.server.app import create_app
 from tests.helpers import assert_api_error
-from tests.server.conftest import BASE, Api
+from tests.server.conftest import BASE, PORT, Api
 
 CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
                 "Safari/537.36")
@@ -130,3 +134,79 @@ def test_cli_lists_and_revokes(make_api, capsys):
     assert api.get("/api/accounts").status_code == 401
     assert main(["pair", "--lang", "en", "--list"]) == 0
     assert "No browser is paired" in capsys.readouterr().out
+
+
+def test_revoking_one_browser_forgets_its_last_use_and_keeps_the_others(make_api):
+    first = make_api()
+    chrome = pair_as(first, CHROME_LINUX)
+    assert chrome.get("/api/accounts").status_code == 200
+    kept, revoked = (p["id"] for p in listed(first))
+    assert set(paired_browsers.last_uses()) == {kept, revoked}
+    assert first.delete(f"/api/pairings/{revoked}").status_code == 204
+    assert set(paired_browsers.last_uses()) == {kept}
+    assert listed(first)[0]["last_used_at"]
+
+
+@pytest.mark.parametrize("damaged", ["[1, 2]", '"2026-12-08"', "{not json", ""])
+def test_a_damaged_last_use_file_is_replaced_and_stops_nothing(make_api, damaged):
+    api = make_api()
+    paired_browsers._uses_file().write_text(damaged, encoding="utf-8")
+    assert paired_browsers.last_uses() == {}
+    [only] = listed(api)
+    paired_browsers.note_use(only["id"])
+    assert set(paired_browsers.last_uses()) == {only["id"]}
+    paired_browsers._uses_file().write_text(damaged, encoding="utf-8")
+    paired_browsers.revoke(only["id"])  # forgetting its use reads the file too
+    assert paired_browsers.listed() == []
+
+
+def test_a_refused_code_says_why_on_the_code_field_too(make_api):
+    api = make_api()
+    code, _ = pairing.open_window()
+    wrong = f"{(int(code.replace('-', '')) + 1) % 1_000_000:06d}"
+    error = assert_api_error(api.client.post("/api/pair", json={"code": wrong}, base_url=BASE), 403, field="code")
+    assert error["fields"]["code"] == error["message"] == "wrong pairing code (4 attempts left)"
+
+
+def test_a_browser_is_paired_at_the_gates_time_under_its_own_name_and_the_window_closes(make_api):
+    make_api()
+    now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+    code, _ = pairing.open_window(now=now)
+    token = pairing.PairingGate(clock=lambda: now).redeem(code.replace("-", " "), CHROME_LINUX, name="Bureau")
+    [paired] = [p for p in paired_browsers.listed() if p.name == "Bureau"]
+    assert (paired.paired_at, paired.browser, paired.system, paired.digest) == (
+        "2026-12-01T09:00:00Z", "Chrome", "Linux", paired_browsers.token_digest(token))
+    assert len(token) >= 43  # 32 random bytes
+    assert not pairing.pairing_file().exists()
+
+
+def test_the_old_single_token_works_at_the_first_start_after_the_upgrade(make_api):
+    """An older version wrote no `token-changed` marker: the new server reads the pairings all the same."""
+    make_api()
+    paired_browsers.revoke_all()
+    paired_browsers._marker().unlink()
+    old_token = "token-paired-by-an-older-version"
+    keyring.set_password(service(), paired_browsers.LEGACY_TOKEN_USER, paired_browsers.token_digest(old_token))
+    upgraded = create_app(Settings(port=PORT))
+    try:
+        answer = upgraded.test_client().get("/api/accounts", base_url=BASE,
+                                            headers={"Authorization": f"Bearer {old_token}"})
+        assert answer.status_code == 200
+    finally:
+        upgraded.extensions["invoice_collector"].stop(5)
+
+
+def test_requests_read_the_pairings_from_the_keyring_only_after_a_change(make_api, monkeypatch):
+    """A keyring read costs tens of milliseconds: the door reads the list again only when pairing
+    or revoking (in any process) replaced the marker file."""
+    api = make_api()
+    assert api.get("/api/accounts").status_code == 200
+    reads = []
+    stored = paired_browsers.listed
+    monkeypatch.setattr(paired_browsers, "listed", lambda: reads.append(1) or stored())
+    for _ in range(3):
+        assert api.get("/api/accounts").status_code == 200
+    assert reads == []
+    chrome = pair_as(api, CHROME_LINUX)
+    assert chrome.get("/api/accounts").status_code == 200 and api.get("/api/accounts").status_code == 200
+    assert len(reads) == 1
