@@ -92,10 +92,10 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
 _SEC, _PAIR, _PB = "backend.server.security.x", "backend.server.pairing.x", "backend.core.paired_browsers.x"
 ONLY: dict[str, list[str]] = {
     # the checks the issue names (Host, Origin, query token, bearer token, Content-Type, pairing's
-    # rate) and the token list they read; not yet PairingGate.redeem (the code, its expiry and
-    # attempts: tests/test_pairing_gate.py, 208 mutants no run has reached yet), nor the extension
-    # id's derivation, the CORS options, the browser names, when each pairing was last used
+    # code, expiry, attempts and rate) and the token list they read; not the extension id's
+    # derivation, the CORS options, the browser names, when each pairing was last used
     "door": [f"{_SEC}_door__mutmut_*", f"{_SEC}__bearer__mutmut_*", f"{_SEC}_allowed_origins__mutmut_*",
+             f"{_PAIR}\u01c1PairingGate\u01c1redeem__mutmut_*",
              f"{_PAIR}\u01c1PairingGate\u01c1_rate_limit__mutmut_*",
              f"{_PAIR}\u01c1PairingError\u01c1__init____mutmut_*", f"{_PAIR}_close_window__mutmut_*",
              f"{_PB}\u01c1TokenCache\u01c1match__mutmut_*", f"{_PB}\u01c1TokenCache\u01c1_current__mutmut_*",
