@@ -35,8 +35,14 @@ def driver(tmp_path):
 
 
 def demo_children(server: ServerProcess) -> list[psutil.Process]:
-    return [child for child in psutil.Process(server.process.pid).children(recursive=True)
-            if "backend.demo.service" in " ".join(child.cmdline())]
+    running = []
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            if "backend.demo.service" in " ".join(child.cmdline()):
+                running.append(child)
+        except psutil.NoSuchProcess:  # it ended meanwhile (a zombie too: ended, waiting for its parent's wait)
+            continue
+    return running
 
 
 def test_the_demo_and_smtp_autoconfiguration_from_the_panel(server, driver, home):
